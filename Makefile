@@ -1,0 +1,34 @@
+# Everything a fresh machine needs: `make demo` and `make test` (see README.md).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# Stamps live inside the venv, so deleting .venv also forgets what was installed in it.
+INSTALLED := $(VENV)/.installed.stamp
+INSTALLED_DEV := $(VENV)/.installed-dev.stamp
+PYTEST_ARGS ?=
+
+.PHONY: demo test install clean
+
+demo: $(INSTALLED)
+	bash scripts/demo.sh
+
+test: $(INSTALLED_DEV)
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+install: $(INSTALLED)
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(INSTALLED): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -e .
+	touch $@
+
+$(INSTALLED_DEV): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -e '.[dev]'
+	touch $@ $(INSTALLED)
+
+# Caches and the venv only: never journey.db or instance/ (the log and its keys).
+clean:
+	rm -rf $(VENV) *.egg-info build dist .hypothesis .pytest_cache .benchmarks tests/artifacts
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,0 +1,81 @@
+"""The recorder: the one piece that knows how rows are kept (SQL, or a list in memory).
+
+The store (events/store.py) holds every rule of the log — idempotency, decisions inside
+the serialised section, hashes, the sealed head — and asks a recorder only for rows.
+"""
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import Any, Iterator, Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class StoredRow:
+    """A row of the events table, exactly as stored (personal fields as ciphertext)."""
+
+    position: int
+    event_id: str
+    stream: str
+    version: int
+    type: str
+    schema_version: int
+    data: dict[str, Any]
+    meta: dict[str, Any]
+    occurred_at: int  # microseconds since the epoch, UTC
+    recorded_at: int
+    idempotency_scope: str | None
+    hash: str
+
+    @property
+    def actor(self) -> str:
+        return self.meta.get("actor", "")
+
+
+@dataclass(frozen=True, slots=True)
+class Head:
+    """The sealed head: the last position and hash the log vouches for."""
+
+    position: int
+    hash: str
+    seal: str
+
+
+class Transaction(Protocol):
+    """What the store may do inside the serialised section."""
+
+    def rows_after(self, position: int) -> Iterator[StoredRow]: ...
+    def row_at(self, position: int) -> StoredRow | None: ...
+    def rows_from_scope(self, scope: str) -> list[StoredRow]: ...
+    def insert(self, rows: list[StoredRow]) -> None: ...
+    def write_head(self, head: Head) -> None: ...
+    def get_wrapped(self, member_id: str) -> bytes | None: ...
+    def put_wrapped(self, member_id: str, wrapped: bytes) -> None: ...
+    def delete(self, member_id: str) -> None: ...
+
+
+class Recorder(Protocol):
+    """Rows in, rows out; one serialised writer at a time across every process."""
+
+    def serialised(self) -> AbstractContextManager[Transaction]:
+        """The append section: exclusive across processes, committed on exit."""
+        ...
+
+    def read(self, after: int = 0, upto: int | None = None,
+             batch: int = 1000) -> Iterator[StoredRow]:
+        """Rows with after < position ≤ upto, in position order, paged by position."""
+        ...
+
+    def row_at(self, position: int) -> StoredRow | None: ...
+    def head(self) -> Head | None: ...
+    def last_position(self) -> int: ...
+    def position_at(self, recorded_at: int) -> int:
+        """The last position recorded at or before `recorded_at` (0 when none)."""
+        ...
+    def get_wrapped(self, member_id: str) -> bytes | None: ...
+    def scrub(self) -> None:
+        """Make deleted bytes unrecoverable (WAL checkpoint, VACUUM) after an erasure."""
+        ...
+    def is_transient(self, error: BaseException) -> bool:
+        """True for lock and serialisation errors worth retrying."""
+        ...

@@ -1,0 +1,457 @@
+"""Load schemas (marshmallow) for every event type and schema version, from the field metadata.
+
+journey/events.py declares each field once (kind, optional, personal, choices, min_items,
+content); the schemas here are generated from that metadata so the two cannot drift.
+Old schema versions are declared beside them: a stored row is validated by the schema
+of its own version, then upcast (events/upcasting.py) to the latest one.
+"""
+from __future__ import annotations
+
+import dataclasses
+import re
+import unicodedata
+from datetime import date
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
+
+from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate
+
+from events.upcasting import UpcastingError, upcast
+from journey.clock import BadTime, format_time, parse_time
+from journey.events import EVENT_TYPES, Event, correctable_fields, from_data
+
+MAX_ID = 160  # so "community-" + id fits the 200-character stream column
+MAX_TEXT = 20_000
+MAX_URL = 2_000
+MAX_EMAIL = 320
+# Positions are stored in a BIGINT column.
+MAX_POSITION = 2**63 - 1
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_HASH = re.compile(r"^[0-9a-f]{64}$")
+# Deliberately loose: one @, something before it, a dotted domain after it, no spaces.
+# Whether the address exists is the mail server's business.
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
+
+
+class SchemaInvalid(Exception):
+    """An event's data that its schema refuses; `fields` maps a field path to its messages."""
+
+    # Duck-typed like journey.errors.Refused so error handlers can treat both alike (422).
+    rule = "schema_invalid"
+    kind = "invalid"
+
+    def __init__(self, fields: dict[str, list[str]]) -> None:
+        self.fields = {name: list(messages) for name, messages in fields.items()}
+        self.message = "; ".join(f"{name}: {message}" for name, messages in self.fields.items()
+                                 for message in messages)
+        super().__init__(self.message)
+
+    def __str__(self) -> str:
+        return self.message
+
+    @property
+    def field_path(self) -> str:
+        """The first field named, e.g. `leaders` or `steps.0.owners`."""
+        return next(iter(self.fields), "")
+
+
+def flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:
+    """Turn marshmallow's nested `ValidationError.messages` into {"a.0.b": ["msg"]}."""
+    out: dict[str, list[str]] = {}
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            # marshmallow files whole-object errors under "_schema": they belong to the parent.
+            name = prefix if key == "_schema" else (f"{prefix}.{key}" if prefix else str(key))
+            for path, found in flatten_messages(value, name).items():
+                out.setdefault(path, []).extend(found)
+    elif isinstance(messages, (list, tuple)):
+        for item in messages:
+            if isinstance(item, (dict, list, tuple)):
+                for path, found in flatten_messages(item, prefix).items():
+                    out.setdefault(path, []).extend(found)
+            else:
+                out.setdefault(prefix or "data", []).append(str(item))
+    else:
+        out.setdefault(prefix or "data", []).append(str(messages))
+    return out
+
+
+def _unstorable(value: str) -> bool:
+    # NUL and lone surrogates cannot be stored as UTF-8 text (SQLite) or in PostgreSQL.
+    return "\x00" in value or any("\ud800" <= ch <= "\udfff" for ch in value)
+
+
+class IdField(fields.String):
+    """An id: non-empty, at most 160 characters, no spaces or control characters."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        value = super()._deserialize(value, attr, data, **kwargs)
+        if not value:
+            raise ValidationError("must not be empty")
+        if len(value) > MAX_ID:
+            raise ValidationError(f"must be at most {MAX_ID} characters")
+        # Ids end up in stream names, URLs and file lines: invisible characters would make
+        # two ids look alike, and whitespace would split them.
+        if any(ch.isspace() or unicodedata.category(ch).startswith("C") for ch in value):
+            raise ValidationError("must not contain spaces or control characters")
+        return value
+
+
+class TextField(fields.String):
+    """Free text: not blank, at most 20,000 characters, kept exactly as written."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        value = super()._deserialize(value, attr, data, **kwargs)
+        if not value.strip():
+            raise ValidationError("must not be empty")
+        if len(value) > MAX_TEXT:
+            raise ValidationError(f"must be at most {MAX_TEXT} characters")
+        if _unstorable(value):
+            raise ValidationError("contains characters that cannot be stored (NUL or a lone surrogate)")
+        return value
+
+
+class ChoiceField(fields.String):
+    """One of a fixed set of words."""
+
+    def __init__(self, choices: tuple[str, ...], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.choices = tuple(choices)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        value = super()._deserialize(value, attr, data, **kwargs)
+        if value not in self.choices:
+            raise ValidationError(f"must be one of: {', '.join(self.choices)}")
+        return value
+
+
+class DateField(fields.String):
+    """A calendar date written YYYY-MM-DD."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        value = super()._deserialize(value, attr, data, **kwargs)
+        # The regex first: date.fromisoformat also takes "20240305" and week dates.
+        if not _DATE.match(value):
+            raise ValidationError("must be a date written YYYY-MM-DD")
+        try:
+            date.fromisoformat(value)
+        except ValueError:
+            raise ValidationError(f"{value} is not a real date") from None
+        return value
+
+
+class DateTimeField(fields.String):
+    """An RFC 3339 time with an offset, stored normalised to UTC with `Z`."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        value = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            moment = parse_time(value, allow_date=False)
+        except BadTime as exc:
+            raise ValidationError(str(exc)) from None
+        # One spelling per moment, so stored data (and its hash) does not depend on the client.
+        return format_time(moment)
+
+
+class UrlField(fields.String):
+    """An absolute http(s) URL."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        value = super()._deserialize(value, attr, data, **kwargs)
+        if len(value) > MAX_URL:
+            raise ValidationError(f"must be at most {MAX_URL} characters")
+        if any(ch.isspace() or unicodedata.category(ch).startswith("C") for ch in value):
+            raise ValidationError("must not contain spaces or control characters")
+        try:
+            parts = urlsplit(value)
+            host = parts.hostname
+        except ValueError:
+            raise ValidationError("must be an http or https URL") from None
+        # Other schemes (javascript:, file:, data:) would turn a shared link into an attack.
+        if parts.scheme.lower() not in ("http", "https") or not host:
+            raise ValidationError("must be an http or https URL such as https://example.org/page")
+        return value
+
+
+class EmailField(fields.String):
+    """An e-mail address that looks like one."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        value = super()._deserialize(value, attr, data, **kwargs)
+        if len(value) > MAX_EMAIL or not _EMAIL.match(value) or _unstorable(value):
+            raise ValidationError("must be an e-mail address such as ana@example.org")
+        return value
+
+
+class ContentHashField(fields.String):
+    """The sha256 of an upload: 64 lowercase hex digits."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        value = super()._deserialize(value, attr, data, **kwargs)
+        if not _HASH.match(value):
+            raise ValidationError("must be a sha256 content hash (64 lowercase hex digits)")
+        return value
+
+
+class PositionField(fields.Field):
+    """A position in the log: a whole number from 1 (true and false are not numbers here)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
+        # bool is a subclass of int in Python; JSON true must not mean position 1.
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_POSITION:
+            raise ValidationError("must be a log position (a whole number from 1)")
+        return value
+
+
+class CorrectionsField(fields.Field):
+    """{field name: new value}; the values are checked against the target by validate_corrections."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> dict:
+        if not isinstance(value, dict):
+            raise ValidationError("must be an object of {field name: new value}")
+        if not value:
+            raise ValidationError("must name at least one field to correct")
+        if not all(isinstance(name, str) and name for name in value):
+            raise ValidationError("field names must be non-empty strings")
+        return dict(value)
+
+
+def _drop_none(data: Any, optional: frozenset[str]) -> Any:
+    # None for an optional field means "not given": the stored shape leaves it absent.
+    if not isinstance(data, dict):
+        return data
+    return {k: v for k, v in data.items() if not (v is None and k in optional)}
+
+
+class StepSchema(Schema):
+    """One action-plan step: {step_id, title, owners [id, >= 1], due_on?}."""
+
+    class Meta:
+        unknown = RAISE
+
+    step_id = IdField(required=True)
+    title = TextField(required=True)
+    owners = fields.List(IdField(), required=True,
+                         validate=validate.Length(min=1, error="needs at least {min} owner"))
+    due_on = DateField()
+
+    @pre_load
+    def _absent_optionals(self, data: Any, **kwargs: Any) -> Any:
+        return _drop_none(data, frozenset({"due_on"}))
+
+
+class EventSchema(Schema):
+    """Base of the generated event schemas: unknown fields refused, None = absent."""
+
+    class Meta:
+        unknown = RAISE
+
+    optional_fields: ClassVar[frozenset[str]] = frozenset()
+
+    @pre_load
+    def _absent_optionals(self, data: Any, **kwargs: Any) -> Any:
+        return _drop_none(data, self.optional_fields)
+
+
+def _min_items(n: int) -> list[validate.Validator]:
+    return [validate.Length(min=n, error="needs at least {min} item(s)")] if n else []
+
+
+def make_field(meta: dict[str, Any]) -> fields.Field:
+    """The marshmallow field for one event field's metadata (kind, optional, choices, ...)."""
+    kind = meta["kind"]
+    required = not meta.get("optional", False)
+    many_validators = _min_items(meta.get("min_items", 0))
+    if kind == "id":
+        return IdField(required=required)
+    if kind == "text":
+        return TextField(required=required)
+    if kind == "texts":
+        return fields.List(TextField(), required=required, validate=many_validators)
+    if kind in ("ids", "step_ids"):
+        return fields.List(IdField(), required=required, validate=many_validators)
+    if kind == "choice":
+        return ChoiceField(meta["choices"], required=required)
+    if kind == "choices":
+        return fields.List(ChoiceField(meta["choices"]), required=required,
+                           validate=many_validators)
+    if kind == "date":
+        return DateField(required=required)
+    if kind == "datetime":
+        return DateTimeField(required=required)
+    if kind == "url":
+        return UrlField(required=required)
+    if kind == "email":
+        return EmailField(required=required)
+    if kind == "content_hash":
+        return ContentHashField(required=required)
+    if kind == "position":
+        return PositionField(required=required)
+    if kind == "positions":
+        return fields.List(PositionField(), required=required, validate=many_validators)
+    if kind == "steps":
+        return fields.List(fields.Nested(StepSchema), required=required,
+                           validate=many_validators)
+    if kind == "corrections":
+        return CorrectionsField(required=required)
+    raise ValueError(f"unknown field kind {kind!r}")
+
+
+# Names a Schema instance already uses (`fields`, `load`, `opts`, ...).
+_SCHEMA_ATTRIBUTES = frozenset(dir(Schema()))
+
+
+def make_schema(type_name: str, version: int, specs: list[tuple[str, dict[str, Any]]]) -> type[Schema]:
+    """Build the load schema class for one (type, version) from (field name, metadata) pairs."""
+    attrs: dict[str, Any] = {}
+    for name, meta in specs:
+        field_obj = make_field(meta)
+        if name in _SCHEMA_ATTRIBUTES:
+            # A field called like a Schema attribute (EntryCorrected.fields) would shadow it:
+            # declare it under another attribute and map it back to its published name.
+            field_obj.data_key = name
+            field_obj.attribute = name
+            attrs[f"{name}_field_"] = field_obj
+        else:
+            attrs[name] = field_obj
+
+    class Meta:
+        unknown = RAISE
+
+    attrs["Meta"] = Meta
+    attrs["optional_fields"] = frozenset(n for n, m in specs if m.get("optional"))
+    attrs["__doc__"] = f"Load schema of {type_name} v{version}."
+    return type(f"{type_name}V{version}Schema", (EventSchema,), attrs)
+
+
+def _specs(cls: type[Event]) -> list[tuple[str, dict[str, Any]]]:
+    return [(f.name, dict(f.metadata)) for f in dataclasses.fields(cls)]
+
+
+def _replace(specs: list[tuple[str, dict[str, Any]]], name: str,
+             new: tuple[str, dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
+    return [new if n == name else (n, m) for n, m in specs]
+
+
+_ID_META = {"kind": "id", "optional": False, "personal": None, "choices": (),
+            "min_items": 0, "content": False}
+
+# The latest schema version of every type. Bumping one needs a schema for the old
+# version below and an upcaster (events/upcasting.py) from it.
+LATEST_VERSION: dict[str, int] = {name: 1 for name in EVENT_TYPES}
+LATEST_VERSION["SessionLed"] = 2
+
+# Field specs of superseded versions, kept for ever so old rows still validate.
+_OLD_SPECS: dict[tuple[str, int], list[tuple[str, dict[str, Any]]]] = {
+    # v1 named a single leader; v2 lets a session be led by several people.
+    ("SessionLed", 1): _replace(_specs(EVENT_TYPES["SessionLed"]), "leaders",
+                                ("leader", dict(_ID_META))),
+}
+
+
+def _build_schemas() -> dict[tuple[str, int], Schema]:
+    schemas: dict[tuple[str, int], Schema] = {}
+    for type_name, cls in EVENT_TYPES.items():
+        latest = LATEST_VERSION[type_name]
+        schemas[(type_name, latest)] = make_schema(type_name, latest, _specs(cls))()
+        for version in range(1, latest):
+            schemas[(type_name, version)] = make_schema(
+                type_name, version, _OLD_SPECS[(type_name, version)])()
+    return schemas
+
+
+# One schema instance per (type, version), built once: marshmallow schemas are reusable
+# and building them per event would dominate the cost of a load.
+SCHEMAS: dict[tuple[str, int], Schema] = _build_schemas()
+
+
+def schema_for(type_name: str, version: int | None = None) -> Schema:
+    """The load schema of `type_name` at `version` (None = latest); SchemaInvalid if none."""
+    if type_name not in EVENT_TYPES:
+        raise SchemaInvalid({"type": [f"unknown event type {type_name}"]})
+    if version is None:
+        version = LATEST_VERSION[type_name]
+    schema = SCHEMAS.get((type_name, version)) if isinstance(version, int) else None
+    if schema is None:
+        raise SchemaInvalid({"schema_version": [
+            f"{type_name} has no schema version {version!r} "
+            f"(1 to {LATEST_VERSION[type_name]})"]})
+    return schema
+
+
+def load_event(type_name: str, data: dict[str, Any], schema_version: int | None = None) -> Event:
+    """Validate `data` with the schema of its version, upcast it to the latest, build the event."""
+    schema = schema_for(type_name, schema_version)
+    if not isinstance(data, dict):
+        raise SchemaInvalid({"data": ["must be a JSON object of the event's fields"]})
+    try:
+        loaded = schema.load(data)
+    except ValidationError as exc:
+        raise SchemaInvalid(flatten_messages(exc.messages)) from None
+    version = LATEST_VERSION[type_name] if schema_version is None else schema_version
+    return from_data(type_name, _to_latest(type_name, version, loaded))
+
+
+def from_stored(type_name: str, data: dict[str, Any], schema_version: int = 1) -> Event:
+    """Build an event from a row of the log without validating it again (it was, on append)."""
+    # Replay reads every row; the schemas already ran when the row was appended, and the
+    # hash chain tells if it was altered since, so only the upcasting is redone here.
+    if type_name not in EVENT_TYPES:
+        raise SchemaInvalid({"type": [f"unknown event type {type_name}"]})
+    return from_data(type_name, _to_latest(type_name, schema_version, data))
+
+
+def _to_latest(type_name: str, version: int, data: dict[str, Any]) -> dict[str, Any]:
+    try:
+        upcast_data, reached = upcast(type_name, version, data)
+    except UpcastingError as exc:
+        raise SchemaInvalid({"schema_version": [str(exc)]}) from None
+    if reached != LATEST_VERSION[type_name]:
+        # A missing upcaster is a programming error, not bad input: fail loudly.
+        raise RuntimeError(f"upcasting {type_name} stopped at v{reached}, "
+                           f"latest is v{LATEST_VERSION[type_name]}")
+    return upcast_data
+
+
+def validate_corrections(target_type: str, fields: dict[str, Any]) -> dict[str, Any]:
+    """Check an EntryCorrected's `fields` against its target's type; returns normalised values."""
+    cls = EVENT_TYPES.get(target_type)
+    if cls is None:
+        raise SchemaInvalid({"type": [f"unknown event type {target_type}"]})
+    if not isinstance(fields, dict) or not fields:
+        raise SchemaInvalid({"fields": ["must name at least one field to correct"]})
+    allowed = correctable_fields(cls)
+    optional = {f.name for f in dataclasses.fields(cls) if f.metadata.get("optional")}
+    errors: dict[str, list[str]] = {}
+    given: dict[str, Any] = {}
+    cleared: dict[str, None] = {}
+    for name, value in fields.items():
+        if name not in allowed:
+            errors[f"fields.{name}"] = [
+                f"{name} cannot be corrected on a {target_type}: only its content fields can"]
+        elif value is None:
+            # None clears an optional field (e.g. withdraw a note); a required one must stay.
+            if name in optional:
+                cleared[name] = None
+            else:
+                errors[f"fields.{name}"] = [
+                    f"{name} is required on a {target_type}; it cannot be removed"]
+        else:
+            given[name] = value
+    loaded: dict[str, Any] = {}
+    if given:
+        try:
+            loaded = schema_for(target_type).load(given, partial=True)
+        except ValidationError as exc:
+            for path, messages in flatten_messages(exc.messages, "fields").items():
+                errors.setdefault(path, []).extend(messages)
+    if errors:
+        raise SchemaInvalid(errors)
+    # Keep the caller's order: it is the order the person wrote the corrections in.
+    return {name: (None if name in cleared else loaded[name]) for name in fields}
+
+
+def data_of(event: Event) -> dict[str, Any]:
+    """The stored clear-text `data` of an event (absent optional fields stay absent)."""
+    return event.to_data()

@@ -1,0 +1,362 @@
+"""The event store: the log's rules on top of a recorder.
+
+An append is one serialised section: look up the idempotency key, catch the decision
+state up with rows other processes appended, let the domain decide, give the new events
+gapless positions, a monotonic recorded_at and their place in the hash chain, seal the
+head, commit. Only then are the new events folded into the cached state and announced.
+"""
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Callable, Iterator
+
+from blinker import Namespace
+
+from events.codec import GENESIS_HASH, canonical_json, chain_hash, hashed_row, request_digest
+from events.crypto import Cipher
+from events.recorder import Head, Recorder, StoredRow, Transaction
+from events.schemas import LATEST_VERSION, from_stored
+from journey import errors
+from journey.clock import format_time, from_micros, to_micros, utcnow
+from journey.decide import decide
+from journey.events import MemberErased
+from journey.records import Command, Recorded, RecordEvent
+from journey.state import DomainState
+
+signals = Namespace()
+#: Sent after every commit that appended events: sender=the store, positions=[...].
+appended = signals.signal("journey.appended")
+#: Sent after a member's key was deleted: sender=the store, member_id=...
+erased = signals.signal("journey.erased")
+
+MAX_ATTEMPTS = 4  # the first try and up to 3 re-decisions on transient database errors
+
+
+@dataclass(frozen=True)
+class AppendResult:
+    """What an acknowledged command appended (or had appended, on an idempotent replay)."""
+
+    records: list[Recorded]
+    replayed: bool = False
+
+    @property
+    def positions(self) -> list[int]:
+        return [r.position for r in self.records]
+
+    @property
+    def position(self) -> int:
+        return self.records[-1].position
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """The commands of a batch that were appended, and the refusal that stopped it."""
+
+    results: list[AppendResult]
+    error: errors.Refused | None = None
+    error_index: int | None = None
+
+
+@dataclass
+class _Tip:
+    position: int = 0
+    hash: str = GENESIS_HASH
+
+
+class _BoundKeys:
+    """The KeyStore the cipher sees: inside an append, the append's own transaction."""
+
+    def __init__(self, recorder: Recorder) -> None:
+        self.recorder = recorder
+        self.tx: Transaction | None = None
+
+    def get_wrapped(self, member_id: str) -> bytes | None:
+        if self.tx is not None:
+            return self.tx.get_wrapped(member_id)
+        return self.recorder.get_wrapped(member_id)
+
+    def put_wrapped(self, member_id: str, wrapped: bytes) -> None:
+        if self.tx is None:
+            raise RuntimeError("keys are created only inside an append")
+        self.tx.put_wrapped(member_id, wrapped)
+
+    def delete(self, member_id: str) -> None:
+        if self.tx is None:
+            raise RuntimeError("keys are deleted only inside an append")
+        self.tx.delete(member_id)
+
+
+@dataclass
+class Options:
+    """How a command is to be appended, beyond the command itself."""
+
+    idempotency_key: str | None = None
+    digest: str | None = None  # of the request body; computed from the command when absent
+    expected_version: int | None = None
+    recorded_at: datetime | None = None  # import --keep-recorded-at
+    meta: dict[str, Any] = field(default_factory=dict)  # correlation_id, causation_id, client
+
+
+class EventStore:
+    """Append-only log with optimistic concurrency, idempotency and a sealed hash chain."""
+
+    def __init__(self, recorder: Recorder, *, master_key: bytes,
+                 seal: Callable[[int, str], str],
+                 clock: Callable[[], datetime] = utcnow) -> None:
+        self.recorder = recorder
+        self.seal = seal
+        self.clock = clock
+        self._keys = _BoundKeys(recorder)
+        self.cipher = Cipher(master_key, self._keys)
+        self.state = DomainState()
+        self._tip = _Tip()
+        self._lock = threading.RLock()
+
+    # -- writing -------------------------------------------------------------------------
+
+    def execute(self, command: Command, options: Options | None = None) -> AppendResult:
+        """Decide and append a command; refusals raise errors.Refused and append nothing."""
+        batch = self.execute_batch([(command, options or Options())])
+        if batch.error is not None:
+            raise batch.error
+        return batch.results[0]
+
+    def execute_batch(self, items: list[tuple[Command, Options]]) -> "BatchResult":
+        """Decide and append commands in order in one transaction, stopping at a refusal.
+
+        What was decided before the refused command is committed; the refusal is returned
+        with its index. Imports use this to write thousands of lines per commit.
+        """
+        for attempt in range(MAX_ATTEMPTS):
+            try:
+                with self._lock:
+                    return self._batch_once(items)
+            except Exception as exc:  # noqa: BLE001 - only transient errors are retried
+                if not self.recorder.is_transient(exc) or attempt == MAX_ATTEMPTS - 1:
+                    raise
+                time.sleep(0.01 * (2 ** attempt))
+        raise AssertionError("unreachable")
+
+    def _batch_once(self, items: list[tuple[Command, Options]]) -> "BatchResult":
+        results: list[AppendResult] = []
+        error: errors.Refused | None = None
+        new_rows: list[StoredRow] = []
+        try:
+            with self.recorder.serialised() as tx:
+                self._keys.tx = tx
+                for row in list(tx.rows_after(self.state.position)):
+                    self._fold(row, tx)
+                for command, options in items:
+                    try:
+                        result, rows = self._decide_one(command, options, tx)
+                    except errors.Refused as refused:
+                        error = refused
+                        break
+                    results.append(result)
+                    if rows:
+                        # Inserted now, so later commands of the batch can refer to them.
+                        tx.insert(rows)
+                        new_rows.extend(rows)
+                if new_rows:
+                    last = new_rows[-1]
+                    tx.write_head(Head(last.position, last.hash,
+                                       self.seal(last.position, last.hash)))
+        except BaseException:
+            # The state already folded rows that were not committed: start it afresh; the
+            # next append catches it up from the log.
+            if new_rows:
+                self._reset()
+            raise
+        finally:
+            self._keys.tx = None
+        if new_rows:
+            appended.send(self, positions=[r.position for r in new_rows])
+        return BatchResult(results, error, len(results) if error is not None else None)
+
+    def _decide_one(self, command: Command, options: Options, tx: Transaction
+                    ) -> tuple[AppendResult, list[StoredRow]]:
+        digest = options.digest or command_digest(command)
+        scope = None
+        if options.idempotency_key is not None:
+            scope = f"{command.actor}\x1f{options.idempotency_key}"
+            earlier = tx.rows_from_scope(scope)
+            if earlier:
+                return self._replay(earlier, digest, tx), []
+        now = self.clock()
+        proposed = decide(self.state, command, now=now, lookup=lambda p: self._lookup(p, tx))
+        if options.expected_version is not None and proposed:
+            current = self.state.stream_versions.get(proposed[0].stream, 0)
+            if current != options.expected_version:
+                raise errors.VersionConflict(
+                    f"{proposed[0].stream} is at version {current}, not "
+                    f"{options.expected_version}: reload and try again")
+        rows = self._rows(proposed, now, scope, digest, options, tx)
+        records = [self._fold(row, tx) for row in rows]
+        return AppendResult(records), rows
+
+    def _reset(self) -> None:
+        self.state = DomainState()
+        self._tip = _Tip()
+
+    def _replay(self, earlier: list[StoredRow], digest: str, tx: Transaction) -> AppendResult:
+        if earlier[0].meta.get("request_digest") != digest:
+            raise errors.IdempotencyKeyReused(
+                "this idempotency key was already used for a different request")
+        return AppendResult([self.to_recorded(r, tx) for r in earlier], replayed=True)
+
+    def _rows(self, proposed, now: datetime, scope, digest, options: Options,
+              tx: Transaction) -> list[StoredRow]:
+        recorded_at = max(to_micros(now), self.state.last_recorded_at)
+        if options.recorded_at is not None:
+            recorded_at = self._kept_recorded_at(options.recorded_at, proposed, now)
+        correlation = options.meta.get("correlation_id") or str(uuid.uuid4())
+        prev_hash = self._tip.hash
+        position = self.state.position
+        versions: dict[str, int] = {}
+        rows = []
+        for index, p in enumerate(proposed):
+            position += 1
+            version = versions.get(p.stream, self.state.stream_versions.get(p.stream, 0)) + 1
+            versions[p.stream] = version
+            meta = {"actor": p.actor, "correlation_id": correlation,
+                    "causation_id": options.meta.get("causation_id")}
+            if options.meta.get("client"):
+                meta["client"] = options.meta["client"]
+            if scope is not None:
+                meta["idempotency_key"] = options.idempotency_key
+                meta["request_digest"] = digest
+            meta = {k: v for k, v in meta.items() if v is not None}
+            data = self._encrypt(p.event, p.actor, tx)
+            occurred = to_micros(p.occurred_at)
+            event_id = str(uuid.uuid4())
+            row_hash = chain_hash(prev_hash, hashed_row(
+                position=position, event_id=event_id, stream=p.stream, version=version,
+                type=p.event.type, schema_version=LATEST_VERSION[p.event.type],
+                occurred_at=format_time(p.occurred_at), recorded_at=format_time(
+                    from_micros(recorded_at)), meta=meta, data=data))
+            rows.append(StoredRow(position, event_id, p.stream, version, p.event.type,
+                                  LATEST_VERSION[p.event.type], data, meta, occurred,
+                                  recorded_at, scope if index == 0 else None, row_hash))
+            prev_hash = row_hash
+        return rows
+
+    def _kept_recorded_at(self, given: datetime, proposed, now: datetime) -> int:
+        value = to_micros(given)
+        if value < self.state.last_recorded_at:
+            raise errors.InvalidValue(
+                f"recorded_at {format_time(given)} is before the log's last recorded_at "
+                f"{format_time(from_micros(self.state.last_recorded_at))}",
+                rule="recorded_at_out_of_order")
+        if any(value < to_micros(p.occurred_at) for p in proposed):
+            raise errors.InvalidValue("recorded_at is before the event occurred",
+                                      rule="recorded_at_before_occurred_at")
+        if value > to_micros(now):
+            raise errors.FutureOccurredAt("recorded_at is in the future",
+                                          rule="future_recorded_at")
+        return value
+
+    def _encrypt(self, event, actor: str, tx: Transaction) -> dict[str, Any]:
+        data = event.to_data()
+        if event.type != "EntryCorrected":
+            return self.cipher.encrypt_data(event.type, data, actor)
+        target = self._lookup(event.position, tx)
+        return self.cipher.encrypt_data(
+            event.type, data, actor, target_type=target.type,
+            target_data=target.event.to_data(), target_actor=target.actor)
+
+    def erase(self, member_id: str, requested_by: str, *, actor: str = "admin") -> AppendResult:
+        """MemberErased, the member's key deleted in the same transaction, then scrubbed."""
+        event = MemberErased(member_id=member_id, requested_by=requested_by)
+        command = RecordEvent(event, actor, self.clock(), privileged=True)
+        with self._lock:
+            result = self._erase_once(command, member_id)
+        self.recorder.scrub()
+        erased.send(self, member_id=member_id)
+        return result
+
+    def _erase_once(self, command: RecordEvent, member_id: str) -> AppendResult:
+        if command.event.member_id not in self.state.members:
+            self.catch_up()
+        if member_id not in self.state.members:
+            raise errors.UnknownReference(f"{member_id} is not a registered member",
+                                          rule="unknown_member")
+        result = self.execute(command)
+        with self.recorder.serialised() as tx:
+            tx.delete(member_id)
+        self.cipher.forget(member_id)
+        return result
+
+    # -- reading -------------------------------------------------------------------------
+
+    def catch_up(self) -> int:
+        """Fold rows appended elsewhere into the decision state; returns the position."""
+        with self._lock:
+            for row in self.recorder.read(after=self.state.position):
+                self._fold(row, None)
+            return self.state.position
+
+    def _fold(self, row: StoredRow, tx: Transaction | None) -> Recorded:
+        rec = self.to_recorded(row, tx)
+        self.state.apply(rec)
+        self._tip = _Tip(row.position, row.hash)
+        return rec
+
+    def _lookup(self, position: int, tx: Transaction | None) -> Recorded | None:
+        row = tx.row_at(position) if tx is not None else self.recorder.row_at(position)
+        return self.to_recorded(row, tx) if row is not None else None
+
+    def to_recorded(self, row: StoredRow, tx: Transaction | None = None) -> Recorded:
+        """Map a stored row to the domain's view: decrypted, upcast, as a frozen event."""
+        data = row.data
+        if row.type == "EntryCorrected":
+            target = tx.row_at(data["position"]) if tx is not None else \
+                self.recorder.row_at(data["position"])
+            if target is not None:
+                data = self.cipher.decrypt_data(
+                    row.type, data, row.actor, target_type=target.type,
+                    target_data=self.cipher.decrypt_data(target.type, target.data, target.actor),
+                    target_actor=target.actor)
+        else:
+            data = self.cipher.decrypt_data(row.type, data, row.actor)
+        return Recorded(row.position, row.event_id, row.stream, row.version,
+                        from_stored(row.type, data, row.schema_version), row.actor,
+                        from_micros(row.occurred_at), from_micros(row.recorded_at),
+                        LATEST_VERSION[row.type], row.meta)
+
+    def read(self, after: int = 0, upto: int | None = None) -> Iterator[Recorded]:
+        """Recorded events after a position, in order, paged (never the whole log at once)."""
+        for row in self.recorder.read(after=after, upto=upto):
+            yield self.to_recorded(row)
+
+    def read_rows(self, after: int = 0, upto: int | None = None) -> Iterator[StoredRow]:
+        return self.recorder.read(after=after, upto=upto)
+
+    def last_position(self) -> int:
+        return self.recorder.last_position()
+
+    def position_at(self, as_of: datetime) -> int:
+        """The as_of cut: the last position with recorded_at ≤ as_of."""
+        return self.recorder.position_at(to_micros(as_of))
+
+    def head(self) -> Head | None:
+        return self.recorder.head()
+
+
+def command_digest(command: Command) -> str:
+    """The digest of what a command asks, for telling a replay from a reused key."""
+    if isinstance(command, RecordEvent):
+        body = {"type": command.event.type, "data": command.event.to_data()}
+    else:
+        body = {"type": "HandOverFacilitation", "community_id": command.community_id,
+                "from": command.from_member, "to": command.to_member}
+    body["occurred_at"] = format_time(command.occurred_at)
+    return request_digest(body)
+
+
+def stored_json(row: StoredRow) -> tuple[str, str]:
+    """The data and meta columns as stored: canonical JSON text."""
+    return canonical_json(row.data), canonical_json(row.meta)

@@ -1,0 +1,58 @@
+"""Times as the log speaks them: aware UTC datetimes, RFC 3339 with `Z` on the wire."""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta, timezone
+
+UTC = timezone.utc
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+class BadTime(ValueError):
+    """A time that is not RFC 3339 (or YYYY-MM-DD where a date is allowed)."""
+
+
+def parse_time(value: str, *, allow_date: bool = True) -> datetime:
+    """Parse RFC 3339 with any UTC offset (or YYYY-MM-DD = 00:00 UTC) into aware UTC."""
+    if not isinstance(value, str):
+        raise BadTime("expected an RFC 3339 time such as 2024-03-05T14:00:00Z")
+    text = value.strip()
+    if allow_date and _DATE_ONLY.match(text):
+        try:
+            return datetime.combine(date.fromisoformat(text), datetime.min.time(), UTC)
+        except ValueError as exc:
+            raise BadTime(f"{value!r} is not a real date") from exc
+    if "T" not in text and " " not in text:
+        raise BadTime(f"{value!r} is not an RFC 3339 time such as 2024-03-05T14:00:00Z")
+    if text.endswith(("z", "Z")):
+        text = text[:-1] + "+00:00"
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise BadTime(f"{value!r} is not an RFC 3339 time such as 2024-03-05T14:00:00Z") from exc
+    if parsed.tzinfo is None:
+        raise BadTime(f"{value!r} has no UTC offset; add Z or +hh:mm")
+    return parsed.astimezone(UTC)
+
+
+def format_time(moment: datetime) -> str:
+    """RFC 3339 in UTC with `Z`; fractions only when there are any."""
+    moment = moment.astimezone(UTC)
+    if moment.microsecond:
+        return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def to_micros(moment: datetime) -> int:
+    """Microseconds since the epoch: how the log stores and compares times."""
+    delta = moment.astimezone(UTC) - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def from_micros(micros: int) -> datetime:
+    return _EPOCH + timedelta(microseconds=micros)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)

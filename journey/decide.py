@@ -1,0 +1,667 @@
+"""The decisions: given the state of the whole log and a command, refuse or return new events.
+
+One decider per event type enforces DESIGN's "Who acts"; the checks shared by every type
+(time, erased and unknown people) and the membership timeline (membership in time, role
+at a moment, history that a back-dated event would break, the last facilitator) are here
+too, so every rule has one home.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Callable, Iterable
+
+from journey import errors
+from journey.clock import from_micros, to_micros
+from journey.events import (CONTENT_TYPES, ActionPlanCreated, ActionPlanRevised, Event,
+                            RoleChanged, correctable_fields)
+from journey.records import Command, HandOverFacilitation, Proposed, Recorded, RecordEvent
+from journey.state import (ANY_ROLE, FACILITATOR, FACILITATOR_OR_COORDINATOR, JOIN, LEAVE, ROLE,
+                           DomainState, Entry, status_at, timeline_problem)
+
+Lookup = Callable[[int], "Recorded | None"]
+
+# Fields that name people: every one must be registered and not erased.
+PERSON_FIELDS = ("member_id", "leaders", "attendees", "planned_leaders", "agreed_by",
+                 "invited_by", "from_member_id", "to_member_id", "member_ids", "awarded_by",
+                 "revoked_by", "corrected_by", "retracted_by")
+
+
+def day(at: int) -> str:
+    """A moment as a teacher reads it in a refusal: the UTC date, with the time if any."""
+    moment = from_micros(at)
+    if moment.hour or moment.minute or moment.second or moment.microsecond:
+        return moment.strftime("%Y-%m-%d %H:%M UTC")
+    return moment.strftime("%Y-%m-%d")
+
+
+@dataclass
+class Decision:
+    """What a decider reads: the state, the command's actor and moment, and a log lookup."""
+
+    state: DomainState
+    actor: str
+    at: int
+    privileged: bool
+    lookup: Lookup
+    pending: tuple[tuple[str, str, Entry], ...] = ()
+
+    # -- shared checks -------------------------------------------------------------------
+
+    def role_of(self, community_id: str, person: str) -> str | None:
+        return status_at(self.timeline(community_id, person), self.at)
+
+    def timeline(self, community_id: str, person: str) -> list[Entry]:
+        base = self.state.timelines.get((community_id, person), [])
+        extra = [e for c, p, e in self.pending if c == community_id and p == person]
+        return sorted(base + extra) if extra else base
+
+    def member(self, community_id: str, person: str, needs: frozenset[str] = ANY_ROLE,
+               rule: str = "not_a_facilitator", what: str = "") -> str:
+        """Require `person` to be a member of the community now, holding one of `needs`."""
+        role = self.role_of(community_id, person)
+        if role is None:
+            raise errors.NotAMember(
+                f"{person} is not a member of {community_id} on {day(self.at)}")
+        if role not in needs:
+            wanted = " or ".join(sorted(needs))
+            raise errors.RoleRequired(
+                f"{person} is a {role} of {community_id}, and only a {wanted} can {what}",
+                rule=rule)
+        return role
+
+    def community(self, community_id: str):
+        community = self.state.communities.get(community_id)
+        if community is None:
+            raise errors.UnknownReference(f"there is no community {community_id}",
+                                          rule="unknown_community")
+        if self.at < community.founded_at:
+            raise errors.NotYetExisting(
+                f"{community_id} was founded on {day(community.founded_at)}, "
+                f"after {day(self.at)}")
+        return community
+
+    def is_actor(self, person: str, field: str) -> None:
+        if person != self.actor:
+            raise errors.NotTheActor(
+                f"{self.actor} cannot act for {person} ({field}): sign in as {person}")
+
+    def target(self, position: int) -> Recorded:
+        rec = self.lookup(position) if 0 < position <= self.state.position else None
+        if rec is None:
+            raise errors.UnknownReference(f"there is no event at position {position}",
+                                          rule="unknown_position")
+        return rec
+
+
+def decide(state: DomainState, command: Command, *, now: datetime, lookup: Lookup
+           ) -> list[Proposed]:
+    """Refuse the command with the rule it breaks, or return the events to append."""
+    at = to_micros(command.occurred_at)
+    if at > to_micros(now):
+        raise errors.FutureOccurredAt(
+            f"{day(at)} is in the future: record what has happened, schedule what will")
+    ctx = Decision(state, command.actor, at, command.privileged, lookup)
+    if isinstance(command, HandOverFacilitation):
+        return hand_over(ctx, command)
+    event = command.event
+    check_people(ctx, event)
+    stream = DECIDERS[event.type](ctx, event)
+    return [Proposed(stream, event, command.actor, command.occurred_at)]
+
+
+def people_named(event: Event) -> Iterable[tuple[str, str]]:
+    """(field, person) for every person an event names."""
+    for name in PERSON_FIELDS:
+        value = getattr(event, name, None)
+        if value is None:
+            continue
+        for person in (value if isinstance(value, tuple) else (value,)):
+            yield name, person
+    for step in list(getattr(event, "steps", None) or ()) + list(
+            getattr(event, "steps_added", None) or ()):
+        for owner in step.owners:
+            yield "owners", owner
+
+
+def check_people(ctx: Decision, event: Event) -> None:
+    """Nothing is accepted about an erased person, or about someone never registered."""
+    state = ctx.state
+    registering = event.type == "MemberRegistered"
+    erasing = event.type == "MemberErased"
+    named = [("actor", ctx.actor)] if not (registering or erasing) else []
+    if not registering:
+        named += list(people_named(event))
+    for field, person in named:
+        if person in state.erased:
+            raise errors.MemberIsErased(
+                f"{person} was erased: nothing more can be recorded about them")
+        if person not in state.members:
+            if field == "actor" and ctx.privileged:
+                continue
+            raise errors.UnknownReference(f"{person} ({field}) is not a registered member",
+                                          rule="unknown_member")
+
+
+def community_stream(community_id: str) -> str:
+    return f"community-{community_id}"
+
+
+# -- deciders, one per event type ----------------------------------------------------------
+
+DECIDERS: dict[str, Callable[[Decision, Event], str]] = {}
+
+
+def decider(type_name: str):
+    def register(fn):
+        DECIDERS[type_name] = fn
+        return fn
+    return register
+
+
+def unique(ctx_ids, key: str, kind: str) -> None:
+    if key in ctx_ids:
+        raise errors.DuplicateId(f"a {kind} with id {key} already exists")
+
+
+@decider("NetworkCreated")
+def network_created(ctx: Decision, ev) -> str:
+    unique(ctx.state.networks, ev.network_id, "network")
+    return f"network-{ev.network_id}"
+
+
+@decider("CommunityFounded")
+def community_founded(ctx: Decision, ev) -> str:
+    unique(ctx.state.communities, ev.community_id, "community")
+    if ev.network_id is not None and ev.network_id not in ctx.state.networks:
+        raise errors.UnknownReference(f"there is no network {ev.network_id}",
+                                      rule="unknown_network")
+    return community_stream(ev.community_id)
+
+
+@decider("MemberRegistered")
+def member_registered(ctx: Decision, ev) -> str:
+    if ev.member_id in ctx.state.erased:
+        raise errors.MemberIsErased(f"{ev.member_id} was erased and cannot be registered again")
+    if ev.member_id != ctx.actor and not ctx.privileged:
+        raise errors.NotTheActor(
+            f"{ctx.actor} cannot register {ev.member_id}: people register themselves, "
+            "or an admin registers them")
+    unique(ctx.state.members, ev.member_id, "member")
+    return f"member-{ev.member_id}"
+
+
+@decider("MemberErased")
+def member_erased(ctx: Decision, ev) -> str:
+    if not ctx.privileged:
+        raise errors.RoleRequired("only an admin can erase a member", rule="not_an_admin")
+    return f"member-{ev.member_id}"
+
+
+@decider("MemberJoined")
+def member_joined(ctx: Decision, ev) -> str:
+    community = ctx.community(ev.community_id)
+    first_join = not ctx.state.timelines.get((ev.community_id, ev.member_id))
+    founder_join = (ev.member_id == community.founder == ctx.actor and first_join
+                    and ev.role == "facilitator" and ev.invited_by is None)
+    if not founder_join:
+        if ev.invited_by is not None:
+            ctx.is_actor(ev.invited_by, "invited_by")
+        if ctx.role_of(ev.community_id, ctx.actor) is None:
+            raise errors.RoleRequired(
+                f"{ctx.actor} is not a facilitator or coordinator of {ev.community_id} on "
+                f"{day(ctx.at)}, so cannot add {ev.member_id}",
+                rule="not_facilitator_or_coordinator")
+        ctx.member(ev.community_id, ctx.actor, FACILITATOR_OR_COORDINATOR,
+                   "not_facilitator_or_coordinator", f"add {ev.member_id}")
+    change_membership(ctx, ev.community_id, ev.member_id, Entry(ctx.at, _next(ctx), JOIN, ev.role))
+    return community_stream(ev.community_id)
+
+
+@decider("RoleChanged")
+def role_changed(ctx: Decision, ev) -> str:
+    ctx.community(ev.community_id)
+    stepping_down = ctx.actor == ev.member_id and ev.to_role == "member"
+    if not stepping_down:
+        if ctx.role_of(ev.community_id, ctx.actor) not in FACILITATOR_OR_COORDINATOR:
+            raise errors.RoleRequired(
+                f"{ctx.actor} is not a facilitator or coordinator of {ev.community_id} on "
+                f"{day(ctx.at)}, so cannot change {ev.member_id}'s role",
+                rule="not_facilitator_or_coordinator")
+    if ev.from_role == ev.to_role:
+        raise errors.RoleMismatch(f"{ev.member_id} would stay a {ev.to_role}: nothing changes")
+    change_membership(ctx, ev.community_id, ev.member_id,
+                      Entry(ctx.at, _next(ctx), ROLE, ev.to_role, ev.from_role))
+    return community_stream(ev.community_id)
+
+
+@decider("MemberLeft")
+def member_left(ctx: Decision, ev) -> str:
+    ctx.community(ev.community_id)
+    if ctx.actor != ev.member_id:
+        ctx.member(ev.community_id, ctx.actor, FACILITATOR, "not_a_facilitator",
+                   f"remove {ev.member_id}")
+    change_membership(ctx, ev.community_id, ev.member_id, Entry(ctx.at, _next(ctx), LEAVE))
+    return community_stream(ev.community_id)
+
+
+@decider("NormsAgreed")
+def norms_agreed(ctx: Decision, ev) -> str:
+    ctx.community(ev.community_id)
+    if ctx.actor not in ev.agreed_by:
+        raise errors.NotTheActor(f"{ctx.actor} must be among those who agreed the norms")
+    ctx.member(ev.community_id, ctx.actor, FACILITATOR, "not_a_facilitator", "record norms")
+    for person in ev.agreed_by:
+        ctx.member(ev.community_id, person)
+    return community_stream(ev.community_id)
+
+
+def _scheduler(ctx: Decision, community_id: str, planned: tuple[str, ...], what: str) -> None:
+    if ctx.actor in planned:
+        ctx.member(community_id, ctx.actor)
+        return
+    role = ctx.role_of(community_id, ctx.actor)
+    if role is None:
+        raise errors.NotAMember(f"{ctx.actor} is not a member of {community_id} on {day(ctx.at)}")
+    if role != "facilitator":
+        raise errors.RoleRequired(
+            f"only a facilitator or a planned leader can {what} in {community_id}",
+            rule="not_a_leader")
+
+
+@decider("SessionScheduled")
+def session_scheduled(ctx: Decision, ev) -> str:
+    ctx.community(ev.community_id)
+    if ev.session_id in ctx.state.scheduled or ev.session_id in ctx.state.held:
+        raise errors.DuplicateId(f"a session with id {ev.session_id} already exists")
+    planned = tuple(ev.planned_leaders or ())
+    _scheduler(ctx, ev.community_id, planned, "schedule a session")
+    for person in planned:
+        ctx.member(ev.community_id, person)
+    return community_stream(ev.community_id)
+
+
+@decider("SessionCancelled")
+def session_cancelled(ctx: Decision, ev) -> str:
+    ctx.community(ev.community_id)
+    session = ctx.state.scheduled.get(ev.session_id)
+    if session is None or session.community_id != ev.community_id:
+        raise errors.UnknownReference(
+            f"no session {ev.session_id} is scheduled in {ev.community_id}",
+            rule="unknown_session")
+    if session.cancelled:
+        raise errors.Refused(f"session {ev.session_id} is already cancelled",
+                             rule="session_cancelled")
+    if ev.session_id in ctx.state.held:
+        raise errors.InvalidTarget(f"session {ev.session_id} already took place")
+    _scheduler(ctx, ev.community_id, session.planned_leaders, "cancel a session")
+    return community_stream(ev.community_id)
+
+
+@decider("SessionLed")
+def session_led(ctx: Decision, ev) -> str:
+    ctx.community(ev.community_id)
+    if ev.session_id in ctx.state.held:
+        raise errors.DuplicateId(f"session {ev.session_id} was already recorded as held")
+    scheduled = ctx.state.scheduled.get(ev.session_id)
+    if scheduled is not None:
+        if scheduled.community_id != ev.community_id:
+            raise errors.DuplicateId(
+                f"session {ev.session_id} belongs to {scheduled.community_id}")
+        if scheduled.cancelled:
+            raise errors.Refused(f"session {ev.session_id} was cancelled",
+                                 rule="session_cancelled")
+    if ctx.actor not in ev.leaders:
+        raise errors.RoleRequired(
+            f"{ctx.actor} is not among the leaders of this session; a leader records it",
+            rule="not_a_leader")
+    for person in dict.fromkeys(ev.leaders + tuple(ev.attendees or ())):
+        ctx.member(ev.community_id, person)
+    return community_stream(ev.community_id)
+
+
+@decider("ResourceShared")
+def resource_shared(ctx: Decision, ev) -> str:
+    ctx.community(ev.community_id)
+    ctx.is_actor(ev.member_id, "member_id")
+    unique(ctx.state.resources, ev.resource_id, "resource")
+    ctx.member(ev.community_id, ev.member_id)
+    return community_stream(ev.community_id)
+
+
+def _existing_at(ctx: Decision, created_at: int, what: str) -> None:
+    if created_at > ctx.at:
+        raise errors.NotYetExisting(f"{what} only exists from {day(created_at)}, "
+                                    f"after {day(ctx.at)}")
+
+
+def _resource(ctx: Decision, resource_id: str):
+    resource = ctx.state.resources.get(resource_id)
+    if resource is None or resource.position in ctx.state.retracted:
+        raise errors.UnknownReference(f"there is no resource {resource_id}",
+                                      rule="unknown_resource")
+    _existing_at(ctx, resource.at, f"resource {resource_id}")
+    return resource
+
+
+@decider("ResourceReused")
+def resource_reused(ctx: Decision, ev) -> str:
+    ctx.community(ev.community_id)
+    ctx.is_actor(ev.member_id, "member_id")
+    _resource(ctx, ev.resource_id)
+    ctx.member(ev.community_id, ev.member_id)
+    return community_stream(ev.community_id)
+
+
+@decider("FeedbackGiven")
+def feedback_given(ctx: Decision, ev) -> str:
+    ctx.community(ev.community_id)
+    ctx.is_actor(ev.from_member_id, "from_member_id")
+    if ev.from_member_id == ev.to_member_id:
+        raise errors.InvalidValue("feedback goes to someone else, not to oneself",
+                                  rule="self_feedback")
+    if ev.about_kind == "resource":
+        _resource(ctx, ev.about_id)
+    else:
+        held = ctx.state.held.get(ev.about_id)
+        scheduled = ctx.state.scheduled.get(ev.about_id)
+        if held is not None:
+            _existing_at(ctx, held.at, f"session {ev.about_id}")
+        elif scheduled is None:
+            raise errors.UnknownReference(f"there is no session {ev.about_id}",
+                                          rule="unknown_session")
+    ctx.member(ev.community_id, ev.from_member_id)
+    ctx.member(ev.community_id, ev.to_member_id)
+    return community_stream(ev.community_id)
+
+
+@decider("ReflectionRecorded")
+def reflection_recorded(ctx: Decision, ev) -> str:
+    ctx.is_actor(ev.member_id, "member_id")
+    unique(ctx.state.reflections, ev.reflection_id, "reflection")
+    for position in ev.about or ():
+        ctx.target(position)
+    if ev.community_id is None:
+        if ev.visibility != "private":
+            raise errors.InvalidValue(
+                f"a reflection shared with the {ev.visibility} needs a community_id",
+                rule="community_required", fields={"community_id": ["required unless private"]})
+        return f"member-{ev.member_id}"
+    ctx.community(ev.community_id)
+    ctx.member(ev.community_id, ev.member_id)
+    return community_stream(ev.community_id)
+
+
+@decider("ReflectionVisibilityChanged")
+def reflection_visibility_changed(ctx: Decision, ev) -> str:
+    ctx.is_actor(ev.member_id, "member_id")
+    reflection = ctx.state.reflections.get(ev.reflection_id)
+    if reflection is None or reflection.position in ctx.state.retracted:
+        raise errors.UnknownReference(f"there is no reflection {ev.reflection_id}",
+                                      rule="unknown_reflection")
+    if reflection.member_id != ev.member_id:
+        raise errors.NotTheActor(
+            f"only {reflection.member_id} can change who sees their reflection")
+    if reflection.community_id is None and ev.visibility != "private":
+        raise errors.InvalidValue("this reflection has no community, so it stays private",
+                                  rule="community_required")
+    return reflection.stream
+
+
+def _steps(ctx: Decision, community_id: str, steps, existing: Iterable[str] = ()) -> None:
+    seen = set(existing)
+    for step in steps or ():
+        if step.step_id in seen:
+            raise errors.DuplicateId(f"the plan already has a step {step.step_id}")
+        seen.add(step.step_id)
+        for owner in step.owners:
+            ctx.member(community_id, owner)
+
+
+@decider("ActionPlanCreated")
+def action_plan_created(ctx: Decision, ev: ActionPlanCreated) -> str:
+    ctx.community(ev.community_id)
+    unique(ctx.state.plans, ev.plan_id, "plan")
+    ctx.member(ev.community_id, ctx.actor)
+    _steps(ctx, ev.community_id, ev.steps)
+    return community_stream(ev.community_id)
+
+
+def _plan(ctx: Decision, community_id: str, plan_id: str):
+    plan = ctx.state.plans.get(plan_id)
+    if plan is None or plan.community_id != community_id:
+        raise errors.UnknownReference(f"there is no plan {plan_id} in {community_id}",
+                                      rule="unknown_plan")
+    _existing_at(ctx, plan.at, f"plan {plan_id}")
+    return plan
+
+
+@decider("ActionPlanRevised")
+def action_plan_revised(ctx: Decision, ev: ActionPlanRevised) -> str:
+    ctx.community(ev.community_id)
+    plan = _plan(ctx, ev.community_id, ev.plan_id)
+    ctx.member(ev.community_id, ctx.actor)
+    _steps(ctx, ev.community_id, ev.steps_added, plan.steps)
+    for step_id in ev.steps_dropped or ():
+        step = plan.steps.get(step_id)
+        if step is None or step.dropped:
+            raise errors.UnknownReference(f"plan {ev.plan_id} has no step {step_id}",
+                                          rule="unknown_step")
+    return community_stream(ev.community_id)
+
+
+@decider("ActionStepCompleted")
+def action_step_completed(ctx: Decision, ev) -> str:
+    ctx.community(ev.community_id)
+    plan = _plan(ctx, ev.community_id, ev.plan_id)
+    step = plan.steps.get(ev.step_id)
+    if step is None or step.dropped:
+        raise errors.UnknownReference(f"plan {ev.plan_id} has no step {ev.step_id}",
+                                      rule="unknown_step")
+    _existing_at(ctx, step.at, f"step {ev.step_id}")
+    if ctx.actor not in ev.member_ids:
+        raise errors.RoleRequired(f"{ctx.actor} is not among those who completed the step",
+                                  rule="not_an_owner")
+    for person in ev.member_ids:
+        if person not in step.owners:
+            raise errors.RoleRequired(f"{person} is not an owner of step {ev.step_id}",
+                                      rule="not_an_owner")
+        ctx.member(ev.community_id, person)
+    return community_stream(ev.community_id)
+
+
+@decider("BadgeDefined")
+def badge_defined(ctx: Decision, ev) -> str:
+    ctx.community(ev.community_id)
+    unique(ctx.state.badges, ev.badge_id, "badge")
+    ctx.member(ev.community_id, ctx.actor, FACILITATOR, "not_a_facilitator", "define badges")
+    return community_stream(ev.community_id)
+
+
+@decider("RecognitionAwarded")
+def recognition_awarded(ctx: Decision, ev) -> str:
+    ctx.community(ev.community_id)
+    ctx.is_actor(ev.awarded_by, "awarded_by")
+    if ev.awarded_by == ev.member_id:
+        raise errors.RoleRequired("a facilitator cannot award a recognition to themselves",
+                                  rule="cannot_award_self")
+    unique(ctx.state.awards, ev.award_id, "award")
+    ctx.member(ev.community_id, ev.awarded_by, FACILITATOR, "not_a_facilitator",
+               "award recognitions")
+    if ctx.state.badges.get(ev.badge_id) != ev.community_id:
+        raise errors.UnknownReference(f"{ev.community_id} has defined no badge {ev.badge_id}",
+                                      rule="unknown_badge")
+    for position in ev.evidence or ():
+        check_evidence(ctx, ev, ctx.target(position))
+    return community_stream(ev.community_id)
+
+
+def doers(event: Event, actor: str) -> set[str]:
+    """The people an event is by: its actor and the people it names as doing it."""
+    found = {actor}
+    for name in ("member_id", "leaders", "member_ids", "from_member_id"):
+        value = getattr(event, name, None)
+        if value is not None:
+            found.update(value if isinstance(value, tuple) else (value,))
+    return found
+
+
+def check_evidence(ctx: Decision, award, rec: Recorded) -> None:
+    """Evidence: a non-retracted content event of the community, by the awardee, not private."""
+    event = rec.event
+    problem = None
+    if rec.position in ctx.state.retracted:
+        problem = "was retracted"
+    elif getattr(event, "community_id", None) != award.community_id:
+        problem = f"is not an event of {award.community_id}"
+    elif award.member_id not in doers(event, rec.actor):
+        problem = f"is not by {award.member_id}"
+    elif event.type == "ReflectionRecorded":
+        reflection = ctx.state.reflections.get(event.reflection_id)
+        if reflection is None or reflection.visibility == "private":
+            problem = "is a private reflection"
+    if problem:
+        raise errors.InvalidTarget(f"evidence at position {rec.position} {problem}",
+                                   rule="invalid_evidence")
+
+
+@decider("RecognitionRevoked")
+def recognition_revoked(ctx: Decision, ev) -> str:
+    ctx.is_actor(ev.revoked_by, "revoked_by")
+    award = ctx.state.awards.get(ev.award_id)
+    if award is None:
+        raise errors.UnknownReference(f"there is no award {ev.award_id}", rule="unknown_award")
+    if award.revoked:
+        raise errors.InvalidTarget(f"award {ev.award_id} is already revoked")
+    ctx.member(award.community_id, ev.revoked_by, FACILITATOR, "not_a_facilitator",
+               "revoke recognitions")
+    return community_stream(award.community_id)
+
+
+def _amend(ctx: Decision, position: int, by: str, field: str, verb: str) -> Recorded:
+    ctx.is_actor(by, field)
+    rec = ctx.target(position)
+    if rec.event.type not in CONTENT_TYPES:
+        raise errors.InvalidTarget(
+            f"a {rec.event.type} cannot be {verb}; only content (sessions, resources, "
+            "reflections, feedback, steps, norms) can")
+    if position in ctx.state.retracted:
+        raise errors.InvalidTarget(f"the entry at position {position} is already retracted")
+    if rec.actor != by:
+        community_id = getattr(rec.event, "community_id", None)
+        if community_id is None or ctx.role_of(community_id, by) not in \
+                FACILITATOR_OR_COORDINATOR:
+            raise errors.RoleRequired(
+                f"only {rec.actor}, or a facilitator or coordinator of its community, "
+                f"can have it {verb}", rule="not_facilitator_or_coordinator")
+    return rec
+
+
+@decider("EntryRetracted")
+def entry_retracted(ctx: Decision, ev) -> str:
+    return _amend(ctx, ev.position, ev.retracted_by, "retracted_by", "retracted").stream
+
+
+@decider("EntryCorrected")
+def entry_corrected(ctx: Decision, ev) -> str:
+    rec = _amend(ctx, ev.position, ev.corrected_by, "corrected_by", "corrected")
+    allowed = correctable_fields(type(rec.event))
+    wrong = sorted(set(ev.fields) - allowed)
+    if wrong or not ev.fields:
+        raise errors.InvalidValue(
+            f"{', '.join(wrong) or 'nothing'} cannot be corrected on a {rec.event.type}: "
+            f"only {', '.join(sorted(allowed))} can",
+            rule="not_correctable", fields={f"fields.{w}": ["not correctable"] for w in wrong})
+    return rec.stream
+
+
+# -- membership in time --------------------------------------------------------------------
+
+def _next(ctx: Decision) -> int:
+    """The position a new membership entry will get (after anything pending)."""
+    return ctx.state.position + 1 + len(ctx.pending)
+
+
+def change_membership(ctx: Decision, community_id: str, person: str, entry: Entry) -> None:
+    """Judge a join, role change or leave on the whole timeline, past and future of it."""
+    timeline = sorted(ctx.timeline(community_id, person) + [entry])
+    found = timeline_problem(timeline)
+    if found is not None:
+        broken, rule = found
+        if broken is entry:
+            raise _membership_refusal(rule, community_id, person, entry, timeline)
+        raise errors.WouldInvalidateHistory(
+            f"this would break {person}'s membership of {community_id} recorded for "
+            f"{day(broken.at)}")
+    for act in ctx.state.acts.get((community_id, person), ()):
+        if act.at >= entry.at and status_at(timeline, act.at) not in act.needs:
+            raise errors.WouldInvalidateHistory(
+                f"{person} {act.what} in {community_id} on {day(act.at)} "
+                "(an event already recorded), which this would make impossible")
+    if entry.kind == LEAVE or entry.from_role == "facilitator":
+        keep_a_facilitator(ctx, community_id, person, timeline, entry)
+
+
+def _membership_refusal(rule: str, community_id: str, person: str, entry: Entry,
+                        timeline: list[Entry]) -> errors.Refused:
+    if rule == "already_member":
+        return errors.AlreadyMember(
+            f"{person} is already a member of {community_id} on {day(entry.at)}")
+    if rule == "not_a_member":
+        return errors.NotAMember(f"{person} is not a member of {community_id} on {day(entry.at)}")
+    held = status_at([e for e in timeline if e is not entry], entry.at)
+    return errors.RoleMismatch(
+        f"{person} is a {held} of {community_id} on {day(entry.at)}, not a {entry.from_role}")
+
+
+def keep_a_facilitator(ctx: Decision, community_id: str, person: str,
+                       new_timeline: list[Entry], entry: Entry) -> None:
+    """A community keeps at least one facilitator at every moment from `entry` on."""
+    moments: dict[int, list[tuple[str, Entry]]] = {}
+    people = {mid: ctx.timeline(community_id, mid)
+              for mid, _ in ctx.state.members_of(community_id)}
+    for _, pid, pending_entry in ctx.pending:
+        people.setdefault(pid, ctx.timeline(community_id, pid))
+    people[person] = new_timeline
+    for pid, timeline in people.items():
+        for e in timeline:
+            moments.setdefault(e.at, []).append((pid, e))
+    roles: dict[str, str | None] = {}
+    for at in sorted(moments):
+        for pid, e in sorted(moments[at], key=lambda pe: pe[1]):
+            roles[pid] = None if e.kind == LEAVE else e.role
+        if at >= entry.at and not any(r == "facilitator" for r in roles.values()):
+            raise errors.LastFacilitator(
+                f"{community_id} would have no facilitator from {day(at)}: hand "
+                "facilitation over to someone first")
+
+
+# -- hand-over -----------------------------------------------------------------------------
+
+def hand_over(ctx: Decision, cmd: HandOverFacilitation) -> list[Proposed]:
+    """RoleChanged(new: member → facilitator) then RoleChanged(old: facilitator → member)."""
+    for person in (cmd.actor, cmd.from_member, cmd.to_member):
+        if person in ctx.state.erased:
+            raise errors.MemberIsErased(f"{person} was erased")
+        if person not in ctx.state.members:
+            raise errors.UnknownReference(f"{person} is not a registered member",
+                                          rule="unknown_member")
+    ctx.community(cmd.community_id)
+    ctx.member(cmd.community_id, cmd.actor, FACILITATOR, "not_a_facilitator",
+               "hand facilitation over")
+    if cmd.from_member == cmd.to_member:
+        raise errors.InvalidValue("facilitation goes from one person to another",
+                                  rule="role_mismatch")
+    promote = RoleChanged(community_id=cmd.community_id, member_id=cmd.to_member,
+                          from_role="member", to_role="facilitator")
+    step_down = RoleChanged(community_id=cmd.community_id, member_id=cmd.from_member,
+                            from_role="facilitator", to_role="member")
+    stream = community_stream(cmd.community_id)
+    first = Entry(ctx.at, _next(ctx), ROLE, "facilitator", "member")
+    change_membership(ctx, cmd.community_id, cmd.to_member, first)
+    after = Decision(ctx.state, ctx.actor, ctx.at, ctx.privileged, ctx.lookup,
+                     ctx.pending + ((cmd.community_id, cmd.to_member, first),))
+    change_membership(after, cmd.community_id, cmd.from_member,
+                      Entry(ctx.at, _next(after), ROLE, "member", "facilitator"))
+    return [Proposed(stream, promote, cmd.actor, cmd.occurred_at),
+            Proposed(stream, step_down, cmd.actor, cmd.occurred_at)]

@@ -1,0 +1,115 @@
+"""The packaged Alembic migrations build exactly the schema of events/tables.py."""
+from __future__ import annotations
+
+import threading
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import create_engine, inspect, text
+
+from events.migrate import alembic_config, upgrade
+from events.tables import metadata
+
+LOG_TABLES = {"events", "log_head", "member_keys"}
+
+
+def head_revision() -> str:
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def test_the_migrations_have_one_head_and_it_is_the_event_log():
+    script = ScriptDirectory.from_config(alembic_config())
+    assert script.get_heads() == ["0001"]
+
+
+def test_upgrade_creates_the_log_tables_in_an_empty_sqlite_file(sqlite_url):
+    upgrade(sqlite_url)
+
+    engine = create_engine(sqlite_url)
+    try:
+        assert set(inspect(engine).get_table_names()) == LOG_TABLES | {"alembic_version"}
+        with engine.connect() as connection:
+            versions = connection.execute(text("SELECT version_num FROM alembic_version")).scalars()
+            assert list(versions) == [head_revision()]
+    finally:
+        engine.dispose()
+
+
+def test_upgrading_twice_changes_nothing(database_url):
+    engine = create_engine(database_url)
+    try:
+        upgrade(engine)
+        with engine.begin() as connection:
+            connection.execute(text("INSERT INTO member_keys (member_id, wrapped_key) "
+                                    "VALUES ('m-1', :key)"), {"key": b"\x00\x01"})
+
+        upgrade(engine)
+
+        assert set(inspect(engine).get_table_names()) == LOG_TABLES | {"alembic_version"}
+        with engine.connect() as connection:
+            assert list(connection.execute(text("SELECT version_num FROM alembic_version"))
+                        .scalars()) == [head_revision()]
+            assert list(connection.execute(text("SELECT member_id FROM member_keys"))
+                        .scalars()) == ["m-1"]
+    finally:
+        engine.dispose()
+
+
+def test_the_migrated_schema_matches_the_tables_module(database_url):
+    upgrade(database_url)
+
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            differences = compare_metadata(MigrationContext.configure(connection), metadata)
+        assert differences == []
+        indexes = {index["name"]: index for index in inspect(engine).get_indexes("events")}
+        assert indexes["ix_events_recorded_at"]["column_names"] == ["recorded_at"]
+        assert indexes["ux_events_idempotency_scope"]["unique"]
+        unique = {c["name"]: c["column_names"] for c in inspect(engine).get_unique_constraints("events")}
+        assert unique["uq_events_stream_version"] == ["stream", "version"]
+    finally:
+        engine.dispose()
+
+
+def test_two_processes_migrating_at_once_both_succeed(database_url):
+    failures: list[BaseException] = []
+    start = threading.Barrier(2)
+
+    def migrate() -> None:
+        engine = create_engine(database_url)
+        try:
+            start.wait(timeout=10)
+            upgrade(engine)
+        except BaseException as exc:  # reported below, in the test's own thread
+            failures.append(exc)
+        finally:
+            engine.dispose()
+
+    threads = [threading.Thread(target=migrate) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert failures == []
+    engine = create_engine(database_url)
+    try:
+        assert LOG_TABLES <= set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("make_url_object", [False, True])
+def test_upgrade_accepts_a_url_string_or_object(sqlite_url, make_url_object):
+    from sqlalchemy import make_url
+
+    upgrade(make_url(sqlite_url) if make_url_object else sqlite_url)
+
+    engine = create_engine(sqlite_url)
+    try:
+        assert LOG_TABLES <= set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
