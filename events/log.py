@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
+
+from sqlalchemy import Engine
 
 from events.instance import InstanceKeys, ensure_instance, load_instance
 from events.migrate import upgrade
@@ -23,12 +26,17 @@ class Log:
         self.recorder.close()
 
 
-def init_log(config: Config) -> InstanceKeys:
-    """Create the instance directory and its keys if missing, and migrate the schema."""
+def init_log(config: Config, *migrations: Callable[[Engine], None]) -> InstanceKeys:
+    """Create the instance directory and its keys if missing, and migrate the schema.
+
+    `migrations` are further schema upgrades to run after the log's own (the projections').
+    """
     instance = ensure_instance(config.instance_dir)
     engine = make_engine(config.database_url)
     try:
         upgrade(engine)
+        for migrate in migrations:
+            migrate(engine)
     finally:
         engine.dispose()
     return instance

@@ -115,6 +115,10 @@ class MemoryRecorder:
     def get_wrapped(self, member_id: str) -> bytes | None:
         return self.keys.get(member_id)
 
+    def positions_of_scopes(self, scopes: list[str]) -> dict[str, int]:
+        """The position of each idempotency scope already in the log."""
+        return {scope: self.scopes[scope] for scope in scopes if scope in self.scopes}
+
     def scrub(self) -> None:
         """Nothing lingers in a Python list once the key is dropped."""
 

@@ -14,7 +14,7 @@ import threading
 from contextlib import contextmanager
 from typing import Any, Iterator
 
-from sqlalchemy import create_engine, delete, event, func, insert, select, update
+from sqlalchemy import bindparam, create_engine, delete, event, func, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.pool import NullPool
@@ -23,12 +23,25 @@ from events.codec import canonical_json
 from events.recorder import Head, StoredRow
 from events.tables import events, log_head, member_keys
 
+SCOPE_PAGE = 500  # idempotency scopes looked up per query (SQLite allows 32,766 parameters)
 APPEND_LOCK_KEY = 7_240_531  # the advisory lock id of the append section on PostgreSQL
 
 _COLUMNS = (events.c.position, events.c.event_id, events.c.stream, events.c.version,
             events.c.type, events.c.schema_version, events.c.data, events.c.meta,
             events.c.occurred_at, events.c.recorded_at, events.c.idempotency_scope,
             events.c.hash)
+
+
+# The append path's statements, built once: constructing Core statements per call costs
+# more than SQLite takes to run them.
+_ROWS_AFTER = select(*_COLUMNS).where(events.c.position > bindparam("after")).order_by(
+    events.c.position)
+_ROW_AT = select(*_COLUMNS).where(events.c.position == bindparam("at"))
+_BY_SCOPE = select(*_COLUMNS).where(events.c.idempotency_scope == bindparam("scope"))
+_INSERT = insert(events)
+_UPDATE_HEAD = update(log_head).where(log_head.c.id == 1)
+_INSERT_HEAD = insert(log_head)
+_GET_KEY = select(member_keys.c.wrapped_key).where(member_keys.c.member_id == bindparam("m"))
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -72,18 +85,15 @@ class _SqlTransaction:
         self.conn = conn
 
     def rows_after(self, position: int) -> Iterator[StoredRow]:
-        result = self.conn.execute(select(*_COLUMNS).where(events.c.position > position)
-                                   .order_by(events.c.position))
-        for r in result:
+        for r in self.conn.execute(_ROWS_AFTER, {"after": position}):
             yield _row(r)
 
     def row_at(self, position: int) -> StoredRow | None:
-        r = self.conn.execute(select(*_COLUMNS).where(events.c.position == position)).first()
+        r = self.conn.execute(_ROW_AT, {"at": position}).first()
         return _row(r) if r is not None else None
 
     def rows_from_scope(self, scope: str) -> list[StoredRow]:
-        first = self.conn.execute(select(*_COLUMNS).where(
-            events.c.idempotency_scope == scope)).first()
+        first = self.conn.execute(_BY_SCOPE, {"scope": scope}).first()
         if first is None:
             return []
         head = _row(first)
@@ -98,7 +108,7 @@ class _SqlTransaction:
         return rows
 
     def insert(self, rows: list[StoredRow]) -> None:
-        self.conn.execute(insert(events), [
+        self.conn.execute(_INSERT, [
             {"position": r.position, "event_id": r.event_id, "stream": r.stream,
              "version": r.version, "type": r.type, "schema_version": r.schema_version,
              "data": canonical_json(r.data), "meta": canonical_json(r.meta),
@@ -107,13 +117,12 @@ class _SqlTransaction:
 
     def write_head(self, head: Head) -> None:
         values = {"position": head.position, "hash": head.hash, "seal": head.seal}
-        done = self.conn.execute(update(log_head).where(log_head.c.id == 1).values(**values))
+        done = self.conn.execute(_UPDATE_HEAD, values)
         if done.rowcount == 0:
-            self.conn.execute(insert(log_head).values(id=1, **values))
+            self.conn.execute(_INSERT_HEAD, {"id": 1, **values})
 
     def get_wrapped(self, member_id: str) -> bytes | None:
-        return self.conn.execute(select(member_keys.c.wrapped_key).where(
-            member_keys.c.member_id == member_id)).scalar()
+        return self.conn.execute(_GET_KEY, {"m": member_id}).scalar()
 
     def put_wrapped(self, member_id: str, wrapped: bytes) -> None:
         self.conn.execute(insert(member_keys).values(member_id=member_id, wrapped_key=wrapped))
@@ -201,6 +210,17 @@ class SqlRecorder:
     def get_wrapped(self, member_id: str) -> bytes | None:
         with self.engine.connect() as conn:
             return _SqlTransaction(conn).get_wrapped(member_id)
+
+    def positions_of_scopes(self, scopes: list[str]) -> dict[str, int]:
+        """The position of each idempotency scope already in the log, in one query a page."""
+        found: dict[str, int] = {}
+        with self.engine.connect() as conn:
+            for start in range(0, len(scopes), SCOPE_PAGE):
+                page = scopes[start:start + SCOPE_PAGE]
+                found.update(conn.execute(
+                    select(events.c.idempotency_scope, events.c.position)
+                    .where(events.c.idempotency_scope.in_(page))).tuples())
+        return found
 
     def scrub(self) -> None:
         """After an erasure: checkpoint the WAL (SQLite) or VACUUM the key table."""

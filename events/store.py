@@ -309,23 +309,29 @@ class EventStore:
         row = tx.row_at(position) if tx is not None else self.recorder.row_at(position)
         return self.to_recorded(row, tx) if row is not None else None
 
-    def to_recorded(self, row: StoredRow, tx: Transaction | None = None) -> Recorded:
-        """Map a stored row to the domain's view: decrypted, upcast, as a frozen event."""
-        data = row.data
-        if row.type == "EntryCorrected":
-            target = tx.row_at(data["position"]) if tx is not None else \
-                self.recorder.row_at(data["position"])
-            if target is not None:
-                data = self.cipher.decrypt_data(
-                    row.type, data, row.actor, target_type=target.type,
-                    target_data=self.cipher.decrypt_data(target.type, target.data, target.actor),
-                    target_actor=target.actor)
-        else:
-            data = self.cipher.decrypt_data(row.type, data, row.actor)
+    def to_recorded(self, row: StoredRow, tx: Transaction | None = None, *,
+                    decrypt: bool = True) -> Recorded:
+        """Map a stored row to the domain's view: decrypted, upcast, as a frozen event.
+
+        Folds that read only ids and times pass decrypt=False and skip the key work.
+        """
+        data = self._decrypted(row, tx) if decrypt else row.data
         return Recorded(row.position, row.event_id, row.stream, row.version,
                         from_stored(row.type, data, row.schema_version), row.actor,
                         from_micros(row.occurred_at), from_micros(row.recorded_at),
                         LATEST_VERSION[row.type], row.meta)
+
+    def _decrypted(self, row: StoredRow, tx: Transaction | None) -> dict[str, Any]:
+        if row.type != "EntryCorrected":
+            return self.cipher.decrypt_data(row.type, row.data, row.actor)
+        # A correction's personal values are under the key of its target's owner.
+        target = (tx or self.recorder).row_at(row.data["position"])
+        if target is None:
+            return row.data
+        return self.cipher.decrypt_data(
+            row.type, row.data, row.actor, target_type=target.type,
+            target_data=self.cipher.decrypt_data(target.type, target.data, target.actor),
+            target_actor=target.actor)
 
     def read(self, after: int = 0, upto: int | None = None) -> Iterator[Recorded]:
         """Recorded events after a position, in order, paged (never the whole log at once)."""

@@ -75,10 +75,6 @@ class Decision:
         if community is None:
             raise errors.UnknownReference(f"there is no community {community_id}",
                                           rule="unknown_community")
-        if self.at < community.founded_at:
-            raise errors.NotYetExisting(
-                f"{community_id} was founded on {day(community.founded_at)}, "
-                f"after {day(self.at)}")
         return community
 
     def is_actor(self, person: str, field: str) -> None:
@@ -204,16 +200,20 @@ def member_joined(ctx: Decision, ev) -> str:
     first_join = not ctx.state.timelines.get((ev.community_id, ev.member_id))
     founder_join = (ev.member_id == community.founder == ctx.actor and first_join
                     and ev.role == "facilitator" and ev.invited_by is None)
+    if founder_join and ctx.at < community.founded_at:
+        raise errors.NotYetExisting(f"{ev.community_id} was founded on "
+                                    f"{day(community.founded_at)}, after {day(ctx.at)}")
     if not founder_join:
-        if ev.invited_by is not None:
-            ctx.is_actor(ev.invited_by, "invited_by")
-        if ctx.role_of(ev.community_id, ctx.actor) is None:
-            raise errors.RoleRequired(
-                f"{ctx.actor} is not a facilitator or coordinator of {ev.community_id} on "
-                f"{day(ctx.at)}, so cannot add {ev.member_id}",
-                rule="not_facilitator_or_coordinator")
-        ctx.member(ev.community_id, ctx.actor, FACILITATOR_OR_COORDINATOR,
-                   "not_facilitator_or_coordinator", f"add {ev.member_id}")
+        # The inviter records the join, or a facilitator or coordinator does.
+        if ctx.actor == ev.invited_by:
+            ctx.member(ev.community_id, ctx.actor)
+        else:
+            role = ctx.role_of(ev.community_id, ctx.actor)
+            if role not in FACILITATOR_OR_COORDINATOR:
+                raise errors.RoleRequired(
+                    f"{ctx.actor} is not a facilitator or coordinator of {ev.community_id} "
+                    f"on {day(ctx.at)}, nor the one who invited {ev.member_id}",
+                    rule="not_facilitator_or_coordinator")
     change_membership(ctx, ev.community_id, ev.member_id, Entry(ctx.at, _next(ctx), JOIN, ev.role))
     return community_stream(ev.community_id)
 

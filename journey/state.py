@@ -214,7 +214,8 @@ class DomainState:
     def _on_MemberJoined(self, rec, ev, at):
         self._membership(ev.community_id, ev.member_id, Entry(at, rec.position, JOIN, ev.role))
         if rec.actor != ev.member_id:
-            self._pin(rec, ev.community_id, rec.actor, FACILITATOR_OR_COORDINATOR, at, "invited")
+            needs = ANY_ROLE if rec.actor == ev.invited_by else FACILITATOR_OR_COORDINATOR
+            self._pin(rec, ev.community_id, rec.actor, needs, at, "added a member")
 
     def _on_RoleChanged(self, rec, ev, at):
         self._membership(ev.community_id, ev.member_id,

@@ -1,0 +1,59 @@
+"""The bootstrap for everything above the log: the store, its projections and their reports.
+
+The CLI and the web app both start here (never at import time), so wiring lives in one place.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from events.instance import InstanceKeys
+from events.log import Log, init_log, open_log
+from events.store import EventStore
+from journey.config import Config
+from projections.leadership.projection import LeadershipProjection
+from projections.leadership.report import LeadershipReports
+from projections.migrate import upgrade_projections
+from projections.runner import ProjectionRunner
+
+
+def all_projections() -> list:
+    """Every projection, in the order they are folded."""
+    return [LeadershipProjection()]
+
+
+@dataclass
+class Journey:
+    """An open installation: the log, the projection runner and the report services."""
+
+    log: Log
+    runner: ProjectionRunner
+    leadership: LeadershipReports
+
+    @property
+    def store(self) -> EventStore:
+        return self.log.store
+
+    @property
+    def config(self) -> Config:
+        return self.log.config
+
+    def close(self) -> None:
+        self.runner.stop()
+        self.log.close()
+
+
+def init_journey(config: Config) -> InstanceKeys:
+    """`journey init`: instance keys, the log's schema and the projections' schema."""
+    return init_log(config, upgrade_projections)
+
+
+def open_journey(config: Config, *, background: bool = False) -> Journey:
+    """Open an initialised installation; `background` folds projections in a thread."""
+    log = open_log(config)
+    engine = log.recorder.engine
+    runner = ProjectionRunner(engine, log.store, all_projections())
+    leadership = LeadershipReports(engine, log.store,
+                                   lambda: runner.checkpoint_of(LeadershipProjection.name))
+    if background:
+        runner.start()
+    return Journey(log, runner, leadership)

@@ -1,0 +1,1 @@
+"""Leadership: facts folded from the log, and the metrics of DESIGN computed from them."""

@@ -1,0 +1,36 @@
+"""The read models' tables. Every projection can drop its rows and rebuild them from the log."""
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Column, Index, Integer, MetaData, String, Table, Text
+
+metadata = MetaData()
+
+# One row per projection: how far it has folded the log, and whether it is healthy.
+checkpoints = Table(
+    "projection_checkpoints", metadata,
+    Column("name", String(64), primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("position", BigInteger, nullable=False),
+    Column("state", String(16), nullable=False),  # ok, failed, rebuilding
+    Column("error", Text, nullable=True),
+    Column("failed_position", BigInteger, nullable=True),
+    Column("updated_at", BigInteger, nullable=False),
+)
+
+# Leadership facts: position-stamped, so a report as of any position is a filter, not a
+# replay (projections/leadership/metrics.py defines them).
+leadership_facts = Table(
+    "leadership_facts", metadata,
+    Column("position", BigInteger, nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("community_id", String(200), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("member_id", String(200), nullable=True),
+    Column("at", BigInteger, nullable=False),
+    Column("role", String(16), nullable=True),
+    Column("ref", String(200), nullable=True),
+    Column("retracted_at", BigInteger, nullable=True),
+    Index("ix_leadership_facts_community", "community_id", "position"),
+    Index("ix_leadership_facts_position", "position"),
+    Index("ix_leadership_facts_ref", "kind", "ref"),
+)
