@@ -10,15 +10,17 @@ from events.instance import InstanceKeys
 from events.log import Log, init_log, open_log
 from events.store import EventStore
 from journey.config import Config
+from projections.index.projection import IndexProjection
 from projections.leadership.projection import LeadershipProjection
 from projections.leadership.report import LeadershipReports
 from projections.migrate import upgrade_projections
 from projections.runner import ProjectionRunner
+from projections.views import Views
 
 
 def all_projections() -> list:
     """Every projection, in the order they are folded."""
-    return [LeadershipProjection()]
+    return [LeadershipProjection(), IndexProjection()]
 
 
 @dataclass
@@ -28,6 +30,8 @@ class Journey:
     log: Log
     runner: ProjectionRunner
     leadership: LeadershipReports
+    #: Portfolio, archive, community and evaluation views (projections/views.py).
+    views: Views
 
     @property
     def store(self) -> EventStore:
@@ -54,6 +58,8 @@ def open_journey(config: Config, *, background: bool = False) -> Journey:
     runner = ProjectionRunner(engine, log.store, all_projections())
     leadership = LeadershipReports(engine, log.store,
                                    lambda: runner.checkpoint_of(LeadershipProjection.name))
+    views = Views(engine, log.store, lambda: runner.checkpoint_of(IndexProjection.name),
+                  instance=log.instance)
     if background:
         runner.start()
-    return Journey(log, runner, leadership)
+    return Journey(log, runner, leadership, views)

@@ -34,3 +34,12 @@ leadership_facts = Table(
     Index("ix_leadership_facts_position", "position"),
     Index("ix_leadership_facts_ref", "kind", "ref"),
 )
+
+# The index: the log positions each key (member:<id>, community:<id>, ...) concerns, so a
+# view, live or as of any position, reads only its own events (projections/index/keys.py).
+event_keys = Table(
+    "event_keys", metadata,
+    Column("key", String(220), primary_key=True),
+    Column("position", BigInteger, primary_key=True, autoincrement=False),
+    Index("ix_event_keys_position", "position"),
+)

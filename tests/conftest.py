@@ -120,3 +120,21 @@ def database_url(request: pytest.FixtureRequest) -> str:
         return request.getfixturevalue("sqlite_url")
     return request.getfixturevalue("fresh_postgres_url")
 
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_factory(request: pytest.FixtureRequest, tmp_path) -> Iterator:
+    """A maker of empty databases (one per hypothesis example), on SQLite and PostgreSQL."""
+    made: list[str] = []
+    admin = request.getfixturevalue("_postgres_admin") if request.param == "postgres" else None
+
+    def make() -> str:
+        if admin is None:
+            return f"sqlite:///{tmp_path / f'journey-{secrets.token_hex(4)}.db'}"
+        name, url = _create_database(admin, "journey_t")
+        made.append(name)
+        return url
+
+    yield make
+    for name in made:
+        _drop_database(admin, name)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -134,7 +134,7 @@ def _known(fact: Fact, as_of: int | None) -> bool:
 def _owners(facts: Iterable[Fact]) -> dict[str, str]:
     owners: dict[str, str] = {}
     for f in sorted((f for f in facts if f.kind == "shared"), key=lambda f: f.position):
-        owners.setdefault(f.ref, f.member_id)  # type: ignore[arg-type]
+        owners.setdefault(f.ref or "", f.member_id or "")
     return owners
 
 
@@ -153,18 +153,18 @@ class _Log:
         self.actions = [f for f in mine if f.kind in _ACTIONS]
         self.reuses = [f for f in mine if f.kind == "reused"]
         self.feedback = [f for f in mine if f.kind == "feedback"]
-        people: dict[int, dict[str, list[str]]] = defaultdict(lambda: {"led": [], "attended": []})
+        named: dict[tuple[int, str], list[str]] = defaultdict(list)  # (position, kind)
         heads: list[Fact] = []
         for f in mine:
             if f.kind in _MEMBERSHIP:
-                self.membership[(f.community_id, f.member_id)].append(f)  # type: ignore[index]
+                self.membership[(f.community_id, f.member_id or "")].append(f)
             elif f.kind == "session":
                 heads.append(f)
             elif f.kind in ("led", "attended"):
-                people[f.position][f.kind].append(f.member_id)  # type: ignore[arg-type]
+                named[(f.position, f.kind)].append(f.member_id or "")
         self.sessions = [_Session(h.position, h.at, h.community_id,
-                                  tuple(people[h.position]["led"]),
-                                  tuple(people[h.position]["attended"])) for h in heads]
+                                  tuple(named[(h.position, "led")]),
+                                  tuple(named[(h.position, "attended")])) for h in heads]
         self.spans: dict[str, list[tuple[int, int | None]]] = defaultdict(list)
         for (_, member), timeline in self.membership.items():
             self.spans[member] += _intervals(timeline)
@@ -179,7 +179,7 @@ class _Log:
                 role = f.role
             elif f.kind == "leave":
                 role = None
-            elif role is not None:
+            elif role is not None:  # a role change while not a member gives no role
                 role = f.role
         return role
 
@@ -266,30 +266,36 @@ def _gini(xs: list[int]) -> float:
 
 
 def _entropy(xs: list[int], n: int) -> float:
-    """−Σ p ln p / ln n, summed in member order (the caller's) so the float is reproducible."""
+    """−Σ p ln p / ln n, as Σ x·ln(S/x) / (S·ln n) with equal counts grouped.
+
+    Grouping makes the most even spread exactly 1.0 (numerator and denominator round
+    alike), where a sum over members gives 0.9999999999999998 or 1.0000000000000002;
+    fsum makes the result independent of order.
+    """
     total = sum(xs)
-    h = -sum(x / total * math.log(x / total) for x in xs if x)
-    # Exactly 1 when everyone leads equally; rounding must not report 1.0000000000000002.
-    return min(h / math.log(n), 1.0)
+    alike = Counter(x for x in xs if x)
+    h = math.fsum(count * x * math.log(total / x) for x, count in alike.items())
+    return min(h / (total * math.log(n)), 1.0)  # a guard: never above the maximum
 
 
-def _edges(log: _Log, sessions: list[_Session], inside, members: set[str]
-           ) -> set[tuple[str, str]]:
+def _edges(log: _Log, sessions: list[_Session], inside: Callable[[int], bool],
+           members: set[str]) -> set[tuple[str, str]]:
     """The learning network's directed edges u -> v among enrolled members, u != v."""
-    edges = {(f.member_id, log.owners.get(f.ref)) for f in log.reuses if inside(f.at)}  # type: ignore[arg-type]
+    edges: set[tuple[Any, Any]] = {(f.member_id, log.owners.get(f.ref or ""))
+                                   for f in log.reuses if inside(f.at)}
     edges |= {(f.member_id, f.ref) for f in log.feedback if inside(f.at)}
     edges |= {(u, v) for s in sessions for u in s.attendees for v in s.leaders}
-    return {(u, v) for u, v in edges if u != v and u in members and v in members}  # type: ignore[misc]
+    return {(u, v) for u, v in edges if u != v and u in members and v in members}
 
 
-def _tiers(log: _Log, inside, enrolled: list[str]) -> dict[str, str]:
+def _tiers(log: _Log, inside: Callable[[int], bool], enrolled: list[str]) -> dict[str, str]:
     acts: dict[str, set[int]] = defaultdict(set)
     leads: set[str] = set()
     for f in log.actions:
         if inside(f.at):
-            acts[f.member_id].add(f.position)  # type: ignore[index]
+            acts[f.member_id or ""].add(f.position)
             if f.kind in _LEADING:
-                leads.add(f.member_id)  # type: ignore[arg-type]
+                leads.add(f.member_id or "")
     return {m: _tier(len(acts[m]), m in leads) for m in enrolled}
 
 

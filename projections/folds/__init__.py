@@ -1,0 +1,1 @@
+"""Pure folds shared by the views: plain lists of Recorded in, plain values out."""

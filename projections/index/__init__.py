@@ -1,0 +1,1 @@
+"""The index: which log positions concern which member, community, resource, plan, ..."""

@@ -1,0 +1,75 @@
+"""Reads the index and the log rows it points to: the positions of some keys, then those rows.
+
+IN lists are cut into pages, so a long history never exceeds a driver's parameter limit.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import Engine, select
+
+from events.recorder import StoredRow
+from events.store import EventStore
+from events.tables import events
+from journey.records import Recorded
+from projections.tables import event_keys
+
+PAGE = 500  # ids per IN list (SQLite allows 32,766 parameters, PostgreSQL 65,535)
+
+_COLUMNS = (events.c.position, events.c.event_id, events.c.stream, events.c.version,
+            events.c.type, events.c.schema_version, events.c.data, events.c.meta,
+            events.c.occurred_at, events.c.recorded_at, events.c.idempotency_scope,
+            events.c.hash)
+
+
+def _pages(values: list[Any]) -> Iterable[list[Any]]:
+    for start in range(0, len(values), PAGE):
+        yield values[start:start + PAGE]
+
+
+def _stored(r: Any) -> StoredRow:
+    return StoredRow(r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6]), json.loads(r[7]),
+                     r[8], r[9], r[10], r[11])
+
+
+class IndexReader:
+    """The index (on the projections' engine) and the log (on the store's recorder engine)."""
+
+    def __init__(self, engine: Engine, store: EventStore) -> None:
+        self.engine = engine
+        self.store = store
+        self.log_engine: Engine = store.recorder.engine  # type: ignore[attr-defined]
+
+    def positions(self, keys: Iterable[str], upto: int | None = None) -> list[int]:
+        """Positions filed under any of `keys`, at or before `upto`, in order, each once."""
+        found: set[int] = set()
+        wanted = sorted(set(keys))
+        with self.engine.connect() as conn:
+            for page in _pages(wanted):
+                query = select(event_keys.c.position).where(event_keys.c.key.in_(page))
+                if upto is not None:
+                    query = query.where(event_keys.c.position <= upto)
+                found.update(conn.execute(query).scalars())
+        return sorted(found)
+
+    def rows(self, positions: Iterable[int]) -> list[StoredRow]:
+        """The log rows at `positions`, in position order."""
+        wanted = sorted(set(positions))
+        out: list[StoredRow] = []
+        with self.log_engine.connect() as conn:
+            for page in _pages(wanted):
+                out.extend(_stored(r) for r in conn.execute(
+                    select(*_COLUMNS).where(events.c.position.in_(page))))
+        out.sort(key=lambda row: row.position)
+        return out
+
+    def records(self, positions: Iterable[int]) -> list[Recorded]:
+        """The events at `positions`, decrypted where their owner's key still exists."""
+        return [self.store.to_recorded(row) for row in self.rows(positions)]
+
+    def row_at(self, position: int) -> StoredRow | None:
+        """One log row, or None."""
+        rows = self.rows([position])
+        return rows[0] if rows else None

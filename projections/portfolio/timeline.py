@@ -1,0 +1,106 @@
+"""The portfolio's timeline: every event a member took part in, filtered as asked."""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from journey import errors
+from journey.clock import BadTime, format_time, parse_time
+from journey.events import EVENT_TYPES
+from journey.records import Recorded
+
+# Each event type belongs to one kind, the coarser filter a person picks from.
+KINDS = {
+    "NetworkCreated": "community", "CommunityFounded": "community",
+    "MemberJoined": "membership", "RoleChanged": "membership", "MemberLeft": "membership",
+    "NormsAgreed": "norms",
+    "SessionScheduled": "session", "SessionCancelled": "session", "SessionLed": "session",
+    "ResourceShared": "resource", "ResourceReused": "resource",
+    "FeedbackGiven": "feedback",
+    "ReflectionRecorded": "reflection",
+    "ActionPlanCreated": "plan", "ActionPlanRevised": "plan", "ActionStepCompleted": "step",
+    "BadgeDefined": "recognition", "RecognitionAwarded": "recognition",
+}
+# The field that says in a few words what the entry is about.
+_SUMMARY = {
+    "NetworkCreated": "name", "CommunityFounded": "name", "MemberJoined": "role",
+    "RoleChanged": "to_role", "NormsAgreed": "norms", "SessionScheduled": "title",
+    "SessionCancelled": "reason", "SessionLed": "title", "ResourceShared": "title",
+    "ResourceReused": "note", "FeedbackGiven": "text", "ReflectionRecorded": "text",
+    "ActionPlanCreated": "inquiry_question", "ActionPlanRevised": "note",
+    "ActionStepCompleted": "outcome", "BadgeDefined": "name", "RecognitionAwarded": "note",
+}
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Which timeline entries to keep: communities, types, kinds, [start, end) by occurred_at."""
+
+    communities: frozenset[str] = frozenset()
+    types: frozenset[str] = frozenset()
+    kinds: frozenset[str] = frozenset()
+    start: str | None = None
+    end: str | None = None
+
+    @classmethod
+    def parse(cls, given: Mapping[str, Any] | None) -> "Filters":
+        """From {"community", "type", "kind", "from", "to"} (singular or plural, str or list)."""
+        given = dict(given or {})
+        names = {"community": "communities", "communities": "communities", "type": "types",
+                 "types": "types", "kind": "kinds", "kinds": "kinds"}
+        unknown = sorted(set(given) - set(names) - {"from", "to"})
+        if unknown:
+            raise errors.InvalidValue(f"unknown filter {unknown[0]!r}", rule="bad_filter")
+        sets: dict[str, set[str]] = {"communities": set(), "types": set(), "kinds": set()}
+        for name, target in names.items():
+            value = given.get(name)
+            if value:
+                sets[target].update([value] if isinstance(value, str) else value)
+        for name, allowed in (("types", set(EVENT_TYPES)), ("kinds", set(KINDS.values()))):
+            wrong = sorted(sets[name] - allowed)
+            if wrong:
+                raise errors.InvalidValue(f"{wrong[0]!r} is not one of {sorted(allowed)}",
+                                          rule="bad_filter")
+        found = cls(frozenset(sets["communities"]), frozenset(sets["types"]),
+                    frozenset(sets["kinds"]), given.get("from"), given.get("to"))
+        found.bounds()
+        return found
+
+    def bounds(self) -> tuple[datetime | None, datetime | None]:
+        """The date range as times (YYYY-MM-DD is 00:00 UTC)."""
+        try:
+            return (parse_time(self.start) if self.start else None,
+                    parse_time(self.end) if self.end else None)
+        except BadTime as exc:
+            raise errors.InvalidValue(str(exc), rule="bad_filter") from exc
+
+    def keeps(self, entry: dict[str, Any]) -> bool:
+        """Whether a timeline entry passes every filter."""
+        start, end = self.bounds()
+        at = parse_time(entry["occurred_at"])
+        return ((not self.communities or entry["community_id"] in self.communities)
+                and (not self.types or entry["type"] in self.types)
+                and (not self.kinds or entry["kind"] in self.kinds)
+                and (start is None or at >= start) and (end is None or at < end))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The filters as the view echoes them."""
+        return {"communities": sorted(self.communities), "types": sorted(self.types),
+                "kinds": sorted(self.kinds), "from": self.start, "to": self.end}
+
+
+def entry(rec: Recorded, data: dict[str, Any], corrected: bool) -> dict[str, Any]:
+    """One timeline entry: when, what, where, a summary and the event's readable data."""
+    summary = data.get(_SUMMARY.get(rec.type, ""))
+    if isinstance(summary, list):
+        summary = "; ".join(str(s) for s in summary)
+    return {"position": rec.position, "occurred_at": format_time(rec.occurred_at),
+            "type": rec.type, "kind": KINDS[rec.type], "community_id": data.get("community_id"),
+            "summary": summary, "corrected": corrected, "data": data}
+
+
+def ordered(entries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Entries by occurred_at, ties by position (DESIGN's timeline order)."""
+    return sorted(entries, key=lambda e: (parse_time(e["occurred_at"]), e["position"]))

@@ -1,0 +1,187 @@
+"""The views service: portfolio, archive, community and evaluation, live or as of any moment.
+
+Each view reads the positions the index files under its keys (cut at the as_of
+position), reads those rows of the log, and hands them to a pure fold. The folds give the
+same answer on the whole log, so the index only decides how little is read.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine
+
+from events.instance import InstanceKeys
+from events.store import EventStore
+from events.verify import sign_head
+from journey import errors
+from journey import events as ev
+from journey.clock import BadTime, format_time, from_micros, parse_time
+from journey.records import Recorded
+from projections.community.fold import community as community_fold
+from projections.csv_rows import (EVALUATION_CSV_COLUMNS, PORTFOLIO_CSV_COLUMNS,  # noqa: F401
+                                  RESOURCES_CSV_COLUMNS, evaluation_csv_rows,
+                                  portfolio_csv_rows, resources_csv_rows)
+from projections.evaluation.fold import Period, evaluation as evaluation_fold
+from projections.index.keys import COMMUNITIES, ERASURES, key, keys_of, member_key
+from projections.index.reader import IndexReader
+from projections.portfolio.fold import portfolio as portfolio_fold
+from projections.portfolio.timeline import Filters
+
+
+@dataclass(frozen=True)
+class Cut:
+    """The prefix of the log a view folds: up to `position`, recorded by `moment`."""
+
+    position: int
+    moment: datetime | None   # recorded_at of the event at `position`
+    hash: str | None          # its hash: the head the view was made from
+    as_of: datetime | None
+
+
+class Views:
+    """Portfolio, archive, community and evaluation views over the index."""
+
+    def __init__(self, engine: Engine, store: EventStore, checkpoint_of: Callable[[], int],
+                 *, instance: InstanceKeys | None = None) -> None:
+        self.reader = IndexReader(engine, store)
+        self.store = store
+        self.checkpoint_of = checkpoint_of  # () -> position the index has folded
+        self.instance = instance            # signs the head of archives when given
+
+    # -- the views -----------------------------------------------------------------------
+
+    def portfolio(self, member_id: str, *, viewer: str | None = None,
+                  as_of: datetime | str | None = None,
+                  filters: Filters | Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """A member's portfolio as `viewer` (None: the operator) may see it."""
+        chosen = filters if isinstance(filters, Filters) else Filters.parse(filters)
+        cut = self.cut(as_of)
+        records = self._portfolio_records(member_id, viewer, cut.position)
+        view = portfolio_fold(records, member_id, viewer=viewer, erased=self.erased(),
+                              moment=cut.moment, filters=chosen)
+        return {**_head(cut), **view}
+
+    def archive(self, member_id: str) -> dict[str, Any]:
+        """The member's own archive: their portfolio as they see it, and the log head."""
+        cut = self.cut(None)
+        view = self.portfolio(member_id, viewer=member_id)
+        head: dict[str, Any] = {"position": cut.position, "hash": cut.hash}
+        if self.instance is not None and cut.hash is not None:
+            head = sign_head(self.instance, cut.position, cut.hash)
+        return {"archive": "journey-portfolio", "version": 1,
+                "profile": self._profile(member_id, cut.position), **view, "log_head": head}
+
+    def community(self, community_id: str, *, viewer: str | None = None,
+                  as_of: datetime | str | None = None) -> dict[str, Any]:
+        """Members, norms, calendar, library and plans of a community (no reflections)."""
+        cut = self.cut(as_of)
+        have: dict[int, Recorded] = {}
+        self._load(have, [key("community", community_id), COMMUNITIES], cut.position)
+        self._load(have, {key("resource", r.event.resource_id) for r in have.values()
+                          if isinstance(r.event, ev.ResourceShared)
+                          and r.event.community_id == community_id}, cut.position)
+        records = self._with_names(have, cut.position)
+        view = community_fold(records, community_id, erased=self.erased())
+        return {**_head(cut), "viewer": viewer, **view}
+
+    def evaluation(self, communities: Sequence[str], periods: Sequence[Period], *,
+                   viewer: str | None = None, as_of: datetime | str | None = None
+                   ) -> dict[str, Any]:
+        """Communities × periods side by side, stories grouped by value-creation cycle."""
+        cut = self.cut(as_of)
+        have: dict[int, Recorded] = {}
+        wanted = [key("community", c) for c in communities] + [COMMUNITIES]
+        if viewer is not None:
+            wanted.append(key("membership", viewer))
+        self._load(have, wanted, cut.position)
+        records = self._with_names(have, cut.position)
+        view = evaluation_fold(records, communities, periods, viewer=viewer,
+                               erased=self.erased())
+        return {**_head(cut), **view}
+
+    # -- the cut -------------------------------------------------------------------------
+
+    def cut(self, as_of: datetime | str | None) -> Cut:
+        """The as_of cut: the last position recorded by as_of (or all the index folded)."""
+        moment = _time(as_of) if isinstance(as_of, str) else as_of
+        folded = self.checkpoint_of()
+        position = folded if moment is None else min(self.store.position_at(moment), folded)
+        row = self.reader.row_at(position) if position else None
+        return Cut(position, from_micros(row.recorded_at) if row else None,
+                   row.hash if row else None, moment)
+
+    def erased(self) -> set[str]:
+        """Everyone ever erased: an erasure reaches back over every moment (DESIGN)."""
+        rows = self.reader.rows(self.reader.positions([ERASURES]))
+        return {row.data["member_id"] for row in rows}
+
+    # -- loading -------------------------------------------------------------------------
+
+    def _load(self, have: dict[int, Recorded], keys: Iterable[str], upto: int) -> None:
+        missing = [p for p in self.reader.positions(keys, upto) if p not in have]
+        for rec in self.reader.records(missing):
+            have[rec.position] = rec
+
+    def _with_names(self, have: dict[int, Recorded], upto: int) -> list[Recorded]:
+        named = {k.split(":", 1)[1] for rec in list(have.values()) for k in keys_of(rec)
+                 if k.startswith("member:")}
+        self._load(have, [key("person", m) for m in named], upto)
+        return [have[p] for p in sorted(have)]
+
+    def _portfolio_records(self, member_id: str, viewer: str | None,
+                           upto: int) -> list[Recorded]:
+        have: dict[int, Recorded] = {}
+        wanted = [member_key(member_id), key("person", member_id), COMMUNITIES]
+        if viewer is not None:
+            wanted.append(key("membership", viewer))
+        self._load(have, wanted, upto)
+        self._load(have, _related(have.values(), member_id), upto)
+        return self._with_names(have, upto)
+
+    def _profile(self, member_id: str, upto: int) -> dict[str, Any] | None:
+        """The member's registration in their own words (None once erased)."""
+        for rec in self.reader.records(self.reader.positions([key("person", member_id)], upto)):
+            e = rec.event
+            if isinstance(e, ev.MemberRegistered) and member_id not in self.erased():
+                return {"display_name": e.display_name, "email": e.email,
+                        "school": e.school, "job_title": e.job_title}
+        return None
+
+
+def _related(records: Iterable[Recorded], member_id: str) -> set[str]:
+    """Keys beyond the member's own that their portfolio and rule badges read.
+
+    Reuses of their resources by others, the plans of the steps they completed (the
+    inquiry may have been revised since), the badges of their recognitions, and the other
+    RoleChanged of a hand-over that made them facilitator.
+    """
+    found: set[str] = set()
+    for rec in records:
+        e = rec.event
+        if isinstance(e, ev.ResourceShared) and e.member_id == member_id:
+            found.add(key("resource", e.resource_id))
+        elif isinstance(e, ev.ActionStepCompleted) and member_id in e.member_ids:
+            found.add(key("plan", e.plan_id))
+        elif isinstance(e, ev.RecognitionAwarded) and e.member_id == member_id:
+            found.add(key("badge", e.badge_id))
+        elif isinstance(e, ev.RoleChanged) and e.member_id == member_id:
+            correlation = (rec.meta or {}).get("correlation_id")
+            if correlation:
+                found.add(key("correlation", str(correlation)))
+    return found
+
+
+def _time(text: str) -> datetime:
+    try:
+        return parse_time(text)
+    except BadTime as exc:
+        raise errors.InvalidValue(str(exc), rule="bad_as_of") from exc
+
+
+def _head(cut: Cut) -> dict[str, Any]:
+    return {"as_of": format_time(cut.as_of) if cut.as_of else None,
+            "as_of_position": cut.position}
+

@@ -1,0 +1,233 @@
+"""The leadership projection on a real database: live == rebuild == a pure fold, as of any cut."""
+from __future__ import annotations
+
+import multiprocessing
+import os
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from journey import errors
+from journey import events as E
+from journey.config import Config
+from journey.records import RecordEvent
+from projections.app import init_journey, open_journey
+from projections.leadership.metrics import fold, leadership
+from projections.leadership.report import Window
+
+UTC = timezone.utc
+PEOPLE = [f"p{i}" for i in range(6)]
+COMMUNITIES = ["c0", "c1"]
+WINDOWS = [Window(), Window("2024-03-01", "2024-09-01"), Window(None, "2024-06-15")]
+
+
+class Clock:
+    """recorded_at advances an hour per append, as if recorded live in 2025."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2025, 1, 1, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        self.now += timedelta(hours=1)
+        return self.now
+
+
+def open_installation(url: str, instance: Path):
+    config = Config(database_url=url, instance_dir=instance, base_url="http://127.0.0.1:5000")
+    init_journey(config)
+    journey = open_journey(config)
+    journey.store.clock = Clock()
+    return journey
+
+
+def setup_communities(journey) -> None:
+    day0 = datetime(2024, 1, 1, tzinfo=UTC)
+    run = journey.store.execute
+    for person in PEOPLE:
+        run(RecordEvent(E.MemberRegistered(member_id=person, display_name=person.upper()),
+                        person, day0))
+    run(RecordEvent(E.NetworkCreated(network_id="n", name="Network"), "p0", day0))
+    for index, community in enumerate(COMMUNITIES):
+        founder = PEOPLE[index]
+        run(RecordEvent(E.CommunityFounded(community_id=community, name=community,
+                                           domain="SEL", network_id="n"), founder, day0))
+        run(RecordEvent(E.MemberJoined(community_id=community, member_id=founder,
+                                       role="facilitator"), founder, day0))
+
+
+operations = st.lists(st.tuples(
+    st.sampled_from(["join", "leave", "lead", "share", "reuse", "feedback", "reflect",
+                     "retract", "promote", "demote"]),
+    st.integers(0, len(PEOPLE) - 1), st.integers(0, len(COMMUNITIES) - 1),
+    st.integers(1, 330), st.integers(0, len(PEOPLE) - 1)), min_size=5, max_size=45)
+
+
+def apply_operations(journey, ops) -> None:
+    """Try every operation; the domain refuses what would break a rule (that is fine)."""
+    store = journey.store
+    shared: list[str] = []
+    content: list[int] = [1]  # positions of content events, the targets of retractions
+    for n, (kind, who, which, day, other) in enumerate(ops):
+        person, mate, community = PEOPLE[who], PEOPLE[other], COMMUNITIES[which]
+        facilitator = PEOPLE[which]
+        at = datetime(2024, 1, 1, tzinfo=UTC) + timedelta(days=day)
+        event, actor = {
+            "join": (lambda: (E.MemberJoined(community_id=community, member_id=person,
+                                             role="member"), facilitator)),
+            "leave": (lambda: (E.MemberLeft(community_id=community, member_id=person), person)),
+            "lead": (lambda: (E.SessionLed(community_id=community, session_id=f"s{n}",
+                                           leaders=(person,), title="Session",
+                                           format="meeting", attendees=(mate,)), person)),
+            "share": (lambda: (E.ResourceShared(community_id=community, resource_id=f"r{n}",
+                                                member_id=person, title="Plan",
+                                                kind="lesson_plan"), person)),
+            "reuse": (lambda: (E.ResourceReused(community_id=community,
+                                                resource_id=shared[other % len(shared)]
+                                                if shared else "none", member_id=person),
+                               person)),
+            "feedback": (lambda: (E.FeedbackGiven(community_id=community,
+                                                  from_member_id=person, to_member_id=mate,
+                                                  about_kind="resource",
+                                                  about_id=shared[0] if shared else "none"),
+                                  person)),
+            "reflect": (lambda: (E.ReflectionRecorded(reflection_id=f"f{n}", member_id=person,
+                                                      text="I learned", community_id=community,
+                                                      visibility="community"), person)),
+            "retract": (lambda: (E.EntryRetracted(position=content[-1 - other % len(content)],
+                                                  retracted_by=facilitator, reason="mistake"),
+                                 facilitator)),
+            "promote": (lambda: (E.RoleChanged(community_id=community, member_id=person,
+                                               from_role="member", to_role="facilitator"),
+                                 facilitator)),
+            "demote": (lambda: (E.RoleChanged(community_id=community, member_id=person,
+                                              from_role="facilitator", to_role="member"),
+                                person)),
+        }[kind]()
+        try:
+            result = store.execute(RecordEvent(event, actor, at))
+        except errors.Refused:
+            continue
+        if kind in ("lead", "share", "reuse", "feedback", "reflect"):
+            content.append(result.position)
+        if kind == "share":
+            shared.append(f"r{n}")
+        if n % 7 == 0:
+            journey.runner.catch_up()  # fold in steps, like a live installation
+
+
+def reports(journey, window: Window) -> list[dict]:
+    out = [journey.leadership.community(c, window) for c in COMMUNITIES]
+    out.append(journey.leadership.network("n", window))
+    return out
+
+
+def pure_reports(records, window: Window, position: int) -> list[dict]:
+    facts = fold(records)
+    start, end = window.bounds()
+    out = []
+    for communities in ([c] for c in COMMUNITIES):
+        out.append(leadership(facts, communities=communities, start=start, end=end,
+                              as_of_position=position))
+    out.append(leadership(facts, communities=COMMUNITIES, start=start, end=end,
+                          as_of_position=position))
+    return out
+
+
+def metrics_only(report: dict) -> dict:
+    return {k: v for k, v in report.items()
+            if k not in ("community_id", "network_id", "from", "to", "as_of", "as_of_position")}
+
+
+@settings(max_examples=12, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(ops=operations, data=st.data())
+def test_live_equals_rebuild_equals_pure_fold_as_of_any_cut(database_factory, tmp_path, ops,
+                                                             data):
+    journey = open_installation(database_factory(), tmp_path / "instance")
+    try:
+        setup_communities(journey)
+        apply_operations(journey, ops)
+        journey.runner.catch_up()
+        records = list(journey.store.read())
+        live = {w: reports(journey, w) for w in WINDOWS}
+        for window in WINDOWS:
+            expected = pure_reports(records, window, len(records))
+            assert [metrics_only(r) for r in live[window]] == expected
+            assert all(r["as_of_position"] == len(records) for r in live[window])
+
+        journey.runner.rebuild()
+        assert {w: reports(journey, w) for w in WINDOWS} == live
+
+        # as_of(latest) is the live answer; as_of(T) folds only what was recorded by T.
+        latest = records[-1].recorded_at
+        for window in WINDOWS:
+            cut = Window(window.start, window.end, latest)
+            assert [metrics_only(r) for r in reports(journey, cut)] == \
+                [metrics_only(r) for r in live[window]]
+        k = data.draw(st.integers(len(PEOPLE) + 5, len(records)), label="cut")
+        as_of = records[k - 1].recorded_at
+        for window in WINDOWS:
+            cut = Window(window.start, window.end, as_of)
+            got = reports(journey, cut)
+            assert all(r["as_of_position"] == k for r in got)
+            assert [metrics_only(r) for r in got] == pure_reports(records[:k], window, k)
+    finally:
+        journey.close()
+
+
+def _fold_in_another_process(url: str, instance: str) -> None:
+    config = Config(database_url=url, instance_dir=Path(instance),
+                    base_url="http://127.0.0.1:5000")
+    journey = open_journey(config)
+    try:
+        for _ in range(3):
+            journey.runner.catch_up()
+    finally:
+        journey.close()
+
+
+def test_two_processes_folding_at_once_leave_what_a_rebuild_gives(database_url, tmp_path):
+    journey = open_installation(database_url, tmp_path / "instance")
+    try:
+        setup_communities(journey)
+        ops = [(kind, i % 6, i % 2, 1 + (i * 7) % 300, (i * 5) % 6)
+               for i, kind in enumerate(["join", "lead", "share", "reuse", "feedback",
+                                         "reflect", "lead", "retract"] * 60)]
+        apply_operations(journey, ops)
+        context = multiprocessing.get_context("spawn")
+        workers = [context.Process(target=_fold_in_another_process,
+                                   args=(database_url, str(tmp_path / "instance")))
+                   for _ in range(2)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join(120)
+            assert worker.exitcode == 0
+        journey.runner.catch_up()
+        folded = {w: reports(journey, w) for w in WINDOWS}
+        assert journey.runner.status()[0].lag == 0
+        journey.runner.rebuild()
+        assert {w: reports(journey, w) for w in WINDOWS} == folded
+    finally:
+        journey.close()
+
+
+def test_an_unknown_community_or_network_is_refused_by_name(database_url, tmp_path):
+    journey = open_installation(database_url, tmp_path / "instance")
+    try:
+        setup_communities(journey)
+        journey.runner.catch_up()
+        with pytest.raises(errors.Refused) as info:
+            journey.leadership.community("nowhere", Window())
+        assert info.value.rule == "unknown_community"
+        with pytest.raises(errors.Refused) as info:
+            journey.leadership.network("nowhere", Window())
+        assert info.value.rule == "unknown_network"
+        with pytest.raises(errors.Refused) as info:
+            journey.leadership.community("c0", Window("2024-05-01", "2024-01-01"))
+        assert info.value.rule == "bad_window"
+    finally:
+        journey.close()
