@@ -38,7 +38,10 @@ class _MemoryTransaction:
         everything = self._all()
         rows = [everything[first - 1]]
         for row in everything[first:]:
-            if row.meta.get("correlation_id") != rows[0].meta.get("correlation_id"):
+            head = rows[0]
+            if (row.idempotency_scope is not None or row.actor != head.actor
+                    or row.meta.get("idempotency_key") != head.meta.get("idempotency_key")
+                    or row.meta.get("correlation_id") != head.meta.get("correlation_id")):
                 break
             rows.append(row)
         return rows

@@ -72,7 +72,16 @@ class _BoundKeys:
 
     def __init__(self, recorder: Recorder) -> None:
         self.recorder = recorder
-        self.tx: Transaction | None = None
+        self._local = threading.local()
+
+    @property
+    def tx(self) -> Transaction | None:
+        # Only the thread that holds the append section uses its transaction.
+        return getattr(self._local, "tx", None)
+
+    @tx.setter
+    def tx(self, value: Transaction | None) -> None:
+        self._local.tx = value
 
     def get_wrapped(self, member_id: str) -> bytes | None:
         if self.tx is not None:
@@ -145,11 +154,13 @@ class EventStore:
         results: list[AppendResult] = []
         error: errors.Refused | None = None
         new_rows: list[StoredRow] = []
+        caught_up: int | None = None
         try:
             with self.recorder.serialised() as tx:
                 self._keys.tx = tx
                 for row in list(tx.rows_after(self.state.position)):
                     self._fold(row, tx)
+                caught_up = self.state.position
                 for command, options in items:
                     try:
                         result, rows = self._decide_one(command, options, tx)
@@ -168,8 +179,10 @@ class EventStore:
         except BaseException:
             # The state already folded rows that were not committed: start it afresh; the
             # next append catches it up from the log.
-            if new_rows:
+            if caught_up is not None and self.state.position != caught_up:
                 self._reset()
+            # Keys created in the rolled-back transaction must not stay cached.
+            self.cipher.clear_cache()
             raise
         finally:
             self._keys.tx = None
@@ -195,6 +208,9 @@ class EventStore:
                     f"{proposed[0].stream} is at version {current}, not "
                     f"{options.expected_version}: reload and try again")
         rows = self._rows(proposed, now, scope, digest, options, tx)
+        for p in proposed:
+            if p.event.type == "MemberErased":
+                self.cipher.forget(p.event.member_id)  # in this transaction
         records = [self._fold(row, tx) for row in rows]
         return AppendResult(records), rows
 
@@ -269,25 +285,11 @@ class EventStore:
             target_data=target.event.to_data(), target_actor=target.actor)
 
     def erase(self, member_id: str, requested_by: str, *, actor: str = "admin") -> AppendResult:
-        """MemberErased, the member's key deleted in the same transaction, then scrubbed."""
+        """MemberErased with the member's key deleted in the same transaction, then scrubbed."""
         event = MemberErased(member_id=member_id, requested_by=requested_by)
-        command = RecordEvent(event, actor, self.clock(), privileged=True)
-        with self._lock:
-            result = self._erase_once(command, member_id)
+        result = self.execute(RecordEvent(event, actor, self.clock(), privileged=True))
         self.recorder.scrub()
         erased.send(self, member_id=member_id)
-        return result
-
-    def _erase_once(self, command: RecordEvent, member_id: str) -> AppendResult:
-        if command.event.member_id not in self.state.members:
-            self.catch_up()
-        if member_id not in self.state.members:
-            raise errors.UnknownReference(f"{member_id} is not a registered member",
-                                          rule="unknown_member")
-        result = self.execute(command)
-        with self.recorder.serialised() as tx:
-            tx.delete(member_id)
-        self.cipher.forget(member_id)
         return result
 
     # -- reading -------------------------------------------------------------------------
