@@ -25,7 +25,8 @@ from typing import Any, Callable, Iterable, Iterator
 from marshmallow import ValidationError
 
 from events.recorder import StoredRow
-from events.schemas import IdField, SchemaInvalid, load_event, validate_corrections
+from events.schemas import (IdField, SchemaInvalid, flatten_messages, load_event,
+                            validate_corrections)
 from events.store import AppendResult, EventStore, Options
 from journey.clock import BadTime, format_time, parse_time
 from journey.events import Event
@@ -43,6 +44,26 @@ REFERENCES = {"EntryRetracted": ("position",), "EntryCorrected": ("position",),
 MAX_KEY = 200
 
 _ACTOR = IdField()
+
+
+# -- shared with `journey record` ----------------------------------------------------------------
+
+def checked_actor(value: Any) -> str:
+    """An actor id as the schemas check ids (SchemaInvalid on `actor` otherwise)."""
+    try:
+        return _ACTOR.deserialize(value)
+    except ValidationError as exc:
+        raise SchemaInvalid({"actor": flatten_messages(exc.messages).get("data", [])}) from None
+
+
+def checked_corrections(store: EventStore, event: Event) -> Event:
+    """An EntryCorrected with its `fields` checked and normalised by its target's schema."""
+    # The domain checks which fields may change; the values need the target type's schema,
+    # which only this side (marshmallow) has.
+    target = store.recorder.row_at(event.position)
+    if target is None:
+        return event  # the domain refuses it: unknown_position
+    return dataclasses.replace(event, fields=validate_corrections(target.type, dict(event.fields)))
 
 
 # -- export ------------------------------------------------------------------------------------
@@ -93,6 +114,7 @@ class LineError(Exception):
         return f"line {self.line}: {self.code}: {self.message}"
 
     def to_json(self) -> dict[str, Any]:
+        """{line, code, message}."""
         return {"line": self.line, "code": self.code, "message": self.message}
 
 
@@ -109,9 +131,11 @@ class ImportReport:
 
     @property
     def ok(self) -> bool:
+        """True when no refusal stopped the import (skipped lines are allowed)."""
         return self.stopped is None
 
     def to_json(self) -> dict[str, Any]:
+        """The report as `journey import --json` prints it (without the timing)."""
         return {"ok": self.ok, "appended": self.appended, "replayed": self.replayed,
                 "skipped": [e.to_json() for e in self.skipped],
                 "stopped": self.stopped.to_json() if self.stopped else None,
@@ -156,11 +180,16 @@ class _Line:
     options: Options
 
 
+_BLANK = ("", 0)  # what _scope_of says of an empty line: nothing to look up or report
+
+
 class _Stop(Exception):
     """The import stopped at a refused line (the report says which)."""
 
 
 class _Importer:
+    """One import run: the lines' labels, their positions here, and the batch being filled."""
+
     def __init__(self, store: EventStore, *, source_id: str, keep_recorded_at: bool,
                  skip_invalid: bool, progress: Callable[[int], None] | None,
                  batch_size: int) -> None:
@@ -311,6 +340,7 @@ class _Importer:
         return key
 
     def default_key(self, number: int) -> str:
+        """The idempotency key of a line that brings none: the source and the line number."""
         return f"import:{self.source_id}:{number}"
 
     def _mapped(self, number: int, event: Event) -> Event:
@@ -325,13 +355,10 @@ class _Importer:
         if changes:
             event = dataclasses.replace(event, **changes)
         if event.type == "EntryCorrected":
-            target = self.store.recorder.row_at(event.position)
-            if target is not None:
-                try:
-                    fields = validate_corrections(target.type, dict(event.fields))
-                except SchemaInvalid as exc:
-                    raise _schema_error(number, exc) from None
-                event = dataclasses.replace(event, fields=fields)
+            try:
+                event = checked_corrections(self.store, event)
+            except SchemaInvalid as exc:
+                raise _schema_error(number, exc) from None
         return event
 
     def _resolve(self, number: int, name: str, label: int) -> int:
@@ -364,7 +391,7 @@ class _Importer:
                 break
             keys = [self._scope_of(number, raw) for number, raw in chunk]
             found = self.store.recorder.positions_of_scopes(
-                [key[0] for key in keys if key is not None])
+                [key[0] for key in keys if key is not None and key is not _BLANK])
             if not found:
                 # Nothing of this chunk is in: what follows is new (a stray replay is still
                 # caught by its idempotency key).
@@ -373,6 +400,8 @@ class _Importer:
                 yield from lines
                 return
             for (number, raw), key in zip(chunk, keys):
+                if key is _BLANK:
+                    continue
                 position = found.get(key[0]) if key is not None else None
                 if position is None:
                     absent.append((number, raw, key[1] if key is not None else None))
@@ -387,9 +416,12 @@ class _Importer:
         yield from ((number, raw) for number, raw, _ in absent)
 
     def _scope_of(self, number: int, raw: str | bytes) -> tuple[str, int] | None:
-        """(idempotency scope, label) of a line, or None when it is not even a JSON object."""
+        """(idempotency scope, label) of a line; None when it is not even a JSON object."""
         try:
-            obj = _json_object(number, _text(number, raw))
+            text = _text(number, raw)
+            if not text.strip():
+                return _BLANK
+            obj = _json_object(number, text)
         except LineError:
             return None
         actor, key, position = obj.get("actor"), obj.get("idempotency_key"), obj.get("position")
@@ -440,10 +472,9 @@ def _actor(number: int, value: Any) -> str:
     if value is None:
         raise LineError(number, "actor", "required: the id of the member who acted")
     try:
-        return _ACTOR.deserialize(value)
-    except ValidationError as exc:
-        messages = exc.messages if isinstance(exc.messages, list) else [str(exc.messages)]
-        raise LineError(number, "actor", "; ".join(map(str, messages))) from None
+        return checked_actor(value)
+    except SchemaInvalid as exc:
+        raise _schema_error(number, exc) from None
 
 
 def _time(number: int, obj: dict[str, Any], name: str) -> datetime | None:

@@ -102,7 +102,10 @@ class _SqlTransaction:
         for r in self.conn.execute(select(*_COLUMNS).where(
                 events.c.position > head.position).order_by(events.c.position).limit(16)):
             row = _row(r)
-            if row.meta.get("correlation_id") != correlation:
+            # The rows of one command: same actor, same key, same correlation, no new scope.
+            if (row.idempotency_scope is not None or row.actor != head.actor
+                    or row.meta.get("idempotency_key") != head.meta.get("idempotency_key")
+                    or row.meta.get("correlation_id") != correlation):
                 break
             rows.append(row)
         return rows
@@ -217,9 +220,9 @@ class SqlRecorder:
         with self.engine.connect() as conn:
             for start in range(0, len(scopes), SCOPE_PAGE):
                 page = scopes[start:start + SCOPE_PAGE]
-                found.update(conn.execute(
+                found.update((scope, position) for scope, position in conn.execute(
                     select(events.c.idempotency_scope, events.c.position)
-                    .where(events.c.idempotency_scope.in_(page))).tuples())
+                    .where(events.c.idempotency_scope.in_(page))))
         return found
 
     def scrub(self) -> None:

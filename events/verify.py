@@ -116,7 +116,7 @@ def verify_log(recorder: Recorder, instance: InstanceKeys, *,
 def _check_head(walk: _Walk, head: Head | None, instance: InstanceKeys) -> None:
     if head is None:
         if walk.position:
-            raise _Broken(1, f"the log holds {walk.position} events but has no head")
+            raise _Broken(None, f"the log holds {walk.position} events but has no head")
         return
     if not instance.check_seal(head.position, head.hash, head.seal):
         raise _Broken(None, "head seal does not match (head altered without the instance keys)")
@@ -138,7 +138,9 @@ def sign_head(instance: InstanceKeys, position: int, hash: str) -> dict[str, Any
 
 
 def signed_head(instance: InstanceKeys, report: VerifyReport) -> dict[str, Any]:
-    """The head a verify report vouches for, signed (for reports and exports)."""
+    """The head a clean verify report vouches for, signed (for reports and exports)."""
+    if not report.ok:
+        raise ValueError(f"a broken log has no head to vouch for: {report.line()}")
     return sign_head(instance, report.events, report.head_hash)
 
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from events.instance import InstanceKeys
-from events.log import Log, init_log, open_log
+from events.log import Log, init_log
+from events.ready import open_ready_log
 from events.store import EventStore
 from journey.config import Config
 from projections.index.projection import IndexProjection
@@ -53,7 +54,7 @@ def init_journey(config: Config) -> InstanceKeys:
 
 def open_journey(config: Config, *, background: bool = False) -> Journey:
     """Open an initialised installation; `background` folds projections in a thread."""
-    log = open_log(config)
+    log = open_ready_log(config)
     engine = log.recorder.engine
     runner = ProjectionRunner(engine, log.store, all_projections())
     leadership = LeadershipReports(engine, log.store,

@@ -348,3 +348,17 @@ def trend(facts: Iterable[Fact], *, communities: Collection[str], start: int | N
 
 def _day(micros: int) -> str:
     return from_micros(micros).date().isoformat()
+
+
+def sessions(facts: Iterable[Fact], *, communities: Collection[str], start: int | None,
+             end: int | None, as_of_position: int | None = None) -> list[dict[str, Any]]:
+    """The sessions held in the window, each with whether a `member` led it (for CSV)."""
+    log = _Log(facts, communities, as_of_position, {})
+    out = []
+    for s in sorted(log.sessions, key=lambda s: (s.at, s.position)):
+        if (start is not None and s.at < start) or (end is not None and s.at >= end):
+            continue
+        member_led = any(log.role_at(s.community_id, m, s.at) == "member" for m in s.leaders)
+        out.append({"community_id": s.community_id, "position": s.position, "at": s.at,
+                    "leaders": s.leaders, "attendees": s.attendees, "member_led": member_led})
+    return out

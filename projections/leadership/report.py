@@ -9,8 +9,8 @@ from sqlalchemy import Engine, or_, select
 
 from events.store import EventStore
 from journey import errors
-from journey.clock import format_time
-from projections.leadership.metrics import Fact, leadership, parse_day, trend
+from journey.clock import format_time, from_micros
+from projections.leadership.metrics import Fact, leadership, parse_day, sessions, trend
 from projections.tables import leadership_facts as lf
 
 _FACT_COLUMNS = (lf.c.position, lf.c.seq, lf.c.community_id, lf.c.kind, lf.c.member_id,
@@ -92,6 +92,19 @@ class LeadershipReports:
             report["trend"] = trend(facts, communities=communities, start=start, end=end,
                                     as_of_position=position, resource_owners=owners)
         return report
+
+    def sessions_rows(self, communities: list[str], window: Window) -> list[list[Any]]:
+        """SESSIONS_CSV_COLUMNS rows: every non-retracted session held in the window."""
+        position = self.cut(window)
+        start, end = window.bounds()
+        chosen = set(communities)
+        facts = self._facts(chosen, position)
+        refs = {(f.position): f.ref for f in facts if f.kind == "session"}
+        return [[s["community_id"], refs.get(s["position"]), format_time(from_micros(s["at"])),
+                 s["position"], ";".join(s["leaders"]), len(s["attendees"]),
+                 "yes" if s["member_led"] else "no"]
+                for s in sessions(facts, communities=chosen, start=start, end=end,
+                                  as_of_position=position)]
 
     def _communities(self, position: int, network_id: str | None) -> set[str]:
         query = select(lf.c.community_id).where(lf.c.kind == "founded", lf.c.position <= position)

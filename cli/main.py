@@ -1,0 +1,406 @@
+"""The `journey` command (DESIGN "Command line"): thin click commands over the log.
+
+The configuration is read once, in the group's callback; the log is opened by the first
+command that needs it and closed when the command ends. Every failure a person can cause
+prints `error: <code>: <sentence>` and exits 1, never a traceback.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, BinaryIO, Callable, Iterator
+
+import click
+from sqlalchemy import make_url
+from sqlalchemy.exc import SQLAlchemyError
+
+from cli import reports
+
+from events.codec import GENESIS_HASH, request_digest
+from events.exchange import (checked_actor, checked_corrections, export_lines,
+                             import_lines, scan_file)
+from events.instance import (ERASURES, MASTER_KEY, SEAL_KEY, SECRET_KEY, SIGNING_KEY, UPLOADS,
+                             InstanceError)
+from events.log import Log
+from events.ready import NotInitialised, database_ready
+from events.schemas import SchemaInvalid, load_event
+from events.store import Options
+from events.verify import sign_head, signed_head, verify_log
+from journey import errors
+from journey.clock import BadTime, parse_time, utcnow
+from journey.config import Config
+from journey.records import RecordEvent
+from projections.app import Journey, init_journey, open_journey
+
+INSTANCE_FILES = (MASTER_KEY, SEAL_KEY, SIGNING_KEY, SECRET_KEY, ERASURES, UPLOADS)
+
+
+class CliError(Exception):
+    """A failure to print as `error: <code>: <message>` (exit 1)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class Cli:
+    """What the commands share: the configuration, read once, and the installation, opened on
+    demand (the log, its projections and their reports)."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self._journey: Journey | None = None
+
+    @property
+    def journey(self) -> Journey:
+        """The installation, opened the first time a command asks (NotInitialised before init)."""
+        if self._journey is None:
+            self._journey = open_journey(self.config)
+        return self._journey
+
+    @property
+    def log(self) -> Log:
+        return self.journey.log
+
+    def close(self) -> None:
+        if self._journey is not None:
+            self._journey.close()
+            self._journey = None
+
+
+def _describe(exc: Exception) -> tuple[str, str]:
+    """(code, sentence) of an exception a command let through."""
+    if isinstance(exc, CliError):
+        return exc.code, exc.message
+    if isinstance(exc, errors.Refused):
+        return exc.rule, exc.message
+    if isinstance(exc, SchemaInvalid):
+        path = exc.field_path or "data"
+        return path, "; ".join(exc.fields.get(path, [exc.message]))
+    if isinstance(exc, NotInitialised):
+        return "not_initialised", f"run journey init first\n  ({exc})"
+    if isinstance(exc, InstanceError):
+        return "instance", str(exc)
+    if isinstance(exc, SQLAlchemyError):
+        orig = getattr(exc, "orig", None)
+        return "database", str(orig if orig is not None else exc).strip().splitlines()[0]
+    if isinstance(exc, OSError):
+        return "file", str(exc)
+    return "internal", f"{type(exc).__name__}: {exc}"
+
+
+class JourneyGroup(click.Group):
+    """A group whose commands' failures become one `error:` line and exit status 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit,
+                click.exceptions.Abort):
+            raise
+        except Exception as exc:  # noqa: BLE001 - every failure is reported, never a traceback
+            code, message = _describe(exc)
+            click.echo(f"error: {code}: {message}", err=True)
+            ctx.exit(1)
+
+
+@click.group(cls=JourneyGroup)
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """Journey: the learning journeys of educators in communities of practice.
+
+    Configuration comes from JOURNEY_DATABASE_URL, JOURNEY_INSTANCE_DIR and
+    JOURNEY_BASE_URL (see README.md).
+
+    \b
+    Example:
+      journey init && journey import demo/sample.jsonl --keep-recorded-at && journey verify
+    """
+    cli = Cli(Config.from_env(os.environ))
+    ctx.obj = cli
+    ctx.call_on_close(cli.close)
+
+
+pass_cli = click.make_pass_decorator(Cli)
+
+
+@contextmanager
+def _progress(length: int, label: str) -> Iterator[Callable[[int], None] | None]:
+    """A progress bar on stderr when it is a terminal; None otherwise."""
+    if not sys.stderr.isatty() or length <= 0:
+        yield None
+        return
+    with click.progressbar(length=length, label=label, file=sys.stderr) as bar:
+        yield bar.update
+
+
+def _echo_json(value: Any) -> None:
+    click.echo(json.dumps(value, ensure_ascii=False, indent=2))
+
+
+def _shown_url(database_url: str) -> str:
+    return make_url(database_url).render_as_string(hide_password=True)
+
+
+# -- init ------------------------------------------------------------------------------------
+
+@main.command()
+@pass_cli
+def init(cli: Cli) -> None:
+    """Create the instance directory (keys) and the database's tables; keeps what exists.
+
+    Safe to run again: no key is ever overwritten, and the schema is only brought up to date.
+
+    \b
+    Example:
+      JOURNEY_DATABASE_URL=sqlite:///journey.db JOURNEY_INSTANCE_DIR=./instance journey init
+    """
+    config = cli.config
+    existed = {name for name in INSTANCE_FILES if (config.instance_dir / name).exists()}
+    had_tables = database_ready(config.database_url)
+    init_journey(config)
+    created = [name + ("/" if name == UPLOADS else "") for name in INSTANCE_FILES
+               if name not in existed]
+    if created:
+        click.echo(f"instance {config.instance_dir}: created {', '.join(created)} "
+                   "(keep it private and back it up)")
+    else:
+        click.echo(f"instance {config.instance_dir}: already there, nothing created")
+    url = _shown_url(config.database_url)
+    if had_tables:
+        click.echo(f"database {url}: already initialised, schema up to date")
+    else:
+        click.echo(f"database {url}: created the event log's tables")
+
+
+# -- record ----------------------------------------------------------------------------------
+
+def _read_data(value: str) -> Any:
+    if value.startswith("@"):
+        path = Path(value[1:])
+        try:
+            value = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CliError("data", f"cannot read {path}: {exc}") from None
+    try:
+        return json.loads(value)
+    except json.JSONDecodeError as exc:
+        raise CliError("json", f"--data is not JSON: {exc.msg} at line {exc.lineno} "
+                               f"column {exc.colno}") from None
+
+
+@main.command()
+@click.argument("type_name", metavar="TYPE")
+@click.option("--actor", required=True, help="Id of the member who acted (operator trust).")
+@click.option("--occurred-at", help="When it happened: RFC 3339 or YYYY-MM-DD. Default: now.")
+@click.option("--idempotency-key", help="Send the same key again and nothing is appended twice.")
+@click.option("--expected-version", type=int,
+              help="Refuse (version_conflict) unless the stream is at this version.")
+@click.option("--data", "data_arg", required=True, metavar="JSON|@FILE",
+              help="The event's data object, or @file.json.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@pass_cli
+def record(cli: Cli, type_name: str, actor: str, occurred_at: str | None,
+           idempotency_key: str | None, expected_version: int | None, data_arg: str,
+           as_json: bool) -> None:
+    """Append one event of TYPE through the domain rules, as ACTOR.
+
+    \b
+    Example:
+      journey record SessionLed --actor ana --occurred-at 2024-03-05T14:00:00Z \\
+        --data '{"community_id": "vrsac-1", "session_id": "s-12", "leaders": ["ana"],
+                 "title": "Student survey results", "format": "workshop"}'
+    """
+    data = _read_data(data_arg)
+    try:
+        moment = parse_time(occurred_at) if occurred_at is not None else utcnow()
+    except BadTime as exc:
+        raise CliError("occurred_at", str(exc)) from None
+    event = load_event(type_name, data)
+    store = cli.log.store
+    if event.type == "EntryCorrected":
+        event = checked_corrections(store, event)
+    # Without --occurred-at the time is "now", different on a retry: the request the key
+    # stands for is then what was typed, so that retrying it replays instead of clashing.
+    digest = None if occurred_at is not None else request_digest(
+        {"type": event.type, "data": event.to_data(), "occurred_at": None})
+    result = store.execute(
+        RecordEvent(event, checked_actor(actor), moment, privileged=True),
+        Options(idempotency_key=idempotency_key, digest=digest,
+                expected_version=expected_version))
+    if as_json:
+        _echo_json({"positions": result.positions, "replayed": result.replayed})
+    elif result.replayed:
+        click.echo(f"already recorded at position {result.position} (same idempotency key)")
+    else:
+        click.echo(f"appended at position {', '.join(map(str, result.positions))}")
+
+
+# -- import / export -------------------------------------------------------------------------
+
+@main.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--keep-recorded-at", is_flag=True,
+              help="Keep each line's recorded_at (migrating history recorded elsewhere).")
+@click.option("--skip-invalid", is_flag=True, help="Skip refused lines instead of stopping.")
+@click.option("--resume", is_flag=True,
+              help="Go on after the last line of FILE already in the log.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@pass_cli
+def import_(cli: Cli, file: Path, keep_recorded_at: bool, skip_invalid: bool, resume: bool,
+            as_json: bool) -> None:
+    """Append the events of a JSON Lines FILE (the exchange format), in file order.
+
+    A refused line stops the import (nothing from it on is appended) unless --skip-invalid.
+    Each line's default idempotency key is the file's sha256 and its line number, so running
+    the same file again appends nothing twice.
+
+    \b
+    Example:
+      journey import demo/sample.jsonl --keep-recorded-at
+    """
+    digest, total = scan_file(file)
+    store = cli.log.store
+    started = time.perf_counter()
+    with open(file, "rb") as lines, _progress(total, "importing") as progress:
+        report = import_lines(store, lines, source_id=digest, keep_recorded_at=keep_recorded_at,
+                              skip_invalid=skip_invalid, resume=resume, progress=progress)
+    seconds = time.perf_counter() - started
+    rate = report.appended / seconds if seconds > 0 else 0.0
+    if as_json:
+        _echo_json({**report.to_json(), "seconds": round(seconds, 3),
+                    "events_per_second": round(rate, 1)})
+    else:
+        for skipped in report.skipped:
+            click.echo(f"skipped {skipped}", err=True)
+        span = (f" (positions {report.first_position}-{report.last_position})"
+                if report.first_position is not None else "")
+        click.echo(f"{file}: {report.appended} appended{span}, {len(report.skipped)} skipped, "
+                   f"{report.replayed} already in the log, in {seconds:.2f} s "
+                   f"({rate:,.0f} events/s)")
+    if report.stopped is not None:
+        raise CliError(f"line {report.stopped.line}",
+                       f"{report.stopped.code}: {report.stopped.message}")
+
+
+@main.command()
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write to this file (created private, mode 0600) instead of stdout.")
+@pass_cli
+def export(cli: Cli, out: Path | None) -> None:
+    """Write the whole log as JSON Lines: the operator's full dump.
+
+    It contains everything, private reflections and personal data included (decrypted
+    where the member's key exists): keep it as private as the database. With --out, the
+    signed head it was made from goes to OUT.head.json.
+
+    \b
+    Example:
+      journey export --out journey-2024.jsonl
+    """
+    log = cli.log
+    upto = log.store.last_position()
+    last = log.recorder.row_at(upto) if upto else None
+    head = sign_head(log.instance, upto, last.hash if last is not None else GENESIS_HASH)
+    with _progress(upto, "exporting") as progress:
+        if out is None:
+            # The exchange format is UTF-8 whatever the terminal's locale says.
+            _write_lines(sys.stdout.buffer, export_lines(log.store, upto), progress)
+        else:
+            fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with open(fd, "wb") as f:
+                _write_lines(f, export_lines(log.store, upto), progress)
+            Path(f"{out}.head.json").write_text(json.dumps(head, indent=2) + "\n",
+                                                encoding="utf-8")
+    where = f" to {out}" if out is not None else ""
+    click.echo(f"exported {upto} events{where}, head {upto} {head['hash']} "
+               f"(signed: {head['signature']})", err=True)
+
+
+def _write_lines(f: BinaryIO, lines: Iterator[str],
+                 progress: Callable[[int], None] | None) -> None:
+    for count, line in enumerate(lines, start=1):
+        f.write(line.encode("utf-8"))
+        if progress is not None and count % 1000 == 0:
+            progress(1000)
+    f.flush()
+
+
+# -- verify / erase --------------------------------------------------------------------------
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@pass_cli
+def verify(cli: Cli, as_json: bool) -> None:
+    """Walk the hash chain and check the sealed head; exit 1 when anything is broken.
+
+    \b
+    Example:
+      journey verify          # OK 1234 events, head 3f2a…
+      journey verify --json
+    """
+    log = cli.log
+    with _progress(log.store.last_position(), "verifying") as progress:
+        report = verify_log(log.recorder, log.instance, progress=progress)
+    if as_json:
+        body = report.to_json()
+        if report.ok:
+            body["signed_head"] = signed_head(log.instance, report)
+        _echo_json(body)
+    else:
+        click.echo(report.line())
+    if not report.ok:
+        raise click.exceptions.Exit(1)
+
+
+@main.command()
+@click.argument("member")
+@click.option("--requested-by", required=True, help="Who asked for the erasure.")
+@click.option("--yes", is_flag=True, help="Confirm: the member's personal data is gone for ever.")
+@pass_cli
+def erase(cli: Cli, member: str, requested_by: str, yes: bool) -> None:
+    """Erase MEMBER: delete their key, so their personal data can never be read again.
+
+    The log keeps its events (the hash chain still verifies); the member shows as "erased
+    member" everywhere, and the id is added to the instance's erasures file.
+
+    \b
+    Example:
+      journey erase m-3f9c --requested-by m-3f9c --yes
+    """
+    if not yes:
+        raise CliError("not_confirmed",
+                       f"erasing {member} cannot be undone; run again with --yes")
+    log = cli.log
+    result = log.store.erase(member, requested_by)
+    log.instance.add_erasure(member)
+    click.echo(f"erased {member} (MemberErased at position {result.position}); "
+               "their personal data can no longer be read")
+
+
+# -- serve -----------------------------------------------------------------------------------
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@pass_cli
+def serve(cli: Cli, host: str, port: int) -> None:
+    """Serve the web app (werkzeug's development server).
+
+    \b
+    Example:
+      journey serve --host 0.0.0.0 --port 8000
+    """
+    from werkzeug.serving import run_simple
+
+    from web.app import create_app
+
+    run_simple(host, port, create_app(cli.config))
+
+
+reports.register(main, lambda ctx: ctx.find_object(Cli).journey)

@@ -1,0 +1,264 @@
+"""`journey report …`, `journey export-csv` and `journey projections …`: thin readers."""
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from typing import Any, Callable, Iterable
+
+import click
+
+from journey import errors
+from journey.clock import BadTime, parse_time
+from projections.leadership.report import (LEADERSHIP_CSV_COLUMNS, SESSIONS_CSV_COLUMNS, Window,
+                                           leadership_csv_row, parse_period)
+
+METRICS = ("enrolled", "sessions", "breadth", "gini", "entropy", "member_led_share", "rotation",
+           "reciprocity", "in_degree_centralization")
+
+
+def as_of_option(fn: Callable) -> Callable:
+    return click.option("--as-of", "as_of", metavar="T",
+                        help="Replay history: only what was recorded by T (RFC 3339 or "
+                             "YYYY-MM-DD).")(fn)
+
+
+def _as_of(text: str | None):
+    if text is None:
+        return None
+    try:
+        return parse_time(text)
+    except BadTime as exc:
+        raise errors.InvalidValue(str(exc), rule="as_of") from exc
+
+
+def _fresh(journey) -> Any:
+    """Fold what was appended since the projections' checkpoints before reading."""
+    journey.runner.catch_up()
+    return journey
+
+
+def _scope(community: str | None, network: str | None) -> tuple[str, str]:
+    if bool(community) == bool(network):
+        raise errors.InvalidValue("give exactly one of --community C or --network N",
+                                  rule="scope")
+    return ("community", community) if community else ("network", network)
+
+
+def _leadership(journey, kind: str, ident: str, window: Window, trend: bool = False) -> dict:
+    reports = _fresh(journey).leadership
+    if kind == "community":
+        return reports.community(ident, window, with_trend=trend)
+    return reports.network(ident, window, with_trend=trend)
+
+
+def _number(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    return str(value)
+
+
+def print_leadership(report: dict) -> None:
+    """DESIGN's report as a table a coordinator reads."""
+    scope = report.get("community_id") or report.get("network_id")
+    kind = "community" if "community_id" in report else "network"
+    click.echo(f"Leadership of {kind} {scope}, from {report['from'] or 'the start'} to "
+               f"{report['to'] or 'now'}"
+               + (f", as of {report['as_of']}" if report["as_of"] else "")
+               + f" (log position {report['as_of_position']})")
+    for key in METRICS:
+        click.echo(f"  {key.replace('_', ' '):<26} {_number(report[key])}")
+    counts: dict[str, list[str]] = {}
+    for member, tier in sorted(report["tiers"].items()):
+        counts.setdefault(tier, []).append(member)
+    for tier in ("core", "active", "peripheral", "inactive"):
+        people = counts.get(tier, [])
+        click.echo(f"  {tier:<26} {len(people)}" + (f"  ({', '.join(people)})" if people else ""))
+    for quarter in report.get("trend", []):
+        click.echo(f"  {quarter['quarter']}: sessions {quarter['sessions']}, breadth "
+                   f"{_number(quarter['breadth'])}, member-led "
+                   f"{_number(quarter['member_led_share'])}, rotation {quarter['rotation']}")
+
+
+def register(main: click.Group, journey_of: Callable[[click.Context], Any]) -> None:
+    """Add the report, export-csv and projections commands to the `journey` group."""
+
+    @main.group("report")
+    def report() -> None:
+        """Reports from the projections (the operator's view unless --viewer).
+
+        \b
+        Example:
+          journey report leadership --community vrsac-1 --json
+        """
+
+    @report.command("leadership")
+    @click.option("--community", metavar="C", help="A community id.")
+    @click.option("--network", metavar="N", help="A network id (pooled over its communities).")
+    @click.option("--from", "start", metavar="D", help="Window start (occurred_at), inclusive.")
+    @click.option("--to", "end", metavar="D", help="Window end (occurred_at), exclusive.")
+    @as_of_option
+    @click.option("--trend", is_flag=True, help="Add the metrics per calendar quarter.")
+    @click.option("--json", "as_json", is_flag=True, help="Print DESIGN's report JSON.")
+    @click.pass_context
+    def leadership(ctx, community, network, start, end, as_of, trend, as_json) -> None:
+        """Distributed-leadership metrics of a community or a network.
+
+        \b
+        Example:
+          journey report leadership --community vrsac-1 --from 2024-01-01 --to 2024-07-01 --json
+          journey report leadership --network sel-serbia --as-of 2024-06-30 --trend
+        """
+        kind, ident = _scope(community, network)
+        result = _leadership(journey_of(ctx), kind, ident, Window(start, end, _as_of(as_of)),
+                             trend)
+        if as_json:
+            click.echo(json.dumps(result, ensure_ascii=False))
+        else:
+            print_leadership(result)
+
+    @report.command("compare")
+    @click.option("--community", "communities", multiple=True, metavar="C",
+                  help="A community (repeat for several).")
+    @click.option("--network", "networks", multiple=True, metavar="N",
+                  help="A network (repeat for several).")
+    @click.option("--period", "periods", multiple=True, required=True, metavar="A..B",
+                  help="A window such as 2023-09-01..2024-07-01 (repeat for several).")
+    @as_of_option
+    @click.option("--json", "as_json", is_flag=True, help="Print a JSON list of reports.")
+    @click.pass_context
+    def compare(ctx, communities, networks, periods, as_of, as_json) -> None:
+        """Communities (or networks) and periods side by side.
+
+        \b
+        Example:
+          journey report compare --community vrsac-1 --community nis-2 \\
+              --period 2023-01-01..2024-01-01 --period 2024-01-01..2025-01-01
+        """
+        scopes = [("community", c) for c in communities] + [("network", n) for n in networks]
+        if not scopes:
+            raise errors.InvalidValue("name at least one --community or --network",
+                                      rule="scope")
+        moment = _as_of(as_of)
+        windows = [parse_period(p) for p in periods]
+        journey = journey_of(ctx)
+        results = [_leadership(journey, kind, ident, Window(w.start, w.end, moment))
+                   for kind, ident in scopes for w in windows]
+        if as_json:
+            click.echo(json.dumps(results, ensure_ascii=False))
+            return
+        header = ["metric"] + [f"{r.get('community_id') or r.get('network_id')} "
+                               f"{r['from'] or ''}..{r['to'] or ''}" for r in results]
+        rows = [[key] + [_number(r[key]) for r in results] for key in METRICS]
+        widths = [max(len(str(row[i])) for row in [header] + rows) for i in range(len(header))]
+        for row in [header] + rows:
+            click.echo("  ".join(str(v).ljust(w) for v, w in zip(row, widths)))
+
+    @main.command("export-csv")
+    @click.option("--report", "kind", required=True,
+                  type=click.Choice(["leadership", "sessions"]), help="Which table.")
+    @click.option("--community", "communities", multiple=True, metavar="C",
+                  help="Communities to include (default: every community).")
+    @click.option("--network", metavar="N", help="Every community of a network.")
+    @click.option("--from", "start", metavar="D", help="Window start (occurred_at).")
+    @click.option("--to", "end", metavar="D", help="Window end (occurred_at).")
+    @as_of_option
+    @click.option("--out", type=click.Path(dir_okay=False, writable=True),
+                  help="Write to this file instead of standard output.")
+    @click.pass_context
+    def export_csv(ctx, kind, communities, network, start, end, as_of, out) -> None:
+        """CSV for evaluation reports (UTF-8, one header row).
+
+        \b
+        Example:
+          journey export-csv --report leadership --network sel-serbia --from 2024-01-01 --out l.csv
+          journey export-csv --report sessions --community vrsac-1
+        """
+        journey = _fresh(journey_of(ctx))
+        window = Window(start, end, _as_of(as_of))
+        chosen = list(communities) or journey.leadership.communities_of(network)
+        if kind == "leadership":
+            columns = LEADERSHIP_CSV_COLUMNS
+            rows: Iterable[list] = [leadership_csv_row(journey.leadership.community(c, window))
+                                    for c in chosen]
+            if network:
+                rows = list(rows) + [leadership_csv_row(journey.leadership.network(network,
+                                                                                   window))]
+        else:
+            columns = SESSIONS_CSV_COLUMNS
+            rows = journey.leadership.sessions_rows(chosen, window)
+        _write_csv(out, columns, rows)
+
+    @main.group("projections")
+    def projections() -> None:
+        """The read models folded from the log.
+
+        \b
+        Example:
+          journey projections status
+        """
+
+    @projections.command("status")
+    @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+    @click.pass_context
+    def status(ctx, as_json) -> None:
+        """Name, version, checkpoint, lag and state of every projection.
+
+        \b
+        Example:
+          journey projections status --json
+        """
+        states = journey_of(ctx).runner.status()
+        if as_json:
+            click.echo(json.dumps([s.__dict__ for s in states]))
+            return
+        click.echo(f"{'name':<14}{'version':>8}{'checkpoint':>12}{'lag':>8}  state")
+        for s in states:
+            click.echo(f"{s.name:<14}{s.version:>8}{s.checkpoint:>12}{s.lag:>8}  {s.state}"
+                       + (f"  ({s.error})" if s.error else ""))
+
+    @projections.command("rebuild")
+    @click.argument("name", required=False)
+    @click.pass_context
+    def rebuild(ctx, name) -> None:
+        """Drop a projection's rows (all projections without NAME) and fold the log again.
+
+        \b
+        Example:
+          journey projections rebuild leadership
+        """
+        journey = journey_of(ctx)
+        if name is not None and name not in journey.runner.projections:
+            raise errors.UnknownReference(
+                f"there is no projection {name}; there are "
+                f"{', '.join(sorted(journey.runner.projections))}", rule="unknown_projection")
+        names = [name] if name else None
+        end = journey.store.last_position()
+        if sys.stderr.isatty() and end:
+            with click.progressbar(length=end, label="Rebuilding", file=sys.stderr) as bar:
+                done = [0]
+
+                def progress(position: int, _end: int) -> None:
+                    bar.update(position - done[0])
+                    done[0] = position
+
+                journey.runner.rebuild(names, progress)
+        else:
+            journey.runner.rebuild(names)
+        for s in journey.runner.status():
+            if name is None or s.name == name:
+                click.echo(f"{s.name}: folded {s.checkpoint} events ({s.state})")
+
+
+def _write_csv(out: str | None, columns, rows) -> None:
+    handle = open(out, "w", newline="", encoding="utf-8") if out else sys.stdout
+    try:
+        writer = csv.writer(handle)
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow(row)
+    finally:
+        if out:
+            handle.close()

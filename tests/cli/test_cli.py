@@ -1,0 +1,188 @@
+"""The `journey` command, driven through click's CliRunner on a SQLite file in tmp_path."""
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from cli.main import main
+
+SAMPLE = Path(__file__).resolve().parents[2] / "demo" / "sample.jsonl"
+ANA = json.dumps({"member_id": "ana", "display_name": "Ana Petrović",
+                  "email": "ana.petrovic@example.org"})
+
+
+class Journey:
+    """Runs `journey …` with JOURNEY_* pointing into a temporary folder."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.db = folder / "journey.db"
+        self.env = {"JOURNEY_DATABASE_URL": f"sqlite:///{self.db}",
+                    "JOURNEY_INSTANCE_DIR": str(folder / "instance")}
+        self.runner = CliRunner()
+
+    def __call__(self, *args: str, code: int | None = 0) -> Result:
+        result = self.runner.invoke(main, list(args), env=self.env)
+        if code is not None:
+            assert result.exit_code == code, (result.output, result.exception)
+        assert "Traceback" not in result.output
+        return result
+
+
+@pytest.fixture
+def journey(tmp_path) -> Journey:
+    return Journey(tmp_path)
+
+
+@pytest.fixture
+def ready(journey: Journey) -> Journey:
+    journey("init")
+    return journey
+
+
+def test_every_command_has_help_with_an_example(journey: Journey) -> None:
+    for name in main.commands:
+        assert "Example" in journey(name, "--help").output, name
+    assert "private reflections" in journey("export", "--help").output
+
+
+def test_before_init_every_command_says_to_run_it(journey: Journey) -> None:
+    for args in (["verify"], ["export"], ["record", "MemberRegistered", "--actor", "ana",
+                                           "--data", ANA]):
+        result = journey(*args, code=1)
+        assert result.stderr.startswith("error: not_initialised: run journey init first\n")
+    assert not journey.db.exists()  # nothing created on the way
+
+
+def test_init_creates_the_instance_and_tables_once(journey: Journey) -> None:
+    first = journey("init").output
+    second = journey("init").output
+
+    assert "created master.key, seal.key, signing.key" in first
+    assert "created the event log's tables" in first
+    assert "nothing created" in second and "already initialised" in second
+    assert (journey.folder / "instance" / "seal.key").stat().st_mode & 0o077 == 0
+
+
+def test_record_appends_and_prints_the_position(ready: Journey) -> None:
+    assert ready("record", "MemberRegistered", "--actor", "ana", "--data", ANA,
+                 "--occurred-at", "2024-03-05T14:00:00Z").output == "appended at position 1\n"
+    network = json.dumps({"network_id": "sel-serbia", "name": "SEL Serbia"})
+    result = ready("record", "NetworkCreated", "--actor", "ana", "--data", network,
+                   "--idempotency-key", "k-1", "--json")
+    again = ready("record", "NetworkCreated", "--actor", "ana", "--data", network,
+                  "--idempotency-key", "k-1", "--json")
+
+    assert json.loads(result.output) == {"positions": [2], "replayed": False}
+    assert json.loads(again.output) == {"positions": [2], "replayed": True}
+
+
+def test_record_reads_data_from_a_file(ready: Journey) -> None:
+    data = ready.folder / "ana.json"
+    data.write_text(ANA, encoding="utf-8")
+
+    assert "position 1" in ready("record", "MemberRegistered", "--actor", "ana",
+                                 "--data", f"@{data}").output
+
+
+@pytest.mark.parametrize("args, message", [
+    (["MemberRegistered", "--data", ANA], "error: duplicate_id: a member with id ana already"),
+    (["MemberRegistered", "--data", '{"member_id": "ana",'], "error: json: --data is not JSON"),
+    (["MemberRegistered", "--data", '{"member_id": "bo b", "display_name": "Bob"}'],
+     "error: member_id: must not contain spaces"),
+    (["MemberRegistered", "--data", '{"member_id": "bob"}'], "error: display_name: "),
+    (["Promoted", "--data", "{}"], "error: type: unknown event type Promoted"),
+    (["NetworkCreated", "--data", '{"network_id": "n", "name": "N"}',
+      "--occurred-at", "yesterday"], "error: occurred_at: "),
+    (["NetworkCreated", "--data", '{"network_id": "n", "name": "N"}',
+      "--occurred-at", "2999-01-01"], "error: future_occurred_at: "),
+])
+def test_record_refusals_are_one_line_and_exit_1(ready: Journey, args, message) -> None:
+    ready("record", "MemberRegistered", "--actor", "ana", "--data", ANA)
+
+    result = ready("record", *args[:1], "--actor", "ana", *args[1:], code=1)
+
+    assert result.stderr.startswith(message)
+    assert result.stderr.count("\n") == 1
+
+
+def test_the_sample_imports_exports_and_verifies(ready: Journey) -> None:
+    lines = SAMPLE.read_text(encoding="utf-8").splitlines()
+    out = ready.folder / "dump.jsonl"
+
+    imported = ready("import", str(SAMPLE), "--keep-recorded-at").output
+    ready("export", "--out", str(out))
+    verified = ready("verify").output
+    report = json.loads(ready("verify", "--json").output)
+
+    assert f"{len(lines)} appended" in imported and "0 skipped" in imported
+    dumped = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [d["type"] for d in dumped] == [json.loads(line)["type"] for line in lines]
+    assert [d["recorded_at"] for d in dumped] == [json.loads(line)["recorded_at"]
+                                                 for line in lines]
+    assert out.stat().st_mode & 0o077 == 0  # the full dump is private
+    head = json.loads(Path(f"{out}.head.json").read_text(encoding="utf-8"))
+    assert head["position"] == len(lines)
+    assert verified == f"OK {len(lines)} events, head {head['hash']}\n"
+    assert (report["ok"], report["events"], report["head"]) == (True, len(lines), head["hash"])
+    assert (report["first_broken"], report["problem"]) == (None, None)
+
+
+def test_import_stops_at_a_refused_line_unless_told_to_skip(ready: Journey) -> None:
+    path = ready.folder / "two.jsonl"
+    path.write_text(
+        json.dumps({"type": "MemberRegistered", "occurred_at": "2024-01-10T09:00:00Z",
+                    "actor": "ana", "data": json.loads(ANA)}) + "\n"
+        + json.dumps({"type": "CommunityFounded", "occurred_at": "2024-01-11T09:00:00Z",
+                      "actor": "ana", "data": {"community_id": "c", "name": "C",
+                                               "domain": "SEL", "network_id": "n"}}) + "\n",
+        encoding="utf-8")
+
+    stopped = ready("import", str(path), code=1)
+    skipped = ready("import", str(path), "--skip-invalid", "--json")
+
+    assert stopped.stderr.startswith("error: line 2: unknown_network: ")
+    assert "1 appended" in stopped.stdout
+    body = json.loads(skipped.stdout)
+    assert (body["appended"], body["replayed"]) == (0, 1)
+    assert [s["line"] for s in body["skipped"]] == [2]
+
+
+def test_verify_exits_1_on_a_tampered_log(ready: Journey) -> None:
+    ready("import", str(SAMPLE), "--keep-recorded-at")
+    with sqlite3.connect(ready.db) as conn:
+        conn.execute("UPDATE events SET data = replace(data, 'monthly', 'weekly') "
+                     "WHERE position = 5")
+
+    result = ready("verify", code=1)
+
+    assert result.output == "BROKEN at position 5: hash does not match its row\n"
+
+
+def test_erase_needs_yes(ready: Journey) -> None:
+    result = ready("erase", "m-zoran", "--requested-by", "m-zoran", code=1)
+
+    assert result.stderr.startswith("error: not_confirmed: ")
+
+
+def test_erase_of_an_unknown_member_is_refused(ready: Journey) -> None:
+    result = ready("erase", "m-nobody", "--requested-by", "m-nobody", "--yes", code=1)
+
+    assert result.stderr.startswith("error: unknown_member: ")
+
+
+def test_erase_leaves_no_trace_in_the_export(ready: Journey) -> None:
+    ready("import", str(SAMPLE), "--keep-recorded-at")
+
+    erased = ready("erase", "m-zoran", "--requested-by", "m-zoran", "--yes").output
+    dump = ready("export").stdout
+
+    assert "erased m-zoran" in erased
+    assert "Zoran Ilić" not in dump and "zoran.ilic@example.org" not in dump
+    assert "nervous" not in dump.lower()  # his private reflection
+    assert "m-zoran" in (ready.folder / "instance" / "erasures").read_text(encoding="utf-8")
+    assert ready("verify").output.startswith("OK ")
