@@ -18,7 +18,7 @@ import click
 from sqlalchemy import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from cli import reports
+from cli import demo, reports
 
 from events.codec import GENESIS_HASH, request_digest
 from events.exchange import (checked_actor, checked_corrections, export_lines,
@@ -103,6 +103,10 @@ class JourneyGroup(click.Group):
         except (click.exceptions.ClickException, click.exceptions.Exit,
                 click.exceptions.Abort):
             raise
+        except BrokenPipeError:
+            # The reader stopped early (`journey export | head`): not an error of ours.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            ctx.exit(0)
         except Exception as exc:  # noqa: BLE001 - every failure is reported, never a traceback
             code, message = _describe(exc)
             click.echo(f"error: {code}: {message}", err=True)
@@ -383,6 +387,123 @@ def erase(cli: Cli, member: str, requested_by: str, yes: bool) -> None:
                "their personal data can no longer be read")
 
 
+# -- backup / restore ------------------------------------------------------------------------
+
+def _size(n: int) -> str:
+    for unit in ("bytes", "KiB", "MiB", "GiB"):
+        if n < 1024 or unit == "GiB":
+            return f"{n} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n} bytes"
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--include-instance", is_flag=True,
+              help="Also put the instance directory's keys (master.key, seal.key, signing.key, "
+                   "secret_key, erasures) into FILE. WARNING: whoever holds such a file can "
+                   "read everyone's personal data and forge the log's seal; keep it offline "
+                   "and as private as the keys themselves.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@pass_cli
+def backup(cli: Cli, file: Path, include_instance: bool, as_json: bool) -> None:
+    """Write a consistent backup of the log to FILE (mode 0600), while writers go on.
+
+    FILE holds every row as stored (personal fields still encrypted), the hashes, the sealed
+    head and the members' keys wrapped by master.key. Without --include-instance the
+    instance directory's keys are needed to restore and read it: back those up separately.
+    With --include-instance FILE holds the keys that unlock everyone's personal data.
+    Uploads (instance/uploads/) are not included.
+
+    \b
+    Example:
+      journey backup /backups/journey-2024-06-01.zip
+      journey backup /secure/journey-full.zip --include-instance
+    """
+    from events.backup import BackupError, write_backup
+
+    log = cli.log
+    try:
+        with _progress(log.store.last_position(), "backing up") as progress:
+            report = write_backup(log.recorder, file, instance=log.instance,
+                                  include_instance=include_instance, progress=progress)
+    except BackupError as exc:
+        raise CliError(exc.code, exc.message) from None
+    manifest = report.manifest
+    if as_json:
+        _echo_json(report.to_json())
+        return
+    click.echo(f"backed up {manifest.events} events and {manifest.member_keys} member keys "
+               f"to {file} ({_size(report.size)}), head {manifest.head_position} "
+               f"{manifest.head_hash}")
+    if include_instance:
+        click.echo(f"warning: {file} holds the instance keys: whoever has it can read "
+                   "everyone's personal data; keep it private", err=True)
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@pass_cli
+def restore(cli: Cli, file: Path, as_json: bool) -> None:
+    """Restore a backup FILE into an empty database; re-apply the instance's erasures.
+
+    Positions and hashes come back exactly as they were, so `journey verify` passes. A
+    backup made with --include-instance also restores the instance keys into an
+    instance directory that has none; otherwise JOURNEY_INSTANCE_DIR must be the instance
+    directory the backup was taken with. Members listed in its erasures file whose data the
+    backup still holds are erased again (a MemberErased is appended when the backup
+    predates it). Projections fold from the log on first use (or: journey projections
+    rebuild).
+
+    \b
+    Example:
+      JOURNEY_DATABASE_URL=sqlite:///restored.db journey restore /backups/journey.zip
+    """
+    from events.backup import BackupError, read_backup_manifest, restore_backup
+    from events.instance import InstanceMissing, load_instance
+    from events.sql import make_engine
+    from projections.migrate import upgrade_projections
+
+    config = cli.config
+    try:
+        manifest = read_backup_manifest(file)
+        instance = None
+        if not manifest.includes_instance:
+            try:
+                instance = load_instance(config.instance_dir)
+            except InstanceMissing as exc:
+                raise CliError("instance", f"{exc}; this backup holds no keys (made without "
+                                           "--include-instance): use the instance directory "
+                                           "it was taken with") from None
+        engine = make_engine(config.database_url)
+        try:
+            with _progress(manifest.events, "restoring") as progress:
+                report = restore_backup(
+                    engine, file, instance=instance,
+                    instance_dir=config.instance_dir if instance is None else None,
+                    migrations=(upgrade_projections,), progress=progress)
+        finally:
+            engine.dispose()
+    except BackupError as exc:
+        raise CliError(exc.code, exc.message) from None
+    if as_json:
+        _echo_json(report.to_json())
+        return
+    click.echo(f"restored {report.events} events and {report.member_keys} member keys into "
+               f"{_shown_url(config.database_url)}, head {report.head_position} "
+               f"{report.head_hash}")
+    if report.instance_files:
+        click.echo(f"instance {config.instance_dir}: wrote {', '.join(report.instance_files)}")
+    if report.reapplied:
+        appended = (f" (MemberErased appended at {', '.join(map(str, report.appended))})"
+                    if report.appended else "")
+        click.echo(f"re-applied {len(report.reapplied)} erasure(s): "
+                   f"{', '.join(report.reapplied)}{appended}")
+    else:
+        click.echo("no erasure to re-apply")
+
+
 # -- serve -----------------------------------------------------------------------------------
 
 @main.command()
@@ -404,3 +525,4 @@ def serve(cli: Cli, host: str, port: int) -> None:
 
 
 reports.register(main, lambda ctx: ctx.find_object(Cli).journey)
+demo.register(main, lambda ctx: ctx.find_object(Cli).journey)

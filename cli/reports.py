@@ -10,11 +10,20 @@ import click
 
 from journey import errors
 from journey.clock import BadTime, parse_time
+from projections.csv_rows import (EVALUATION_CSV_COLUMNS, PORTFOLIO_CSV_COLUMNS,
+                                  RESOURCES_CSV_COLUMNS, evaluation_csv_rows,
+                                  portfolio_csv_rows, resources_csv_rows)
 from projections.leadership.report import (LEADERSHIP_CSV_COLUMNS, SESSIONS_CSV_COLUMNS, Window,
                                            leadership_csv_row, parse_period)
 
 METRICS = ("enrolled", "sessions", "breadth", "gini", "entropy", "member_led_share", "rotation",
            "reciprocity", "in_degree_centralization")
+
+
+def viewer_option(fn: Callable) -> Callable:
+    return click.option("--viewer", metavar="MEMBER",
+                        help="Apply this member's rights (default: the operator, who sees "
+                             "everything, private reflections included).")(fn)
 
 
 def as_of_option(fn: Callable) -> Callable:
@@ -75,7 +84,8 @@ def print_leadership(report: dict) -> None:
         counts.setdefault(tier, []).append(member)
     for tier in ("core", "active", "peripheral", "inactive"):
         people = counts.get(tier, [])
-        click.echo(f"  {tier:<26} {len(people)}" + (f"  ({', '.join(people)})" if people else ""))
+        listed = f"  ({', '.join(people)})" if 0 < len(people) <= 12 else ""
+        click.echo(f"  {tier:<26} {len(people)}{listed}")
     for quarter in report.get("trend", []):
         click.echo(f"  {quarter['quarter']}: sessions {quarter['sessions']}, breadth "
                    f"{_number(quarter['breadth'])}, member-led "
@@ -115,7 +125,7 @@ def register(main: click.Group, journey_of: Callable[[click.Context], Any]) -> N
         result = _leadership(journey_of(ctx), kind, ident, Window(start, end, _as_of(as_of)),
                              trend)
         if as_json:
-            click.echo(json.dumps(result, ensure_ascii=False))
+            _echo_json(result)
         else:
             print_leadership(result)
 
@@ -156,9 +166,88 @@ def register(main: click.Group, journey_of: Callable[[click.Context], Any]) -> N
         for row in [header] + rows:
             click.echo("  ".join(str(v).ljust(w) for v, w in zip(row, widths)))
 
+    @report.command("portfolio")
+    @click.argument("member")
+    @viewer_option
+    @as_of_option
+    @click.option("--community", "communities", multiple=True, metavar="C",
+                  help="Only this community's entries (repeat for several).")
+    @click.option("--type", "types", multiple=True, metavar="TYPE",
+                  help="Only these event types, e.g. SessionLed (repeat for several).")
+    @click.option("--from", "start", metavar="D", help="Timeline from this day.")
+    @click.option("--to", "end", metavar="D", help="Timeline before this day.")
+    @click.option("--json", "as_json", is_flag=True, help="Print the view as JSON.")
+    @click.pass_context
+    def portfolio(ctx, member, viewer, as_of, communities, types, start, end, as_json) -> None:
+        """A member's growth portfolio: timeline, sessions led, resources, reflections,
+        steps, recognitions and badges, and the path from periphery to core.
+
+        \b
+        Example:
+          journey report portfolio m-0086b46f01 --viewer m-0086b46f01 --json
+        """
+        filters = {"communities": list(communities), "types": list(types), "from": start,
+                   "to": end}
+        view = _fresh(journey_of(ctx)).views.portfolio(member, viewer=viewer,
+                                                       as_of=_as_of(as_of), filters=filters)
+        if as_json:
+            _echo_json(view)
+        else:
+            print_portfolio(view)
+
+    @report.command("community")
+    @click.argument("community")
+    @viewer_option
+    @as_of_option
+    @click.option("--json", "as_json", is_flag=True, help="Print the view as JSON.")
+    @click.pass_context
+    def community(ctx, community, viewer, as_of, as_json) -> None:
+        """A community: members and roles over time, norms, calendar, library and plans.
+
+        \b
+        Example:
+          journey report community stepojevac-1 --as-of 2023-06-30
+        """
+        view = _fresh(journey_of(ctx)).views.community(community, viewer=viewer,
+                                                       as_of=_as_of(as_of))
+        if as_json:
+            _echo_json(view)
+        else:
+            print_community(view)
+
+    @report.command("evaluation")
+    @click.option("--community", "communities", multiple=True, required=True, metavar="C",
+                  help="A community (repeat for several).")
+    @click.option("--period", "periods", multiple=True, metavar="A..B",
+                  help="A window such as 2023-09-01..2024-07-01 (repeat; default: all).")
+    @viewer_option
+    @as_of_option
+    @click.option("--json", "as_json", is_flag=True, help="Print the view as JSON.")
+    @click.pass_context
+    def evaluation(ctx, communities, periods, viewer, as_of, as_json) -> None:
+        """Value-creation stories by cycle, communities and periods side by side.
+
+        \b
+        Example:
+          journey report evaluation --community vrsac-1 --period 2023-01-01..2024-01-01
+        """
+        view = _fresh(journey_of(ctx)).views.evaluation(
+            list(communities), _periods(periods), viewer=viewer, as_of=_as_of(as_of))
+        if as_json:
+            _echo_json(view)
+        else:
+            for column in view["columns"]:
+                click.echo(f"{column['community_id']} {column.get('from') or ''}.."
+                           f"{column.get('to') or ''}")
+                for cycle, stories in column["stories"].items():
+                    click.echo(f"  {cycle}: {len(stories)} stories")
+
     @main.command("export-csv")
     @click.option("--report", "kind", required=True,
-                  type=click.Choice(["leadership", "sessions"]), help="Which table.")
+                  type=click.Choice(["leadership", "sessions", "portfolio", "resources",
+                                     "evaluation"]), help="Which table.")
+    @click.option("--member", metavar="M", help="The member (portfolio, resources).")
+    @viewer_option
     @click.option("--community", "communities", multiple=True, metavar="C",
                   help="Communities to include (default: every community).")
     @click.option("--network", metavar="N", help="Every community of a network.")
@@ -168,16 +257,23 @@ def register(main: click.Group, journey_of: Callable[[click.Context], Any]) -> N
     @click.option("--out", type=click.Path(dir_okay=False, writable=True),
                   help="Write to this file instead of standard output.")
     @click.pass_context
-    def export_csv(ctx, kind, communities, network, start, end, as_of, out) -> None:
+    def export_csv(ctx, kind, member, viewer, communities, network, start, end, as_of,
+                   out) -> None:
         """CSV for evaluation reports (UTF-8, one header row).
 
         \b
         Example:
           journey export-csv --report leadership --network sel-serbia --from 2024-01-01 --out l.csv
           journey export-csv --report sessions --community vrsac-1
+          journey export-csv --report portfolio --member m-0086b46f01 --viewer m-0086b46f01
         """
         journey = _fresh(journey_of(ctx))
         window = Window(start, end, _as_of(as_of))
+        if kind in ("portfolio", "resources", "evaluation"):
+            columns, rows = _view_csv(journey, kind, member, viewer, list(communities),
+                                      start, end, window.as_of)
+            _write_csv(out, columns, rows)
+            return
         chosen = list(communities) or journey.leadership.communities_of(network)
         if kind == "leadership":
             columns = LEADERSHIP_CSV_COLUMNS
@@ -250,6 +346,69 @@ def register(main: click.Group, journey_of: Callable[[click.Context], Any]) -> N
         for s in journey.runner.status():
             if name is None or s.name == name:
                 click.echo(f"{s.name}: folded {s.checkpoint} events ({s.state})")
+
+
+def _view_csv(journey, kind, member, viewer, communities, start, end, as_of):
+    views = journey.views
+    if kind == "evaluation":
+        if not communities:
+            raise errors.InvalidValue("name the communities with --community", rule="scope")
+        view = views.evaluation(communities, [(start, end)], viewer=viewer, as_of=as_of)
+        return EVALUATION_CSV_COLUMNS, evaluation_csv_rows(view)
+    if kind == "resources" and member is None and len(communities) == 1:
+        view = views.community(communities[0], viewer=viewer, as_of=as_of)
+        return RESOURCES_CSV_COLUMNS, resources_csv_rows(view)
+    if member is None:
+        raise errors.InvalidValue("name the member with --member (or one --community for "
+                                  "resources)", rule="scope")
+    view = views.portfolio(member, viewer=viewer, as_of=as_of,
+                           filters={"from": start, "to": end})
+    if kind == "portfolio":
+        return PORTFOLIO_CSV_COLUMNS, portfolio_csv_rows(view)
+    return RESOURCES_CSV_COLUMNS, resources_csv_rows(view)
+
+
+def _periods(texts) -> list[tuple[str | None, str | None]]:
+    windows = [parse_period(t) for t in texts] or [Window()]
+    return [(w.start, w.end) for w in windows]
+
+
+def _echo_json(value: Any) -> None:
+    click.echo(json.dumps(value, ensure_ascii=False, default=str))
+
+
+def print_portfolio(view: dict) -> None:
+    """A portfolio as a teacher or mentor reads it in a terminal."""
+    member = view["member"]
+    click.echo(f"Portfolio of {member.get('name') or 'erased member'} ({member['member_id']})"
+               + (f", as of {view['as_of']}" if view.get("as_of") else ""))
+    click.echo(f"  communities: {', '.join(c['community_id'] for c in view['communities'])}")
+    click.echo(f"  sessions led: {len(view['sessions_led'])}; resources shared: "
+               f"{len(view['resources'])} (reused by others "
+               f"{sum(r.get('reuses_by_others', 0) for r in view['resources'])} times); "
+               f"reflections: {len(view['reflections'])}; steps completed: "
+               f"{len(view['steps_completed'])}")
+    for badge in view["recognitions"] + view["rule_badges"]:
+        click.echo(f"  badge: {badge['name']}")
+    for community_id, quarters in view["tiers"].items():
+        path = " → ".join(f"{q['quarter']} {q['tier']}" for q in quarters)
+        click.echo(f"  path in {community_id}: {path}")
+    click.echo(f"  timeline: {len(view['timeline'])} entries")
+    for item in view["timeline"][-10:]:
+        click.echo(f"    {item['occurred_at']}  {item['type']:<20} {item.get('summary') or ''}")
+
+
+def print_community(view: dict) -> None:
+    """A community's picture in a terminal."""
+    info = view["community"]
+    click.echo(f"{info['name']} ({info['community_id']})"
+               + (f", as of {view['as_of']}" if view.get("as_of") else ""))
+    click.echo(f"  members: {len(view['members'])}; sessions in the calendar: "
+               f"{len(view['calendar'])}; resources: {len(view['resources'])}; plans: "
+               f"{len(view['plans'])}")
+    current = (view.get("norms") or {}).get("current")
+    for norm in (current or {}).get("norms", []):
+        click.echo(f"  norm: {norm}")
 
 
 def _write_csv(out: str | None, columns, rows) -> None:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterable, Protocol, Sequence
 
 from sqlalchemy import Connection, Engine, Table, delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from events.store import EventStore, appended
 from journey.records import Recorded
@@ -134,6 +135,13 @@ class ProjectionRunner:
 
     def _checkpoint(self, projection: Projection) -> int:
         """The projection's checkpoint; a new projection or a new version starts from 0."""
+        try:
+            return self._read_or_create_checkpoint(projection)
+        except IntegrityError:
+            # Another process created the checkpoint row at the same moment: use theirs.
+            return self._read_or_create_checkpoint(projection)
+
+    def _read_or_create_checkpoint(self, projection: Projection) -> int:
         with self._connect() as conn, conn.begin():
             row = conn.execute(select(checkpoints.c.version, checkpoints.c.position)
                                .where(checkpoints.c.name == projection.name)).first()

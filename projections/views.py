@@ -21,7 +21,7 @@ from journey import events as ev
 from journey.clock import BadTime, format_time, from_micros, parse_time
 from journey.records import Recorded
 from projections.community.fold import community as community_fold
-from projections.csv_rows import (EVALUATION_CSV_COLUMNS, PORTFOLIO_CSV_COLUMNS,  # noqa: F401
+from projections.csv_rows import (EVALUATION_CSV_COLUMNS, PORTFOLIO_CSV_COLUMNS,
                                   RESOURCES_CSV_COLUMNS, evaluation_csv_rows,
                                   portfolio_csv_rows, resources_csv_rows)
 from projections.evaluation.fold import Period, evaluation as evaluation_fold
@@ -30,6 +30,10 @@ from projections.index.reader import IndexReader
 from projections.portfolio.fold import portfolio as portfolio_fold
 from projections.portfolio.timeline import Filters
 
+# The CSV rows belong with the views they are made from.
+__all__ = ["Views", "Cut", "Filters", "PORTFOLIO_CSV_COLUMNS", "RESOURCES_CSV_COLUMNS",
+           "EVALUATION_CSV_COLUMNS", "portfolio_csv_rows", "resources_csv_rows",
+           "evaluation_csv_rows"]
 
 @dataclass(frozen=True)
 class Cut:
@@ -58,21 +62,24 @@ class Views:
                   filters: Filters | Mapping[str, Any] | None = None) -> dict[str, Any]:
         """A member's portfolio as `viewer` (None: the operator) may see it."""
         chosen = filters if isinstance(filters, Filters) else Filters.parse(filters)
-        cut = self.cut(as_of)
-        records = self._portfolio_records(member_id, viewer, cut.position)
-        view = portfolio_fold(records, member_id, viewer=viewer, erased=self.erased(),
-                              moment=cut.moment, filters=chosen)
-        return {**_head(cut), **view}
+        return self._portfolio(member_id, viewer, self.cut(as_of), chosen)
 
     def archive(self, member_id: str) -> dict[str, Any]:
         """The member's own archive: their portfolio as they see it, and the log head."""
         cut = self.cut(None)
-        view = self.portfolio(member_id, viewer=member_id)
+        view = self._portfolio(member_id, member_id, cut, Filters())
         head: dict[str, Any] = {"position": cut.position, "hash": cut.hash}
         if self.instance is not None and cut.hash is not None:
             head = sign_head(self.instance, cut.position, cut.hash)
         return {"archive": "journey-portfolio", "version": 1,
                 "profile": self._profile(member_id, cut.position), **view, "log_head": head}
+
+    def _portfolio(self, member_id: str, viewer: str | None, cut: Cut,
+                   filters: Filters) -> dict[str, Any]:
+        records = self._portfolio_records(member_id, viewer, cut.position)
+        view = portfolio_fold(records, member_id, viewer=viewer, erased=self.erased(),
+                              moment=cut.moment, filters=filters)
+        return {**_head(cut), **view}
 
     def community(self, community_id: str, *, viewer: str | None = None,
                   as_of: datetime | str | None = None) -> dict[str, Any]:
@@ -143,9 +150,11 @@ class Views:
 
     def _profile(self, member_id: str, upto: int) -> dict[str, Any] | None:
         """The member's registration in their own words (None once erased)."""
+        if member_id in self.erased():
+            return None
         for rec in self.reader.records(self.reader.positions([key("person", member_id)], upto)):
             e = rec.event
-            if isinstance(e, ev.MemberRegistered) and member_id not in self.erased():
+            if isinstance(e, ev.MemberRegistered):
                 return {"display_name": e.display_name, "email": e.email,
                         "school": e.school, "job_title": e.job_title}
         return None

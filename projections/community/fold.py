@@ -46,17 +46,13 @@ def community(records: Sequence[Recorded], community_id: str, *,
 
 def _members(records: Sequence[Recorded], community_id: str, people: People
              ) -> list[dict[str, Any]]:
-    rows = []
-    for (community, member), spans in periods(records).items():
-        if community != community_id or not spans:
-            continue
-        rows.append({"member": people.ref(member),
-                     "current_role": spans[-1].role if spans[-1].end is None else None,
-                     "periods": [p.to_dict() for p in spans], "_since": spans[0].start})
-    rows.sort(key=lambda r: (r["_since"], r["member"]["member_id"]))
-    for row in rows:
-        del row["_since"]
-    return rows
+    """Everyone who ever belonged, by when they first joined, with their roles over time."""
+    mine = sorted(((member, spans) for (community, member), spans in periods(records).items()
+                   if community == community_id and spans),
+                  key=lambda pair: (pair[1][0].start, pair[0]))
+    return [{"member": people.ref(member),
+             "current_role": spans[-1].role if spans[-1].end is None else None,
+             "periods": [p.to_dict() for p in spans]} for member, spans in mine]
 
 
 def _norms(settled: Settled, community_id: str, people: People) -> dict[str, Any]:

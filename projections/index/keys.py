@@ -20,6 +20,9 @@ also reads what changed it.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+
+from journey import events as ev
 from journey.events import Event, Step
 from journey.records import Recorded
 
@@ -34,8 +37,6 @@ _PEOPLE = ("leaders", "attendees", "planned_leaders", "agreed_by", "member_ids")
 _THINGS = {"community_id": "community", "network_id": "network", "resource_id": "resource",
            "plan_id": "plan", "reflection_id": "reflection", "award_id": "award",
            "badge_id": "badge"}
-_MEMBERSHIP = frozenset({"MemberJoined", "RoleChanged", "MemberLeft"})
-_PERSON_FACTS = frozenset({"MemberRegistered", "MemberErased"})
 
 
 def member_key(member_id: str) -> str:
@@ -48,16 +49,29 @@ def key(kind: str, ident: str) -> str:
     return f"{kind}:{ident}"
 
 
-def target_of(rec: Recorded) -> tuple[str, int | str] | None:
-    """What a targeting event points at: ("position", p) or ("key", first-event key)."""
+def target_of(rec: Recorded) -> int | str | None:
+    """What a targeting event points at: a position, or the key whose first event it is."""
     e = rec.event
-    if e.type in ("EntryRetracted", "EntryCorrected"):
-        return ("position", e.position)  # type: ignore[attr-defined]
-    if e.type == "ReflectionVisibilityChanged":
-        return ("key", key("reflection", e.reflection_id))  # type: ignore[attr-defined]
-    if e.type == "RecognitionRevoked":
-        return ("key", key("award", e.award_id))  # type: ignore[attr-defined]
+    if isinstance(e, (ev.EntryRetracted, ev.EntryCorrected)):
+        return e.position
+    if isinstance(e, ev.ReflectionVisibilityChanged):
+        return key("reflection", e.reflection_id)
+    if isinstance(e, ev.RecognitionRevoked):
+        return key("award", e.award_id)
     return None
+
+
+def filed_keys(rec: Recorded, keys_at: Callable[[int], set[str]],
+               first_of: Callable[[str], int | None]) -> set[str]:
+    """The keys `rec` is filed under, looking earlier events up through the two callables."""
+    target = target_of(rec)
+    if target is None:
+        return keys_of(rec)
+    at = target if isinstance(target, int) else first_of(target)
+    found = keys_at(at) if at is not None else set()
+    # The domain never lets a target be missing; if one ever were, the event's own keys
+    # still keep it findable.
+    return set(found) or keys_of(rec)
 
 
 def people_named(event: Event) -> set[str]:
@@ -80,42 +94,35 @@ def keys_of(rec: Recorded) -> set[str]:
     """The keys of a non-targeting event (a targeting one takes its target's keys)."""
     e = rec.event
     keys = {member_key(m) for m in people_named(e)}
-    if rec.actor and e.type not in _PERSON_FACTS:
+    if rec.actor and not isinstance(e, (ev.MemberRegistered, ev.MemberErased)):
         # An admin registering or erasing someone is not that admin's action.
         keys.add(member_key(rec.actor))
     for name, kind in _THINGS.items():
         value = getattr(e, name, None)
         if value:
             keys.add(key(kind, value))
-    if e.type in _MEMBERSHIP:
-        keys.add(key("membership", e.member_id))  # type: ignore[attr-defined]
+    if isinstance(e, (ev.MemberJoined, ev.RoleChanged, ev.MemberLeft)):
+        keys.add(key("membership", e.member_id))
         correlation = (rec.meta or {}).get("correlation_id")
-        if e.type == "RoleChanged" and correlation:
+        if isinstance(e, ev.RoleChanged) and correlation:
             keys.add(key("correlation", str(correlation)))
-    elif e.type in _PERSON_FACTS:
-        keys.add(key("person", e.member_id))  # type: ignore[attr-defined]
-        if e.type == "MemberErased":
+    elif isinstance(e, (ev.MemberRegistered, ev.MemberErased)):
+        keys.add(key("person", e.member_id))
+        if isinstance(e, ev.MemberErased):
             keys.add(ERASURES)
-    elif e.type == "CommunityFounded":
+    elif isinstance(e, ev.CommunityFounded):
         keys.add(COMMUNITIES)
-    elif e.type == "FeedbackGiven" and e.about_kind == "resource":  # type: ignore[attr-defined]
-        keys.add(key("resource", e.about_id))  # type: ignore[attr-defined]
+    elif isinstance(e, ev.FeedbackGiven) and e.about_kind == "resource":
+        keys.add(key("resource", e.about_id))
     return keys
 
 
-def index(records: list[Recorded]) -> dict[int, set[str]]:
-    """The keys of every event of a whole log (targets resolved): the reference fold."""
+def index(records: Iterable[Recorded]) -> dict[int, set[str]]:
+    """The keys of every event of a whole log, in position order: the reference fold."""
     filed: dict[int, set[str]] = {}
     first: dict[str, int] = {}
     for rec in records:
-        target = target_of(rec)
-        if target is None:
-            keys = keys_of(rec)
-        else:
-            at = target[1] if target[0] == "position" else first.get(target[1], -1)
-            # A target the log does not hold cannot happen (the domain refuses it); filing
-            # the event under its own keys still keeps it findable if it ever did.
-            keys = set(filed.get(at, ())) or keys_of(rec)  # type: ignore[arg-type]
+        keys = filed_keys(rec, lambda at: filed.get(at, set()), first.get)
         for k in keys:
             first.setdefault(k, rec.position)
         filed[rec.position] = keys

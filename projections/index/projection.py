@@ -6,7 +6,7 @@ from typing import Sequence
 from sqlalchemy import Connection, func, insert, select
 
 from journey.records import Recorded
-from projections.index.keys import keys_of, target_of
+from projections.index.keys import filed_keys
 from projections.tables import event_keys
 
 
@@ -19,33 +19,27 @@ class IndexProjection:
     clear_text = False  # ids only
 
     def apply(self, conn: Connection, records: Sequence[Recorded]) -> None:
-        filed: dict[int, set[str]] = {}   # this batch's events, for targets inside it
-        first: dict[str, int] = {}        # first position of a key within this batch
+        # A target is always earlier in the log: in this batch, or filed by an earlier one.
+        filed: dict[int, set[str]] = {}
+        first: dict[str, int] = {}
+
+        def keys_at(position: int) -> set[str]:
+            if position in filed:
+                return filed[position]
+            return set(conn.execute(select(event_keys.c.key)
+                                    .where(event_keys.c.position == position)).scalars())
+
+        def first_of(key: str) -> int | None:
+            stored = conn.execute(select(func.min(event_keys.c.position))
+                                  .where(event_keys.c.key == key)).scalar()
+            return stored if stored is not None else first.get(key)
+
         rows = []
         for rec in records:
-            target = target_of(rec)
-            if target is None:
-                keys = keys_of(rec)
-            else:
-                # A target is always earlier in the log: in this batch or already filed.
-                at = target[1] if target[0] == "position" else self._first(conn, first,
-                                                                          target[1])
-                keys = filed.get(at) if at in filed else self._keys_at(conn, at)  # type: ignore[arg-type]
-                keys = set(keys) or keys_of(rec)
+            keys = filed_keys(rec, keys_at, first_of)
             filed[rec.position] = keys
             for k in keys:
                 first.setdefault(k, rec.position)
                 rows.append({"key": k, "position": rec.position})
         if rows:
             conn.execute(insert(event_keys), rows)
-
-    @staticmethod
-    def _first(conn: Connection, first: dict[str, int], key: str) -> int:
-        stored = conn.execute(select(func.min(event_keys.c.position))
-                              .where(event_keys.c.key == key)).scalar()
-        return stored if stored is not None else first.get(key, -1)
-
-    @staticmethod
-    def _keys_at(conn: Connection, position: int) -> set[str]:
-        return set(conn.execute(select(event_keys.c.key)
-                                .where(event_keys.c.position == position)).scalars())

@@ -56,7 +56,11 @@ class _Seen:
 def portfolio(records: Sequence[Recorded], member_id: str, *, viewer: str | None = None,
               erased: Collection[str] = (), moment: datetime | None = None,
               filters: Filters | Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """The portfolio of `member_id` as `viewer` (None: the operator) may see it."""
+    """The portfolio of `member_id` as `viewer` (None: the operator) may see it.
+
+    `moment` is the view's time (the recorded_at of its cut; by default the latest
+    occurred_at): the tier quarters of a current membership run up to it.
+    """
     records = sorted(records, key=lambda r: r.position)
     if not any(isinstance(r.event, ev.MemberRegistered) and r.event.member_id == member_id
                for r in records):

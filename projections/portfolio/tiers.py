@@ -35,7 +35,7 @@ def quarters(start: datetime, end: datetime) -> list[tuple[str, datetime, dateti
                     datetime(year, 3 * q + 1, 1, tzinfo=UTC)))
 
 
-def actions(rec: Recorded, member_id: str) -> tuple[str, bool] | None:
+def action_of(rec: Recorded, member_id: str) -> tuple[str, bool] | None:
     """(community, leads) when `rec` is an action of `member_id`, else None."""
     e = rec.event
     if isinstance(e, ev.SessionLed) and member_id in e.leaders:
@@ -63,7 +63,7 @@ def tiers(settled: Iterable[Recorded], member_id: str, spans: dict[str, list[Per
     """community -> [{quarter, from, to, tier, actions}] over the quarters enrolled."""
     done: list[tuple[str, datetime, bool]] = []
     for rec in settled:
-        found = actions(rec, member_id)
+        found = action_of(rec, member_id)
         if found is not None:
             done.append((found[0], rec.occurred_at, found[1]))
     out: dict[str, list[dict[str, Any]]] = {}
