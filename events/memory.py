@@ -46,6 +46,10 @@ class _MemoryTransaction:
             rows.append(row)
         return rows
 
+    def scopes_present(self, scopes: list[str]) -> set[str]:
+        staged = {r.idempotency_scope for r in self.rows}
+        return {s for s in scopes if s in self.recorder.scopes or s in staged}
+
     def insert(self, rows: list[StoredRow]) -> None:
         self.rows.extend(rows)
 

@@ -110,6 +110,15 @@ class _SqlTransaction:
             rows.append(row)
         return rows
 
+    def scopes_present(self, scopes: list[str]) -> set[str]:
+        found: set[str] = set()
+        for start in range(0, len(scopes), SCOPE_PAGE):
+            found.update(self.conn.execute(
+                select(events.c.idempotency_scope)
+                .where(events.c.idempotency_scope.in_(scopes[start:start + SCOPE_PAGE])))
+                .scalars())
+        return found
+
     def insert(self, rows: list[StoredRow]) -> None:
         self.conn.execute(_INSERT, [
             {"position": r.position, "event_id": r.event_id, "stream": r.stream,

@@ -12,7 +12,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, TypeVar
 
 from blinker import Namespace
 
@@ -32,6 +32,8 @@ signals = Namespace()
 appended = signals.signal("journey.appended")
 #: Sent after a member's key was deleted: sender=the store, member_id=...
 erased = signals.signal("journey.erased")
+
+T = TypeVar("T")
 
 MAX_ATTEMPTS = 4  # the first try and up to 3 re-decisions on transient database errors
 
@@ -59,6 +61,42 @@ class BatchResult:
     results: list[AppendResult]
     error: errors.Refused | None = None
     error_index: int | None = None
+
+
+class _Batch:
+    """The append section's transaction, also seeing the rows the batch will insert.
+
+    Rows are inserted once, at the end of the batch (one executemany), yet a later command
+    of the batch may refer to an earlier one (a retraction, evidence, a replayed key).
+    """
+
+    def __init__(self, tx: Transaction, scopes: list[str]) -> None:
+        self.tx = tx
+        self.rows: list[StoredRow] = []
+        self._by_position: dict[int, StoredRow] = {}
+        self._by_scope: dict[str, list[StoredRow]] = {}
+        # One query for every key of the batch, instead of one per command.
+        self._stored_scopes = tx.scopes_present(scopes) if scopes else set()
+
+    def add(self, rows: list[StoredRow]) -> None:
+        if not rows:
+            return
+        self.rows.extend(rows)
+        for row in rows:
+            self._by_position[row.position] = row
+        if rows[0].idempotency_scope is not None:
+            self._by_scope[rows[0].idempotency_scope] = rows
+
+    def row_at(self, position: int) -> StoredRow | None:
+        return self._by_position.get(position) or self.tx.row_at(position)
+
+    def rows_from_scope(self, scope: str) -> list[StoredRow]:
+        if scope in self._by_scope:
+            return self._by_scope[scope]
+        return self.tx.rows_from_scope(scope) if scope in self._stored_scopes else []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.tx, name)  # keys and everything else: the transaction's
 
 
 @dataclass
@@ -153,27 +191,27 @@ class EventStore:
     def _batch_once(self, items: list[tuple[Command, Options]]) -> "BatchResult":
         results: list[AppendResult] = []
         error: errors.Refused | None = None
-        new_rows: list[StoredRow] = []
         caught_up: int | None = None
+        batch: _Batch | None = None
         try:
             with self.recorder.serialised() as tx:
-                self._keys.tx = tx
+                batch = _Batch(tx, [f"{c.actor}\x1f{o.idempotency_key}" for c, o in items
+                                    if o.idempotency_key is not None])
+                self._keys.tx = batch
                 for row in list(tx.rows_after(self.state.position)):
                     self._fold(row, tx)
                 caught_up = self.state.position
                 for command, options in items:
                     try:
-                        result, rows = self._decide_one(command, options, tx)
+                        result, rows = self._decide_one(command, options, batch)
                     except errors.Refused as refused:
                         error = refused
                         break
                     results.append(result)
-                    if rows:
-                        # Inserted now, so later commands of the batch can refer to them.
-                        tx.insert(rows)
-                        new_rows.extend(rows)
-                if new_rows:
-                    last = new_rows[-1]
+                    batch.add(rows)
+                if batch.rows:
+                    tx.insert(batch.rows)  # one statement for the whole batch
+                    last = batch.rows[-1]
                     tx.write_head(Head(last.position, last.hash,
                                        self.seal(last.position, last.hash)))
         except BaseException:
@@ -186,8 +224,8 @@ class EventStore:
             raise
         finally:
             self._keys.tx = None
-        if new_rows:
-            appended.send(self, positions=[r.position for r in new_rows])
+        if batch is not None and batch.rows:
+            appended.send(self, positions=[r.position for r in batch.rows])
         return BatchResult(results, error, len(results) if error is not None else None)
 
     def _decide_one(self, command: Command, options: Options, tx: Transaction
@@ -284,15 +322,29 @@ class EventStore:
             event.type, data, actor, target_type=target.type,
             target_data=target.event.to_data(), target_actor=target.actor)
 
-    def erase(self, member_id: str, requested_by: str, *, actor: str = "admin") -> AppendResult:
+    def erase(self, member_id: str, requested_by: str, *, actor: str = "admin",
+              occurred_at: datetime | None = None, options: Options | None = None
+              ) -> AppendResult:
         """MemberErased with the member's key deleted in the same transaction, then scrubbed."""
         event = MemberErased(member_id=member_id, requested_by=requested_by)
-        result = self.execute(RecordEvent(event, actor, self.clock(), privileged=True))
-        self.recorder.scrub()
-        erased.send(self, member_id=member_id)
+        result = self.execute(RecordEvent(event, actor, occurred_at or self.clock(),
+                                          privileged=True), options)
+        if not result.replayed:
+            self.recorder.scrub()
+            erased.send(self, member_id=member_id)
         return result
 
     # -- reading -------------------------------------------------------------------------
+
+    def read_state(self, read: Callable[[DomainState], T]) -> T:
+        """`read(state)` on the decision state caught up with the log, under the append lock.
+
+        For questions the rules' state answers cheaply (who holds which role now); `read`
+        must not keep references into the state, which the next append changes.
+        """
+        with self._lock:
+            self.catch_up()
+            return read(self.state)
 
     def catch_up(self) -> int:
         """Fold rows appended elsewhere into the decision state; returns the position."""
