@@ -46,7 +46,7 @@ def register(main: click.Group, journey_of: Callable[[click.Context], Any]) -> N
 
         \b
         Example:
-          journey init && journey demo --seed 1 && journey report leadership --network mk-schools
+          journey init && journey demo --seed 1 && journey report leadership --network lc-mk
         """
         journey = journey_of(ctx)
         if journey.store.last_position() > 0:
