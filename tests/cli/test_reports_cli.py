@@ -1,0 +1,130 @@
+"""`journey demo`, `report …`, `export-csv` and `projections …` through click's CliRunner."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+
+from journey.demo import MK_COMMUNITIES, RS_COMMUNITIES, RS_NETWORK
+
+from .test_cli import Journey
+
+pytestmark = pytest.mark.filterwarnings("error")
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory) -> Journey:
+    """One demo installation for the module: the reports only read it."""
+    journey = Journey(tmp_path_factory.mktemp("demo"))
+    journey("init")
+    out = journey("demo").output
+    assert out.startswith("Loaded ") and "communities" in out
+    return journey
+
+
+def test_demo_loads_once_and_refuses_a_log_with_events(demo: Journey) -> None:
+    assert "no demo loaded" in demo("demo", "--if-empty").output
+    assert demo("demo", code=1).stderr.startswith("error: not_empty: ")
+    assert demo("demo", "--scale", "huge", code=2).exit_code == 2
+
+
+def test_leadership_json_is_designs_report(demo: Journey) -> None:
+    community = RS_COMMUNITIES[0]
+    report = json.loads(demo("report", "leadership", "--community", community,
+                             "--from", "2023-01-01", "--to", "2024-01-01", "--json").output)
+    assert {"community_id", "from", "to", "as_of", "as_of_position", "enrolled", "sessions",
+            "breadth", "gini", "entropy", "member_led_share", "rotation", "reciprocity",
+            "in_degree_centralization", "tiers"} <= set(report)
+    assert report["community_id"] == community and report["from"] == "2023-01-01"
+    assert len(report["tiers"]) == report["enrolled"] > 0
+
+
+def test_as_of_replays_history_and_the_table_says_so(demo: Journey) -> None:
+    now = json.loads(demo("report", "leadership", "--network", RS_NETWORK, "--json").output)
+    then = json.loads(demo("report", "leadership", "--network", RS_NETWORK, "--as-of",
+                           "2023-01-01", "--json").output)
+    assert then["as_of_position"] < now["as_of_position"]
+    assert then["sessions"] < now["sessions"]
+    table = demo("report", "leadership", "--network", RS_NETWORK, "--as-of", "2023-01-01",
+                 "--trend").output
+    assert "as of 2023-01-01T00:00:00Z" in table and "member led share" in table
+    assert "Q" in table.split("inactive", 1)[1]  # the quarterly trend follows the tiers
+
+
+def test_macedonian_member_led_share_rises_after_the_hand_over(demo: Journey) -> None:
+    for community in MK_COMMUNITIES:
+        first, last = (json.loads(demo("report", "leadership", "--community", community,
+                                       "--from", f"{y}-01-01", "--to", f"{y + 1}-01-01",
+                                       "--json").output)["member_led_share"]
+                       for y in (2019, 2022))
+        assert last >= first + 0.15, community
+
+
+def test_compare_puts_periods_side_by_side(demo: Journey) -> None:
+    a, b = RS_COMMUNITIES[:2]
+    reports = json.loads(demo("report", "compare", "--community", a, "--community", b,
+                              "--period", "2022-09-01..2023-07-01", "--period",
+                              "2023-09-01..2024-07-01", "--json").output)
+    assert [(r["community_id"], r["from"]) for r in reports] == [
+        (a, "2022-09-01"), (a, "2023-09-01"), (b, "2022-09-01"), (b, "2023-09-01")]
+    assert "metric" in demo("report", "compare", "--community", a, "--period", "..").output
+    assert demo("report", "compare", "--community", a, "--period", "2024",
+                code=1).stderr.startswith("error: bad_window: ")
+
+
+def test_portfolio_community_and_evaluation_views(demo: Journey) -> None:
+    community = RS_COMMUNITIES[0]
+    view = json.loads(demo("report", "community", community, "--json").output)
+    member = view["members"][0]["member"]["member_id"]
+    portfolio = json.loads(demo("report", "portfolio", member, "--viewer", member,
+                                "--json").output)
+    assert portfolio["member"]["member_id"] == member and portfolio["timeline"]
+    assert "Portfolio of" in demo("report", "portfolio", member).output
+    assert "members:" in demo("report", "community", community, "--as-of",
+                              "2023-06-30").output
+    stories = json.loads(demo("report", "evaluation", "--community", community, "--period",
+                              "2022-01-01..2026-01-01", "--json").output)
+    assert stories["columns"][0]["community_id"] == community
+
+
+def test_csv_exports(demo: Journey) -> None:
+    community = RS_COMMUNITIES[0]
+
+    def table(*args: str) -> list[list[str]]:
+        return list(csv.reader(io.StringIO(demo("export-csv", *args).output)))
+
+    leadership = table("--report", "leadership", "--network", RS_NETWORK)
+    assert leadership[0][:2] == ["scope", "id"] and leadership[-1][0] == "network"
+    sessions = table("--report", "sessions", "--community", community)
+    assert sessions[0][0] == "community_id" and len(sessions) > 5
+    assert {row[-1] for row in sessions[1:]} <= {"yes", "no"}
+    resources = table("--report", "resources", "--community", community)
+    assert resources[0][1] == "resource_id" and len(resources) > 1
+    member = resources[1][6]
+    assert table("--report", "portfolio", "--member", member)[1][0] == member
+    assert demo("export-csv", "--report", "portfolio", code=1).stderr.startswith(
+        "error: scope: ")
+
+
+def test_unknown_ids_and_bad_input_are_named(demo: Journey) -> None:
+    cases = {("report", "leadership", "--community", "nowhere"): "unknown_community",
+             ("report", "leadership", "--network", "nowhere"): "unknown_network",
+             ("report", "leadership"): "scope",
+             ("report", "leadership", "--community", RS_COMMUNITIES[0], "--as-of", "soon"):
+                 "as_of",
+             ("report", "leadership", "--community", RS_COMMUNITIES[0], "--from",
+              "2024-13-01"): "bad_window",
+             ("report", "portfolio", "nobody"): "unknown_member",
+             ("projections", "rebuild", "nothing"): "unknown_projection"}
+    for args, code in cases.items():
+        assert demo(*args, code=1).stderr.startswith(f"error: {code}: "), args
+
+
+def test_projections_status_and_rebuild(demo: Journey) -> None:
+    states = json.loads(demo("projections", "status", "--json").output)
+    assert {s["name"] for s in states} == {"leadership", "index"}
+    assert all(s["lag"] == 0 and s["state"] == "ok" for s in states)
+    assert "leadership: folded" in demo("projections", "rebuild", "leadership").output
+    assert "lag" in demo("projections", "status").output
