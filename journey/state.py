@@ -7,6 +7,7 @@ Times are kept as microseconds since the epoch: the rules compare them constantl
 from __future__ import annotations
 
 from bisect import insort
+from sys import intern
 from dataclasses import dataclass, field
 from typing import Iterator
 
@@ -159,6 +160,7 @@ class DomainState:
     retracted: set[int] = field(default_factory=set)
     # position -> the (community, person) keys whose acts it pinned, to unpin on retraction
     pins: dict[int, list[tuple[str, str]]] = field(default_factory=dict)
+    _canonical: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
 
     # -- queries -------------------------------------------------------------------------
 
@@ -191,7 +193,9 @@ class DomainState:
 
     def _pin(self, rec: Recorded, community_id: str, person: str, needs: frozenset[str],
              at: int, what: str) -> None:
-        key = (community_id, person)
+        # Ids repeat across a million events: keep one string and one key tuple of each.
+        key = (intern(community_id), intern(person))
+        key = self._canonical.setdefault(key, key)
         insort(self.acts.setdefault(key, []), Act(at, rec.position, needs, what))
         self.pins.setdefault(rec.position, []).append(key)
 
@@ -253,7 +257,7 @@ class DomainState:
                                 "cancelled a session")
 
     def _on_SessionLed(self, rec, ev, at):
-        self.held[ev.session_id] = HeldSession(ev.community_id, rec.position, at)
+        self.held[ev.session_id] = HeldSession(intern(ev.community_id), rec.position, at)
         for person in ev.leaders:
             self._pin(rec, ev.community_id, person, ANY_ROLE, at, "led a session")
         for person in ev.attendees or ():
@@ -261,7 +265,8 @@ class DomainState:
                 self._pin(rec, ev.community_id, person, ANY_ROLE, at, "attended a session")
 
     def _on_ResourceShared(self, rec, ev, at):
-        self.resources[ev.resource_id] = Resource(ev.community_id, ev.member_id, rec.position, at)
+        self.resources[ev.resource_id] = Resource(intern(ev.community_id), intern(ev.member_id),
+                                                  rec.position, at)
         self._pin(rec, ev.community_id, ev.member_id, ANY_ROLE, at, "shared a resource")
 
     def _on_ResourceReused(self, rec, ev, at):
