@@ -1,66 +1,68 @@
-"""`journey demo`: the communities of the seeds, appended through the normal commands."""
+"""`journey demo`: the seeds' stories loaded into an empty log, and an account per role."""
 from __future__ import annotations
 
 import sys
-from contextlib import contextmanager
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 import click
 
-from journey import errors
-from projections.demo_runner import DemoError, load_demo
-
-
-@contextmanager
-def _progress() -> Iterator[Callable[[int, int], None] | None]:
-    """A progress bar on a terminal (its length known once the generator has counted)."""
-    if not sys.stderr.isatty():
-        yield None
-        return
-    with click.progressbar(length=1, label="Loading the demo", file=sys.stderr) as bar:
-        def progress(done: int, total: int) -> None:
-            bar.length = total
-            bar.update(done - bar.pos)
-
-        yield progress
+from cli.users import create_demo_accounts, print_demo_accounts
+from events.accounts import Accounts
+from projections.demo_runner import DemoError, DemoRefused, load_demo
 
 
 def register(main: click.Group, journey_of: Callable[[click.Context], Any]) -> None:
-    """Add the demo command to the `journey` group."""
+    """Add `journey demo` to the group."""
 
     @main.command("demo")
-    @click.option("--seed", default=1, show_default=True, help="Same seed, same story.")
+    @click.option("--seed", default=1, show_default=True, type=int,
+                  help="The same seed gives the same stories, people and texts.")
     @click.option("--scale", type=click.Choice(["small", "full"]), default="small",
-                  show_default=True, help="small: each story once (~7k events); full: "
-                  "200k+ events for benchmarks.")
+                  show_default=True, help="full: ≥ 200,000 events, for benchmarks.")
     @click.option("--if-empty", is_flag=True,
-                  help="Do nothing when the log already holds events (for make demo).")
+                  help="Load only into an empty log; otherwise say so and exit 0.")
     @click.pass_context
-    def demo(ctx, seed: int, scale: str, if_empty: bool) -> None:
-        """Load the demo communities into an empty log.
+    def demo(ctx: click.Context, seed: int, scale: str, if_empty: bool) -> None:
+        """Load the demo's communities into an empty log, with an account per role.
 
-        Five Serbian school CoPs and their network, a cross-border virtual CoP of teachers
-        in displacement (Nigeria, Lebanon, Kenya), the 2024 virtual CoP of aspiring
-        teachers, and learning communities in ten North Macedonian schools whose mentors
-        hand over.
+        The four stories of the seeds (Serbian school CoPs, a cross-border virtual CoP,
+        the 2024 aspiring-teachers CoP, North Macedonian learning communities), every
+        event judged by the domain rules. Then an account for a teacher, a facilitator,
+        a coordinator and an admin is made (or given a new password) and printed.
 
         \b
         Example:
-          journey init && journey demo --seed 1 && journey report leadership --network lc-mk
+          journey init && journey demo && journey report leadership --network lc-mk
         """
+        from cli.main import CliError
+
         journey = journey_of(ctx)
-        if journey.store.last_position() > 0:
+        store = journey.store
+        if store.last_position() != 0:
             if if_empty:
-                click.echo(f"The log already holds {journey.store.last_position()} events: "
-                           "no demo loaded.")
+                click.echo(f"the log already holds {store.last_position()} events: "
+                           "no demo loaded")
                 return
-            raise errors.InvalidValue("the demo loads into an empty log only",
-                                      rule="not_empty")
-        with _progress() as progress:
-            try:
-                report = load_demo(journey.store, seed=seed, scale=scale, progress=progress)
-            except DemoError as exc:
-                raise errors.InvalidValue(str(exc), rule="demo") from exc
+            raise CliError("not_empty", f"the demo loads into an empty log only; this one "
+                                        f"holds {store.last_position()} events")
+        try:
+            report = _load(store, seed, scale)
+        except DemoRefused as exc:
+            raise CliError("demo", str(exc)) from None  # a generator bug: say so plainly
+        except DemoError as exc:
+            raise CliError("not_empty", str(exc)) from None
         journey.runner.catch_up()
         click.echo(f"Loaded {report.events} events: {report.communities} communities, "
-                   f"{report.members} members, in {report.seconds:.1f} s.")
+                   f"{report.members} members, in {report.seconds:.1f} s")
+        accounts = Accounts(journey.log.recorder.engine)
+        print_demo_accounts(create_demo_accounts(store, accounts))
+
+
+def _load(store, seed: int, scale: str):
+    if not sys.stderr.isatty():
+        return load_demo(store, seed=seed, scale=scale)
+    with click.progressbar(length=1, label="loading the demo", file=sys.stderr) as bar:
+        def progress(done: int, total: int) -> None:
+            bar.length = total
+            bar.update(done - bar.pos)
+        return load_demo(store, seed=seed, scale=scale, progress=progress)

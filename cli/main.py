@@ -18,9 +18,11 @@ import click
 from sqlalchemy import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from cli import demo, reports
+from cli import demo, reports, users
 
+from events.accounts import AccountError, Accounts
 from events.codec import GENESIS_HASH, request_digest
+from events.erasure import erase_member
 from events.exchange import (checked_actor, checked_corrections, export_lines,
                              import_lines, scan_file)
 from events.instance import (ERASURES, MASTER_KEY, SEAL_KEY, SECRET_KEY, SIGNING_KEY, UPLOADS,
@@ -67,6 +69,11 @@ class Cli:
     def log(self) -> Log:
         return self.journey.log
 
+    @property
+    def accounts(self) -> Accounts:
+        """The accounts beside the log (journey user …)."""
+        return Accounts(self.log.recorder.engine)
+
     def close(self) -> None:
         if self._journey is not None:
             self._journey.close()
@@ -79,6 +86,8 @@ def _describe(exc: Exception) -> tuple[str, str]:
         return exc.code, exc.message
     if isinstance(exc, errors.Refused):
         return exc.rule, exc.message
+    if isinstance(exc, AccountError):
+        return exc.code, exc.message
     if isinstance(exc, SchemaInvalid):
         path = exc.field_path or "data"
         return path, "; ".join(exc.fields.get(path, [exc.message]))
@@ -371,7 +380,8 @@ def erase(cli: Cli, member: str, requested_by: str, yes: bool) -> None:
     """Erase MEMBER: delete their key, so their personal data can never be read again.
 
     The log keeps its events (the hash chain still verifies); the member shows as "erased
-    member" everywhere, and the id is added to the instance's erasures file.
+    member" everywhere, the id is added to the instance's erasures file, and the member's
+    account (with its tokens) is deleted.
 
     \b
     Example:
@@ -380,11 +390,9 @@ def erase(cli: Cli, member: str, requested_by: str, yes: bool) -> None:
     if not yes:
         raise CliError("not_confirmed",
                        f"erasing {member} cannot be undone; run again with --yes")
-    log = cli.log
-    result = log.store.erase(member, requested_by)
-    log.instance.add_erasure(member)
+    result = erase_member(cli.log, cli.accounts, member, requested_by, actor="admin")
     click.echo(f"erased {member} (MemberErased at position {result.position}); "
-               "their personal data can no longer be read")
+               "their personal data and account can no longer be read")
 
 
 # -- backup / restore ------------------------------------------------------------------------
@@ -495,6 +503,9 @@ def restore(cli: Cli, file: Path, as_json: bool) -> None:
                f"{report.head_hash}")
     if report.instance_files:
         click.echo(f"instance {config.instance_dir}: wrote {', '.join(report.instance_files)}")
+    if any(report.tables.values()):
+        click.echo("also restored " + ", ".join(f"{n} {name}" for name, n in
+                                                report.tables.items()))
     if report.reapplied:
         appended = (f" (MemberErased appended at {', '.join(map(str, report.appended))})"
                     if report.appended else "")
@@ -502,6 +513,8 @@ def restore(cli: Cli, file: Path, as_json: bool) -> None:
                    f"{', '.join(report.reapplied)}{appended}")
     else:
         click.echo("no erasure to re-apply")
+    if report.accounts_deleted:
+        click.echo(f"deleted {report.accounts_deleted} account(s) of erased members")
 
 
 # -- serve -----------------------------------------------------------------------------------
@@ -521,8 +534,24 @@ def serve(cli: Cli, host: str, port: int) -> None:
 
     from web.app import create_app
 
+    _check_port(host, port)
     run_simple(host, port, create_app(cli.config))
 
 
+def _check_port(host: str, port: int) -> None:
+    """Say plainly, before starting anything, that the port is taken."""
+    import socket
+
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise CliError("serve", f"cannot listen on {host}:{port} ({exc.strerror}): stop "
+                                    "what uses it, or choose another --port") from None
+
+
 reports.register(main, lambda ctx: ctx.find_object(Cli).journey)
+users.register(main, lambda ctx: ctx.find_object(Cli).accounts,
+               lambda ctx: ctx.find_object(Cli).journey)
 demo.register(main, lambda ctx: ctx.find_object(Cli).journey)

@@ -1,8 +1,8 @@
 """The log's tables (SQLAlchemy Core). Alembic migrations create them; this is the reference."""
 from __future__ import annotations
 
-from sqlalchemy import (BigInteger, Column, Index, Integer, LargeBinary, MetaData, SmallInteger,
-                        String, Table, Text, UniqueConstraint)
+from sqlalchemy import (BigInteger, Boolean, Column, ForeignKey, Index, Integer, LargeBinary,
+                        MetaData, SmallInteger, String, Table, Text, UniqueConstraint)
 
 metadata = MetaData()
 
@@ -42,4 +42,49 @@ member_keys = Table(
     "member_keys", metadata,
     Column("member_id", String(200), primary_key=True),
     Column("wrapped_key", LargeBinary, nullable=False),
+)
+
+# -- accounts (not events: mutable and erasable; migration 0002) ---------------------------
+# Personal fields are kept minimal: the username may be the member id, and the e-mail lives
+# encrypted in the log. Erasing a member deletes their account row, tokens and links.
+
+accounts = Table(
+    "accounts", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("member_id", String(200), nullable=True, unique=True),
+    Column("username", String(200), nullable=False, unique=True),
+    # None until the person chooses one (a pending invitation), or after a reset is asked.
+    Column("password_hash", String(500), nullable=True),
+    Column("is_admin", Boolean, nullable=False),
+    Column("time_zone", String(64), nullable=False),
+    Column("language", String(16), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("failed_logins", Integer, nullable=False),
+    Column("locked_until", BigInteger, nullable=True),
+)
+
+# Personal access tokens for scripts: only the sha256 of a token is kept.
+tokens = Table(
+    "tokens", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("account_id", Integer, ForeignKey("accounts.id", ondelete="CASCADE"),
+           nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", BigInteger, nullable=False),
+    Column("revoked_at", BigInteger, nullable=True),
+    Column("last_used_at", BigInteger, nullable=True),
+)
+
+# Invitations (for a member who has no account yet) and password resets (for an account):
+# the sha256 of the link's token, valid until expires_at and only once.
+one_time_links = Table(
+    "one_time_links", metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("account_id", Integer, ForeignKey("accounts.id", ondelete="CASCADE"),
+           nullable=True),
+    Column("member_id", String(200), nullable=True),
+    Column("purpose", String(16), nullable=False),
+    Column("expires_at", BigInteger, nullable=False),
+    Column("used_at", BigInteger, nullable=True),
 )

@@ -33,7 +33,11 @@ def parse_time(value: str, *, allow_date: bool = True) -> datetime:
         raise BadTime(f"{value!r} is not an RFC 3339 time such as 2024-03-05T14:00:00Z") from exc
     if parsed.tzinfo is None:
         raise BadTime(f"{value!r} has no UTC offset; add Z or +hh:mm")
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:
+        # 0001-01-01T00:00+05:00 or 9999-12-31T23:00-05:00: outside the years UTC can hold.
+        raise BadTime(f"{value!r} is outside the years 0001 to 9999 in UTC") from None
 
 
 def format_time(moment: datetime) -> str:

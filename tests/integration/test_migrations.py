@@ -12,16 +12,17 @@ from sqlalchemy import create_engine, inspect, text
 from events.migrate import alembic_config, upgrade
 from events.tables import metadata
 
-LOG_TABLES = {"events", "log_head", "member_keys"}
+LOG_TABLES = {"events", "log_head", "member_keys", "accounts", "tokens", "one_time_links"}
 
 
 def head_revision() -> str:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
-def test_the_migrations_have_one_head_and_it_is_the_event_log():
+def test_the_migrations_have_one_head_and_it_is_the_accounts():
     script = ScriptDirectory.from_config(alembic_config())
-    assert script.get_heads() == ["0001"]
+    assert script.get_heads() == ["0002"]
+    assert script.get_revision("0002").down_revision == "0001"
 
 
 def test_upgrade_creates_the_log_tables_in_an_empty_sqlite_file(sqlite_url):

@@ -1,0 +1,24 @@
+"""Erasure (DESIGN "Erasure"): one command for the CLI, the admin's page and the API.
+
+MemberErased is appended with the member's key deleted in the same transaction (the
+store), the database scrubbed, the id added to the instance's erasures file (so a restore
+of an older backup erases them again) and the member's account deleted.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from events.accounts import Accounts
+from events.log import Log
+from events.store import AppendResult, Options
+
+
+def erase_member(log: Log, accounts: Accounts, member_id: str, requested_by: str, *,
+                 actor: str, occurred_at: datetime | None = None,
+                 options: Options | None = None) -> AppendResult:
+    """Erase a member as `actor` (an admin, or the operator); Refused when the log refuses."""
+    result = log.store.erase(member_id, requested_by, actor=actor, occurred_at=occurred_at,
+                             options=options)
+    log.instance.add_erasure(member_id)
+    accounts.erase_member(member_id)
+    return result

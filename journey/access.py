@@ -1,0 +1,100 @@
+"""Who may read what (DESIGN "Who uses it"): reading rights judged on the log's roles now.
+
+Roles come from the log (MemberJoined, RoleChanged, MemberLeft), judged at the moment of
+the request; `is_admin` is an account flag. The rules:
+
+- a member reads their own portfolio, and the communities they belong to;
+- a facilitator or coordinator of a community reads the portfolios of its members;
+- a coordinator reads every community of every network in which they coordinate at least
+  one community (its views, its leadership report, its members' portfolios), the
+  network's leadership report, evaluations of those communities, the log and its
+  verification;
+- an admin reads everything (what a reflection's visibility hides stays hidden: that is
+  the views' business, given the viewer).
+
+Pure: a function of the decision state (journey/state.py), a person and a moment.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from journey.state import DomainState, status_at
+
+READ_ROLES = frozenset({"facilitator", "coordinator"})
+
+
+@dataclass(frozen=True)
+class Reader:
+    """What a signed-in person holds now: their roles and the networks they coordinate in."""
+
+    member_id: str | None
+    is_admin: bool
+    #: community -> current role, for the communities the person belongs to now.
+    roles: dict[str, str]
+    #: networks in which the person coordinates at least one community now.
+    coordinated_networks: frozenset[str]
+    #: communities a coordinator reaches: their own and every one of those networks.
+    coordinated_communities: frozenset[str]
+
+    @property
+    def is_coordinator(self) -> bool:
+        """Whether the person coordinates at least one community now."""
+        return "coordinator" in self.roles.values()
+
+
+def reader(state: DomainState, member_id: str | None, *, is_admin: bool, at: int) -> Reader:
+    """The reading rights of `member_id` at `at` (microseconds since the epoch)."""
+    roles: dict[str, str] = {}
+    if member_id is not None:
+        for (community_id, person), timeline in state.timelines.items():
+            if person == member_id:
+                role = status_at(timeline, at)
+                if role is not None:
+                    roles[community_id] = role
+    coordinated = {c for c, role in roles.items() if role == "coordinator"}
+    networks = frozenset(n for c in coordinated
+                         if (n := _network(state, c)) is not None)
+    reach = set(coordinated) | {c for c, community in state.communities.items()
+                                if community.network_id in networks}
+    return Reader(member_id, is_admin, roles, networks, frozenset(reach))
+
+
+def _network(state: DomainState, community_id: str) -> str | None:
+    community = state.communities.get(community_id)
+    return community.network_id if community is not None else None
+
+
+def may_read_community(who: Reader, community_id: str) -> bool:
+    """Members of the community, its coordinators and its network's coordinators; admins."""
+    return who.is_admin or community_id in who.roles or community_id in who.coordinated_communities
+
+
+def may_read_network(who: Reader, network_id: str) -> bool:
+    """Coordinators of the network (of one of its communities); admins."""
+    return who.is_admin or network_id in who.coordinated_networks
+
+
+def may_evaluate(who: Reader, community_id: str) -> bool:
+    """Evaluation is for coordinators: of the community or of its network; admins."""
+    return who.is_admin or community_id in who.coordinated_communities
+
+
+def may_read_log(who: Reader) -> bool:
+    """The log itself and its verification: coordinators and admins."""
+    return who.is_admin or who.is_coordinator
+
+
+def may_read_portfolio(state: DomainState, who: Reader, member_id: str, at: int) -> bool:
+    """The member; a facilitator or coordinator of a community the member belongs to; a
+    coordinator of that community's network; admins."""
+    if who.is_admin or member_id == who.member_id:
+        return True
+    for community_id, role in who.roles.items():
+        if role in READ_ROLES and _belongs(state, community_id, member_id, at):
+            return True
+    return any(_belongs(state, c, member_id, at) for c in who.coordinated_communities)
+
+
+def _belongs(state: DomainState, community_id: str, member_id: str, at: int) -> bool:
+    timeline = state.timelines.get((community_id, member_id))
+    return bool(timeline) and status_at(timeline, at) is not None

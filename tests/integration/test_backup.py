@@ -1,0 +1,498 @@
+"""`journey backup` / `journey restore` (issue 6), on SQLite and PostgreSQL.
+
+A restore gives back the very rows (positions, hashes, data as stored), keys and sealed
+head, so `verify` passes; it re-applies erasures the backup predates; it goes only into an
+empty log; a backup taken while writers append is a consistent snapshot (a prefix of the
+final log whose keys are exactly those its rows need).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import threading
+import time
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+from sqlalchemy import Engine, func, insert, inspect, select
+
+import events.backup as backup_module
+from cli.main import main
+from events.backup import (BackupError, read_backup_manifest, restore_backup, write_backup)
+from events.crypto import is_ciphertext
+from events.exchange import import_lines
+from events.instance import ensure_instance, load_instance
+from events.log import Log, init_log, open_log
+from events.sql import SqlRecorder, make_engine
+from events.store import EventStore
+from events.tables import accounts, events, log_head, member_keys, one_time_links, tokens
+from events.verify import verify_log
+from journey.clock import utcnow
+from journey.config import Config
+from journey.events import MemberRegistered
+from journey.records import RecordEvent
+from projections.app import open_journey
+from projections.migrate import upgrade_projections
+from tests.integration.story import IVAN_REFLECTION, jsonl, open_test_log, story
+
+SAMPLE = Path(__file__).resolve().parents[2] / "demo" / "sample.jsonl"
+
+
+# -- helpers ----------------------------------------------------------------------------------
+
+@pytest.fixture
+def source(database_factory, tmp_path) -> Iterator[Log]:
+    """A log holding the 13-event story, its instance in tmp_path/instance."""
+    log = open_test_log(database_factory(), tmp_path)
+    assert import_lines(log.store, jsonl(story()), source_id="story").appended == 13
+    yield log
+    log.close()
+
+
+@pytest.fixture
+def engines() -> Iterator[list[Engine]]:
+    """Engines the test opens, disposed at the end (so PostgreSQL databases can be dropped)."""
+    made: list[Engine] = []
+    yield made
+    for engine in made:
+        engine.dispose()
+
+
+def engine_at(url: str, engines: list[Engine]) -> Engine:
+    engine = make_engine(url)
+    engines.append(engine)
+    return engine
+
+
+def rows(engine: Engine) -> list[tuple]:
+    with engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(select(events).order_by(events.c.position))]
+
+
+def keys(engine: Engine) -> dict[str, bytes]:
+    with engine.connect() as conn:
+        return {m: bytes(w) for m, w in conn.execute(select(member_keys.c.member_id,
+                                                            member_keys.c.wrapped_key))}
+
+
+def head(engine: Engine) -> tuple | None:
+    with engine.connect() as conn:
+        r = conn.execute(select(log_head)).first()
+    return tuple(r) if r is not None else None
+
+
+def store_on(engine: Engine, instance) -> EventStore:
+    return EventStore(SqlRecorder(engine), master_key=instance.master_key, seal=instance.seal)
+
+
+def reflection_text(store: EventStore) -> str:
+    row = next(r for r in store.read_rows() if r.type == "ReflectionRecorded")
+    return store.to_recorded(row).event.text
+
+
+def is_empty(engine: Engine) -> bool:
+    """No log in the database: no tables yet (refused before migrating), or no rows."""
+    if not inspect(engine).has_table("events"):
+        return True
+    return not rows(engine) and head(engine) is None and not keys(engine)
+
+
+# -- backup and restore -----------------------------------------------------------------------
+
+def test_a_restore_gives_back_the_same_rows_keys_and_head(source: Log, database_factory,
+                                                          tmp_path, engines) -> None:
+    path = tmp_path / "journey.backup"
+    written = write_backup(source.recorder, path)
+    target = engine_at(database_factory(), engines)
+
+    restored = restore_backup(target, path, instance=source.instance,
+                              migrations=(upgrade_projections,))
+
+    manifest = read_backup_manifest(path)
+    source_head = source.store.head()
+    assert (manifest.events, manifest.member_keys) == (13, 2)
+    assert (manifest.head_position, manifest.head_hash) == (13, source_head.hash)
+    assert manifest.includes_instance is False and manifest.schema is not None
+    assert written.size == path.stat().st_size and path.stat().st_mode & 0o077 == 0
+    assert {"events.jsonl", "head.json", "manifest.json", "member_keys.jsonl"} <= set(
+        zipfile.ZipFile(path).namelist())
+    assert not any(n.startswith("instance/") for n in zipfile.ZipFile(path).namelist())
+    assert (restored.events, restored.member_keys, restored.head_hash) == (
+        13, 2, source_head.hash)
+    assert restored.reapplied == [] and restored.appended == []
+    source_engine = source.recorder.engine
+    assert rows(target) == rows(source_engine)  # positions, hashes, data text, times
+    assert keys(target) == keys(source_engine)
+    assert head(target) == head(source_engine)
+    assert verify_log(SqlRecorder(target), source.instance).line() == \
+        f"OK 13 events, head {source_head.hash}"
+    assert reflection_text(store_on(target, source.instance)) == IVAN_REFLECTION
+
+
+def test_projections_rebuild_from_a_restored_log(source: Log, database_factory,
+                                                 tmp_path) -> None:
+    path = tmp_path / "journey.backup"
+    write_backup(source.recorder, path)
+    url = database_factory()
+    engine = make_engine(url)
+    try:
+        restore_backup(engine, path, instance=source.instance,
+                       migrations=(upgrade_projections,))
+    finally:
+        engine.dispose()
+
+    journey = open_journey(Config(url, tmp_path / "instance", "http://127.0.0.1:5000"))
+    try:
+        journey.runner.rebuild()
+        statuses = journey.runner.status()
+    finally:
+        journey.close()
+
+    assert statuses and all((s.checkpoint, s.state) == (13, "ok") for s in statuses)
+
+
+def test_an_erasure_made_after_the_backup_is_reapplied(source: Log, database_factory,
+                                                       tmp_path, engines) -> None:
+    path = tmp_path / "before.backup"
+    write_backup(source.recorder, path)
+    source.store.erase("ivan", "ivan")
+    source.instance.add_erasure("ivan")
+    source.instance.add_erasure("m-later")  # registered and erased after the backup
+    target = engine_at(database_factory(), engines)
+
+    report = restore_backup(target, path, instance=source.instance)
+
+    assert report.reapplied == ["ivan"] and report.appended == [14]
+    assert report.not_in_backup == ["m-later"]
+    assert "ivan" not in keys(target) and "ana" in keys(target)
+    restored = rows(target)
+    assert restored[:13] == rows(source.recorder.engine)[:13]
+    erased = json.loads(restored[13][6])
+    assert (restored[13][4], erased) == ("MemberErased",
+                                         {"member_id": "ivan", "requested_by": "restore"})
+    assert is_ciphertext(reflection_text(store_on(target, source.instance)))
+    report = verify_log(SqlRecorder(target), source.instance)
+    assert report.ok and report.events == 14
+
+
+def test_a_backup_taken_after_the_erasure_restores_it_as_it_was(
+        source: Log, database_factory, tmp_path, engines) -> None:
+    source.store.erase("ivan", "ivan")
+    source.instance.add_erasure("ivan")
+    path = tmp_path / "after.backup"
+    write_backup(source.recorder, path)
+    target = engine_at(database_factory(), engines)
+
+    report = restore_backup(target, path, instance=source.instance)
+
+    assert (report.events, report.reapplied, report.appended) == (14, [], [])
+    assert rows(target) == rows(source.recorder.engine)
+    assert "ivan" not in keys(target)
+    assert verify_log(SqlRecorder(target), source.instance).ok
+
+
+def test_accounts_come_back_and_an_erased_members_account_goes(
+        source: Log, database_factory, tmp_path, engines) -> None:
+    with source.recorder.engine.begin() as conn:
+        for member in ("ana", "ivan"):
+            conn.execute(insert(accounts).values(
+                member_id=member, username=member, password_hash="x", is_admin=member == "ana",
+                time_zone="Europe/Belgrade", language="sr", created_at=1, failed_logins=0))
+        ivan = conn.execute(select(accounts.c.id).where(accounts.c.member_id == "ivan")).scalar()
+        conn.execute(insert(tokens).values(account_id=ivan, name="script", token_hash="t" * 64,
+                                           created_at=1))
+        conn.execute(insert(one_time_links).values(token_hash="l" * 64, member_id="ivan",
+                                                   purpose="invite", expires_at=2))
+    path = tmp_path / "journey.backup"
+    written = write_backup(source.recorder, path)
+    source.store.erase("ivan", "ivan")
+    source.instance.add_erasure("ivan")
+    target = engine_at(database_factory(), engines)
+
+    report = restore_backup(target, path, instance=source.instance)
+
+    assert written.manifest.tables == {"accounts": 2, "one_time_links": 1, "tokens": 1}
+    assert report.accounts_deleted == 1
+    with target.begin() as conn:
+        assert [r.username for r in conn.execute(select(accounts))] == ["ana"]
+        assert conn.execute(select(func.count()).select_from(tokens)).scalar() == 0
+        assert conn.execute(select(func.count()).select_from(one_time_links)).scalar() == 0
+        # New accounts get fresh ids (PostgreSQL's sequence moved past the restored ones).
+        conn.execute(insert(accounts).values(
+            member_id="mila", username="mila", is_admin=False, time_zone="UTC",
+            language="en", created_at=3, failed_logins=0))
+        assert conn.execute(select(func.count()).select_from(accounts)).scalar() == 2
+
+
+def test_a_restore_into_a_log_that_is_not_empty_is_refused(source: Log, tmp_path) -> None:
+    path = tmp_path / "journey.backup"
+    write_backup(source.recorder, path)
+    before = rows(source.recorder.engine)
+
+    with pytest.raises(BackupError) as refused:
+        restore_backup(source.recorder.engine, path, instance=source.instance)
+
+    assert refused.value.code == "not_empty"
+    assert rows(source.recorder.engine) == before
+
+
+def test_include_instance_round_trip_into_an_empty_instance_dir(
+        source: Log, database_factory, tmp_path, engines) -> None:
+    source.instance.add_erasure("m-gone")
+    path = tmp_path / "full.backup"
+    write_backup(source.recorder, path, instance=source.instance, include_instance=True)
+    other = tmp_path / "elsewhere" / "instance"
+    target = engine_at(database_factory(), engines)
+
+    report = restore_backup(target, path, instance_dir=other)
+
+    assert read_backup_manifest(path).includes_instance
+    for name in ("master.key", "seal.key", "signing.key", "secret_key", "erasures"):
+        assert (other / name).read_bytes() == (source.instance.path / name).read_bytes()
+        assert (other / name).stat().st_mode & 0o077 == 0
+    assert other.stat().st_mode & 0o077 == 0 and (other / "uploads").is_dir()
+    assert sorted(report.instance_files) == sorted(
+        ["master.key", "seal.key", "signing.key", "secret_key", "erasures"])
+    assert report.not_in_backup == ["m-gone"]
+    keys_there = load_instance(other)
+    assert verify_log(SqlRecorder(target), keys_there).ok
+    assert reflection_text(store_on(target, keys_there)) == IVAN_REFLECTION
+
+
+def test_instance_keys_are_never_overwritten_nor_mismatched(source: Log, database_factory,
+                                                            tmp_path, engines) -> None:
+    full = tmp_path / "full.backup"
+    plain = tmp_path / "plain.backup"
+    write_backup(source.recorder, full, instance=source.instance, include_instance=True)
+    write_backup(source.recorder, plain)
+    strangers = ensure_instance(tmp_path / "strangers")
+    target = engine_at(database_factory(), engines)
+
+    with pytest.raises(BackupError) as exists:
+        restore_backup(target, full, instance_dir=strangers.path)
+    with pytest.raises(BackupError) as mismatch:
+        restore_backup(target, plain, instance=strangers)
+    with pytest.raises(BackupError) as no_keys:
+        restore_backup(target, plain, instance_dir=tmp_path / "new")
+
+    assert exists.value.code == "instance_exists"
+    assert (strangers.path / "master.key").read_bytes() == strangers.master_key
+    assert mismatch.value.code == "instance_mismatch"
+    assert (no_keys.value.code, "--include-instance" in no_keys.value.message) == (
+        "backup", True)
+    assert is_empty(target) and not (tmp_path / "new").exists()
+    # The same keys already in place are fine.
+    assert restore_backup(target, full, instance_dir=source.instance.path).events == 13
+
+
+def _rewrite(path: Path, out: Path, change) -> None:
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(out, "w") as dst:
+        for name in src.namelist():
+            dst.writestr(name, change(name, src.read(name)))
+
+
+def test_damaged_backups_are_refused_and_leave_the_target_empty(
+        source: Log, database_factory, tmp_path, engines) -> None:
+    path = tmp_path / "journey.backup"
+    write_backup(source.recorder, path)
+    target = engine_at(database_factory(), engines)
+    data = path.read_bytes()
+    cut = tmp_path / "cut.backup"
+    cut.write_bytes(data[: len(data) // 2])
+    text = tmp_path / "text.backup"
+    text.write_text("hello", encoding="utf-8")
+    altered = tmp_path / "altered.backup"
+    # The idempotency scope is not in the hash chain: the manifest's digest catches it.
+    _rewrite(path, altered, lambda name, body: body.replace(
+        b'"idempotency_scope":"ana', b'"idempotency_scope":"eve')
+        if name == "events.jsonl" else body)
+
+    def resealed(name: str, body: bytes) -> bytes:
+        # A forger who also fixes the manifest's digest still meets the hash chain.
+        changed = path_body.replace(b"CoP Vr", b"CoP Xr")
+        if name == "events.jsonl":
+            return changed
+        if name == "manifest.json":
+            manifest = json.loads(body)
+            manifest["sha256"]["events.jsonl"] = hashlib.sha256(
+                changed).hexdigest()
+            return json.dumps(manifest).encode()
+        return body
+
+    path_body = zipfile.ZipFile(path).read("events.jsonl")
+    forged = tmp_path / "forged.backup"
+    _rewrite(path, forged, resealed)
+
+    messages = {}
+    for bad in (tmp_path / "missing.backup", cut, text, altered, forged):
+        with pytest.raises(BackupError) as refused:
+            restore_backup(target, bad, instance=source.instance)
+        assert refused.value.code == "backup"
+        messages[bad.name] = refused.value.message
+        assert is_empty(target)
+
+    assert "there is no backup" in messages["missing.backup"]
+    assert "not a Journey backup" in messages["cut.backup"]
+    assert "not a Journey backup" in messages["text.backup"]
+    assert "does not match the manifest's sha256" in messages["altered.backup"]
+    assert "position 4 does not match its hash" in messages["forged.backup"]
+    assert restore_backup(target, path, instance=source.instance).events == 13
+
+
+def test_a_backup_taken_while_writers_append_restores_to_a_prefix_that_verifies(
+        database_factory, tmp_path, engines, monkeypatch) -> None:
+    config = Config(database_factory(), tmp_path / "instance", "http://127.0.0.1:5000")
+    instance = init_log(config)
+    stop = threading.Event()
+    failures: list[BaseException] = []
+    counts = [0] * 4
+
+    def writer(index: int) -> None:
+        log = open_log(config)
+        try:
+            while not stop.is_set():
+                member = f"w{index}-{counts[index]}"
+                log.store.execute(RecordEvent(MemberRegistered(
+                    member_id=member, display_name=f"Writer {member}"), member, utcnow()))
+                counts[index] += 1
+        except BaseException as exc:  # noqa: BLE001 - reported by the test
+            failures.append(exc)
+        finally:
+            log.close()
+
+    threads = [threading.Thread(target=writer, args=(i,)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    source = engine_at(config.database_url, engines)
+    deadline = time.monotonic() + 10
+    while len(rows(source)) < 40 and time.monotonic() < deadline and not failures:
+        time.sleep(0.01)
+    # Small pages and a slow reader: writers commit many times while the backup reads.
+    monkeypatch.setattr(backup_module, "PAGE", 10)
+    path = tmp_path / "live.backup"
+    try:
+        written = write_backup(SqlRecorder(source), path,
+                               progress=lambda n: time.sleep(0.005))
+        time.sleep(0.05)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=30)
+    monkeypatch.setattr(backup_module, "PAGE", 1000)
+    assert not failures, failures
+    target = engine_at(database_factory(), engines)
+
+    restore_backup(target, path, instance=instance)
+
+    final, restored = rows(source), rows(target)
+    assert written.events >= 40 and len(final) > written.events  # writers went on
+    assert restored == final[:written.events]
+    registered = {json.loads(r[6])["member_id"] for r in restored}
+    assert set(keys(target)) == registered  # the keys of exactly those rows
+    assert all(keys(target)[m] == keys(source)[m] for m in registered)
+    assert verify_log(SqlRecorder(target), instance).ok
+    store = store_on(target, instance)
+    assert all(not is_ciphertext(store.to_recorded(r).event.display_name)
+               for r in store.read_rows())
+
+
+# -- the command line (SQLite) ----------------------------------------------------------------
+
+class Journey:
+    """`journey …` with JOURNEY_* pointing into a folder (a database and an instance)."""
+
+    def __init__(self, folder: Path, instance: Path | None = None) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self.folder = folder
+        self.db = folder / "journey.db"
+        self.instance = instance or folder / "instance"
+        self.env = {"JOURNEY_DATABASE_URL": f"sqlite:///{self.db}",
+                    "JOURNEY_INSTANCE_DIR": str(self.instance)}
+        self.runner = CliRunner()
+
+    def __call__(self, *args: str, code: int = 0) -> Result:
+        result = self.runner.invoke(main, list(args), env=self.env)
+        assert result.exit_code == code, (result.output, result.exception)
+        assert "Traceback" not in result.output
+        return result
+
+
+@pytest.fixture
+def ready(tmp_path) -> Journey:
+    journey = Journey(tmp_path / "source")
+    journey("init")
+    journey("import", str(SAMPLE), "--keep-recorded-at")
+    return journey
+
+
+def test_cli_backup_and_restore(ready: Journey, tmp_path) -> None:
+    file = tmp_path / "journey.zip"
+    head = ready("verify").output
+
+    backed = ready("backup", str(file)).output
+    ready("erase", "m-zoran", "--requested-by", "m-zoran", "--yes")
+    # The same instance directory, a new database.
+    elsewhere = Journey(tmp_path / "restored", instance=ready.instance)
+    restored = elsewhere("restore", str(file)).output
+
+    events = len(SAMPLE.read_text(encoding="utf-8").splitlines())
+    hash_ = head.split()[-1]
+    assert backed.startswith(f"backed up {events} events and ") and hash_ in backed
+    assert file.stat().st_mode & 0o077 == 0
+    assert f"restored {events} events" in restored and hash_ in restored
+    assert f"re-applied 1 erasure(s): m-zoran (MemberErased appended at {events + 1})" \
+        in restored
+    assert elsewhere("verify").output.startswith(f"OK {events + 1} events, head ")
+    assert "Zoran Ilić" not in elsewhere("export").stdout
+    elsewhere("projections", "rebuild")
+    assert elsewhere("restore", str(file), code=1).stderr.startswith("error: not_empty: ")
+
+
+def test_cli_backup_with_the_instance_restores_an_installation(ready: Journey,
+                                                               tmp_path) -> None:
+    file = tmp_path / "full.zip"
+    help_text = ready("backup", "--help").output
+
+    result = ready("backup", str(file), "--include-instance")
+    fresh = Journey(tmp_path / "new-machine")
+    restored = json.loads(fresh("restore", str(file), "--json").stdout)
+
+    assert "personal data" in " ".join(help_text.split())
+    assert "holds the instance keys" in result.stderr
+    assert sorted(restored["instance_files"]) == sorted(
+        ["master.key", "seal.key", "signing.key", "secret_key", "erasures"])
+    assert fresh("verify").output == ready("verify").output
+    assert fresh("export").stdout == ready("export").stdout  # same keys: same clear text
+
+
+def test_cli_errors(ready: Journey, tmp_path) -> None:
+    file = tmp_path / "journey.zip"
+    ready("backup", str(file))
+    junk = tmp_path / "junk.zip"
+    junk.write_bytes(b"not a backup")
+    nowhere = Journey(tmp_path / "nowhere")
+
+    missing = ready("restore", str(tmp_path / "missing.zip"), code=1).stderr
+    corrupt = Journey(tmp_path / "a", ready.instance)("restore", str(junk), code=1).stderr
+    not_empty = ready("restore", str(file), code=1).stderr
+    no_keys = nowhere("restore", str(file), code=1).stderr
+    other_keys = Journey(tmp_path / "b")
+    other_keys("init")
+    mismatch = other_keys("restore", str(tmp_path / "journey.zip"), code=1).stderr
+    before_init = nowhere("backup", str(tmp_path / "x.zip"), code=1).stderr
+
+    assert missing.startswith("error: backup: there is no backup at ")
+    assert corrupt.startswith("error: backup: ") and "not a Journey backup" in corrupt
+    assert not_empty.startswith("error: not_empty: ")
+    assert no_keys.startswith("error: instance: ") and "--include-instance" in no_keys
+    assert mismatch.startswith("error: instance_mismatch: ")
+    assert before_init.startswith("error: not_initialised: ")
+    assert all(s.count("\n") == 1 for s in (missing, corrupt, not_empty, no_keys))
+    assert not (tmp_path / "x.zip").exists()
+    with sqlite3.connect(ready.db) as conn:
+        assert conn.execute("SELECT count(*) FROM events").fetchone()[0] == len(
+            SAMPLE.read_text(encoding="utf-8").splitlines())

@@ -1,0 +1,319 @@
+"""GET endpoints: every projection, every access rule, every error code, read-your-writes."""
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from click.testing import CliRunner
+
+from cli.main import main
+from events.verify import check_signed_head
+from journey.clock import format_time, from_micros
+from tests.web.conftest import (COMMUNITY_TEXT, PRIVATE_TEXT, SESSION_POSITION, STORY, Site,
+                                make_app, seed)
+from web.app import close_app
+
+PERIOD = "2024-01-01..2025-01-01"
+
+# path -> {who: status}; None is an anonymous request. ivan is a member of vrsac-1, mila a
+# member of nis-2 (another community of the network), ana facilitates vrsac-1, vera
+# coordinates nis-2 (and so reads every community of sel-serbia), root is an admin.
+MATRIX: dict[str, dict[str | None, int]] = {
+    "/api/me": {None: 401, "mila": 200, "ivan": 200, "ana": 200, "vera": 200, "root": 200},
+    "/api/communities": {None: 401, "mila": 200, "ivan": 200, "ana": 200, "vera": 200,
+                         "root": 200},
+    "/api/members/ivan/portfolio": {None: 401, "mila": 403, "ivan": 200, "ana": 200,
+                                    "vera": 200, "root": 200},
+    "/api/members/ivan/badges": {None: 401, "mila": 403, "ivan": 200, "ana": 200,
+                                 "vera": 200, "root": 200},
+    "/api/members/ivan/archive": {None: 401, "mila": 403, "ivan": 200, "ana": 403,
+                                  "vera": 403, "root": 403},
+    "/api/members/ana/portfolio": {None: 401, "mila": 403, "ivan": 403, "ana": 200,
+                                   "vera": 200, "root": 200},
+    "/api/communities/vrsac-1": {None: 401, "mila": 403, "ivan": 200, "ana": 200,
+                                 "vera": 200, "root": 200},
+    "/api/communities/vrsac-1/badges": {None: 401, "mila": 403, "ivan": 200, "ana": 200,
+                                        "vera": 200, "root": 200},
+    "/api/communities/vrsac-1/leadership": {None: 401, "mila": 403, "ivan": 200, "ana": 200,
+                                            "vera": 200, "root": 200},
+    "/api/communities/skopje-1": {None: 401, "mila": 403, "ivan": 403, "ana": 403,
+                                  "vera": 403, "root": 200},
+    "/api/networks/sel-serbia/leadership": {None: 401, "mila": 403, "ivan": 403, "ana": 403,
+                                            "vera": 200, "root": 200},
+    "/api/networks/mk-net/leadership": {None: 401, "mila": 403, "ivan": 403, "ana": 403,
+                                        "vera": 403, "root": 200},
+    f"/api/evaluation?community=vrsac-1&period={PERIOD}": {
+        None: 401, "mila": 403, "ivan": 403, "ana": 403, "vera": 200, "root": 200},
+    "/api/verify": {None: 401, "mila": 403, "ivan": 403, "ana": 403, "vera": 200,
+                    "root": 200},
+    "/api/events": {None: 401, "mila": 403, "ivan": 403, "ana": 403, "vera": 200,
+                    "root": 200},
+}
+
+RULES = {"/api/members/ivan/portfolio": "cannot_read_portfolio",
+         "/api/members/ivan/badges": "cannot_read_portfolio",
+         "/api/members/ana/portfolio": "cannot_read_portfolio",
+         "/api/members/ivan/archive": "cannot_read_archive",
+         "/api/communities/vrsac-1": "cannot_read_community",
+         "/api/communities/vrsac-1/badges": "cannot_read_community",
+         "/api/communities/vrsac-1/leadership": "cannot_read_community",
+         "/api/communities/skopje-1": "cannot_read_community",
+         "/api/networks/sel-serbia/leadership": "cannot_read_network",
+         "/api/networks/mk-net/leadership": "cannot_read_network",
+         f"/api/evaluation?community=vrsac-1&period={PERIOD}": "not_a_coordinator",
+         "/api/verify": "not_a_coordinator", "/api/events": "not_a_coordinator"}
+
+
+def test_every_read_follows_the_access_rules(site: Site) -> None:
+    """Each endpoint × anonymous, other community, member, facilitator, coordinator, admin."""
+    wrong = []
+    for path, expected in MATRIX.items():
+        for who, status in expected.items():
+            response = site.get(who, path)
+            body = response.json
+            if response.status_code != status:
+                wrong.append((path, who, response.status_code, body))
+            elif status == 403 and body["error"] != RULES[path]:
+                wrong.append((path, who, body["error"]))
+            elif status >= 400:
+                assert set(body) == {"error", "message", "fields"}
+    assert wrong == []
+
+
+def test_communities_lists_what_each_may_read(sqlite_site: Site) -> None:
+    def ids(who: str) -> list[str]:
+        return [c["community_id"] for c in sqlite_site.get(who, "/api/communities")
+                .json["communities"]]
+
+    assert ids("ivan") == ["vrsac-1"]
+    assert ids("mila") == ["nis-2"]
+    assert ids("vera") == ["nis-2", "vrsac-1"]
+    assert ids("root") == ["nis-2", "skopje-1", "vrsac-1"]
+    vera = sqlite_site.get("vera", "/api/communities").json["communities"]
+    assert {c["community_id"]: c["role"] for c in vera} == {"nis-2": "coordinator",
+                                                           "vrsac-1": None}
+
+
+def test_me_says_who_and_what_roles(sqlite_site: Site) -> None:
+    body = sqlite_site.get("vera", "/api/me").json
+
+    assert body["member_id"] == "vera"
+    assert body["roles"] == {"nis-2": "coordinator"}
+    assert body["coordinated_networks"] == ["sel-serbia"]
+    assert "csrf_token" not in body  # a token needs none
+
+
+# -- what the views say ----------------------------------------------------------------------
+
+def test_the_portfolio_shows_reflections_as_the_viewer_may_see_them(site: Site) -> None:
+    def text(who: str) -> str:
+        return json.dumps(site.get(who, "/api/members/ivan/portfolio").json,
+                          ensure_ascii=False)
+
+    assert PRIVATE_TEXT in text("ivan") and COMMUNITY_TEXT in text("ivan")
+    assert COMMUNITY_TEXT in text("ana") and PRIVATE_TEXT not in text("ana")
+    # vera coordinates the network, but the reflection is for vrsac-1's members only.
+    assert COMMUNITY_TEXT not in text("vera") and PRIVATE_TEXT not in text("vera")
+    assert COMMUNITY_TEXT not in text("root") and PRIVATE_TEXT not in text("root")
+
+
+def test_the_portfolio_is_filtered_by_the_query(sqlite_site: Site) -> None:
+    body = sqlite_site.get("ivan", "/api/members/ivan/portfolio?type=SessionLed").json
+
+    assert {e["type"] for e in body["timeline"]} == {"SessionLed"}
+    assert body["filters"]["types"] == ["SessionLed"]
+
+
+def test_badges_show_recognitions_with_evidence(site: Site) -> None:
+    body = site.get("ana", "/api/members/ivan/badges").json
+
+    assert [r["award_id"] for r in body["recognitions"]] == ["aw-1"]
+    assert body["recognitions"][0]["evidence"][0]["type"] == "SessionLed"
+    community = site.get("ivan", "/api/communities/vrsac-1/badges").json
+    assert [b["badge_id"] for b in community["badges"]] == ["b-1"]
+
+
+def test_the_archive_is_the_members_own_with_a_signed_head(site: Site) -> None:
+    body = site.get("ivan", "/api/members/ivan/archive").json
+
+    assert body["archive"] == "journey-portfolio"
+    assert body["profile"]["display_name"] == "Ivan"
+    assert PRIVATE_TEXT in json.dumps(body, ensure_ascii=False)
+    assert check_signed_head(body["log_head"])
+
+
+def test_the_community_view(site: Site) -> None:
+    body = site.get("ivan", "/api/communities/vrsac-1").json
+
+    assert body["community"]["community_id"] == "vrsac-1"
+    assert {m["member"]["member_id"] for m in body["members"]} == {"ana", "ivan"}
+    assert body["as_of_position"] == len(STORY) + 1
+
+
+def before_the_session(site: Site) -> str:
+    """An as_of between the story's last event before the session and the session."""
+    row = site.journey.store.recorder.row_at(SESSION_POSITION - 1)
+    return format_time(from_micros(row.recorded_at))
+
+
+def test_leadership_is_the_same_json_as_the_cli(sqlite_site: Site) -> None:
+    as_of = before_the_session(sqlite_site)
+    config = sqlite_site.journey.config
+    env = {"JOURNEY_DATABASE_URL": config.database_url,
+           "JOURNEY_INSTANCE_DIR": str(config.instance_dir)}
+    for path, args in [
+        ("/api/communities/vrsac-1/leadership?from=2024-01-01&to=2024-07-01",
+         ["--community", "vrsac-1", "--from", "2024-01-01", "--to", "2024-07-01"]),
+        ("/api/networks/sel-serbia/leadership?trend=true",
+         ["--network", "sel-serbia", "--trend"]),
+        (f"/api/communities/vrsac-1/leadership?as_of={as_of}",
+         ["--community", "vrsac-1", "--as-of", as_of]),
+    ]:
+        cli = CliRunner().invoke(main, ["report", "leadership", *args, "--json"], env=env)
+        assert cli.exit_code == 0, cli.output
+        assert sqlite_site.get("vera", path).json == json.loads(cli.output)
+
+
+def test_as_of_replays_history(site: Site) -> None:
+    as_of = before_the_session(site)
+    before = site.get("ana", f"/api/communities/vrsac-1/leadership?as_of={as_of}").json
+    now = site.get("ana", "/api/communities/vrsac-1/leadership").json
+
+    assert before["sessions"] == 0 and now["sessions"] == 1
+    assert before["as_of_position"] < now["as_of_position"]
+
+
+def test_evaluation_side_by_side(site: Site) -> None:
+    body = site.get("vera", "/api/evaluation?community=vrsac-1&community=nis-2"
+                            "&period=2024-01-01..2024-02-01&period=2024-02-01..").json
+
+    assert body["as_of_position"] == len(STORY) + 1
+
+
+def test_verify_answers_ok_with_a_signed_head(site: Site) -> None:
+    body = site.get("vera", "/api/verify").json
+
+    assert body["ok"] is True
+    assert body["events"] == len(STORY) + 1
+    assert body["signed_head"]["position"] == len(STORY) + 1
+
+
+def test_the_log_pages_by_cursor_and_stays_encrypted(site: Site) -> None:
+    seen = []
+    after = 0
+    while after is not None:
+        page = site.get("vera", f"/api/events?after={after}&limit=7").json
+        seen += page["events"]
+        after = page["next_after"]
+    assert [e["position"] for e in seen] == list(range(1, len(STORY) + 2))
+    first = seen[0]
+    assert first["type"] == "MemberRegistered" and first["actor"] == "ana"
+    assert first["data"]["display_name"] != "Ana"  # personal fields stay ciphertext
+    assert PRIVATE_TEXT not in json.dumps(seen)
+
+
+# -- 404 and 400 -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("path,code", [
+    ("/api/members/nobody/portfolio", "unknown_member"),
+    ("/api/members/nobody/badges", "unknown_member"),
+    ("/api/members/nobody/archive", "unknown_member"),
+    ("/api/communities/nowhere", "unknown_community"),
+    ("/api/communities/nowhere/badges", "unknown_community"),
+    ("/api/communities/nowhere/leadership", "unknown_community"),
+    ("/api/networks/nowhere/leadership", "unknown_network"),
+    (f"/api/evaluation?community=nowhere&period={PERIOD}", "unknown_community"),
+])
+def test_an_unknown_id_is_404(sqlite_site: Site, path: str, code: str) -> None:
+    response = sqlite_site.get("root", path)
+
+    assert response.status_code == 404
+    assert response.json["error"] == code
+
+
+def test_a_portfolio_before_the_member_existed_is_404(sqlite_site: Site) -> None:
+    response = sqlite_site.get("ivan", "/api/members/ivan/portfolio?as_of=2020-01-01")
+
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("path,field", [
+    ("/api/communities/vrsac-1?as_of=yesterday", "as_of"),
+    ("/api/communities/vrsac-1?as_of=9999-12-31T23:00:00-05:00", "as_of"),
+    ("/api/communities/vrsac-1?min_position=-1", "min_position"),
+    ("/api/communities/vrsac-1?min_position=abc", "min_position"),
+    ("/api/communities/vrsac-1?min_position=999999", "min_position"),
+    ("/api/communities/vrsac-1?as_of=2024-01-01&as_of=2024-02-01", "as_of"),
+    ("/api/communities/vrsac-1?colour=red", "colour"),
+    ("/api/communities/vrsac-1/leadership?from=soon", "from"),
+    ("/api/members/ivan/portfolio?to=later", "to"),
+    ("/api/evaluation?community=vrsac-1", "period"),
+    ("/api/evaluation?community=vrsac-1&period=2024", "period.0"),
+    ("/api/evaluation?community=vrsac-1&period=2025-01-01..2024-01-01", "period.0"),
+    ("/api/events?limit=0", "limit"),
+    ("/api/events?after=x", "after"),
+])
+def test_a_bad_query_parameter_is_400(sqlite_site: Site, path: str, field: str) -> None:
+    response = sqlite_site.get("root", path)
+
+    assert response.status_code == 400, response.json
+    assert response.json["error"] == "bad_query"
+    assert field in response.json["fields"]
+
+
+@pytest.mark.parametrize("path", [
+    "/api/communities/vrsac-1/leadership?from=2024-07-01&to=2024-01-01",
+    "/api/members/ivan/portfolio?type=SessionParty",
+])
+def test_a_window_or_filter_the_view_refuses_is_400(sqlite_site: Site, path: str) -> None:
+    response = sqlite_site.get("root", path)
+
+    assert response.status_code == 400
+    assert response.json["error"] == "bad_query"
+
+
+# -- read your writes ------------------------------------------------------------------------
+
+def test_min_position_waits_for_the_projections(database_url: str, tmp_path) -> None:
+    app = make_app(database_url, tmp_path / "instance", JOURNEY_BACKGROUND=True)
+    try:
+        site = Site(app, seed(app))
+        runner = site.journey.runner
+        appended = site.post("ivan", "SessionLed", {
+            "community_id": "vrsac-1", "session_id": "s-2", "leaders": ["ivan"],
+            "title": "Second", "format": "meeting"}).json["position"]
+        # The projections fold in their own thread; the read waits for the append.
+        assert runner._thread is not None  # noqa: SLF001 - folding in the background
+
+        fresh = site.get("ana", f"/api/communities/vrsac-1/leadership"
+                                f"?min_position={appended}").json
+
+        assert fresh["as_of_position"] >= appended
+        assert fresh["sessions"] == 2
+    finally:
+        close_app(app)
+
+
+def test_min_position_that_does_not_arrive_in_time_is_503(sqlite_url: str, tmp_path) -> None:
+    app = make_app(sqlite_url, tmp_path / "instance", JOURNEY_BACKGROUND=True,
+                   READ_WAIT_SECONDS=0.2)
+    try:
+        site = Site(app, seed(app))
+        site.journey.runner.stop()
+        position = site.post("ivan", "SessionLed", {
+            "community_id": "vrsac-1", "session_id": "s-2", "leaders": ["ivan"],
+            "title": "Second", "format": "meeting"}).json["position"]
+        # A runner that never folds: the thread is stopped, and wait_for only waits.
+        site.journey.runner._thread = object()  # noqa: SLF001 - simulate a stuck worker
+        started = time.monotonic()
+
+        response = site.get("ana", f"/api/communities/vrsac-1?min_position={position}")
+
+        assert response.status_code == 503
+        assert response.json["error"] == "not_caught_up"
+        assert response.headers["Retry-After"] == "1"
+        assert time.monotonic() - started < 2
+        site.journey.runner._thread = None  # noqa: SLF001
+    finally:
+        close_app(app)

@@ -1,0 +1,534 @@
+"""POST /api/events/{type} and the hand-over: every type, every write rule, every error code."""
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from journey.events import EVENT_TYPES
+from tests.web.conftest import SESSION_POSITION, STORY, Site, csrf_of, sign_in
+
+SESSION = {"community_id": "vrsac-1", "session_id": "s-2", "leaders": ["ivan"],
+           "title": "Parents' workshop", "format": "workshop"}
+
+
+def hour(n: int) -> str:
+    return f"2024-03-01T10:{n:02d}:00Z"
+
+
+def appended_type(site: Site, position: int) -> str:
+    return site.journey.store.recorder.row_at(position).type
+
+
+# -- every event type ----------------------------------------------------------------------
+
+def every_type_steps() -> list[tuple[str, str, Any]]:
+    """(who, type, data or a function of the positions so far) covering every event type."""
+    return [
+        ("ivan", "NetworkCreated", {"network_id": "net-x", "name": "Network X"}),
+        ("ivan", "CommunityFounded", {"community_id": "c-x", "name": "CoP X",
+                                      "domain": "Maths", "network_id": "net-x",
+                                      "mode": "virtual"}),
+        ("ivan", "MemberJoined", {"community_id": "c-x", "member_id": "ivan",
+                                  "role": "facilitator"}),
+        ("root", "MemberRegistered", {"member_id": "newbie", "display_name": "New Teacher",
+                                      "email": "new@example.org"}),
+        ("ana", "MemberJoined", {"community_id": "vrsac-1", "member_id": "newbie",
+                                 "role": "member", "invited_by": "ana"}),
+        ("ana", "RoleChanged", {"community_id": "vrsac-1", "member_id": "newbie",
+                                "from_role": "member", "to_role": "coordinator"}),
+        ("ana", "NormsAgreed", {"community_id": "vrsac-1", "norms": ["Listen first"],
+                                "agreed_by": ["ana", "ivan"]}),
+        ("ana", "SessionScheduled", {"community_id": "vrsac-1", "session_id": "s-10",
+                                     "starts_at": "2024-04-01T14:00:00Z", "title": "Plan",
+                                     "format": "meeting", "planned_leaders": ["ivan"]}),
+        ("ivan", "SessionCancelled", {"community_id": "vrsac-1", "session_id": "s-10",
+                                      "reason": "Strike"}),
+        ("ivan", "SessionLed", SESSION),
+        ("ana", "ResourceShared", {"community_id": "vrsac-1", "resource_id": "r-2",
+                                   "member_id": "ana", "title": "Rubric", "kind": "rubric",
+                                   "url": "https://example.org/rubric"}),
+        ("ivan", "ResourceReused", {"community_id": "vrsac-1", "resource_id": "r-2",
+                                    "member_id": "ivan", "note": "Used it in 7b"}),
+        ("ivan", "FeedbackGiven", {"community_id": "vrsac-1", "from_member_id": "ivan",
+                                   "to_member_id": "ana", "about_kind": "resource",
+                                   "about_id": "r-2", "text": "Clear and short"}),
+        ("ivan", "ReflectionRecorded", {"reflection_id": "rf-2", "member_id": "ivan",
+                                        "text": "Parents came!", "community_id": "vrsac-1",
+                                        "visibility": "community"}),
+        ("ivan", "ReflectionVisibilityChanged", {"reflection_id": "rf-2", "member_id": "ivan",
+                                                 "visibility": "network"}),
+        ("ivan", "ActionPlanCreated", {"community_id": "vrsac-1", "plan_id": "p-1",
+                                       "inquiry_question": "How do students feel?",
+                                       "involves": ["students", "parents"],
+                                       "steps": [{"step_id": "st-1", "title": "Survey",
+                                                  "owners": ["ivan"]}]}),
+        ("ivan", "ActionPlanRevised", {"community_id": "vrsac-1", "plan_id": "p-1",
+                                       "steps_added": [{"step_id": "st-2", "title": "Talk",
+                                                        "owners": ["ana"],
+                                                        "due_on": "2024-05-01"}]}),
+        ("ivan", "ActionStepCompleted", {"community_id": "vrsac-1", "plan_id": "p-1",
+                                         "step_id": "st-1", "member_ids": ["ivan"],
+                                         "outcome": "42 answers"}),
+        ("ana", "BadgeDefined", {"badge_id": "b-2", "community_id": "vrsac-1",
+                                 "name": "Planner", "description": "Planned",
+                                 "criteria": "Make a plan"}),
+        ("ana", "RecognitionAwarded", {"award_id": "aw-2", "community_id": "vrsac-1",
+                                       "member_id": "ivan", "badge_id": "b-2",
+                                       "awarded_by": "ana", "note": "Thank you"}),
+        ("ana", "RecognitionRevoked", {"award_id": "aw-2", "revoked_by": "ana",
+                                       "reason": "Wrong badge"}),
+        ("ivan", "EntryCorrected", lambda at: {"position": at["SessionLed"],
+                                               "corrected_by": "ivan",
+                                               "fields": {"title": "Parents' evening"},
+                                               "reason": "typo"}),
+        ("ivan", "EntryRetracted", lambda at: {"position": at["FeedbackGiven"],
+                                               "retracted_by": "ivan", "reason": "oops"}),
+        ("ana", "MemberLeft", {"community_id": "vrsac-1", "member_id": "newbie"}),
+        ("root", "MemberErased", {"member_id": "newbie", "requested_by": "newbie"}),
+    ]
+
+
+def test_every_event_type_can_be_appended_through_the_api(site: Site) -> None:
+    steps = every_type_steps()
+    assert {t for _, t, _ in steps} == set(EVENT_TYPES)
+    positions: dict[str, int] = {}
+    for index, (who, type_name, data) in enumerate(steps):
+        body = data(positions) if callable(data) else data
+        before = site.log_length()
+        response = site.post(who, type_name, body, occurred_at=hour(index))
+        assert response.status_code == 201, (type_name, response.json)
+        answer = response.json
+        assert answer["position"] == before + 1 == answer["positions"][-1]
+        assert answer["replayed"] is False
+        assert response.headers["ETag"] == f'"{answer["version"]}"'
+        assert appended_type(site, answer["position"]) == type_name
+        positions[type_name] = answer["position"]
+    # The erasure took the account's personal fields with it (the member had none here) and
+    # the log still verifies.
+    assert site.get("root", "/api/verify").json["ok"] is True
+
+
+def test_an_append_records_the_signed_in_member_as_actor(site: Site) -> None:
+    response = site.post("ivan", "SessionLed", SESSION)
+
+    row = site.journey.store.recorder.row_at(response.json["position"])
+    assert row.actor == "ivan"
+    assert row.meta["client"] == "api"
+
+
+def test_without_occurred_at_it_happened_now(site: Site) -> None:
+    response = site.client.post("/api/events/SessionLed", json={"data": SESSION},
+                                headers=site.as_("ivan"))
+
+    assert response.status_code == 201
+    row = site.journey.store.recorder.row_at(response.json["position"])
+    assert row.occurred_at > 1_700_000_000_000_000
+
+
+# -- the actor is the signed-in member -------------------------------------------------------
+
+@pytest.mark.parametrize("type_name,data,rule", [
+    ("ResourceShared", {"community_id": "vrsac-1", "resource_id": "r-9", "member_id": "ana",
+                        "title": "Not mine", "kind": "other"}, "not_the_actor"),
+    ("ReflectionRecorded", {"reflection_id": "rf-9", "member_id": "ana", "text": "x",
+                            "visibility": "private"}, "not_the_actor"),
+    ("FeedbackGiven", {"community_id": "vrsac-1", "from_member_id": "ana",
+                       "to_member_id": "ivan", "about_kind": "resource", "about_id": "r-1"},
+     "not_the_actor"),
+    ("SessionLed", {**SESSION, "leaders": ["ana"]}, "not_a_leader"),
+    ("MemberRegistered", {"member_id": "someone", "display_name": "Someone"}, "not_the_actor"),
+    ("RecognitionAwarded", {"award_id": "aw-9", "community_id": "vrsac-1", "member_id": "ivan",
+                            "badge_id": "b-1", "awarded_by": "ana"}, "not_the_actor"),
+])
+def test_a_body_naming_someone_else_is_forbidden(sqlite_site: Site, type_name, data, rule):
+    before = sqlite_site.log_length()
+
+    response = sqlite_site.post("ivan", type_name, data)
+
+    assert response.status_code == 403
+    assert response.json["error"] == rule
+    assert set(response.json) == {"error", "message", "fields"}
+    assert sqlite_site.log_length() == before
+
+
+def test_an_account_without_a_member_cannot_record(sqlite_site: Site) -> None:
+    account = sqlite_site.accounts.add("clerk", "a long password")
+    _, token = sqlite_site.accounts.create_token(account.id, "t")
+
+    response = sqlite_site.client.post("/api/events/SessionLed", json={"data": SESSION},
+                                       headers={"Authorization": f"Bearer {token}"})
+
+    assert response.status_code == 403
+    assert response.json["error"] == "no_member"
+
+
+# -- roles: facilitator, coordinator, member, admin -------------------------------------------
+
+BADGE = {"badge_id": "b-9", "name": "Host", "description": "Hosted", "criteria": "Host one"}
+
+
+def test_a_facilitator_defines_badges_in_their_community(site: Site) -> None:
+    assert site.post("ana", "BadgeDefined", {**BADGE, "community_id": "vrsac-1"}
+                     ).status_code == 201
+
+
+def test_a_member_cannot_define_badges(site: Site) -> None:
+    response = site.post("ivan", "BadgeDefined", {**BADGE, "community_id": "vrsac-1"})
+
+    assert response.status_code == 403
+    assert response.json["error"] == "not_a_facilitator"
+
+
+def test_a_facilitator_acts_only_in_their_own_communities(site: Site) -> None:
+    # ana facilitates vrsac-1, not nis-2: the domain answers that she is not a member there.
+    response = site.post("ana", "BadgeDefined", {**BADGE, "community_id": "nis-2"})
+
+    assert response.status_code == 422
+    assert response.json["error"] == "not_a_member"
+
+
+def test_a_coordinator_does_not_award(site: Site) -> None:
+    response = site.post("vera", "RecognitionAwarded", {
+        "award_id": "aw-9", "community_id": "nis-2", "member_id": "mila", "badge_id": "b-9",
+        "awarded_by": "vera"})
+
+    assert response.status_code == 403
+    assert response.json["error"] == "not_a_facilitator"
+
+
+def test_a_facilitator_awards_and_revokes_but_a_member_cannot_revoke(site: Site) -> None:
+    assert site.post("ivan", "RecognitionRevoked", {"award_id": "aw-1", "revoked_by": "ivan",
+                                                    "reason": "mine"}).json["error"] \
+        == "not_a_facilitator"
+    assert site.post("ana", "RecognitionRevoked", {"award_id": "aw-1", "revoked_by": "ana",
+                                                   "reason": "Wrong badge"}).status_code == 201
+
+
+def test_a_coordinator_may_invite_like_a_facilitator(site: Site) -> None:
+    response = site.post("vera", "MemberJoined", {"community_id": "nis-2", "member_id": "ivan",
+                                                  "role": "member"})
+
+    assert response.status_code == 201
+
+
+def test_only_an_admin_registers_someone_else(site: Site) -> None:
+    data = {"member_id": "m-new", "display_name": "Nova"}
+
+    assert site.post("ana", "MemberRegistered", data).status_code == 403
+    assert site.post("root", "MemberRegistered", data).status_code == 201
+
+
+def test_only_an_admin_erases(site: Site) -> None:
+    data = {"member_id": "mila", "requested_by": "mila"}
+    refused = site.post("vera", "MemberErased", data)
+    assert refused.status_code == 403
+    assert refused.json["error"] == "not_an_admin"
+
+    response = site.post("root", "MemberErased", data)
+
+    assert response.status_code == 201
+    assert site.accounts.by_member("mila") is None  # the account is gone with the key
+    assert "mila" in site.journey.log.instance.erasures()
+    assert site.get("mila", "/api/me").status_code == 401  # and so is her token
+
+
+# -- hand-over -------------------------------------------------------------------------------
+
+def test_a_facilitator_hands_over_in_one_transaction(site: Site) -> None:
+    response = site.client.post("/api/communities/vrsac-1/hand-over",
+                                json={"from_member": "ana", "to_member": "ivan",
+                                      "occurred_at": "2024-03-01"}, headers=site.as_("ana"))
+
+    assert response.status_code == 201
+    assert len(response.json["positions"]) == 2
+    assert response.json["stream"] == "community-vrsac-1"
+
+
+def test_a_member_cannot_hand_over(site: Site) -> None:
+    response = site.client.post("/api/communities/vrsac-1/hand-over",
+                                json={"from_member": "ana", "to_member": "ivan"},
+                                headers=site.as_("ivan"))
+
+    assert response.status_code == 403
+    assert response.json["error"] == "not_a_facilitator"
+
+
+def test_a_hand_over_in_an_unknown_community_is_404(sqlite_site: Site) -> None:
+    response = sqlite_site.client.post("/api/communities/nowhere/hand-over",
+                                       json={"from_member": "ana", "to_member": "ivan"},
+                                       headers=sqlite_site.as_("ana"))
+
+    assert response.status_code == 404
+    assert response.json["error"] == "unknown_community"
+
+
+def test_a_hand_over_body_is_checked(sqlite_site: Site) -> None:
+    response = sqlite_site.client.post("/api/communities/vrsac-1/hand-over",
+                                       json={"from_member": "ana"}, headers=sqlite_site.as_("ana"))
+
+    assert response.status_code == 422
+    assert response.json["fields"] == {"to_member": ["Missing data for required field."]}
+
+
+# -- error codes -----------------------------------------------------------------------------
+
+def test_not_signed_in_is_401(site: Site) -> None:
+    before = site.log_length()
+    response = site.client.post("/api/events/SessionLed", json={"data": SESSION})
+
+    assert response.status_code == 401
+    assert response.json["error"] == "not_signed_in"
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+    assert site.log_length() == before
+
+
+@pytest.mark.parametrize("header", ["Bearer jt_not-a-token", "Bearer ", "Basic aXZhbjpwdw==",
+                                    "jt_no-scheme"])
+def test_a_bad_credential_is_401(sqlite_site: Site, header: str) -> None:
+    response = sqlite_site.client.post("/api/events/SessionLed", json={"data": SESSION},
+                                       headers={"Authorization": header})
+
+    assert response.status_code == 401
+    assert response.json["error"] == "not_signed_in"
+
+
+def test_a_revoked_token_is_401(sqlite_site: Site) -> None:
+    account = sqlite_site.accounts.by_username("ivan")
+    token = sqlite_site.accounts.tokens_of(account.id)[0]
+    sqlite_site.accounts.revoke_token(account.id, token.id)
+
+    assert sqlite_site.post("ivan", "SessionLed", SESSION).status_code == 401
+
+
+@pytest.mark.parametrize("body", [b"{", b"", b"not json", b'{"data": NaN}', b"\xff\xfe{",
+                                  b"[" * 100_000])
+def test_malformed_json_is_400(sqlite_site: Site, body: bytes) -> None:
+    response = sqlite_site.client.post("/api/events/SessionLed", data=body,
+                                       content_type="application/json",
+                                       headers=sqlite_site.as_("ivan"))
+
+    assert response.status_code == 400
+    assert response.json["error"] == "malformed_json"
+
+
+def test_json_that_is_not_an_object_is_422(sqlite_site: Site) -> None:
+    response = sqlite_site.client.post("/api/events/SessionLed", json=[1, 2],
+                                       headers=sqlite_site.as_("ivan"))
+
+    assert response.status_code == 422
+    assert response.json["fields"] == {"body": ["must be a JSON object"]}
+
+
+def test_schema_errors_are_422_with_fields(site: Site) -> None:
+    before = site.log_length()
+    response = site.post("ivan", "SessionLed", {**SESSION, "format": "party", "leaders": [],
+                                                "colour": "red"})
+
+    assert response.status_code == 422
+    assert response.json["error"] == "schema_invalid"
+    assert set(response.json["fields"]) == {"data.format", "data.leaders", "data.colour"}
+    assert site.log_length() == before
+
+
+@pytest.mark.parametrize("body,field", [
+    ({"data": SESSION, "actor": "ana"}, "actor"),
+    ({"data": SESSION, "occurred_at": "yesterday"}, "occurred_at"),
+    ({"data": SESSION, "idempotency_key": ""}, "idempotency_key"),
+    ({"data": SESSION, "idempotency_key": "a\x00b"}, "idempotency_key"),
+    ({}, "data"),
+    ({"data": "x"}, "data"),
+])
+def test_envelope_errors_are_422_with_fields(sqlite_site: Site, body, field) -> None:
+    response = sqlite_site.client.post("/api/events/SessionLed", json=body,
+                                       headers=sqlite_site.as_("ivan"))
+
+    assert response.status_code == 422
+    assert field in response.json["fields"]
+
+
+def test_a_correction_is_checked_by_its_target_type(sqlite_site: Site) -> None:
+    response = sqlite_site.post("ivan", "EntryCorrected", {
+        "position": SESSION_POSITION, "corrected_by": "ivan", "fields": {"format": "party"},
+        "reason": "typo"})
+
+    assert response.status_code == 422
+    assert "data.fields.format" in response.json["fields"]
+
+
+def test_a_domain_rule_is_422_with_its_name(site: Site) -> None:
+    response = site.post("ivan", "SessionLed", {**SESSION, "session_id": "s-1"})
+
+    assert response.status_code == 422
+    assert response.json["error"] == "duplicate_id"
+
+
+def test_the_future_is_refused(sqlite_site: Site) -> None:
+    response = sqlite_site.post("ivan", "SessionLed", SESSION, occurred_at="2999-01-01")
+
+    assert response.status_code == 422
+    assert response.json["error"] == "future_occurred_at"
+
+
+def test_an_unknown_event_type_is_404(sqlite_site: Site) -> None:
+    response = sqlite_site.post("ivan", "SessionParty", SESSION)
+
+    assert response.status_code == 404
+    assert response.json["error"] == "unknown_event_type"
+
+
+def test_a_body_over_one_mebibyte_is_413(site: Site) -> None:
+    before = site.log_length()
+    text = "x" * (1024 * 1024)
+    response = site.post("ivan", "ReflectionRecorded", {
+        "reflection_id": "rf-big", "member_id": "ivan", "text": text, "visibility": "private"})
+
+    assert response.status_code == 413
+    assert response.json["error"] == "body_too_large"
+    assert site.log_length() == before
+
+
+def test_get_on_an_append_path_is_405(sqlite_site: Site) -> None:
+    response = sqlite_site.get("ivan", "/api/events/SessionLed")
+
+    assert response.status_code == 405
+    assert response.json["error"] == "method_not_allowed"
+
+
+def test_an_unknown_api_path_is_404_json(sqlite_site: Site) -> None:
+    response = sqlite_site.get("ivan", "/api/nothing/here")
+
+    assert response.status_code == 404
+    assert response.json["error"] == "not_found"
+
+
+# -- idempotency and If-Match ------------------------------------------------------------------
+
+def test_the_same_key_and_body_replays_the_first_result(site: Site) -> None:
+    first = site.post("ivan", "SessionLed", SESSION, idempotency_key="k-1")
+    before = site.log_length()
+
+    again = site.post("ivan", "SessionLed", SESSION, idempotency_key="k-1")
+
+    assert first.status_code == 201
+    assert again.status_code == 200
+    assert again.json == {**first.json, "replayed": True}
+    assert site.log_length() == before
+
+
+def test_a_key_sent_as_a_header_replays_too_and_without_occurred_at(site: Site) -> None:
+    def send():
+        return site.client.post("/api/events/SessionLed", json={"data": SESSION},
+                                headers={**site.as_("ivan"), "Idempotency-Key": "h-1"})
+
+    assert send().status_code == 201
+    assert send().status_code == 200
+
+
+def test_the_same_key_with_another_body_is_422(site: Site) -> None:
+    site.post("ivan", "SessionLed", SESSION, idempotency_key="k-1")
+
+    response = site.post("ivan", "SessionLed", {**SESSION, "title": "Other"},
+                         idempotency_key="k-1")
+
+    assert response.status_code == 422
+    assert response.json["error"] == "idempotency_key_reused"
+
+
+def test_keys_are_scoped_per_actor(site: Site) -> None:
+    site.post("ivan", "SessionLed", SESSION, idempotency_key="k-1")
+
+    response = site.post("ana", "SessionLed", {**SESSION, "session_id": "s-3",
+                                               "leaders": ["ana"]}, idempotency_key="k-1")
+
+    assert response.status_code == 201
+
+
+def test_a_header_key_and_a_body_key_that_differ_are_422(sqlite_site: Site) -> None:
+    response = sqlite_site.post("ivan", "SessionLed", SESSION, idempotency_key="a",
+                                headers={"Idempotency-Key": "b"})
+
+    assert response.status_code == 422
+    assert response.json["error"] == "idempotency_key_mismatch"
+
+
+def test_a_bad_idempotency_key_header_is_400(sqlite_site: Site) -> None:
+    response = sqlite_site.post("ivan", "SessionLed", SESSION,
+                                headers={"Idempotency-Key": "x" * 300})
+
+    assert response.status_code == 400
+    assert response.json["error"] == "bad_header"
+
+
+def test_a_refused_request_keeps_its_key_free(sqlite_site: Site) -> None:
+    refused = sqlite_site.post("ivan", "SessionLed", {**SESSION, "leaders": ["ana"]},
+                               idempotency_key="k-2")
+    assert refused.status_code == 403
+
+    assert sqlite_site.post("ivan", "SessionLed", SESSION,
+                            idempotency_key="k-2").status_code == 201
+
+
+def test_if_match_with_the_current_version_appends(site: Site) -> None:
+    version = site.post("ivan", "SessionLed", SESSION).json["version"]
+
+    response = site.post("ivan", "SessionLed", {**SESSION, "session_id": "s-3"},
+                         headers={"If-Match": f'"{version}"'})
+
+    assert response.status_code == 201
+    assert response.json["version"] == version + 1
+
+
+def test_if_match_with_a_stale_version_is_409(site: Site) -> None:
+    version = site.post("ivan", "SessionLed", SESSION).json["version"]
+    before = site.log_length()
+
+    response = site.post("ivan", "SessionLed", {**SESSION, "session_id": "s-3"},
+                         headers={"If-Match": f'"{version - 1}"'})
+
+    assert response.status_code == 409
+    assert response.json["error"] == "version_conflict"
+    assert site.log_length() == before
+
+
+@pytest.mark.parametrize("value", ["abc", '"-1"', "1.5", "²"])
+def test_a_malformed_if_match_is_400(sqlite_site: Site, value: str) -> None:
+    response = sqlite_site.post("ivan", "SessionLed", SESSION, headers={"If-Match": value})
+
+    assert response.status_code == 400
+    assert response.json["error"] == "bad_header"
+
+
+def test_if_match_star_means_any_version(sqlite_site: Site) -> None:
+    assert sqlite_site.post("ivan", "SessionLed", SESSION,
+                            headers={"If-Match": "*"}).status_code == 201
+
+
+# -- the session cookie: CSRF ----------------------------------------------------------------
+
+def test_a_cookie_session_writes_only_with_the_csrf_header(site: Site) -> None:
+    client = site.app.test_client()
+    assert sign_in(client, "ivan").status_code == 302
+    body = {"data": SESSION, "occurred_at": "2024-03-01"}
+
+    forged = client.post("/api/events/SessionLed", json=body)
+    token = client.get("/api/me").json["csrf_token"]
+    honest = client.post("/api/events/SessionLed", json=body, headers={"X-CSRFToken": token})
+
+    assert forged.status_code == 400
+    assert forged.json["error"] == "csrf"
+    assert honest.status_code == 201
+
+
+def test_a_cookie_session_reads_without_csrf(sqlite_site: Site) -> None:
+    client = sqlite_site.app.test_client()
+    sign_in(client, "ivan")
+
+    assert client.get("/api/members/ivan/portfolio").status_code == 200
+
+
+def test_the_story_is_what_the_fixture_says(sqlite_site: Site) -> None:
+    # A guard for the other tests: the seeded log is the story plus the award.
+    assert sqlite_site.log_length() == len(STORY) + 1
+    assert csrf_of('<input id="csrf_token" name="csrf_token" type="hidden" value="abc">') \
+        == "abc"

@@ -1,0 +1,338 @@
+"""The auth pages: sign in and out, passwords, one-time links, tokens, the admin's page."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from journey.clock import utcnow
+from tests.web.conftest import PASSWORD, Site, csrf_of, sign_in
+
+NEW_PASSWORD = "another long password"
+
+
+def form_post(client, page: str, action: str, data: dict) -> object:
+    """POST a form of `page` to `action` with the page's CSRF token."""
+    token = csrf_of(client.get(page).text)
+    return client.post(action, data={**data, "csrf_token": token})
+
+
+def later(site: Site, hours: float) -> None:
+    """Move the accounts' clock forward."""
+    moment = utcnow() + timedelta(hours=hours)
+    site.accounts.clock = lambda: moment
+
+
+# -- sign in and out -------------------------------------------------------------------------
+
+def test_sign_in_and_out(site: Site) -> None:
+    client = site.app.test_client()
+    assert client.get("/auth/account").status_code == 302  # to the sign-in page
+
+    response = sign_in(client, "ivan")
+
+    assert response.status_code == 302
+    assert "Account (ivan)" in client.get("/").text
+    assert client.get("/api/me").json["member_id"] == "ivan"
+    token = csrf_of(client.get("/").text)
+    assert client.post("/auth/logout", data={"csrf_token": token}).status_code == 302
+    assert client.get("/api/me").status_code == 401
+
+
+def test_a_wrong_password_is_refused(sqlite_site: Site) -> None:
+    client = sqlite_site.app.test_client()
+
+    response = sign_in(client, "ivan", "not the password")
+
+    assert response.status_code == 401
+    assert "not right" in response.text
+    assert client.get("/api/me").status_code == 401
+
+
+def test_an_unknown_username_is_refused_alike(sqlite_site: Site) -> None:
+    response = sign_in(sqlite_site.app.test_client(), "nobody", "whatever it is")
+
+    assert response.status_code == 401
+    assert "the username or the password is not right" in response.text
+
+
+def test_repeated_failures_lock_the_account_for_a_while(sqlite_site: Site) -> None:
+    client = sqlite_site.app.test_client()
+    for _ in range(5):
+        assert sign_in(client, "ivan", "guess guess guess").status_code == 401
+
+    locked = sign_in(client, "ivan", PASSWORD)
+
+    assert locked.status_code == 429
+    assert "try again after" in locked.text
+    later(sqlite_site, 0.5)
+    assert sign_in(client, "ivan", PASSWORD).status_code == 302
+    assert sqlite_site.accounts.by_username("ivan").failed_logins == 0
+
+
+def test_a_form_without_its_csrf_token_is_refused(sqlite_site: Site) -> None:
+    client = sqlite_site.app.test_client()
+
+    response = client.post("/auth/login", data={"username": "ivan", "password": PASSWORD})
+
+    assert response.status_code == 400
+    assert client.get("/api/me").status_code == 401
+
+
+def test_sign_in_goes_back_to_next_but_never_to_another_site(sqlite_site: Site) -> None:
+    client = sqlite_site.app.test_client()
+    token = csrf_of(client.get("/auth/login").text)
+    data = {"username": "ivan", "password": PASSWORD, "csrf_token": token}
+
+    local = client.post("/auth/login?next=/auth/account", data=data)
+    client.post("/auth/logout", data={"csrf_token": csrf_of(client.get("/").text)})
+    token = csrf_of(client.get("/auth/login").text)
+    away = client.post("/auth/login?next=//evil.example/x",
+                       data={**data, "csrf_token": token})
+
+    assert local.headers["Location"] == "/auth/account"
+    assert away.headers["Location"] == "/"
+
+
+def test_the_session_cookie_is_http_only_and_same_site(sqlite_site: Site) -> None:
+    response = sign_in(sqlite_site.app.test_client(), "ivan")
+
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+# -- passwords ---------------------------------------------------------------------------------
+
+def test_changing_the_password_signs_other_sessions_out(sqlite_site: Site) -> None:
+    here, elsewhere = sqlite_site.app.test_client(), sqlite_site.app.test_client()
+    sign_in(here, "ivan")
+    sign_in(elsewhere, "ivan")
+
+    response = form_post(here, "/auth/password", "/auth/password", {
+        "current": PASSWORD, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+
+    assert response.status_code == 302
+    assert here.get("/api/me").status_code == 200
+    assert elsewhere.get("/api/me").status_code == 401
+    assert sign_in(sqlite_site.app.test_client(), "ivan", NEW_PASSWORD).status_code == 302
+
+
+@pytest.mark.parametrize("data", [
+    {"current": "wrong wrong wrong", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
+    {"current": PASSWORD, "password": "short", "confirm": "short"},
+    {"current": PASSWORD, "password": NEW_PASSWORD, "confirm": "something else"},
+])
+def test_a_bad_password_change_is_refused(sqlite_site: Site, data) -> None:
+    client = sqlite_site.app.test_client()
+    sign_in(client, "ivan")
+
+    response = form_post(client, "/auth/password", "/auth/password", data)
+
+    assert response.status_code == 400
+    assert sign_in(sqlite_site.app.test_client(), "ivan", PASSWORD).status_code == 302
+
+
+def test_passwords_are_stored_hashed(sqlite_site: Site) -> None:
+    stored = sqlite_site.accounts.by_username("ivan").password_hash
+
+    assert stored.startswith("scrypt:") and PASSWORD not in stored
+
+
+# -- one-time links --------------------------------------------------------------------------
+
+def admin_link(site: Site, action: str, data: dict | None = None) -> str:
+    client = site.app.test_client()
+    sign_in(client, "root")
+    response = form_post(client, "/auth/admin/accounts", action, data or {})
+    assert response.status_code == 201, response.text
+    text = response.text
+    start = text.index("http://127.0.0.1:5000/auth/")
+    return text[start:text.index("<", start)].replace("http://127.0.0.1:5000", "")
+
+
+def test_an_invitation_makes_an_account_once(site: Site) -> None:
+    path = admin_link(site, "/auth/admin/invite", {"member_id": "zoran"})
+    client = site.app.test_client()
+    page = client.get(path)
+    assert page.status_code == 200 and "zoran" in page.text
+    assert "Your name" not in page.text  # zoran is registered already
+
+    response = client.post(path, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD,
+                                       "time_zone": "Europe/Belgrade",
+                                       "csrf_token": csrf_of(page.text)})
+
+    assert response.status_code == 302
+    account = site.accounts.by_member("zoran")
+    assert account.username == "zoran" and account.time_zone == "Europe/Belgrade"
+    assert client.get("/api/me").json["roles"] == {"nis-2": "facilitator"}
+    assert site.app.test_client().get(path).status_code == 404  # used: it works once
+
+
+def test_an_invitation_for_a_newcomer_registers_them_in_the_log(site: Site) -> None:
+    path = admin_link(site, "/auth/admin/invite", {"member_id": "m-new"})
+    client = site.app.test_client()
+    page = client.get(path)
+    before = site.log_length()
+
+    without_name = client.post(path, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD,
+                                           "time_zone": "UTC", "csrf_token": csrf_of(page.text)})
+    response = client.post(path, data={"display_name": "Nova Nović", "password": NEW_PASSWORD,
+                                       "confirm": NEW_PASSWORD, "time_zone": "UTC",
+                                       "csrf_token": csrf_of(page.text)})
+
+    assert without_name.status_code == 400
+    assert response.status_code == 302
+    assert site.log_length() == before + 1
+    row = site.journey.store.recorder.row_at(before + 1)
+    assert row.type == "MemberRegistered" and row.actor == "m-new"
+
+
+def test_a_link_expires_after_72_hours(sqlite_site: Site) -> None:
+    path = admin_link(sqlite_site, "/auth/admin/invite", {"member_id": "zoran"})
+
+    later(sqlite_site, 71)
+    assert sqlite_site.app.test_client().get(path).status_code == 200
+    later(sqlite_site, 73)
+    assert sqlite_site.app.test_client().get(path).status_code == 404
+
+
+def test_a_made_up_link_is_404(sqlite_site: Site) -> None:
+    assert sqlite_site.app.test_client().get("/auth/invite/made-up").status_code == 404
+    assert sqlite_site.app.test_client().get("/auth/reset/made-up").status_code == 404
+
+
+def test_a_reset_link_sets_a_new_password_once(sqlite_site: Site) -> None:
+    ivan = sqlite_site.accounts.by_username("ivan")
+    path = admin_link(sqlite_site, f"/auth/admin/accounts/{ivan.id}/reset")
+    client = sqlite_site.app.test_client()
+    page = client.get(path)
+
+    response = client.post(path, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD,
+                                       "csrf_token": csrf_of(page.text)})
+
+    assert response.status_code == 302
+    assert sign_in(sqlite_site.app.test_client(), "ivan", NEW_PASSWORD).status_code == 302
+    assert sqlite_site.app.test_client().get(path).status_code == 404
+
+
+def test_an_invitation_for_someone_with_an_account_is_refused(sqlite_site: Site) -> None:
+    client = sqlite_site.app.test_client()
+    sign_in(client, "root")
+
+    response = form_post(client, "/auth/admin/accounts", "/auth/admin/invite",
+                         {"member_id": "ivan"})
+
+    assert response.status_code == 400
+    assert "already has an account" in response.text
+
+
+# -- the account page: time zone and tokens -----------------------------------------------------
+
+def test_the_time_zone_is_kept_per_account(sqlite_site: Site) -> None:
+    client = sqlite_site.app.test_client()
+    sign_in(client, "ivan")
+
+    ok = form_post(client, "/auth/account", "/auth/account/time-zone",
+                   {"time_zone": "Africa/Lagos"})
+    bad = form_post(client, "/auth/account", "/auth/account/time-zone",
+                    {"time_zone": "Mars/Olympus"})
+
+    assert ok.status_code == 302 and bad.status_code == 400
+    assert client.get("/api/me").json["time_zone"] == "Africa/Lagos"
+
+
+def test_tokens_are_made_shown_once_and_revoked(sqlite_site: Site) -> None:
+    client = sqlite_site.app.test_client()
+    sign_in(client, "ana")
+
+    made = form_post(client, "/auth/account", "/auth/tokens", {"name": "import script"})
+    text = made.text
+    start = text.index("jt_")
+    token = text[start:text.index("<", start)]
+    headers = {"Authorization": f"Bearer {token}"}
+    assert sqlite_site.client.get("/api/me", headers=headers).json["member_id"] == "ana"
+    assert token not in client.get("/auth/account").text  # shown once only
+    stored = sqlite_site.accounts.tokens_of(sqlite_site.accounts.by_username("ana").id)
+    record = next(t for t in stored if t.name == "import script")
+
+    revoked = form_post(client, "/auth/account", f"/auth/tokens/{record.id}/revoke", {})
+
+    assert revoked.status_code == 302
+    assert sqlite_site.client.get("/api/me", headers=headers).status_code == 401
+
+
+def test_someone_elses_token_cannot_be_revoked(sqlite_site: Site) -> None:
+    ivan = sqlite_site.accounts.by_username("ivan")
+    token_id = sqlite_site.accounts.tokens_of(ivan.id)[0].id
+    client = sqlite_site.app.test_client()
+    sign_in(client, "ana")
+
+    response = form_post(client, "/auth/account", f"/auth/tokens/{token_id}/revoke", {})
+
+    assert response.status_code == 404
+    assert sqlite_site.get("ivan", "/api/me").status_code == 200
+
+
+# -- the admin's page ---------------------------------------------------------------------------
+
+def test_only_an_admin_sees_the_accounts_page(sqlite_site: Site) -> None:
+    anonymous = sqlite_site.app.test_client().get("/auth/admin/accounts")
+    member = sqlite_site.app.test_client()
+    sign_in(member, "vera")
+    admin = sqlite_site.app.test_client()
+    sign_in(admin, "root")
+
+    assert anonymous.status_code == 302
+    assert member.get("/auth/admin/accounts").status_code == 403
+    page = admin.get("/auth/admin/accounts")
+    assert page.status_code == 200
+    assert all(name in page.text for name in ("ivan", "mila", "ana", "vera", "root"))
+
+
+def test_an_admin_erases_a_member_and_their_account(site: Site) -> None:
+    client = site.app.test_client()
+    sign_in(client, "root")
+
+    response = form_post(client, "/auth/admin/accounts", "/auth/admin/erase",
+                         {"member_id": "mila", "requested_by": "mila", "confirm": "y"})
+
+    assert response.status_code == 302
+    assert site.accounts.by_member("mila") is None
+    assert site.journey.store.recorder.row_at(site.log_length()).type == "MemberErased"
+
+
+def test_erasure_needs_the_confirmation(sqlite_site: Site) -> None:
+    client = sqlite_site.app.test_client()
+    sign_in(client, "root")
+    before = sqlite_site.log_length()
+
+    response = form_post(client, "/auth/admin/accounts", "/auth/admin/erase",
+                         {"member_id": "mila", "requested_by": "mila"})
+
+    assert response.status_code == 400
+    assert sqlite_site.log_length() == before
+
+
+def test_a_member_cannot_use_the_admin_forms(sqlite_site: Site) -> None:
+    client = sqlite_site.app.test_client()
+    sign_in(client, "ana")
+    token = csrf_of(client.get("/auth/account").text)
+
+    response = client.post("/auth/admin/erase", data={
+        "member_id": "mila", "requested_by": "mila", "confirm": "y", "csrf_token": token})
+
+    assert response.status_code == 403
+    assert sqlite_site.accounts.by_member("mila") is not None
+
+
+def test_control_characters_in_names_are_refused_not_crashed_on(site: Site) -> None:
+    # PostgreSQL refuses NUL in text: such names must never reach a query.
+    assert sign_in(site.app.test_client(), "iv\x00an").status_code == 401
+    client = site.app.test_client()
+    sign_in(client, "root")
+
+    response = form_post(client, "/auth/admin/accounts", "/auth/admin/invite",
+                         {"member_id": "m\x00x"})
+
+    assert response.status_code == 400
+    assert "no spaces or control characters" in response.text

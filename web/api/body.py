@@ -1,0 +1,92 @@
+"""Reading a request: the JSON body, the query string and the headers, each checked."""
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from flask import request
+from marshmallow import Schema, ValidationError, fields
+
+from events.schemas import SchemaInvalid, flatten_messages
+from web.api.errors import ApiError, bad_query
+from web.api.schemas import key_problem
+
+_VERSION = re.compile(r"^[0-9]{1,18}$")
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def json_body() -> Any:
+    """The body as JSON (400 when it is not; 413 when it is over the limit)."""
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        raise ApiError(400, "malformed_json", "the body is empty: send a JSON object")
+    try:
+        return json.loads(raw, parse_constant=_no_constant)
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        raise ApiError(400, "malformed_json", f"the body is not valid JSON: {exc}") from None
+
+
+def load_body(schema: Schema) -> dict[str, Any]:
+    """The JSON body loaded by `schema` (422 with fields when it refuses)."""
+    payload = json_body()
+    if not isinstance(payload, dict):
+        raise SchemaInvalid({"body": ["must be a JSON object"]})
+    try:
+        return schema.load(payload)
+    except ValidationError as exc:
+        raise SchemaInvalid(flatten_messages(exc.messages)) from None
+
+
+def load_query(schema: Schema) -> dict[str, Any]:
+    """The query string loaded by `schema`: lists may repeat, anything else appears once."""
+    by_name = {(f.data_key or name): f for name, f in schema.load_fields.items()}
+    given: dict[str, Any] = {}
+    for name in request.args:
+        values = request.args.getlist(name)
+        if isinstance(by_name.get(name), fields.List):
+            given[name] = values
+        elif len(values) > 1:
+            raise bad_query(f"{name} is given more than once", {name: ["given more than once"]})
+        else:
+            given[name] = values[0]
+    try:
+        return schema.load(given)
+    except ValidationError as exc:
+        found = flatten_messages(exc.messages)
+        first = next(iter(found), "query")
+        raise bad_query(f"{first}: {'; '.join(found.get(first, []))}", found) from None
+
+
+def expected_version() -> int | None:
+    """If-Match as the stream version the client expects ("*" or none: no expectation)."""
+    value = request.headers.get("If-Match")
+    if value is None or value.strip() == "*":
+        return None
+    text = value.strip()
+    if text.startswith("W/"):
+        text = text[2:]
+    text = text.strip('"')
+    if not _VERSION.match(text):
+        raise ApiError(400, "bad_header", "If-Match must be a stream version such as \"3\"",
+                       {"If-Match": ["must be a stream version (a whole number)"]})
+    return int(text)
+
+
+def idempotency_key(from_body: str | None) -> str | None:
+    """The Idempotency-Key header or the body's key; 422 when both are given and differ."""
+    header = request.headers.get("Idempotency-Key")
+    if header is not None:
+        problem = key_problem(header)
+        if problem:
+            raise ApiError(400, "bad_header", f"Idempotency-Key {problem}",
+                           {"Idempotency-Key": [problem]})
+        if from_body is not None and from_body != header:
+            raise ApiError(422, "idempotency_key_mismatch",
+                           "the Idempotency-Key header and the body's idempotency_key differ",
+                           {"idempotency_key": ["differs from the Idempotency-Key header"]})
+        return header
+    return from_body

@@ -1,0 +1,126 @@
+"""The JSON API's errors: one body for all (DESIGN "Errors"), one helper that makes it.
+
+    {"error": code, "message": sentence, "fields": {name: [messages]}}
+
+A domain refusal keeps its rule as the code: forbidden -> 403, conflict -> 409, every
+other rule -> 422. Schema errors are 422 with `fields`. Malformed JSON and bad query
+parameters are 400, no or a bad credential 401, an unknown id in the URL 404, a body over
+1 MiB 413. Anything else under /api that goes wrong is answered in the same shape.
+"""
+from __future__ import annotations
+
+import logging
+import re
+
+from flask import Flask, Response, jsonify, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from events.accounts import AccountError
+from events.schemas import SchemaInvalid
+from journey import errors
+
+log = logging.getLogger("journey.web")
+
+STATUS_OF_KIND = {"forbidden": 403, "conflict": 409, "invalid": 422}
+
+# Codes for the HTTP errors werkzeug raises before a view runs.
+_HTTP_CODES = {400: "bad_request", 401: "not_signed_in", 403: "forbidden",
+               404: "not_found", 405: "method_not_allowed", 413: "body_too_large",
+               415: "unsupported_media_type", 429: "too_many_requests"}
+
+
+def error_response(status: int, code: str, message: str,
+                   fields: dict[str, list[str]] | None = None) -> Response:
+    """The one error body of the API, with its status."""
+    response = jsonify({"error": code, "message": message, "fields": fields or {}})
+    response.status_code = status
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="journey"'
+    return response
+
+
+class ApiError(Exception):
+    """An error a view answers with: status, code, message and fields."""
+
+    def __init__(self, status: int, code: str, message: str,
+                 fields: dict[str, list[str]] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.fields = fields or {}
+
+
+def bad_query(message: str, fields: dict[str, list[str]] | None = None) -> ApiError:
+    """A 400 for a query parameter (or header) the API cannot use."""
+    return ApiError(400, "bad_query", message, fields)
+
+
+def is_api_request() -> bool:
+    return request.path == "/api" or request.path.startswith("/api/")
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_") or "error"
+
+
+def refusal_response(exc: errors.Refused) -> Response:
+    """A domain refusal: its rule, its sentence and the fields it names."""
+    return error_response(STATUS_OF_KIND.get(exc.kind, 422), exc.rule, exc.message, exc.fields)
+
+
+def init_app(app: Flask) -> None:
+    """Answer every error under /api with the JSON body (pages keep Flask's own)."""
+
+    @app.errorhandler(ApiError)
+    def _api_error(exc: ApiError) -> Response:
+        response = error_response(exc.status, exc.code, exc.message, exc.fields)
+        if exc.status == 503:
+            response.headers["Retry-After"] = "1"
+        return response
+
+    @app.errorhandler(errors.Refused)
+    def _refused(exc: errors.Refused):
+        if not is_api_request():
+            raise exc
+        return refusal_response(exc)
+
+    @app.errorhandler(SchemaInvalid)
+    def _schema_invalid(exc: SchemaInvalid):
+        if not is_api_request():
+            raise exc
+        return error_response(422, "schema_invalid", exc.message, exc.fields)
+
+    @app.errorhandler(AccountError)
+    def _account_error(exc: AccountError):
+        if not is_api_request():
+            raise exc
+        return error_response(422, exc.code, exc.message)
+
+    @app.errorhandler(CSRFError)
+    def _csrf(exc: CSRFError):
+        if not is_api_request():
+            return exc
+        return error_response(400, "csrf", "a request signed in by the session cookie needs "
+                              "the X-CSRFToken header (GET /api/me gives the token): "
+                              + (exc.description or ""))
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):
+        if not is_api_request():
+            return exc
+        status = exc.code or 500
+        code = _HTTP_CODES.get(status, _snake(exc.name or "error"))
+        message = exc.description or exc.name or "error"
+        if status == 413:
+            message = f"the body is over {app.config['MAX_CONTENT_LENGTH']} bytes"
+        return error_response(status, code, message)
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        if not is_api_request():
+            raise exc  # pages: Flask's own handling (a 500 page, or propagated in tests)
+        log.exception("unexpected error on %s %s", request.method, request.path)
+        return error_response(500, "internal", "something went wrong on our side; "
+                              "the request appended nothing unless it said so")

@@ -1,0 +1,109 @@
+"""Appends: POST /api/events/{type} for every event type, and the hand-over.
+
+Each builds the same domain command as `journey record` (RecordEvent, HandOverFacilitation)
+with the signed-in member as the actor, and lets the store decide: a body that names
+someone else is refused by the domain (not_the_actor, 403). Every append answers its
+positions, stream and version; a replay of an idempotency key answers 200 with the first
+result, and appends nothing.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import Response, jsonify
+
+from events.codec import request_digest
+from events.erasure import erase_member
+from events.exchange import checked_corrections
+from events.schemas import SchemaInvalid, load_event
+from events.store import AppendResult, Options
+from journey import errors
+from journey.clock import format_time, utcnow
+from journey.events import EVENT_TYPES
+from journey.records import HandOverFacilitation, RecordEvent
+from web.api import bp
+from web.api.auth import acting_member, caller, judged
+from web.api.body import expected_version, idempotency_key, load_body
+from web.api.errors import ApiError
+from web.api.schemas import EnvelopeSchema, HandOverSchema
+from web.services import accounts, journey
+
+_ENVELOPE = EnvelopeSchema()
+_HAND_OVER = HandOverSchema()
+
+
+def _in_data(exc: SchemaInvalid) -> SchemaInvalid:
+    """The event schema's errors, named where they are in the body (`data.leaders`)."""
+    return SchemaInvalid({f"data.{name}" if name != "data" else "data": messages
+                          for name, messages in exc.fields.items()})
+
+
+def _options(body: dict[str, Any], digest_of: dict[str, Any]) -> Options:
+    occurred = body.get("occurred_at")
+    # Without occurred_at the time is "now", different on a retry: the request a key stands
+    # for is then what was sent, so that sending it again replays instead of clashing.
+    digest = request_digest({**digest_of,
+                             "occurred_at": format_time(occurred) if occurred else None})
+    return Options(idempotency_key=idempotency_key(body.get("idempotency_key")),
+                   digest=digest, expected_version=expected_version(),
+                   meta={"client": "api"})
+
+
+def appended(result: AppendResult) -> Response:
+    """201 with what was appended (200 on an idempotent replay); ETag = the stream version."""
+    last = result.records[-1]
+    response = jsonify({"positions": result.positions, "position": result.position,
+                        "stream": last.stream, "version": last.version,
+                        "replayed": result.replayed})
+    response.status_code = 200 if result.replayed else 201
+    response.headers["ETag"] = f'"{last.version}"'
+    return response
+
+
+@bp.post("/events/<type_name>")
+def append_event(type_name: str) -> Response:
+    """Append one event of `type_name` as the signed-in member."""
+    if type_name not in EVENT_TYPES:
+        raise ApiError(404, "unknown_event_type", f"there is no event type {type_name}")
+    body = load_body(_ENVELOPE)
+    try:
+        event = load_event(type_name, body["data"])
+    except SchemaInvalid as exc:
+        raise _in_data(exc) from None
+    account = caller()
+    occurred: datetime = body.get("occurred_at") or utcnow()
+    options = _options(body, {"type": type_name, "data": event.to_data()})
+    installation = journey()
+    if type_name == "MemberErased":
+        if not account.is_admin:
+            raise errors.RoleRequired("only an admin can erase a member", rule="not_an_admin")
+        return appended(erase_member(installation.log, accounts(), event.member_id,
+                                     event.requested_by, actor=account.actor,
+                                     occurred_at=occurred, options=options))
+    if type_name == "EntryCorrected":
+        try:
+            event = checked_corrections(installation.store, event)
+        except SchemaInvalid as exc:
+            raise _in_data(exc) from None
+    command = RecordEvent(event, acting_member(account), occurred, privileged=account.is_admin)
+    return appended(installation.store.execute(command, options))
+
+
+@bp.post("/communities/<community_id>/hand-over")
+def hand_over(community_id: str) -> Response:
+    """Make to_member a facilitator and from_member a member, in one transaction."""
+    judged(lambda state, who, now: _known_community(state, community_id))
+    body = load_body(_HAND_OVER)
+    account = caller()
+    options = _options(body, {"type": "HandOverFacilitation", "community_id": community_id,
+                              "from": body["from_member"], "to": body["to_member"]})
+    command = HandOverFacilitation(community_id, body["from_member"], body["to_member"],
+                                   acting_member(account), body.get("occurred_at") or utcnow(),
+                                   privileged=account.is_admin)
+    return appended(journey().store.execute(command, options))
+
+
+def _known_community(state, community_id: str) -> None:
+    if community_id not in state.communities:
+        raise ApiError(404, "unknown_community", f"there is no community {community_id}")

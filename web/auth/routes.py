@@ -1,0 +1,284 @@
+"""The auth pages: thin views over events.accounts and the log's domain commands."""
+from __future__ import annotations
+
+from functools import wraps
+from typing import Any, Callable
+
+from flask import (abort, current_app, flash, redirect, render_template, request, session,
+                   url_for)
+from flask_login import current_user, login_required, login_user, logout_user
+
+from events.accounts import INVITE, RESET, AccountError, link_url
+from events.erasure import erase_member
+from events.schemas import SchemaInvalid, load_event
+from journey import errors
+from journey.clock import utcnow
+from journey.records import RecordEvent
+from web.auth import bp
+from web.auth.forms import (AcceptInviteForm, ButtonForm, ChangePasswordForm, EraseForm,
+                            InviteForm, LoginForm, ResetForm, TimeZoneForm, TokenForm)
+from web.auth.session import SignedIn
+from web.services import accounts, journey
+
+
+def admin_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Signed in with an admin account, or 403."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if not current_user.account.is_admin:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path on this site: never another host (an open redirect)."""
+    if target and target.startswith("/") and not target.startswith("//") \
+            and "\\" not in target:
+        return target
+    return url_for("main.home")
+
+
+def _sign_in(account) -> None:
+    session.clear()  # a new session on sign-in: no fixation
+    login_user(SignedIn(account))
+
+
+# -- sign in, sign out -------------------------------------------------------------------
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            account = accounts().authenticate(form.username.data, form.password.data)
+        except AccountError as exc:
+            flash(exc.message, "error")
+            status = 429 if exc.code == "locked" else 401
+        else:
+            _sign_in(account)
+            return redirect(_safe_next(request.args.get("next")))
+    elif request.method == "POST":
+        status = 400
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.post("/logout")
+def logout():
+    form = ButtonForm()
+    if not form.validate_on_submit():
+        abort(400)
+    logout_user()
+    session.clear()
+    flash("You are signed out.", "success")
+    return redirect(url_for("main.home"))
+
+
+# -- the account page: password, time zone, tokens ------------------------------------------
+
+def _account_page(status: int = 200, **extra: Any):
+    account = current_user.account
+    zone = TimeZoneForm(time_zone=account.time_zone)
+    return render_template("auth/account.html", account=account, zone_form=zone,
+                           token_form=extra.pop("token_form", None) or TokenForm(),
+                           button=ButtonForm(), tokens=accounts().tokens_of(account.id),
+                           **extra), status
+
+
+@bp.get("/account")
+@login_required
+def account():
+    return _account_page()
+
+
+@bp.post("/account/time-zone")
+@login_required
+def time_zone():
+    form = TimeZoneForm()
+    if not form.validate_on_submit():
+        flash("Choose a time zone from the list.", "error")
+        return _account_page(400)
+    accounts().set_time_zone(current_user.account.id, form.time_zone.data)
+    flash("Your time zone is saved.", "success")
+    return redirect(url_for("auth.account"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            account = accounts().change_password(current_user.account.id, form.current.data,
+                                                 form.password.data)
+        except AccountError as exc:
+            flash(exc.message, "error")
+            status = 400
+        else:
+            _sign_in(account)  # the old sessions end; this one goes on
+            flash("Your password is changed.", "success")
+            return redirect(url_for("auth.account"))
+    elif request.method == "POST":
+        status = 400
+    return render_template("auth/password.html", form=form), status
+
+
+@bp.post("/tokens")
+@login_required
+def create_token():
+    form = TokenForm()
+    if not form.validate_on_submit():
+        return _account_page(400, token_form=form)
+    _, secret = accounts().create_token(current_user.account.id, form.name.data)
+    # Shown on this page only, never stored in clear or put in a flash message.
+    return _account_page(201, new_token=secret)
+
+
+@bp.post("/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_token(token_id: int):
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    try:
+        accounts().revoke_token(current_user.account.id, token_id)
+    except AccountError:
+        abort(404)
+    flash("The token is revoked.", "success")
+    return redirect(url_for("auth.account"))
+
+
+# -- one-time links ------------------------------------------------------------------------
+
+@bp.route("/invite/<token>", methods=["GET", "POST"])
+def accept_invite(token: str):
+    try:
+        link = accounts().link(token, INVITE)
+    except AccountError as exc:
+        return render_template("auth/invalid_link.html", message=exc.message), 404
+    member_id = link.member_id
+    registered = journey().store.read_state(lambda state: member_id in state.members)
+    form = AcceptInviteForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            if not registered:
+                _register(member_id, form.display_name.data)
+            account = accounts().accept_invite(token, form.password.data,
+                                               time_zone=form.time_zone.data)
+        except (AccountError, errors.Refused) as exc:
+            flash(exc.message, "error")
+            status = 400
+        else:
+            _sign_in(account)
+            flash(f"Welcome, {member_id}: your account is ready.", "success")
+            return redirect(url_for("main.home"))
+    elif request.method == "POST":
+        status = 400
+    return render_template("auth/invite.html", form=form, member_id=member_id,
+                           registered=registered), status
+
+
+def _register(member_id: str, display_name: str | None) -> None:
+    """The invited person registers themselves in the log (the domain's MemberRegistered)."""
+    if not display_name or not display_name.strip():
+        raise AccountError("display_name_required", "Tell us your name to register.")
+    try:
+        event = load_event("MemberRegistered", {"member_id": member_id,
+                                                "display_name": display_name.strip()})
+    except SchemaInvalid as exc:
+        raise AccountError("display_name", exc.message) from None
+    journey().store.execute(RecordEvent(event, member_id, utcnow()))
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    try:
+        accounts().link(token, RESET)
+    except AccountError as exc:
+        return render_template("auth/invalid_link.html", message=exc.message), 404
+    form = ResetForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            account = accounts().reset_password(token, form.password.data)
+        except AccountError as exc:
+            flash(exc.message, "error")
+            status = 400
+        else:
+            _sign_in(account)
+            flash("Your new password is saved.", "success")
+            return redirect(url_for("main.home"))
+    elif request.method == "POST":
+        status = 400
+    return render_template("auth/reset.html", form=form), status
+
+
+# -- the admin's accounts page -------------------------------------------------------------
+
+def _admin_page(status: int = 200, **extra: Any):
+    return render_template("auth/admin_accounts.html", accounts=accounts().all(),
+                           invites=accounts().pending_invites(),
+                           invite_form=extra.pop("invite_form", None) or InviteForm(),
+                           erase_form=extra.pop("erase_form", None) or EraseForm(),
+                           button=ButtonForm(), **extra), status
+
+
+@bp.get("/admin/accounts")
+@admin_required
+def admin_accounts():
+    return _admin_page()
+
+
+def _base_url() -> str:
+    return current_app.config["JOURNEY_BASE_URL"]
+
+
+@bp.post("/admin/invite")
+@admin_required
+def admin_invite():
+    form = InviteForm()
+    if not form.validate_on_submit():
+        return _admin_page(400, invite_form=form)
+    try:
+        secret = accounts().invite(form.member_id.data.strip())
+    except AccountError as exc:
+        flash(exc.message, "error")
+        return _admin_page(400, invite_form=form)
+    return _admin_page(201, link=link_url(_base_url(), INVITE, secret),
+                       link_for=form.member_id.data.strip(), link_purpose="invitation")
+
+
+@bp.post("/admin/accounts/<int:account_id>/reset")
+@admin_required
+def admin_reset(account_id: int):
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    target = accounts().get(account_id)
+    if target is None:
+        abort(404)
+    secret = accounts().reset_link(account_id)
+    return _admin_page(201, link=link_url(_base_url(), RESET, secret),
+                       link_for=target.username, link_purpose="password reset")
+
+
+@bp.post("/admin/erase")
+@admin_required
+def admin_erase():
+    form = EraseForm()
+    if not form.validate_on_submit():
+        return _admin_page(400, erase_form=form)
+    installation = journey()
+    try:
+        result = erase_member(installation.log, accounts(), form.member_id.data.strip(),
+                              form.requested_by.data.strip(),
+                              actor=current_user.account.actor)
+    except errors.Refused as exc:
+        flash(f"{exc.rule}: {exc.message}", "error")
+        return _admin_page(422 if exc.kind == "invalid" else 403, erase_form=form)
+    flash(f"{form.member_id.data.strip()} is erased (position {result.position}).", "success")
+    return redirect(url_for("auth.admin_accounts"))

@@ -1,0 +1,35 @@
+"""Flask-Login's view of an account: loaded from the session, signed out by a new password."""
+from __future__ import annotations
+
+from flask_login import UserMixin
+
+from events.accounts import Account
+from web.extensions import login_manager
+from web.services import accounts
+
+login_manager.login_view = "auth.login"
+login_manager.login_message = "Sign in to see this page."
+login_manager.login_message_category = "error"
+
+
+class SignedIn(UserMixin):
+    """The signed-in account."""
+
+    def __init__(self, account: Account) -> None:
+        self.account = account
+
+    def get_id(self) -> str:
+        # The fingerprint of the password hash: changing the password ends other sessions.
+        return f"{self.account.id}:{self.account.session_fingerprint()}"
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> SignedIn | None:
+    """The account of a session, unless it is gone or its password changed since."""
+    number, _, fingerprint = user_id.partition(":")
+    if not number.isdigit():
+        return None
+    account = accounts().get(int(number))
+    if account is None or account.session_fingerprint() != fingerprint:
+        return None
+    return SignedIn(account)

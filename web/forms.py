@@ -1,0 +1,47 @@
+"""Form helpers shared by the pages: times typed in the signed-in account's time zone.
+
+A person types local times ("2024-03-05 14:00" in Belgrade); the log speaks UTC. Forms
+that record events use LocalDateTimeField, which reads a datetime-local input in the
+account's time zone (UTC for anonymous pages) and gives an aware UTC datetime.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask_login import current_user
+from wtforms import DateTimeLocalField
+
+from journey.clock import UTC
+
+
+def account_zone() -> ZoneInfo:
+    """The signed-in account's time zone (UTC when nobody is signed in)."""
+    name = "UTC"
+    if current_user and current_user.is_authenticated:
+        name = current_user.account.time_zone
+    return ZoneInfo(name)
+
+
+def to_utc(local: datetime, zone: ZoneInfo) -> datetime:
+    """A wall-clock time in `zone` as aware UTC (an ambiguous hour takes its first meaning)."""
+    return local.replace(tzinfo=zone).astimezone(UTC)
+
+
+def to_local(moment: datetime, zone: ZoneInfo) -> datetime:
+    """An aware moment as the wall-clock time of `zone`."""
+    return moment.astimezone(zone)
+
+
+class LocalDateTimeField(DateTimeLocalField):
+    """A datetime-local input read in the account's time zone; `.data` is aware UTC."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if self.data is not None and self.data.tzinfo is None:
+            self.data = to_utc(self.data, account_zone())
+
+    def _value(self) -> str:
+        if isinstance(self.data, datetime) and self.data.tzinfo is not None:
+            return to_local(self.data, account_zone()).strftime("%Y-%m-%dT%H:%M")
+        return super()._value()
