@@ -7,13 +7,19 @@ INSTALLED := $(VENV)/.installed.stamp
 INSTALLED_DEV := $(VENV)/.installed-dev.stamp
 PYTEST_ARGS ?=
 
-.PHONY: demo test install clean
+.PHONY: demo test stress install clean
 
 demo: $(INSTALLED)
 	bash scripts/demo.sh
 
 test: $(INSTALLED_DEV)
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+# Issue 9's reliability and security checks at full counts (16 writers x 1,000 appends,
+# 100,000-line imports killed mid-way, ...): slow; figures are printed as "[stress]" lines.
+# `make test` runs the same tests with short counts.
+stress: $(INSTALLED_DEV)
+	JOURNEY_STRESS=1 $(BIN)/python -m pytest -q -s -p no:randomly tests/reliability $(PYTEST_ARGS)
 
 install: $(INSTALLED)
 

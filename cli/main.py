@@ -18,7 +18,7 @@ import click
 from sqlalchemy import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from cli import demo, reports, users
+from cli import bench, demo, reports, users, worker
 
 from events.accounts import AccountError, Accounts
 from events.codec import GENESIS_HASH, request_digest
@@ -134,7 +134,11 @@ def main(ctx: click.Context) -> None:
     Example:
       journey init && journey import demo/sample.jsonl --keep-recorded-at && journey verify
     """
-    cli = Cli(Config.from_env(os.environ))
+    try:
+        config = Config.from_env(os.environ)
+    except ValueError as exc:
+        raise CliError("config", str(exc)) from None
+    cli = Cli(config)
     ctx.obj = cli
     ctx.call_on_close(cli.close)
 
@@ -522,19 +526,30 @@ def restore(cli: Cli, file: Path, as_json: bool) -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--workers", type=click.IntRange(min=1), metavar="N",
+              help="Serve with gunicorn and N worker processes (production); without it, "
+                   "werkzeug's single-process server.")
 @pass_cli
-def serve(cli: Cli, host: str, port: int) -> None:
-    """Serve the web app (werkzeug's development server).
+def serve(cli: Cli, host: str, port: int, workers: int | None) -> None:
+    """Serve the web app: werkzeug's server, or gunicorn with --workers N.
+
+    With JOURNEY_PROJECTIONS=worker the web processes do not fold projections: run
+    `journey worker` beside them (README "Running for a whole programme").
 
     \b
     Example:
-      journey serve --host 0.0.0.0 --port 8000
+      journey serve --host 0.0.0.0 --port 8000 --workers 4
     """
+    _check_port(host, port)
+    if workers is not None:
+        from web.wsgi import run_gunicorn
+
+        run_gunicorn(cli.config, host, port, workers)
+        return
     from werkzeug.serving import run_simple
 
     from web.app import create_app
 
-    _check_port(host, port)
     run_simple(host, port, create_app(cli.config))
 
 
@@ -555,3 +570,5 @@ reports.register(main, lambda ctx: ctx.find_object(Cli).journey)
 users.register(main, lambda ctx: ctx.find_object(Cli).accounts,
                lambda ctx: ctx.find_object(Cli).journey)
 demo.register(main, lambda ctx: ctx.find_object(Cli).journey)
+worker.register(main, lambda ctx: ctx.find_object(Cli).journey)
+bench.register(main)

@@ -4,7 +4,9 @@ SQLite: WAL, `synchronous=NORMAL` (an acknowledged commit survives a crash of th
 only a power cut can take the last transactions, a trade DESIGN's performance notes
 measure at 4.5x), `secure_delete=ON` so erased bytes do not linger, a 30 s busy timeout,
 and `BEGIN IMMEDIATE` for appends so two writers never deadlock upgrading a read lock.
-PostgreSQL: `pg_advisory_xact_lock` serialises appends without blocking readers.
+PostgreSQL: `pg_advisory_xact_lock` serialises appends without blocking readers, and the
+append transaction ends with `pg_notify('journey_appended', '<last position>')`, delivered on
+commit, which wakes `journey worker` processes LISTENing on that channel.
 One long-lived writer connection per process keeps appends to a few statements.
 """
 from __future__ import annotations
@@ -25,6 +27,7 @@ from events.tables import events, log_head, member_keys
 
 SCOPE_PAGE = 500  # idempotency scopes looked up per query (SQLite allows 32,766 parameters)
 APPEND_LOCK_KEY = 7_240_531  # the advisory lock id of the append section on PostgreSQL
+NOTIFY_CHANNEL = "journey_appended"  # PostgreSQL: notified with the last position appended
 
 _COLUMNS = (events.c.position, events.c.event_id, events.c.stream, events.c.version,
             events.c.type, events.c.schema_version, events.c.data, events.c.meta,
@@ -41,6 +44,7 @@ _BY_SCOPE = select(*_COLUMNS).where(events.c.idempotency_scope == bindparam("sco
 _INSERT = insert(events)
 _UPDATE_HEAD = update(log_head).where(log_head.c.id == 1)
 _INSERT_HEAD = insert(log_head)
+_NOTIFY = select(func.pg_notify(NOTIFY_CHANNEL, bindparam("position")))
 _GET_KEY = select(member_keys.c.wrapped_key).where(member_keys.c.member_id == bindparam("m"))
 
 
@@ -83,6 +87,7 @@ class _SqlTransaction:
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
+        self.last_inserted = 0  # the last position this transaction inserted
 
     def rows_after(self, position: int) -> Iterator[StoredRow]:
         for r in self.conn.execute(_ROWS_AFTER, {"after": position}):
@@ -126,6 +131,8 @@ class _SqlTransaction:
              "data": canonical_json(r.data), "meta": canonical_json(r.meta),
              "occurred_at": r.occurred_at, "recorded_at": r.recorded_at,
              "idempotency_scope": r.idempotency_scope, "hash": r.hash} for r in rows])
+        if rows:
+            self.last_inserted = max(self.last_inserted, rows[-1].position)
 
     def write_head(self, head: Head) -> None:
         values = {"position": head.position, "hash": head.hash, "seal": head.seal}
@@ -166,7 +173,11 @@ class SqlRecorder:
                 with conn.begin():
                     if not self.is_sqlite:
                         conn.execute(select(func.pg_advisory_xact_lock(APPEND_LOCK_KEY)))
-                    yield _SqlTransaction(conn)
+                    tx = _SqlTransaction(conn)
+                    yield tx
+                    if not self.is_sqlite and tx.last_inserted:
+                        # One extra statement; PostgreSQL delivers it only on commit.
+                        conn.execute(_NOTIFY, {"position": str(tx.last_inserted)})
             except DBAPIError as exc:
                 if exc.connection_invalidated or not self.is_sqlite:
                     self._drop_writer()

@@ -88,3 +88,15 @@ one_time_links = Table(
     Column("expires_at", BigInteger, nullable=False),
     Column("used_at", BigInteger, nullable=True),
 )
+
+# -- Open Badges issuers (migration 0003): what an admin sets per network ----------------
+
+ob_issuers = Table(
+    "ob_issuers", metadata,
+    Column("network_id", String(200), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("url", String(2000), nullable=False),
+    Column("email", String(320), nullable=True),
+    Column("image", String(2000), nullable=True),
+    Column("updated_at", BigInteger, nullable=False),
+)

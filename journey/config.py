@@ -8,6 +8,9 @@ from typing import Mapping
 DEFAULT_DATABASE_URL = "sqlite:///journey.db"
 DEFAULT_INSTANCE_DIR = "./instance"
 DEFAULT_BASE_URL = "http://127.0.0.1:5000"
+#: Where projections fold: "inline" (a thread in each web process) or "worker" (only in
+#: `journey worker` processes; web processes then just read and wait for them).
+PROJECTION_MODES = ("inline", "worker")
 
 
 @dataclass(frozen=True)
@@ -17,6 +20,7 @@ class Config:
     database_url: str
     instance_dir: Path
     base_url: str
+    projections: str = "inline"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Config:
@@ -30,4 +34,13 @@ class Config:
             database_url=value("JOURNEY_DATABASE_URL", DEFAULT_DATABASE_URL),
             instance_dir=Path(value("JOURNEY_INSTANCE_DIR", DEFAULT_INSTANCE_DIR)).expanduser(),
             base_url=value("JOURNEY_BASE_URL", DEFAULT_BASE_URL).rstrip("/"),
+            projections=_mode(value("JOURNEY_PROJECTIONS", "inline")),
         )
+
+
+def _mode(value: str) -> str:
+    mode = value.lower()
+    if mode not in PROJECTION_MODES:
+        raise ValueError(f"JOURNEY_PROJECTIONS must be one of {', '.join(PROJECTION_MODES)}, "
+                         f"not {value!r}")
+    return mode

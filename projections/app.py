@@ -53,7 +53,11 @@ def init_journey(config: Config) -> InstanceKeys:
 
 
 def open_journey(config: Config, *, background: bool = False) -> Journey:
-    """Open an initialised installation; `background` folds projections in a thread."""
+    """Open an initialised installation; `background` folds projections in a thread.
+
+    With `config.projections == "worker"` this process never folds on its own (no thread,
+    no folding to answer a read): `journey worker` processes do, and reads wait for them.
+    """
     log = open_ready_log(config)
     engine = log.recorder.engine
     runner = ProjectionRunner(engine, log.store, all_projections())
@@ -61,6 +65,8 @@ def open_journey(config: Config, *, background: bool = False) -> Journey:
                                    lambda: runner.checkpoint_of(LeadershipProjection.name))
     views = Views(engine, log.store, lambda: runner.checkpoint_of(IndexProjection.name),
                   instance=log.instance)
-    if background:
+    if config.projections == "worker":
+        runner.folded_elsewhere = True
+    elif background:
         runner.start()
     return Journey(log, runner, leadership, views)

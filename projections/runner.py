@@ -7,6 +7,8 @@ PostgreSQL it also holds `pg_try_advisory_xact_lock`. A failure is logged with i
 position, marked, and retried on the next round; it never touches the log. The blinker
 signal wakes the runner after an append, but it always catches up from its checkpoint,
 so a missed signal (another process appended) only delays it until the next poll.
+With JOURNEY_PROJECTIONS=worker a web process never folds (`folded_elsewhere`): `journey
+worker` (cli/worker.py, woken by PostgreSQL's NOTIFY) does, and reads wait for its checkpoints.
 """
 from __future__ import annotations
 
@@ -78,6 +80,9 @@ class ProjectionRunner:
         self._progress = threading.Condition()
         self._thread: threading.Thread | None = None
         self._fold_lock = threading.Lock()
+        #: True when `journey worker` processes fold (JOURNEY_PROJECTIONS=worker): this
+        #: process then never folds to answer a read; it waits for them.
+        self.folded_elsewhere = False
 
     # -- folding -------------------------------------------------------------------------
 
@@ -214,15 +219,18 @@ class ProjectionRunner:
         """Read-your-writes: wait (bounded) until every projection has folded `position`."""
         deadline = time.monotonic() + timeout
         while not self.reached(position):
-            if self._thread is None:
+            if self._thread is None and not self.folded_elsewhere:
                 self.catch_up()  # no background folding here: fold now
                 return self.reached(position)
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return False
-            self._wake.set()
-            with self._progress:
-                self._progress.wait(min(remaining, 0.05))
+            if self._thread is not None:
+                self._wake.set()
+                with self._progress:
+                    self._progress.wait(min(remaining, 0.05))
+            else:
+                time.sleep(min(remaining, 0.02))  # a worker process folds: poll its checkpoints
         return True
 
     # -- running in the background -------------------------------------------------------

@@ -84,6 +84,8 @@ def create_app(config: Config | Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(api_bp, url_prefix="/api")
     init_api_errors(app)
+    from web.openbadges import init_app as init_openbadges
+    init_openbadges(app)
     return app
 
 

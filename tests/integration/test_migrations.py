@@ -12,16 +12,18 @@ from sqlalchemy import create_engine, inspect, text
 from events.migrate import alembic_config, upgrade
 from events.tables import metadata
 
-LOG_TABLES = {"events", "log_head", "member_keys", "accounts", "tokens", "one_time_links"}
+LOG_TABLES = {"events", "log_head", "member_keys", "accounts", "tokens", "one_time_links",
+              "ob_issuers"}
 
 
 def head_revision() -> str:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
-def test_the_migrations_have_one_head_and_it_is_the_accounts():
+def test_the_migrations_have_one_head_and_it_is_the_issuers():
     script = ScriptDirectory.from_config(alembic_config())
-    assert script.get_heads() == ["0002"]
+    assert script.get_heads() == ["0003"]
+    assert script.get_revision("0003").down_revision == "0002"
     assert script.get_revision("0002").down_revision == "0001"
 
 

@@ -5,8 +5,9 @@ import json
 import re
 from typing import Any
 
-from flask import request
+from flask import current_app, request
 from marshmallow import Schema, ValidationError, fields
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from events.schemas import SchemaInvalid, flatten_messages
 from web.api.errors import ApiError, bad_query
@@ -22,6 +23,12 @@ def _no_constant(name: str) -> Any:
 def json_body() -> Any:
     """The body as JSON (400 when it is not; 413 when it is over the limit)."""
     raw = request.get_data(cache=True)
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    if limit is not None and request.content_length is None and len(raw) >= limit:
+        # A streamed (chunked) body has no Content-Length for werkzeug to refuse up front:
+        # its reader stops quietly at the limit, so a body that reached it is cut off,
+        # not whole. Refuse it rather than parse (and maybe accept) a truncated prefix.
+        raise RequestEntityTooLarge()
     if not raw.strip():
         raise ApiError(400, "malformed_json", "the body is empty: send a JSON object")
     try:

@@ -1,0 +1,615 @@
+"""`journey bench`: Journey against the physical floor of its database engine, in one run.
+
+The floor writes equivalent rows with the engine's own driver and nothing else: stdlib
+`sqlite3` with Journey's PRAGMAs, or raw psycopg taking Journey's append advisory lock —
+one row per transaction, batches of 1,000 (executemany), and reading everything back with
+JSON decoding. Journey then runs over the same events: acknowledged single appends through
+the full command path (and, separately, the projection lag p95), `journey import`, a full
+rebuild of every projection, a live and an as-of leadership report, a portfolio and a
+coordinator's network dashboard through the WSGI app (p50/p95 of 200 requests), and
+requests per second of 8 loopback clients against `journey serve --workers 4`.
+
+Every phase runs on a new database (a SQLite file in a temporary folder, or a new
+PostgreSQL database on the server of `--database`), dropped afterwards.
+"""
+from __future__ import annotations
+
+import json
+import os
+import random
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+import uuid
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+START = datetime(2022, 1, 10, 8, 0, tzinfo=timezone.utc)
+NETWORK = "net-1"
+COORDINATOR = "m-coord"
+
+
+# -- the events ------------------------------------------------------------------------------
+
+def generate(lines: int, communities: int = 10, members: int = 200,
+             seed: int = 1) -> Iterator[dict[str, Any]]:
+    """Exchange-format objects all accepted by the domain rules: one network, communities
+    with a facilitator, members and a coordinator, then ResourceShared, SessionLed and
+    ResourceReused lines until `lines` in all."""
+    rng = random.Random(seed)
+    clock = START
+
+    def at(step_minutes: int = 1) -> str:
+        nonlocal clock
+        clock += timedelta(minutes=step_minutes)
+        return clock.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    people = [f"m-{i:05d}" for i in range(members)]
+    founders = people[:communities]
+    for person in [*people, COORDINATOR]:
+        yield {"type": "MemberRegistered", "occurred_at": at(), "actor": person,
+               "data": {"member_id": person, "display_name": f"Educator {person[2:]}",
+                        "email": f"{person}@example.org"}}
+    yield {"type": "NetworkCreated", "occurred_at": at(), "actor": founders[0],
+           "data": {"network_id": NETWORK, "name": "Generated network"}}
+    rosters: dict[str, list[str]] = {}
+    for index, founder in enumerate(founders):
+        community = f"c-{index:03d}"
+        yield {"type": "CommunityFounded", "occurred_at": at(), "actor": founder,
+               "data": {"community_id": community, "name": f"Community {index}",
+                        "domain": "Social-emotional learning", "network_id": NETWORK}}
+        yield {"type": "MemberJoined", "occurred_at": at(), "actor": founder,
+               "data": {"community_id": community, "member_id": founder, "role": "facilitator"}}
+        rosters[community] = [founder]
+    yield {"type": "MemberJoined", "occurred_at": at(), "actor": founders[0],
+           "data": {"community_id": "c-000", "member_id": COORDINATOR, "role": "coordinator"}}
+    for index, person in enumerate(people[communities:]):
+        community = f"c-{index % communities:03d}"
+        founder = rosters[community][0]
+        yield {"type": "MemberJoined", "occurred_at": at(), "actor": founder,
+               "data": {"community_id": community, "member_id": person, "role": "member",
+                        "invited_by": founder}}
+        rosters[community].append(person)
+    written = members + 2 + 2 * communities + 1 + (members - communities)
+    shared: dict[str, list[str]] = {c: [] for c in rosters}
+    for n in range(max(0, lines - written)):
+        community = rng.choice(list(rosters))
+        roster = rosters[community]
+        person = rng.choice(roster)
+        kind = n % 3
+        if kind == 0:
+            resource = f"r-{n}"
+            shared[community].append(resource)
+            yield {"type": "ResourceShared", "occurred_at": at(), "actor": person,
+                   "data": {"community_id": community, "resource_id": resource,
+                            "member_id": person, "title": f"Lesson plan {n}",
+                            "kind": "lesson_plan", "tags": ["sel"]}}
+        elif kind == 1 or not shared[community]:
+            attendees = sorted(set(rng.sample(roster, min(3, len(roster)))) - {person})
+            yield {"type": "SessionLed", "occurred_at": at(), "actor": person,
+                   "data": {"community_id": community, "session_id": f"s-{n}",
+                            "leaders": [person], "title": f"Session {n}", "format": "meeting",
+                            "attendees": attendees}}
+        else:
+            yield {"type": "ResourceReused", "occurred_at": at(), "actor": person,
+                   "data": {"community_id": community,
+                            "resource_id": rng.choice(shared[community][-50:]),
+                            "member_id": person, "note": "Used it with my class."}}
+
+
+def write_file(path: Path, lines: int) -> Path:
+    with path.open("w", encoding="utf-8") as out:
+        for obj in generate(lines):
+            out.write(json.dumps(obj, ensure_ascii=False) + "\n")
+    return path
+
+
+# -- databases -------------------------------------------------------------------------------
+
+class Databases:
+    """New empty databases for each phase: SQLite files, or PostgreSQL databases."""
+
+    def __init__(self, url: str | None, folder: Path) -> None:
+        self.server = url
+        self.folder = folder
+        self.made: list[str] = []
+        self.is_sqlite = url is None or url.startswith("sqlite")
+
+    def new(self) -> str:
+        if self.is_sqlite:
+            self.made.append(f"bench-{len(self.made)}.db")
+            return f"sqlite:///{self.folder / self.made[-1]}"
+        from sqlalchemy import create_engine, make_url
+
+        name = f"journey_bench_{uuid.uuid4().hex[:10]}"
+        engine = create_engine(self.server, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        engine.dispose()
+        self.made.append(name)
+        return make_url(self.server).set(database=name).render_as_string(hide_password=False)
+
+    def drop_all(self) -> None:
+        if self.is_sqlite or not self.made:
+            return
+        from sqlalchemy import create_engine
+
+        engine = create_engine(self.server, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            for name in self.made:
+                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        engine.dispose()
+
+
+# -- the floor -------------------------------------------------------------------------------
+
+_FLOOR_TABLE = """CREATE TABLE floor (position BIGINT PRIMARY KEY, event_id TEXT NOT NULL,
+    stream TEXT NOT NULL, version INTEGER NOT NULL, type TEXT NOT NULL, data TEXT NOT NULL,
+    meta TEXT NOT NULL, occurred_at BIGINT NOT NULL, recorded_at BIGINT NOT NULL,
+    hash TEXT NOT NULL)"""
+
+
+def _floor_rows(objs: list[dict[str, Any]]) -> list[tuple]:
+    rows = []
+    for position, obj in enumerate(objs, start=1):
+        data = json.dumps(obj["data"], separators=(",", ":"), sort_keys=True)
+        meta = json.dumps({"actor": obj["actor"]}, separators=(",", ":"))
+        rows.append((position, uuid.uuid4().hex, f"s-{position % 50}", position, obj["type"],
+                     data, meta, position * 1000, position * 1000, "0" * 64))
+    return rows
+
+
+def _sqlite_floor(path: Path, rows: list[tuple]) -> dict[str, float]:
+    def connect(name: str) -> sqlite3.Connection:
+        conn = sqlite3.connect(path.with_name(name), isolation_level=None, timeout=30)
+        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "secure_delete=ON",
+                       "busy_timeout=30000", "foreign_keys=ON"):
+            conn.execute(f"PRAGMA {pragma}")
+        conn.execute(_FLOOR_TABLE)
+        return conn
+
+    insert = "INSERT INTO floor VALUES (?,?,?,?,?,?,?,?,?,?)"
+    conn = connect("floor-single.db")
+    started = time.perf_counter()
+    for row in rows:
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute(insert, row)
+        conn.execute("COMMIT")
+    single = time.perf_counter() - started
+    conn.close()
+    conn = connect("floor-batch.db")
+    started = time.perf_counter()
+    for start in range(0, len(rows), 1000):
+        conn.execute("BEGIN IMMEDIATE")
+        conn.executemany(insert, rows[start:start + 1000])
+        conn.execute("COMMIT")
+    batch = time.perf_counter() - started
+    started = time.perf_counter()
+    count = 0
+    for r in conn.execute("SELECT * FROM floor ORDER BY position"):
+        json.loads(r[5]), json.loads(r[6])
+        count += 1
+    read = time.perf_counter() - started
+    conn.close()
+    return {"single": single, "batch": batch, "read": read}
+
+
+def _postgres_floor(url: str, rows: list[tuple]) -> dict[str, float]:
+    import psycopg
+    from sqlalchemy import make_url
+
+    from events.sql import APPEND_LOCK_KEY
+
+    parsed = make_url(url)
+    conninfo = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
+    insert = "INSERT INTO floor VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)"
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute(_FLOOR_TABLE)
+        started = time.perf_counter()
+        for row in rows:
+            with conn.transaction():
+                conn.execute("SELECT pg_advisory_xact_lock(%s)", (APPEND_LOCK_KEY,))
+                conn.execute(insert, row)
+        single = time.perf_counter() - started
+        conn.execute("TRUNCATE floor")
+        started = time.perf_counter()
+        with conn.cursor() as cur:
+            for start in range(0, len(rows), 1000):
+                with conn.transaction():
+                    cur.execute("SELECT pg_advisory_xact_lock(%s)", (APPEND_LOCK_KEY,))
+                    cur.executemany(insert, rows[start:start + 1000])
+        batch = time.perf_counter() - started
+        started = time.perf_counter()
+        with conn.cursor() as cur:
+            cur.execute("SELECT * FROM floor ORDER BY position")
+            for r in cur:
+                json.loads(r[5]), json.loads(r[6])
+        read = time.perf_counter() - started
+    return {"single": single, "batch": batch, "read": read}
+
+
+# -- Journey ---------------------------------------------------------------------------------
+
+def _config(url: str, folder: Path):
+    from journey.config import Config
+
+    return Config(database_url=url, instance_dir=folder / "instance",
+                  base_url="http://127.0.0.1:5000")
+
+
+def _open(url: str, folder: Path):
+    from projections.app import init_journey, open_journey
+
+    config = _config(url, folder)
+    init_journey(config)
+    return config, open_journey(config)
+
+
+def _command(obj: dict[str, Any]):
+    from events.schemas import load_event
+    from journey.clock import parse_time
+    from journey.records import RecordEvent
+
+    return RecordEvent(load_event(obj["type"], obj["data"]), obj["actor"],
+                       parse_time(obj["occurred_at"]))
+
+
+def _percentiles(samples: list[float]) -> dict[str, float]:
+    ordered = sorted(samples)
+    p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+    return {"p50_ms": statistics.median(ordered) * 1000, "p95_ms": p95 * 1000}
+
+
+def _timed(fn: Callable[[], Any], times: int, budget: float = 60.0) -> dict[str, float]:
+    """p50/p95 of `times` calls, or of as many as `budget` seconds allow (at least 5)."""
+    samples: list[float] = []
+    stop = time.perf_counter() + budget
+    while len(samples) < times and (len(samples) < 5 or time.perf_counter() < stop):
+        started = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - started)
+    return {**_percentiles(samples), "count": len(samples)}
+
+
+def _single_appends(url: str, folder: Path, objs: list[dict[str, Any]],
+                    lag_samples: int) -> dict[str, float]:
+    from events.store import Options
+
+    config, journey = _open(url, folder)
+    try:
+        store = journey.store
+        commands = [_command(o) for o in objs]
+        started = time.perf_counter()
+        for command in commands:
+            store.execute(command, Options())
+        seconds = time.perf_counter() - started
+        # Projection lag, separately: the background runner folds after each ack.
+        journey.runner.catch_up()
+        journey.runner.start()
+        lags = []
+        extra = list(generate(len(objs) + lag_samples, seed=2))[len(objs):]
+        for n, obj in enumerate(extra):
+            obj = {**obj, "data": {**obj["data"]}}
+            for key in ("resource_id", "session_id"):
+                if key in obj["data"]:
+                    obj["data"][key] = f"lag-{n}"
+            if obj["type"] == "ResourceReused":
+                continue
+            position = store.execute(_command(obj), Options()).positions[-1]
+            acked = time.perf_counter()
+            journey.runner.wait_for(position, timeout=10)
+            lags.append(time.perf_counter() - acked)
+    finally:
+        journey.close()
+    lag = _percentiles(lags) if lags else {"p50_ms": 0.0, "p95_ms": 0.0}
+    return {"seconds": seconds, "lag_p50_ms": lag["p50_ms"], "lag_p95_ms": lag["p95_ms"]}
+
+
+def _load(url: str, folder: Path, file: Path):
+    """Import FILE (timed) into a new database, open for the read phases."""
+    from events.exchange import import_lines
+
+    config, journey = _open(url, folder)
+    with file.open("rb") as lines:
+        started = time.perf_counter()
+        report = import_lines(journey.store, lines, source_id="bench")
+        seconds = time.perf_counter() - started
+    if not report.ok:
+        raise RuntimeError(f"bench import refused a line: {report.to_json()}")
+    return config, journey, seconds
+
+
+def _reports(journey, as_of: datetime, times: int) -> dict[str, Any]:
+    """The network's leadership report: live (p50/p95), and once as of `as_of`."""
+    from projections.leadership.report import Window
+
+    reports = journey.leadership
+    live = _timed(lambda: reports.network(NETWORK, Window()), times)
+    started = time.perf_counter()
+    reports.network(NETWORK, Window(as_of=as_of))
+    as_of_seconds = time.perf_counter() - started
+    return {"live": live, "as_of_seconds": as_of_seconds}
+
+
+def _tokens(config, journey) -> dict[str, str]:
+    from events.accounts import Accounts
+
+    accounts = Accounts(journey.log.recorder.engine, password_method="scrypt:1024:8:1")
+    tokens = {}
+    for username, member in (("teacher", "m-00011"), ("coordinator", COORDINATOR)):
+        account = accounts.add(username, "bench password 1", member_id=member)
+        tokens[username] = accounts.create_token(account.id, "bench")[1]
+    return tokens
+
+
+def _wsgi(config, tokens: dict[str, str], requests: int) -> dict[str, Any]:
+    from web.app import close_app, create_app
+
+    app = create_app({"JOURNEY_CONFIG": config, "PASSWORD_METHOD": "scrypt:1024:8:1"})
+    try:
+        app.extensions["journey"].runner.catch_up()
+        client = app.test_client()
+
+        def get(path: str, token: str) -> Callable[[], None]:
+            def run() -> None:
+                answer = client.get(path, headers={"Authorization": f"Bearer {token}"})
+                if answer.status_code != 200:
+                    raise RuntimeError(f"GET {path}: {answer.status_code} {answer.text[:200]}")
+            return run
+
+        portfolio = get("/api/members/m-00011/portfolio", tokens["teacher"])
+        dashboard = get(f"/api/networks/{NETWORK}/leadership", tokens["coordinator"])
+        portfolio(), dashboard()  # warm
+        return {"portfolio": _timed(portfolio, requests),
+                "dashboard": _timed(dashboard, requests)}
+    finally:
+        close_app(app)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _served(config, token: str, clients: int, seconds: float, workers: int) -> float:
+    """Requests/s of `clients` loopback threads on the portfolio, against `journey serve`."""
+    port = _free_port()
+    env = {**os.environ, "JOURNEY_DATABASE_URL": config.database_url,
+           "JOURNEY_INSTANCE_DIR": str(config.instance_dir), "JOURNEY_BASE_URL": config.base_url}
+    journey_cli = str(Path(sys.executable).with_name("journey"))
+    server = subprocess.Popen([journey_cli, "serve", "--port", str(port),
+                               "--workers", str(workers)], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/api/members/m-00011/portfolio"
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(request, timeout=5) as answer:
+                    answer.read()
+                break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("journey serve did not start") from None
+                time.sleep(0.2)
+        # Warm every worker process (each folds the log's decision state on its first
+        # request): rounds of `clients` concurrent requests until a round is quick.
+        warm_until = time.monotonic() + 120
+        while time.monotonic() < warm_until:
+            slowest = [0.0] * clients
+
+            def warm(i: int) -> None:
+                started = time.perf_counter()
+                try:
+                    with urllib.request.urlopen(request, timeout=60) as answer:
+                        answer.read()
+                except OSError:
+                    pass
+                slowest[i] = time.perf_counter() - started
+
+            round_ = [threading.Thread(target=warm, args=(i,)) for i in range(clients)]
+            for t in round_:
+                t.start()
+            for t in round_:
+                t.join()
+            if max(slowest) < 1.0:
+                break
+        counts = [0] * clients
+        errors = [0] * clients
+        stop = time.monotonic() + seconds
+
+        def client(i: int) -> None:
+            while time.monotonic() < stop:
+                try:
+                    with urllib.request.urlopen(request, timeout=30) as answer:
+                        answer.read()
+                    counts[i] += 1
+                except OSError:
+                    errors[i] += 1
+
+        threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+        started = time.perf_counter()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        elapsed = time.perf_counter() - started
+        if sum(errors) and not sum(counts):
+            raise RuntimeError("every request to journey serve failed")
+        return sum(counts) / elapsed
+    finally:
+        server.terminate()
+        try:
+            server.wait(20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(5)
+
+
+def _peak_rss_mb() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run_once(n: int, databases: Databases, folder: Path, *, requests: int = 200,
+             clients: int = 8, serve_seconds: float | None = None, serve_workers: int = 4,
+             single_events: int | None = None,
+             say: Callable[[str], None] = lambda _: None) -> dict[str, Any]:
+    """Every measurement at N events; returns the figures (seconds, rates, ratios)."""
+    run_dir = Path(tempfile.mkdtemp(prefix=f"n{n}-", dir=folder))
+    say(f"generating {n:,} events")
+    file = write_file(run_dir / "events.jsonl", n)
+    objs = [json.loads(line) for line in file.open(encoding="utf-8")]
+    rows = _floor_rows(objs)
+    singles = objs if single_events is None else objs[:single_events]
+
+    say("floor")
+    if databases.is_sqlite:
+        floor = _sqlite_floor(run_dir / "floor.db", rows)
+    else:
+        floor = _postgres_floor(databases.new(), rows)
+    del rows
+
+    say(f"single appends ({len(singles):,})")
+    appends = _single_appends(databases.new(), run_dir / "singles", singles,
+                              lag_samples=min(200, max(20, n // 100)))
+    count = len(objs)
+    say("import")
+    config, journey, import_seconds = _load(databases.new(), run_dir / "import", file)
+    try:
+        say("rebuild")
+        started = time.perf_counter()
+        journey.runner.rebuild()
+        rebuild_seconds = time.perf_counter() - started
+        rebuild_rss = _peak_rss_mb()
+        say("reports")
+        # As of the middle of the import (recorded_at is when each line was imported).
+        middle = journey.log.recorder.row_at(max(1, count // 2))
+        as_of = datetime.fromtimestamp(middle.recorded_at / 1e6, tz=timezone.utc)
+        reports = _reports(journey, as_of, times=min(requests, 50))
+        tokens = _tokens(config, journey)
+    finally:
+        journey.close()
+    say("WSGI")
+    wsgi = _wsgi(config, tokens, requests)
+    say(f"journey serve --workers {serve_workers}, {clients} clients")
+    rps = _served(config, tokens["teacher"], clients,
+                  serve_seconds or (2.0 if n < 20_000 else 10.0), serve_workers)
+
+    floor_rates = {"single_per_s": len(objs) / floor["single"],
+                   "batch_per_s": count / floor["batch"], "read_per_s": count / floor["read"]}
+    single_rate = len(singles) / appends["seconds"]
+    import_rate = count / import_seconds
+    rebuild_rate = count / rebuild_seconds
+    return {
+        "events": count,
+        "engine": "sqlite" if databases.is_sqlite else "postgresql",
+        "floor": {"single_seconds": floor["single"], "batch_seconds": floor["batch"],
+                  "read_seconds": floor["read"], **floor_rates},
+        "journey": {
+            "single_appends": len(singles), "single_seconds": appends["seconds"],
+            "single_per_s": single_rate,
+            "projection_lag_p50_ms": appends["lag_p50_ms"],
+            "projection_lag_p95_ms": appends["lag_p95_ms"],
+            "import_seconds": import_seconds, "import_per_s": import_rate,
+            "rebuild_seconds": rebuild_seconds, "rebuild_per_s": rebuild_rate,
+            "rebuild_peak_rss_mb": rebuild_rss,
+            "leadership_live_p50_ms": reports["live"]["p50_ms"],
+            "leadership_live_p95_ms": reports["live"]["p95_ms"],
+            "leadership_as_of_seconds": reports["as_of_seconds"],
+            "portfolio_p50_ms": wsgi["portfolio"]["p50_ms"],
+            "portfolio_p95_ms": wsgi["portfolio"]["p95_ms"],
+            "portfolio_requests": wsgi["portfolio"]["count"],
+            "dashboard_p50_ms": wsgi["dashboard"]["p50_ms"],
+            "dashboard_p95_ms": wsgi["dashboard"]["p95_ms"],
+            "dashboard_requests": wsgi["dashboard"]["count"],
+            "serve_requests_per_s": rps, "serve_clients": clients,
+            "serve_workers": serve_workers,
+        },
+        "ratios": {
+            "single_vs_floor_single": single_rate / floor_rates["single_per_s"],
+            "import_vs_floor_batch": import_rate / floor_rates["batch_per_s"],
+            "rebuild_vs_floor_read": rebuild_rate / floor_rates["read_per_s"],
+        },
+    }
+
+
+_SCALED = (("floor", "single_seconds"), ("floor", "batch_seconds"), ("floor", "read_seconds"),
+           ("journey", "single_seconds"), ("journey", "import_seconds"),
+           ("journey", "rebuild_seconds"), ("journey", "leadership_as_of_seconds"))
+
+
+def run(n: int, database: str | None, *, scaling: bool = False,
+        say: Callable[[str], None] = lambda _: None, **options: Any) -> dict[str, Any]:
+    """The whole bench: at N, and with `scaling` at 2N too, with T(2N)/T(N)."""
+    folder = Path(tempfile.mkdtemp(prefix="journey-bench-"))
+    databases = Databases(database, folder)
+    try:
+        result: dict[str, Any] = {"n": run_once(n, databases, folder, say=say, **options)}
+        if scaling:
+            result["2n"] = run_once(2 * n, databases, folder, say=say, **options)
+            result["scaling"] = {
+                f"{part}.{key}": result["2n"][part][key] / result["n"][part][key]
+                for part, key in _SCALED if result["n"][part][key] > 0}
+        return result
+    finally:
+        databases.drop_all()
+        import shutil
+
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def table(result: dict[str, Any]) -> str:
+    """The figures as a plain-text table."""
+    lines = []
+    for label in ("n", "2n"):
+        if label not in result:
+            continue
+        r = result[label]
+        f, j, q = r["floor"], r["journey"], r["ratios"]
+        lines += [
+            f"{r['engine']}, {r['events']:,} events",
+            f"  {'measure':<44}{'value':>14}  {'vs floor':>9}",
+            f"  {'floor: one row per transaction':<44}{f['single_per_s']:>12,.0f}/s",
+            f"  {'floor: batches of 1,000 (executemany)':<44}{f['batch_per_s']:>12,.0f}/s",
+            f"  {'floor: read all + JSON decode':<44}{f['read_per_s']:>12,.0f}/s",
+            f"  {'single appends (full command path)':<44}{j['single_per_s']:>12,.0f}/s"
+            f"  {q['single_vs_floor_single']:>8.1%}",
+            f"  {'  projection lag p50 / p95':<44}{j['projection_lag_p50_ms']:>9.1f} ms"
+            f"  {j['projection_lag_p95_ms']:.1f} ms",
+            f"  {'journey import':<44}{j['import_per_s']:>12,.0f}/s"
+            f"  {q['import_vs_floor_batch']:>8.1%}",
+            f"  {'rebuild of every projection':<44}{j['rebuild_per_s']:>12,.0f}/s"
+            f"  {q['rebuild_vs_floor_read']:>8.1%}",
+            f"  {'  peak RSS (whole process)':<44}{j['rebuild_peak_rss_mb']:>11,.0f} MB",
+            f"  {'leadership report, live p50 / p95':<44}{j['leadership_live_p50_ms']:>9.1f} ms"
+            f"  {j['leadership_live_p95_ms']:.1f} ms",
+            f"  {'leadership report, as of (one)':<44}{j['leadership_as_of_seconds'] * 1000:>9.1f} ms",
+            f"  {'portfolio (WSGI) p50 / p95, %d requests' % j['portfolio_requests']:<44}{j['portfolio_p50_ms']:>9.1f} ms"
+            f"  {j['portfolio_p95_ms']:.1f} ms",
+            f"  {'coordinator dashboard p50 / p95, %d req.' % j['dashboard_requests']:<44}{j['dashboard_p50_ms']:>9.1f} ms"
+            f"  {j['dashboard_p95_ms']:.1f} ms",
+            f"  {'serve --workers %d, %d clients' % (j['serve_workers'], j['serve_clients']):<44}"
+            f"{j['serve_requests_per_s']:>12,.0f}/s",
+        ]
+    if "scaling" in result:
+        lines.append("T(2N)/T(N)")
+        lines += [f"  {key:<44}{value:>14.2f}" for key, value in result["scaling"].items()]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    # The bench's events as an exchange file, e.g. for timing `journey import` at 1,000,000:
+    #   .venv/bin/python -m projections.bench 1000000 > /tmp/big.jsonl
+    for _obj in generate(int(sys.argv[1]) if len(sys.argv) > 1 else 100_000):
+        sys.stdout.write(json.dumps(_obj, ensure_ascii=False) + "\n")

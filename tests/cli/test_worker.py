@@ -1,0 +1,68 @@
+"""`journey worker` and JOURNEY_PROJECTIONS on a SQLite file (PostgreSQL with its NOTIFY:
+tests/e2e/test_production_mode.py)."""
+from __future__ import annotations
+
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from click.testing import CliRunner
+
+from cli.main import main
+from cli.worker import run_worker
+from journey import events as ev
+from journey.config import Config
+from journey.records import RecordEvent
+from projections.app import init_journey, open_journey
+
+AT = datetime(2024, 1, 8, 9, 0, tzinfo=timezone.utc)
+
+
+def test_projections_mode_is_read_from_the_environment() -> None:
+    assert Config.from_env({}).projections == "inline"
+    assert Config.from_env({"JOURNEY_PROJECTIONS": " Worker "}).projections == "worker"
+    with pytest.raises(ValueError, match="JOURNEY_PROJECTIONS"):
+        Config.from_env({"JOURNEY_PROJECTIONS": "threads"})
+
+
+def _config(tmp_path, mode: str) -> Config:
+    return Config(database_url=f"sqlite:///{tmp_path / 'journey.db'}",
+                  instance_dir=tmp_path / "instance", base_url="http://127.0.0.1:5000",
+                  projections=mode)
+
+
+def test_a_web_process_in_worker_mode_waits_for_the_worker(tmp_path) -> None:
+    init_journey(_config(tmp_path, "worker"))
+    web = open_journey(_config(tmp_path, "worker"), background=True)
+    worker = open_journey(_config(tmp_path, "inline"))
+    stop = threading.Event()
+    thread = threading.Thread(target=run_worker, args=(worker, 0.05, stop))
+    try:
+        position = web.store.execute(RecordEvent(
+            ev.MemberRegistered(member_id="ana", display_name="Ana"), "ana", AT)).position
+        # Without a worker, the web process does not fold on its own: the wait times out.
+        assert web.runner._thread is None
+        assert not web.runner.wait_for(position, timeout=0.2)
+        thread.start()
+        started = time.monotonic()
+        assert web.runner.wait_for(position, timeout=5)
+        assert time.monotonic() - started < 2
+        for n in range(3):
+            position = web.store.execute(RecordEvent(ev.NetworkCreated(
+                network_id=f"n-{n}", name=f"N {n}"), "ana", AT + timedelta(minutes=n))).position
+        assert web.runner.wait_for(position, timeout=5)
+        assert all(s.lag == 0 and s.state == "ok" for s in web.runner.status())
+    finally:
+        stop.set()
+        if thread.is_alive():
+            thread.join(5)
+        web.close()
+        worker.close()
+    assert not thread.is_alive()
+
+
+def test_worker_and_serve_workers_have_help() -> None:
+    runner = CliRunner()
+    assert "--poll" in runner.invoke(main, ["worker", "--help"]).output
+    assert "--workers" in runner.invoke(main, ["serve", "--help"]).output

@@ -1,0 +1,150 @@
+"""PostgreSQL production mode: 2 web processes (gunicorn) and 1 `journey worker`.
+
+Appends go through one web process, reads with `min_position` through the other (the API's
+read-your-writes across processes); the worker is killed with SIGKILL, more is appended,
+another worker starts: the projections then equal a rebuild, nothing lost or duplicated.
+"""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, select
+
+pytestmark = pytest.mark.postgres
+
+JOURNEY = str(Path(sys.executable).with_name("journey"))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def journey(env: dict[str, str], *args: str) -> str:
+    done = subprocess.run([JOURNEY, *args], env=env, capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def call(url: str, token: str, body: dict | None = None) -> dict:
+    request = urllib.request.Request(
+        url, data=None if body is None else json.dumps(body).encode(),
+        method="GET" if body is None else "POST",
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=15) as answer:
+        return json.loads(answer.read())
+
+
+def wait_until_up(port: int, process: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2):
+                return
+        except OSError:
+            assert process.poll() is None, "the web process exited"
+            assert time.monotonic() < deadline, "the web process never answered"
+            time.sleep(0.1)
+
+
+def projection_rows(url: str) -> dict[str, list[tuple]]:
+    from projections.app import all_projections
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return {t.name: sorted(map(tuple, conn.execute(select(t))), key=repr)
+                    for p in all_projections() for t in p.tables}
+    finally:
+        engine.dispose()
+
+
+def checkpoints(env: dict[str, str]) -> dict[str, dict]:
+    return {s["name"]: s for s in json.loads(journey(env, "projections", "status", "--json"))}
+
+
+def test_two_web_processes_and_a_worker_that_is_killed(fresh_postgres_url, tmp_path) -> None:
+    env = {**os.environ, "JOURNEY_DATABASE_URL": fresh_postgres_url,
+           "JOURNEY_INSTANCE_DIR": str(tmp_path / "instance"), "JOURNEY_PROJECTIONS": "worker"}
+    journey(env, "init")
+    setup = [("MemberRegistered", {"member_id": "ana", "display_name": "Ana"}),
+             ("CommunityFounded", {"community_id": "c-1", "name": "CoP", "domain": "SEL"}),
+             ("MemberJoined", {"community_id": "c-1", "member_id": "ana",
+                               "role": "facilitator"})]
+    for type_name, data in setup:
+        journey(env, "record", type_name, "--actor", "ana", "--data", json.dumps(data))
+    journey(env, "user", "add", "ana", "--no-password")
+    token = json.loads(journey(env, "user", "token", "ana", "--name", "test", "--json"))["token"]
+
+    ports = [free_port(), free_port()]
+    processes: list[subprocess.Popen] = []
+
+    def start(*args: str) -> subprocess.Popen:
+        process = subprocess.Popen([JOURNEY, *args], env=env, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL, start_new_session=True)
+        processes.append(process)
+        return process
+
+    def share(n: int) -> int:
+        answer = call(f"http://127.0.0.1:{ports[0]}/api/events/ResourceShared", token,
+                      {"data": {"community_id": "c-1", "resource_id": f"r-{n}",
+                                "member_id": "ana", "title": f"Plan {n}",
+                                "kind": "lesson_plan"}})
+        return answer["position"]
+
+    try:
+        webs = [start("serve", "--port", str(port), "--workers", "1") for port in ports]
+        worker = start("worker", "--poll", "5")  # a long poll: NOTIFY must wake it
+        for port, web in zip(ports, webs):
+            wait_until_up(port, web)
+
+        for n in range(5):
+            position = share(n)
+            started = time.monotonic()
+            portfolio = call(f"http://127.0.0.1:{ports[1]}/api/members/ana/portfolio"
+                             f"?min_position={position}", token)
+            assert f"r-{n}" in json.dumps(portfolio), "the read did not see the write"
+            assert time.monotonic() - started < 4, "woken by the poll, not by NOTIFY"
+
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait(10)
+        last = max(share(n) for n in range(5, 25))
+        # Nobody folds now: a read with min_position answers 503 not_caught_up (bounded wait).
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            call(f"http://127.0.0.1:{ports[1]}/api/members/ana/portfolio"
+                 f"?min_position={last}", token)
+        assert refused.value.code == 503
+
+        start("worker", "--poll", "5")
+        portfolio = call(f"http://127.0.0.1:{ports[1]}/api/members/ana/portfolio"
+                         f"?min_position={last}", token)
+        text = json.dumps(portfolio)
+        assert all(f'"r-{n}"' in text for n in range(25))
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in processes:
+            try:
+                process.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(5)
+
+    status = checkpoints(env)
+    assert all(s["checkpoint"] == last and s["lag"] == 0 for s in status.values()), status
+    folded = projection_rows(fresh_postgres_url)
+    journey(env, "projections", "rebuild")
+    assert projection_rows(fresh_postgres_url) == folded

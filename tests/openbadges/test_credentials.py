@@ -1,0 +1,120 @@
+"""OB 3.0: every required field, a proof checked by an independent verifier, the check page."""
+from __future__ import annotations
+
+import copy
+import io
+import json
+import re
+
+import pytest
+
+from tests.openbadges.conftest import EVA_EMAIL, Served
+
+pytest.importorskip("pyld", reason="pyld (JSON-LD canonicalisation) is not installed")
+from tests.openbadges.independent import verify  # noqa: E402
+
+VC2 = "https://www.w3.org/ns/credentials/v2"
+OB3 = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
+
+
+def _credential(served: Served, award: str) -> dict:
+    status, headers, body = served.fetch(f"{served.base}/ob/v3/credentials/{award}.json")
+    assert status == 200, body
+    return json.loads(body)
+
+
+def test_every_required_field(served: Served) -> None:
+    credential = _credential(served, "aw-eva")
+    assert credential["@context"][:2] == [VC2, OB3]
+    assert credential["id"] == f"{served.base}/ob/v3/credentials/aw-eva"
+    assert credential["type"] == ["VerifiableCredential", "OpenBadgeCredential"]
+    assert credential["name"] == "First session"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z", credential["validFrom"])
+    issuer = credential["issuer"]
+    assert issuer["id"].startswith("did:key:z6Mk")  # Ed25519 did:key
+    assert "Profile" in issuer["type"] and issuer["name"] == "SEL Serbia"
+    subject = credential["credentialSubject"]
+    assert "AchievementSubject" in subject["type"]
+    [identity] = subject["identifier"]
+    assert identity["type"] == "IdentityObject" and identity["hashed"] is True
+    assert identity["identityType"] == "emailAddress"
+    assert identity["identityHash"].startswith("sha256$") and identity["salt"]
+    assert EVA_EMAIL not in json.dumps(credential)
+    achievement = subject["achievement"]
+    assert achievement["id"] == f"{served.base}/ob/v2/badges/b-1"
+    assert "Achievement" in achievement["type"]
+    assert achievement["name"] == "First session"
+    assert achievement["description"] == "Led a session"
+    assert achievement["criteria"] == {"narrative": "Lead a session"}
+    assert achievement["image"]["type"] == "Image"
+    proof = credential["proof"]
+    assert proof["type"] == "DataIntegrityProof"
+    assert proof["cryptosuite"] == "eddsa-rdfc-2022"
+    assert proof["proofPurpose"] == "assertionMethod"
+    assert proof["verificationMethod"].startswith(issuer["id"] + "#")
+    assert proof["proofValue"].startswith("z")
+
+
+def test_the_did_is_the_instance_signing_key(served: Served) -> None:
+    from cryptography.hazmat.primitives import serialization
+    raw = served.journey.log.instance.public_key().public_bytes(
+        serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    did = _credential(served, "aw-1")["issuer"]["id"]
+    from tests.openbadges.independent import _b58
+    assert _b58(did.removeprefix("did:key:z")) == b"\xed\x01" + raw
+
+
+def test_an_independent_verifier_accepts_the_proof_and_refuses_tampering(served: Served
+                                                                        ) -> None:
+    for award in ("aw-1", "aw-eva"):
+        credential = _credential(served, award)
+        assert verify(credential)
+        tampered = copy.deepcopy(credential)
+        tampered["credentialSubject"]["achievement"]["name"] = "Master teacher"
+        assert not verify(tampered)
+        reissued = copy.deepcopy(credential)
+        reissued["validFrom"] = "2020-01-01T00:00:00Z"
+        assert not verify(reissued)
+
+
+def test_rule_badges_are_credentials_too(served: Served) -> None:
+    badges = served.get("ivan", "/api/members/ivan/badges").json["rule_badges"]
+    for item in badges:
+        credential = _credential(served, item["award_id"])
+        assert credential["issuer"]["name"] == "Journey"
+        assert credential["credentialSubject"]["identifier"][0]["identityType"] == "url"
+        assert verify(credential)
+
+
+def test_the_public_verification_page(served: Served) -> None:
+    client = served.client
+    page = client.get("/ob/v3/verify")
+    assert page.status_code == 200 and b"<textarea" in page.data
+    text = json.dumps(_credential(served, "aw-1"))
+    pasted = client.post("/ob/v3/verify", data={"credential": text})
+    assert pasted.status_code == 200 and b"The credential is valid" in pasted.data
+    uploaded = client.post("/ob/v3/verify", data={
+        "file": (io.BytesIO(text.encode()), "badge.json")},
+        content_type="multipart/form-data")
+    assert b"The credential is valid" in uploaded.data
+    tampered = json.loads(text)
+    tampered["name"] = "Something else"
+    refused = client.post("/ob/v3/verify", data={"credential": json.dumps(tampered)})
+    assert b"The credential is invalid" in refused.data
+    assert b"altered" in refused.data
+    assert client.post("/ob/v3/verify", json=tampered).json == {
+        "valid": False, "reason": "the signature does not match: the credential was "
+                                  "altered or not signed by its issuer"}
+    assert client.post("/ob/v3/verify", data={"credential": "{"}).status_code == 200
+    assert b"not JSON" in client.post("/ob/v3/verify", data={"credential": "{"}).data
+    unknown = json.loads(text)
+    unknown["@context"].append("https://example.org/unknown")
+    assert client.post("/ob/v3/verify", json=unknown).json["valid"] is False
+
+
+def test_the_page_reports_a_revocation_after_issue(served: Served) -> None:
+    text = json.dumps(_credential(served, "aw-1"))
+    served.post("ana", "RecognitionRevoked", {"award_id": "aw-1", "revoked_by": "ana",
+                                              "reason": "awarded by mistake"})
+    answer = served.client.post("/ob/v3/verify", json=json.loads(text)).json
+    assert answer["valid"] is False and "awarded by mistake" in answer["reason"]

@@ -1,0 +1,191 @@
+"""OB 2.0 hosted verification on a real port: shapes, links, revocation, as_of, erasure."""
+from __future__ import annotations
+
+import hashlib
+import json
+import struct
+import zlib
+
+from journey.clock import format_time, from_micros
+from tests.openbadges.conftest import EVA_EMAIL, Served
+from tests.web.conftest import SESSION_POSITION
+
+OB2 = "https://w3id.org/openbadges/v2"
+
+
+def _rule_award(site: Served, member: str, rule: str) -> str:
+    badges = site.get(member, f"/api/members/{member}/badges").json["rule_badges"]
+    return next(b["award_id"] for b in badges if b["rule_id"] == rule)
+
+
+def test_following_assertion_to_badge_to_issuer(served: Served) -> None:
+    status, assertion = served.json(f"{served.base}/ob/v2/assertions/aw-1")
+    assert status == 200
+    assert assertion["@context"] == OB2
+    assert assertion["type"] == "Assertion"
+    assert assertion["id"] == f"{served.base}/ob/v2/assertions/aw-1"
+    assert assertion["verification"] == {"type": "hosted"}
+    assert assertion["issuedOn"].startswith("2024-")
+    # ivan registered without an e-mail: his portfolio URL is the recipient
+    assert assertion["recipient"] == {"type": "url", "hashed": False,
+                                      "identity": f"{served.base}/api/members/ivan/portfolio"}
+    [evidence] = assertion["evidence"]
+    assert evidence["id"].endswith(f"/api/members/ivan/portfolio#position-{SESSION_POSITION}")
+    assert "sign in" in evidence["narrative"]
+    assert "Student survey" not in json.dumps(assertion)  # no content is copied
+
+    status, badge = served.json(assertion["badge"])
+    assert status == 200
+    assert badge["type"] == "BadgeClass" and badge["id"] == assertion["badge"]
+    assert badge["name"] == "First session" and badge["description"] == "Led a session"
+    assert badge["criteria"] == {"narrative": "Lead a session"}
+    status, headers, image = served.fetch(badge["image"])
+    assert status == 200 and headers["Content-Type"] == "image/png"
+    assert image.startswith(b"\x89PNG")
+
+    status, issuer = served.json(badge["issuer"])
+    assert status == 200
+    assert issuer["type"] == "Issuer" and issuer["id"] == badge["issuer"]
+    assert issuer["name"] == "SEL Serbia"  # the network's name until an admin sets one
+    status, revocations = served.json(issuer["revocationList"])
+    assert status == 200 and revocations["type"] == "RevocationList"
+    assert revocations["revokedAssertions"] == []
+
+
+def test_json_suffix_and_html_for_people(served: Served) -> None:
+    status, headers, body = served.fetch(f"{served.base}/ob/v2/assertions/aw-1.json",
+                                         accept=None)
+    assert status == 200 and json.loads(body)["type"] == "Assertion"
+    assert headers["Content-Type"].startswith("application/ld+json")
+    status, headers, body = served.fetch(f"{served.base}/ob/v2/assertions/aw-1",
+                                         accept="text/html")
+    assert status == 200 and headers["Content-Type"].startswith("text/html")
+    assert b"First session" in body and b"<script" not in body
+
+
+def test_an_email_is_salted_and_hashed(served: Served) -> None:
+    status, assertion = served.json(f"{served.base}/ob/v2/assertions/aw-eva")
+    assert status == 200
+    recipient = assertion["recipient"]
+    assert recipient["type"] == "email" and recipient["hashed"] is True
+    expected = hashlib.sha256((EVA_EMAIL + recipient["salt"]).encode()).hexdigest()
+    assert recipient["identity"] == "sha256$" + expected
+    assert EVA_EMAIL not in json.dumps(assertion)
+
+
+def test_rule_badges_are_assertions_of_the_installation(served: Served) -> None:
+    award = _rule_award(served, "ivan", "led-a-session")
+    status, assertion = served.json(f"{served.base}/ob/v2/assertions/{award}")
+    assert status == 200
+    status, badge = served.json(assertion["badge"])
+    assert badge["id"].endswith("/ob/v2/badges/rules/led-a-session")
+    assert badge["name"] == "Led a session"
+    status, issuer = served.json(badge["issuer"])
+    assert issuer["id"].endswith("/ob/v2/issuers/installation") and issuer["name"] == "Journey"
+
+
+def test_unknown_ids_are_404(served: Served) -> None:
+    for path in ("assertions/nope", "badges/nope", "issuers/network-nope", "issuers/x"):
+        assert served.fetch(f"{served.base}/ob/v2/{path}")[0] == 404
+
+
+def test_a_revoked_recognition_is_gone_and_listed(served: Served) -> None:
+    revoked = served.post("ana", "RecognitionRevoked", {
+        "award_id": "aw-1", "revoked_by": "ana", "reason": "awarded by mistake"},
+        occurred_at="2024-03-05T10:00:00Z")
+    assert revoked.status_code == 201
+    status, body = served.json(f"{served.base}/ob/v2/assertions/aw-1")
+    assert status == 410
+    assert body["revoked"] is True and body["revocationReason"] == "awarded by mistake"
+    status, issuer = served.json(f"{served.base}/ob/v2/issuers/network-sel-serbia")
+    status, listed = served.json(issuer["revocationList"])
+    assert {"id": f"{served.base}/ob/v2/assertions/aw-1", "uid": "aw-1",
+            "revocationReason": "awarded by mistake"} in listed["revokedAssertions"]
+    # as of a moment before the revocation was recorded, it was valid
+    recorded = served.journey.store.read_rows(after=revoked.json["positions"][0] - 1)
+    row = next(iter(recorded))
+    moment = from_micros(row.recorded_at - 1)
+    status, _, _ = served.fetch(f"{served.base}/ob/v2/assertions/aw-1?as_of="
+                                f"{format_time(moment)}")
+    assert status == 200
+    assert served.fetch(f"{served.base}/ob/v2/assertions/aw-1?as_of=bad")[0] == 400
+    # OB 3.0 too
+    assert served.fetch(f"{served.base}/ob/v3/credentials/aw-1.json")[0] == 410
+
+
+def test_an_award_not_yet_made_is_404_as_of_before(served: Served) -> None:
+    status, _, _ = served.fetch(f"{served.base}/ob/v2/assertions/aw-1?as_of=2000-01-01T00:00:00Z")
+    assert status == 404
+
+
+def test_a_rule_badge_whose_evidence_was_retracted_is_revoked(served: Served) -> None:
+    award = _rule_award(served, "ivan", "led-a-session")
+    retracted = served.post("ivan", "EntryRetracted", {"position": SESSION_POSITION,
+                                                       "retracted_by": "ivan",
+                                                       "reason": "wrong session"})
+    assert retracted.status_code == 201, retracted.json
+    status, body = served.json(f"{served.base}/ob/v2/assertions/{award}")
+    assert status == 410 and body["revoked"] is True
+    assert "retracted" in body["revocationReason"]
+    status, listed = served.json(f"{served.base}/ob/v2/issuers/installation/revocations")
+    assert f"{served.base}/ob/v2/assertions/{award}" in [
+        a["id"] for a in listed["revokedAssertions"]]
+    # the recognition keeps standing without that evidence
+    status, assertion = served.json(f"{served.base}/ob/v2/assertions/aw-1")
+    assert status == 200 and "evidence" not in assertion
+
+
+def test_after_erasure_assertions_are_gone_without_personal_data(served: Served) -> None:
+    erased = served.post("root", "MemberErased", {"member_id": "eva", "requested_by": "eva"})
+    assert erased.status_code == 201, erased.json
+    for as_of in ("", "?as_of=2030-01-01T00:00:00Z"):
+        status, _, raw = served.fetch(f"{served.base}/ob/v2/assertions/aw-eva{as_of}")
+        assert status == 410
+        body = json.loads(raw)
+        assert body["revoked"] is True
+        assert set(body) == {"@context", "type", "id", "revoked", "revocationReason"}
+        assert b"eva@" not in raw and b"Eva" not in raw
+    assert served.fetch(f"{served.base}/ob/v3/credentials/aw-eva.json")[0] == 410
+    assert served.fetch(f"{served.base}/ob/v2/assertions/aw-eva.png")[0] == 410
+
+
+def _chunks(png: bytes) -> list[tuple[bytes, bytes]]:
+    """Read PNG chunks (independently of projections/openbadges/png.py)."""
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    found, at = [], 8
+    while at < len(png):
+        length = struct.unpack(">I", png[at:at + 4])[0]
+        kind, data = png[at + 4:at + 8], png[at + 8:at + 8 + length]
+        assert struct.unpack(">I", png[at + 8 + length:at + 12 + length])[0] == \
+            zlib.crc32(kind + data)
+        found.append((kind, data))
+        at += 12 + length
+    return found
+
+
+def test_the_baked_png_carries_the_assertion_url(served: Served) -> None:
+    status, headers, png = served.fetch(f"{served.base}/ob/v2/assertions/aw-1.png", accept=None)
+    assert status == 200 and headers["Content-Type"] == "image/png"
+    chunks = _chunks(png)
+    assert chunks[0][0] == b"IHDR" and chunks[-1][0] == b"IEND"
+    [itxt] = [data for kind, data in chunks if kind == b"iTXt"]
+    keyword, rest = itxt.split(b"\0", 1)
+    assert keyword == b"openbadges"
+    assert rest[:2] == b"\0\0"  # not compressed
+    language, translated, text = rest[2:].split(b"\0", 2)
+    assert text.decode() == f"{served.base}/ob/v2/assertions/aw-1"
+    width, height = struct.unpack(">II", chunks[0][1][:8])
+    pixels = zlib.decompress(b"".join(d for k, d in chunks if k == b"IDAT"))
+    assert len(pixels) == height * (1 + 3 * width)
+
+
+def test_the_portfolio_links_each_award_to_its_badge_files(served: Served) -> None:
+    body = served.get("ivan", "/api/members/ivan/badges").json
+    [recognition] = body["recognitions"]
+    links = recognition["open_badges"]
+    assert links["baked_png"] == f"{served.base}/ob/v2/assertions/aw-1.png"
+    assert served.fetch(links["baked_png"], accept=None)[0] == 200
+    assert served.fetch(links["credential"])[0] == 200
+    assert all("open_badges" in b for b in body["rule_badges"])
+    portfolio = served.get("ivan", "/api/members/ivan/portfolio").json
+    assert portfolio["recognitions"][0]["open_badges"] == links

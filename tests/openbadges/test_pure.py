@@ -1,0 +1,47 @@
+"""The pure parts: base58btc and did:key, the PNG encoder and its baked chunk."""
+from __future__ import annotations
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from projections.openbadges import didkey, png
+from projections.openbadges.documents import network_of, issuer_id
+
+
+def test_base58btc_known_vectors() -> None:
+    assert didkey.b58encode(b"hello world") == "StV1DL6CwTryKyV"
+    assert didkey.b58encode(b"\0\0\x01") == "112"
+    for data in (b"", b"\0", b"\0\xff", bytes(range(40))):
+        assert didkey.b58decode(didkey.b58encode(data)) == data
+    with pytest.raises(ValueError):
+        didkey.b58decode("0OIl")
+
+
+def test_did_key_of_an_ed25519_key() -> None:
+    raw = Ed25519PrivateKey.generate().public_key().public_bytes(
+        serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    did = didkey.did_key(raw)
+    assert did.startswith("did:key:z6Mk")
+    assert didkey.public_key_of(didkey.verification_method(raw)) == raw
+    with pytest.raises(ValueError):
+        didkey.public_key_of("did:web:example.org")
+
+
+def test_a_baked_png_round_trips() -> None:
+    data = png.baked_badge("b-1", "https://example.org/ob/v2/assertions/aw-1", size=16)
+    assert png.baked_url(data) == "https://example.org/ob/v2/assertions/aw-1"
+    kinds = [kind for kind, _ in png.chunks(data)]
+    assert kinds == [b"IHDR", b"iTXt", b"IDAT", b"IEND"]
+    assert png.baked_url(png.baked_badge("b-1", size=8)) is None
+    broken = bytearray(data)
+    broken[40] ^= 0xFF
+    with pytest.raises(ValueError):
+        png.chunks(bytes(broken))
+
+
+def test_issuer_ids() -> None:
+    assert issuer_id(None) == "installation" and network_of("installation") is None
+    assert network_of(issuer_id("sel-serbia")) == "sel-serbia"
+    with pytest.raises(ValueError):
+        network_of("network-")

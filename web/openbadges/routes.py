@@ -1,0 +1,343 @@
+"""The Open Badges pages: /ob/v2 (hosted verification), /ob/v3 (credentials), and the
+admin's issuer settings under /api.
+
+Every /ob document is public (a verifier has no account). JSON-LD for `Accept:
+application/ld+json` (or application/json) or a `.json` suffix; an HTML page otherwise.
+`?as_of=` answers as of a moment: an award not yet made is a 404, one revoked by then a
+410. An erased member's assertions are a 410 with no personal data, whatever the moment.
+"""
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from flask import Blueprint, Flask, Response, abort, current_app, g, request
+from markupsafe import escape
+
+from journey import errors
+from projections.openbadges import documents as docs
+from projections.openbadges.catalogue import Award, Catalogue
+from projections.openbadges.contexts import OB_V2_URL
+from projections.openbadges.png import baked_badge
+from web.api.errors import ApiError
+from web.extensions import csrf
+from web.openbadges.service import service, urls
+from web.openbadges.verify import check
+from web.services import journey
+
+bp = Blueprint("openbadges", __name__)
+csrf.exempt(bp)  # the verify page is public and changes nothing; the API checks itself
+
+JSONLD = "application/ld+json"
+MAX_FIELD = {"name": 200, "url": 2000, "email": 320, "image": 2000}
+_URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def _wants_json(suffixed: bool) -> bool:
+    if suffixed:
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", JSONLD, "application/json"])
+    return best in (JSONLD, "application/json")
+
+
+def _split(name: str, *suffixes: str) -> tuple[str, str | None]:
+    for suffix in suffixes:
+        if name.endswith(suffix) and len(name) > len(suffix):
+            return name[: -len(suffix)], suffix
+    return name, None
+
+
+def _catalogue() -> Catalogue:
+    if not current_app.config.get("JOURNEY_BACKGROUND", True):
+        journey().runner.catch_up()
+    try:
+        return service().catalogue(service().position(request.args.get("as_of")))
+    except errors.Refused as exc:
+        abort(Response(json.dumps({"error": "bad_query", "message": exc.message}), 400,
+                       mimetype="application/json"))
+
+
+def _answer(document: dict[str, Any], as_json: bool, title: str, status: int = 200,
+            extra: str = "") -> Response:
+    if as_json:
+        return Response(json.dumps(document, ensure_ascii=False, indent=2), status,
+                        mimetype=JSONLD)
+    rows = "".join(f"<dt>{escape(k)}</dt><dd>{_html_value(v)}</dd>"
+                   for k, v in document.items() if k != "@context")
+    page = (f"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+            f"<title>{escape(title)}</title><link rel=\"stylesheet\" "
+            f"href=\"/static/journey.css\"></head><body><main><h1>{escape(title)}</h1>"
+            f"{extra}<dl>{rows}</dl><p><a href=\"{escape(document.get('id', ''))}.json\">"
+            f"JSON-LD</a> (Open Badges)</p></main></body></html>")
+    return Response(page, status, mimetype="text/html")
+
+
+def _html_value(value: Any) -> str:
+    if isinstance(value, str):
+        if value.startswith(("http://", "https://")):
+            return f"<a href=\"{escape(value)}\">{escape(value)}</a>"
+        return str(escape(value))
+    if isinstance(value, dict):
+        return "<dl>" + "".join(f"<dt>{escape(k)}</dt><dd>{_html_value(v)}</dd>"
+                                for k, v in value.items()) + "</dl>"
+    if isinstance(value, list):
+        return "<ul>" + "".join(f"<li>{_html_value(v)}</li>" for v in value) + "</ul>"
+    return str(escape(json.dumps(value)))
+
+
+# -- OB 2.0: issuers, badges, assertions ----------------------------------------------------
+
+def _issuer_of(issuer: str, cat: Catalogue) -> docs.Issuer:
+    try:
+        network = docs.network_of(issuer)
+    except ValueError:
+        abort(404)
+    if network is not None and network not in cat.networks:
+        abort(404)
+    return service().issuer(network, cat)
+
+
+@bp.get("/ob/v2/issuers/<name>")
+def issuer(name: str) -> Response:
+    ident, suffix = _split(name, ".json")
+    cat = _catalogue()
+    found = _issuer_of(ident, cat)
+    return _answer(docs.profile(found, urls()), _wants_json(bool(suffix)), found.name)
+
+
+@bp.get("/ob/v2/issuers/<name>/revocations")
+@bp.get("/ob/v2/issuers/<name>/revocations.json")
+def revocations(name: str) -> Response:
+    cat = _catalogue()
+    _issuer_of(name, cat)
+    return _answer(docs.revocation_list(name, cat, urls()),
+                   _wants_json(request.path.endswith(".json")), "Revoked assertions")
+
+
+@bp.get("/ob/v2/badges/<path:name>")
+def badge(name: str) -> Response:
+    ident, suffix = _split(name, ".json", "/image.png")
+    cat = _catalogue()
+    found = cat.badges.get(ident)
+    if found is None:
+        abort(404)
+    if suffix == "/image.png":
+        return Response(baked_badge(found.key), mimetype="image/png")
+    return _answer(docs.badge_class(found, urls()), _wants_json(bool(suffix)), found.name)
+
+
+def _award(award_id: str, cat: Catalogue) -> Award:
+    award = cat.awards.get(award_id)
+    if award is None:
+        abort(404)
+    return award
+
+
+def _gone(award: Award, as_json: bool) -> Response:
+    document = docs.revoked_assertion(award.award_id, award.revocation_reason, urls())
+    return _answer(document, as_json, "Revoked badge", 410,
+                   "<p>This badge is no longer valid.</p>")
+
+
+@bp.get("/ob/v2/assertions/<name>")
+def assertion(name: str) -> Response:
+    ident, suffix = _split(name, ".json", ".png")
+    cat = _catalogue()
+    award = _award(ident, cat)
+    if award.revoked:
+        return _gone(award, suffix != ".png" and _wants_json(bool(suffix)))
+    if suffix == ".png":
+        png = baked_badge(award.badge, urls().assertion(award.award_id))
+        response = Response(png, mimetype="image/png")
+        response.headers["Content-Disposition"] = \
+            f'attachment; filename="{award.award_id}.png"'
+        return response
+    badge_doc = cat.badges.get(award.badge)
+    title = badge_doc.name if badge_doc else "Badge"
+    return _answer(docs.assertion(award, cat, urls()), _wants_json(bool(suffix)), title,
+                   extra=f"<p><img src=\"{escape(urls().baked(award.award_id))}\" "
+                         f"alt=\"\" width=\"128\" height=\"128\"></p>")
+
+
+# -- OB 3.0 -----------------------------------------------------------------------------------
+
+@bp.get("/ob/v3/credentials/<name>")
+def credential(name: str) -> Response:
+    ident, _ = _split(name, ".json")
+    cat = _catalogue()
+    award = _award(ident, cat)
+    if award.revoked:
+        return _gone(award, True)
+    found = service().issuer(cat.issuer_of(award), cat)
+    signed = service().sign(docs.credential(award, cat, found, service().did(), urls()))
+    response = Response(json.dumps(signed, ensure_ascii=False, indent=2),
+                        mimetype="application/json")
+    if request.args.get("download"):
+        response.headers["Content-Disposition"] = f'attachment; filename="{ident}.json"'
+    return response
+
+
+_VERIFY_FORM = """<form method="post" enctype="multipart/form-data">
+<p><label for="credential">Paste an Open Badges 3.0 credential (JSON)</label><br>
+<textarea id="credential" name="credential" rows="14" cols="80"></textarea></p>
+<p><label for="file">or upload it</label> <input id="file" type="file" name="file"
+accept=".json,application/json"></p><p><button type="submit">Check</button></p></form>"""
+
+
+@bp.route("/ob/v3/verify", methods=["GET", "POST"])
+def verify() -> Response:
+    """Check a credential: its Data Integrity proof, and whether Journey revoked it."""
+    if request.method == "GET":
+        return _page("Check an Open Badges credential", _VERIFY_FORM)
+    text: str | bytes = ""
+    upload = request.files.get("file")
+    if upload is not None and upload.filename:
+        text = upload.read()
+    elif request.form.get("credential"):
+        text = request.form["credential"]
+    elif request.is_json:
+        text = request.get_data()
+    valid, reason, credential = check(text)
+    if valid and credential is not None:
+        valid, reason = _still_valid(credential, reason)
+    result = {"valid": valid, "reason": reason}
+    if request.is_json or _wants_json(False):
+        return Response(json.dumps(result), 200, mimetype="application/json")
+    verdict = "valid" if valid else "invalid"
+    return _page("Check an Open Badges credential",
+                 f"<p class=\"verdict {verdict}\"><strong>The credential is {verdict}"
+                 f"</strong>: {escape(reason)}.</p>" + _VERIFY_FORM)
+
+
+def _still_valid(credential: dict[str, Any], reason: str) -> tuple[bool, str]:
+    """A credential of this installation: signed by our key, and not revoked since."""
+    prefix = f"{urls().base}/ob/v3/credentials/"
+    ident = str(credential.get("id", ""))
+    if not ident.startswith(prefix):
+        return True, reason
+    issuer = credential.get("issuer")
+    if (issuer.get("id") if isinstance(issuer, dict) else issuer) != service().did():
+        return False, "it names this Journey but is not signed with its key"
+    award = service().latest().awards.get(ident[len(prefix):].removesuffix(".json"))
+    if award is None:
+        return False, "this Journey has no such award"
+    if award.revoked:
+        return False, f"it was revoked: {award.revocation_reason}"
+    return True, reason + ", and it stands in this Journey"
+
+
+def _page(title: str, body: str) -> Response:
+    return Response(f"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+                    f"<title>{escape(title)}</title><link rel=\"stylesheet\" "
+                    f"href=\"/static/journey.css\"></head><body><main><h1>{escape(title)}"
+                    f"</h1>{body}</main></body></html>", mimetype="text/html")
+
+
+# -- the admin's issuer settings ------------------------------------------------------------
+
+@bp.put("/api/networks/<network_id>/issuer")
+def put_issuer(network_id: str) -> Response:
+    """Set a network's issuer (admins only): name, url, and optionally email and image."""
+    from web.api.auth import _caller
+    g.account = account = _caller()
+    if not account.is_admin:
+        raise ApiError(403, "not_an_admin", "only an admin can set a network's issuer")
+    networks = journey().store.read_state(lambda state: set(state.networks))
+    if network_id not in networks:
+        raise ApiError(404, "unknown_network", f"there is no network {network_id}")
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ApiError(400, "bad_request", "send a JSON object: {name, url, email?, image?}")
+    fields: dict[str, list[str]] = {}
+    unknown = set(body) - set(MAX_FIELD)
+    for name in sorted(unknown):
+        fields[name] = ["unknown field"]
+    values: dict[str, str | None] = {}
+    for name, limit in MAX_FIELD.items():
+        value = body.get(name)
+        required = name in ("name", "url")
+        if value is None or value == "":
+            if required:
+                fields[name] = ["required"]
+            values[name] = None
+            continue
+        if not isinstance(value, str) or len(value) > limit:
+            fields[name] = [f"a string of at most {limit} characters"]
+        elif name in ("url", "image") and not _URL.match(value):
+            fields[name] = ["an http(s) URL"]
+        elif name == "email" and not _EMAIL.match(value):
+            fields[name] = ["an e-mail address"]
+        values[name] = value
+    if fields:
+        raise ApiError(422, "schema_invalid", "the issuer has invalid fields", fields)
+    service().issuers().put(network_id, **values)  # type: ignore[arg-type]
+    cat = service().latest()
+    found = service().issuer(network_id, cat)
+    return Response(json.dumps(docs.profile(found, urls()), ensure_ascii=False), 200,
+                    mimetype="application/json")
+
+
+LINKED_READS = frozenset({"api.portfolio", "api.member_badges"})
+
+
+def link_portfolio_awards(app: Flask) -> None:
+    """Each standing award of a portfolio / badges read gets its Open Badges links."""
+
+    @app.after_request
+    def _links(response: Response) -> Response:
+        if request.endpoint not in LINKED_READS or response.status_code != 200 or \
+                not response.is_json:
+            return response
+        body = response.get_json()
+        if not isinstance(body, dict):
+            return response
+        where = urls()
+        for name in ("recognitions", "rule_badges"):
+            for item in body.get(name) or ():
+                if isinstance(item, dict) and item.get("award_id"):
+                    award = item["award_id"]
+                    item["open_badges"] = {"assertion": where.assertion(award),
+                                           "baked_png": where.baked(award),
+                                           "credential": where.credential(award) + ".json"}
+        response.set_data(json.dumps(body, ensure_ascii=False))
+        return response
+
+
+def document_issuer_api(app: Flask) -> None:
+    """Add PUT /api/networks/{network_id}/issuer to the app's OpenAPI document."""
+    from web.api.openapi import SPEC_KEY, build_spec
+
+    @app.before_request
+    def _spec() -> None:
+        if request.path in ("/api/openapi.json", "/api/docs") and \
+                SPEC_KEY not in app.extensions:
+            spec = build_spec()
+            spec["paths"]["/api/networks/{network_id}/issuer"] = {"put": ISSUER_OPERATION}
+            app.extensions[SPEC_KEY] = spec
+
+
+ISSUER_OPERATION: dict[str, Any] = {
+    "operationId": "putNetworkIssuer",
+    "summary": "Set a network's Open Badges issuer",
+    "description": "Admins only. The issuer (name, url, e-mail, image) of the badges of "
+                   "the network's communities, in Open Badges 2.0 and 3.0.",
+    "tags": ["openbadges"],
+    "parameters": [{"in": "path", "name": "network_id", "required": True,
+                    "description": "A network id.",
+                    "schema": {"type": "string", "minLength": 1, "maxLength": 200}}],
+    "requestBody": {"required": True, "content": {"application/json": {"schema": {
+        "type": "object", "additionalProperties": False, "required": ["name", "url"],
+        "properties": {"name": {"type": "string", "minLength": 1, "maxLength": 200},
+                       "url": {"type": "string", "format": "uri", "maxLength": 2000},
+                       "email": {"type": "string", "format": "email", "maxLength": 320},
+                       "image": {"type": "string", "format": "uri", "maxLength": 2000}}}}}},
+    "responses": {"200": {"description": "The issuer's Open Badges 2.0 Profile.",
+                          "content": {"application/json": {"schema": {"type": "object"}}}},
+                  "400": {"$ref": "#/components/responses/E400"},
+                  "401": {"$ref": "#/components/responses/E401"},
+                  "403": {"$ref": "#/components/responses/E403"},
+                  "404": {"$ref": "#/components/responses/E404"},
+                  "422": {"$ref": "#/components/responses/E422"}},
+}

@@ -1,0 +1,124 @@
+"""The catalogue of a log prefix, cached by position, and the instance's OB 3.0 signer."""
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from datetime import datetime
+
+from cryptography.hazmat.primitives import serialization
+from flask import current_app
+
+from journey import errors
+from journey.clock import BadTime, format_time, parse_time, utcnow
+from journey.records import Recorded
+from projections.openbadges import proof
+from projections.openbadges.catalogue import Catalogue, catalogue
+from projections.openbadges.didkey import did_key, verification_method
+from projections.openbadges.documents import Issuer, Urls
+from web.openbadges.issuers import Issuers
+from web.services import journey
+
+KEY = "journey_openbadges"
+CACHED = 4
+
+
+class OpenBadges:
+    """Per app: catalogues by log position (a few), the issuers and the signer."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._cache: OrderedDict[tuple, Catalogue] = OrderedDict()
+        self._issuers: Issuers | None = None
+        self._memo: dict = {}
+        self._records: dict[int, Recorded] = {}   # decrypted rows, until an erasure
+
+    def position(self, as_of: str | None) -> int:
+        store = journey().store
+        if not as_of:
+            return store.last_position()
+        try:
+            moment = parse_time(as_of)
+        except BadTime as exc:
+            raise errors.InvalidValue(str(exc), rule="bad_as_of") from exc
+        return store.position_at(moment)
+
+    def latest(self) -> Catalogue:
+        return self._build(journey().store.last_position(), frozenset())
+
+    def catalogue(self, position: int) -> Catalogue:
+        """The catalogue as of `position`, with every erasure of the whole log applied."""
+        latest = self.latest()
+        if position >= journey().store.last_position():
+            return latest
+        return self._build(position, frozenset(latest.erased))
+
+    def _build(self, position: int, erased: frozenset[str]) -> Catalogue:
+        key = (position, erased)
+        with self._lock:
+            found = self._cache.get(key)
+            if found is not None:
+                self._cache.move_to_end(key)
+                return found
+        records = self._read(position)
+        used: dict = {}
+        built = catalogue(records, erased, memo=self._memo, used=used)
+        with self._lock:
+            self._memo = used
+            self._cache[key] = built
+            while len(self._cache) > CACHED:
+                self._cache.popitem(last=False)
+        return built
+
+    def _read(self, position: int) -> list[Recorded]:
+        """The records up to `position`, decrypting each row once (again after an erasure,
+        which makes the erased member's fields unreadable)."""
+        store = journey().store
+        with self._lock:
+            known = dict(self._records)
+        last = max(known, default=0)
+        fresh = [store.to_recorded(row) for row in store.read_rows(after=last)]
+        if any(rec.type == "MemberErased" for rec in fresh):
+            known = {}
+            fresh = [store.to_recorded(row) for row in store.read_rows(after=0)]
+        for rec in fresh:
+            known[rec.position] = rec
+        with self._lock:
+            self._records = known
+        return [known[p] for p in sorted(known) if p <= position]
+
+    # -- issuers -----------------------------------------------------------------------------
+
+    def issuers(self) -> Issuers:
+        if self._issuers is None:
+            self._issuers = Issuers(journey().log.recorder.engine)
+        return self._issuers
+
+    def issuer(self, network_id: str | None, cat: Catalogue) -> Issuer:
+        config = current_app.config
+        return self.issuers().issuer(
+            network_id, network_name=cat.networks.get(network_id) if network_id else None,
+            base_url=urls().base,
+            default_name=config.get("OPENBADGES_ISSUER_NAME", "Journey"),
+            default_email=config.get("OPENBADGES_ISSUER_EMAIL"))
+
+    # -- signing -----------------------------------------------------------------------------
+
+    def public_key_raw(self) -> bytes:
+        return journey().log.instance.public_key().public_bytes(
+            serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+    def did(self) -> str:
+        return did_key(self.public_key_raw())
+
+    def sign(self, document: dict, created: datetime | None = None) -> dict:
+        key = journey().log.instance.signing_key
+        return proof.add_proof(document, key.sign, verification_method(self.public_key_raw()),
+                               format_time(created or utcnow()))
+
+
+def service() -> OpenBadges:
+    return current_app.extensions[KEY]
+
+
+def urls() -> Urls:
+    return Urls(current_app.config["JOURNEY_BASE_URL"])

@@ -1,0 +1,50 @@
+"""Checking an OB 3.0 credential pasted or uploaded on the public verification page."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from projections.openbadges import proof
+from projections.openbadges.didkey import from_multibase, public_key_of
+
+
+def check(text: str | bytes) -> tuple[bool, str, dict[str, Any] | None]:
+    """(valid, reason, credential) of a credential's JSON text."""
+    try:
+        credential = json.loads(text)
+    except (ValueError, UnicodeDecodeError):
+        return False, "this is not JSON", None
+    if not isinstance(credential, dict):
+        return False, "a credential is a JSON object", None
+    types = credential.get("type") or []
+    if "VerifiableCredential" not in types or "OpenBadgeCredential" not in types and \
+            "AchievementCredential" not in types:
+        return False, "this is not an OpenBadgeCredential", credential
+    found = credential.get("proof")
+    if not isinstance(found, dict):
+        return False, "the credential has no proof", credential
+    if found.get("type") != "DataIntegrityProof" or \
+            found.get("cryptosuite") != proof.CRYPTOSUITE:
+        return False, "only DataIntegrityProof eddsa-rdfc-2022 proofs are checked", credential
+    if found.get("proofPurpose") != "assertionMethod":
+        return False, "the proof's purpose is not assertionMethod", credential
+    method = str(found.get("verificationMethod", ""))
+    issuer = credential.get("issuer")
+    issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
+    if method.split("#", 1)[0] != issuer_id:
+        return False, "the proof was not made with the issuer's key", credential
+    try:
+        key = Ed25519PublicKey.from_public_bytes(public_key_of(method))
+        signature = from_multibase(str(found.get("proofValue", "")))
+        data = proof.hash_data(credential, found)
+    except Exception as exc:  # a malformed credential of any kind is invalid, not a 500
+        return False, f"the credential cannot be checked: {exc}", credential
+    try:
+        key.verify(signature, data)
+    except InvalidSignature:
+        return False, "the signature does not match: the credential was altered or not " \
+                      "signed by its issuer", credential
+    return True, f"signed by {issuer_id}", credential
