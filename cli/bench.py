@@ -1,4 +1,4 @@
-"""`journey bench`: Journey against the floor of its database engine (projections/bench.py)."""
+"""`journey bench`: Journey against the floor of its database engine (cli/benchmark.py)."""
 from __future__ import annotations
 
 import json
@@ -34,7 +34,7 @@ def register(main: click.Group) -> None:
           journey bench --events 100000
           journey bench --events 20000 --database postgresql+psycopg://u@db/postgres --json
         """
-        from projections.bench import run, table
+        from cli.benchmark import run, table
 
         def say(line: str) -> None:
             if sys.stderr.isatty():

@@ -610,6 +610,6 @@ def table(result: dict[str, Any]) -> str:
 
 if __name__ == "__main__":
     # The bench's events as an exchange file, e.g. for timing `journey import` at 1,000,000:
-    #   .venv/bin/python -m projections.bench 1000000 > /tmp/big.jsonl
+    #   .venv/bin/python -m cli.benchmark 1000000 > /tmp/big.jsonl
     for _obj in generate(int(sys.argv[1]) if len(sys.argv) > 1 else 100_000):
         sys.stdout.write(json.dumps(_obj, ensure_ascii=False) + "\n")
