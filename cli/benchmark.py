@@ -288,7 +288,7 @@ def _single_appends(url: str, folder: Path, objs: list[dict[str, Any]],
         commands = [_command(o) for o in objs]
         started = time.perf_counter()
         for command in commands:
-            store.execute(command, Options())
+            store.submit(command, Options())
         seconds = time.perf_counter() - started
         # Projection lag, separately: the background runner folds after each ack.
         journey.runner.catch_up()
@@ -302,7 +302,7 @@ def _single_appends(url: str, folder: Path, objs: list[dict[str, Any]],
                     obj["data"][key] = f"lag-{n}"
             if obj["type"] == "ResourceReused":
                 continue
-            position = store.execute(_command(obj), Options()).positions[-1]
+            position = store.submit(_command(obj), Options()).positions[-1]
             acked = time.perf_counter()
             journey.runner.wait_for(position, timeout=10)
             lags.append(time.perf_counter() - acked)

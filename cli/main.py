@@ -246,7 +246,7 @@ def record(cli: Cli, type_name: str, actor: str, occurred_at: str | None,
     # stands for is then what was typed, so that retrying it replays instead of clashing.
     digest = None if occurred_at is not None else request_digest(
         {"type": event.type, "data": event.to_data(), "occurred_at": None})
-    result = store.execute(
+    result = store.submit(
         RecordEvent(event, checked_actor(actor), moment, privileged=True),
         Options(idempotency_key=idempotency_key, digest=digest,
                 expected_version=expected_version))

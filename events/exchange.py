@@ -249,7 +249,7 @@ class _Importer:
         lines, self.pending = self.pending, []
         self.pending_labels = set()
         while lines:
-            batch = self.store.execute_batch([(line.command, line.options) for line in lines])
+            batch = self.store.submit_batch([(line.command, line.options) for line in lines])
             for line, result in zip(lines, batch.results):
                 self._done(line, result)
             if batch.error is None:

@@ -165,14 +165,14 @@ class EventStore:
 
     # -- writing -------------------------------------------------------------------------
 
-    def execute(self, command: Command, options: Options | None = None) -> AppendResult:
+    def submit(self, command: Command, options: Options | None = None) -> AppendResult:
         """Decide and append a command; refusals raise errors.Refused and append nothing."""
-        batch = self.execute_batch([(command, options or Options())])
+        batch = self.submit_batch([(command, options or Options())])
         if batch.error is not None:
             raise batch.error
         return batch.results[0]
 
-    def execute_batch(self, items: list[tuple[Command, Options]]) -> "BatchResult":
+    def submit_batch(self, items: list[tuple[Command, Options]]) -> "BatchResult":
         """Decide and append commands in order in one transaction, stopping at a refusal.
 
         What was decided before the refused command is committed; the refusal is returned
@@ -327,7 +327,7 @@ class EventStore:
               ) -> AppendResult:
         """MemberErased with the member's key deleted in the same transaction, then scrubbed."""
         event = MemberErased(member_id=member_id, requested_by=requested_by)
-        result = self.execute(RecordEvent(event, actor, occurred_at or self.clock(),
+        result = self.submit(RecordEvent(event, actor, occurred_at or self.clock(),
                                           privileged=True), options)
         if not result.replayed:
             self.recorder.scrub()

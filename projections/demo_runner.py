@@ -1,6 +1,6 @@
 """Load the demo (journey/demo) into a log through the store's ordinary append path.
 
-`load_demo(store)` feeds the generator's commands to `EventStore.execute_batch` in batches:
+`load_demo(store)` feeds the generator's commands to `EventStore.submit_batch` in batches:
 every command is decided by the domain rules exactly as an API call would be, each event
 keeps the step's recorded_at (Options.recorded_at, the way `import --keep-recorded-at`
 migrates history) and the store's clock reads the batch's last recorded_at while it runs
@@ -78,7 +78,7 @@ def load_demo(store: EventStore, seed: int = 1, scale: str = "small",
                           meta={"correlation_id": f"demo-{seed}-{step.position}",
                                 "client": "journey demo"}))
                  for step in pending]
-        result = store.execute_batch(items)
+        result = store.submit_batch(items)
         for step, appended in zip(pending, result.results):
             for offset, position in enumerate(appended.positions):
                 mapping[step.position + offset] = position

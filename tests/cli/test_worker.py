@@ -39,7 +39,7 @@ def test_a_web_process_in_worker_mode_waits_for_the_worker(tmp_path) -> None:
     stop = threading.Event()
     thread = threading.Thread(target=run_worker, args=(worker, 0.05, stop))
     try:
-        position = web.store.execute(RecordEvent(
+        position = web.store.submit(RecordEvent(
             ev.MemberRegistered(member_id="ana", display_name="Ana"), "ana", AT)).position
         # Without a worker, the web process does not fold on its own: the wait times out.
         assert web.runner._thread is None
@@ -49,7 +49,7 @@ def test_a_web_process_in_worker_mode_waits_for_the_worker(tmp_path) -> None:
         assert web.runner.wait_for(position, timeout=5)
         assert time.monotonic() - started < 2
         for n in range(3):
-            position = web.store.execute(RecordEvent(ev.NetworkCreated(
+            position = web.store.submit(RecordEvent(ev.NetworkCreated(
                 network_id=f"n-{n}", name=f"N {n}"), "ana", AT + timedelta(minutes=n))).position
         assert web.runner.wait_for(position, timeout=5)
         assert all(s.lag == 0 and s.state == "ok" for s in web.runner.status())

@@ -142,12 +142,12 @@ def community_with(store: EventStore, community: str, facilitator: str,
     members = list(members)
     for person in [facilitator, *members]:
         if person not in store.state.members:
-            store.execute(register(person, at=at))
-    store.execute(found(community, facilitator, at=at))
-    store.execute(join(community, facilitator, by=facilitator, role="facilitator", at=at))
+            store.submit(register(person, at=at))
+    store.submit(found(community, facilitator, at=at))
+    store.submit(join(community, facilitator, by=facilitator, role="facilitator", at=at))
     result = None
     for person in members:
-        result = store.execute(join(community, person, by=facilitator, at=at))
+        result = store.submit(join(community, person, by=facilitator, at=at))
     return store.last_position() if result is None else result.position
 
 

@@ -58,9 +58,9 @@ class SharedLog:
             else:
                 self.community = {m: f"c-{m}" for m in self.members}
                 for member in self.members:
-                    store.execute(register(member))
-                    store.execute(found(self.community[member], member))
-                    store.execute(join(self.community[member], member, by=member,
+                    store.submit(register(member))
+                    store.submit(found(self.community[member], member))
+                    store.submit(join(self.community[member], member, by=member,
                                        role="facilitator"))
             self.setup_position = store.last_position()
         finally:

@@ -65,8 +65,8 @@ def cop(store: EventStore) -> EventStore:
 # -- positions, versions, times ---------------------------------------------------------------
 
 def test_positions_are_gapless_from_one(backend, cop):
-    cop.execute(share(C1, "ivan", "r-1"))
-    cop.execute(hand_over(C1, "ana", "ivan"))
+    cop.submit(share(C1, "ivan", "r-1"))
+    cop.submit(hand_over(C1, "ana", "ivan"))
     rows = assert_sound(backend, cop)
     assert [r.position for r in rows] == list(range(1, len(rows) + 1))
     assert [r.position for r in cop.read()] == [r.position for r in rows]
@@ -74,7 +74,7 @@ def test_positions_are_gapless_from_one(backend, cop):
 
 
 def test_stream_versions_count_from_one_in_each_stream(cop):
-    cop.execute(share(C1, "mila", "r-1"))
+    cop.submit(share(C1, "mila", "r-1"))
     versions: dict[str, list[int]] = {}
     for row in cop.read_rows():
         versions.setdefault(row.stream, []).append(row.version)
@@ -83,26 +83,26 @@ def test_stream_versions_count_from_one_in_each_stream(cop):
 
 
 def test_recorded_at_never_goes_back_when_the_clock_does(backend, store, clock):
-    store.execute(register("ana"))
+    store.submit(register("ana"))
     clock.set(clock.now - timedelta(hours=3))
-    store.execute(register("ivan"))
+    store.submit(register("ivan"))
     clock.set(clock.now - timedelta(days=1))
-    store.execute(register("mila"))
+    store.submit(register("mila"))
     rows = assert_sound(backend, store)
     assert rows[0].recorded_at <= rows[1].recorded_at <= rows[2].recorded_at
 
 
 def test_recorded_at_never_goes_back_across_stores_with_slower_clocks(backend, store, clock):
-    store.execute(register("ana"))
+    store.submit(register("ana"))
     behind = backend.open(FakeClock(clock.now - timedelta(hours=1)))
-    behind.execute(register("ivan"))
+    behind.submit(register("ivan"))
     first, second = list(store.read_rows())
     assert second.recorded_at >= first.recorded_at
 
 
 def test_occurred_at_in_the_past_is_accepted_and_kept(store):
     long_ago = JOINED - timedelta(days=900)
-    result = store.execute(register("ana", at=long_ago))
+    result = store.submit(register("ana", at=long_ago))
     (recorded,) = list(store.read())
     assert recorded.position == result.position == 1
     assert recorded.occurred_at == long_ago
@@ -111,7 +111,7 @@ def test_occurred_at_in_the_past_is_accepted_and_kept(store):
 
 def test_occurred_at_in_the_future_is_refused(store, clock):
     with pytest.raises(errors.FutureOccurredAt):
-        store.execute(register("ana", at=clock.now + timedelta(days=1)))
+        store.submit(register("ana", at=clock.now + timedelta(days=1)))
     assert store.last_position() == 0 and store.head() is None
 
 
@@ -132,27 +132,27 @@ REFUSALS = {
 
 @pytest.mark.parametrize("rule", sorted(REFUSALS))
 def test_a_refused_command_appends_nothing(cop, rule):
-    cop.execute(share(C1, "ivan", "r-1"), Options(idempotency_key="k-1"))
-    cop.execute(found("vrsac-2", "mila"))
-    cop.execute(join("vrsac-2", "mila", by="mila", role="facilitator"))
+    cop.submit(share(C1, "ivan", "r-1"), Options(idempotency_key="k-1"))
+    cop.submit(found("vrsac-2", "mila"))
+    cop.submit(join("vrsac-2", "mila", by="mila", role="facilitator"))
     before = snapshot(cop)
     command, options, refusal = REFUSALS[rule]
     with signals_of(cop) as sent, pytest.raises(refusal) as refused:
-        cop.execute(command(), options)
+        cop.submit(command(), options)
     assert refused.value.rule == rule
     assert snapshot(cop) == before
     assert sent == []
     # The store still appends after the refusal, right after the last position.
-    assert cop.execute(share(C1, "mila", "r-2")).positions == [before[0] + 1]
+    assert cop.submit(share(C1, "mila", "r-2")).positions == [before[0] + 1]
 
 
 # -- idempotency -------------------------------------------------------------------------------
 
 def test_same_key_and_body_replays_the_first_result(cop):
-    first = cop.execute(share(C1, "ivan", "r-1"), Options(idempotency_key="k-1"))
+    first = cop.submit(share(C1, "ivan", "r-1"), Options(idempotency_key="k-1"))
     before = snapshot(cop)
     with signals_of(cop) as sent:
-        again = cop.execute(share(C1, "ivan", "r-1"), Options(idempotency_key="k-1"))
+        again = cop.submit(share(C1, "ivan", "r-1"), Options(idempotency_key="k-1"))
     assert not first.replayed and again.replayed
     assert again.positions == first.positions
     assert [r.event_id for r in again.records] == [r.event_id for r in first.records]
@@ -161,15 +161,15 @@ def test_same_key_and_body_replays_the_first_result(cop):
 
 
 def test_a_replay_is_answered_even_when_deciding_again_would_refuse(cop):
-    first = cop.execute(register("zoran"), Options(idempotency_key="signup"))
-    again = cop.execute(register("zoran"), Options(idempotency_key="signup"))
+    first = cop.submit(register("zoran"), Options(idempotency_key="signup"))
+    again = cop.submit(register("zoran"), Options(idempotency_key="signup"))
     assert again.replayed and again.positions == first.positions
 
 
 def test_a_replayed_hand_over_returns_both_its_events(cop):
-    first = cop.execute(hand_over(C1, "ana", "ivan"), Options(idempotency_key="h-1"))
-    cop.execute(share(C1, "mila", "r-1"))
-    again = cop.execute(hand_over(C1, "ana", "ivan"), Options(idempotency_key="h-1"))
+    first = cop.submit(hand_over(C1, "ana", "ivan"), Options(idempotency_key="h-1"))
+    cop.submit(share(C1, "mila", "r-1"))
+    again = cop.submit(hand_over(C1, "ana", "ivan"), Options(idempotency_key="h-1"))
     assert again.replayed and len(first.positions) == 2
     assert again.positions == first.positions
 
@@ -178,45 +178,45 @@ def test_a_replay_returns_only_its_own_events_when_a_correlation_id_is_shared(co
     # `journey import` keeps the file's meta: consecutive lines may share a correlation_id
     # (an exported hand-over does), and each line carries its own idempotency key.
     meta = {"correlation_id": "corr-from-the-file"}
-    first = cop.execute(share(C1, "ivan", "r-1"), Options(idempotency_key="line-1", meta=meta))
-    cop.execute(share(C1, "ivan", "r-2"), Options(idempotency_key="line-2", meta=meta))
-    again = cop.execute(share(C1, "ivan", "r-1"), Options(idempotency_key="line-1", meta=meta))
+    first = cop.submit(share(C1, "ivan", "r-1"), Options(idempotency_key="line-1", meta=meta))
+    cop.submit(share(C1, "ivan", "r-2"), Options(idempotency_key="line-2", meta=meta))
+    again = cop.submit(share(C1, "ivan", "r-1"), Options(idempotency_key="line-1", meta=meta))
     assert again.replayed
     assert again.positions == first.positions
 
 
 def test_same_key_with_a_different_body_is_refused(cop):
-    cop.execute(share(C1, "ivan", "r-1"), Options(idempotency_key="k-1"))
+    cop.submit(share(C1, "ivan", "r-1"), Options(idempotency_key="k-1"))
     before = snapshot(cop)
     with pytest.raises(errors.IdempotencyKeyReused) as refused:
-        cop.execute(share(C1, "ivan", "r-2"), Options(idempotency_key="k-1"))
+        cop.submit(share(C1, "ivan", "r-2"), Options(idempotency_key="k-1"))
     assert refused.value.rule == "idempotency_key_reused"
     with pytest.raises(errors.IdempotencyKeyReused):
-        cop.execute(share(C1, "ivan", "r-1", at=ACTED + timedelta(hours=1)),
+        cop.submit(share(C1, "ivan", "r-1", at=ACTED + timedelta(hours=1)),
                     Options(idempotency_key="k-1"))
     assert snapshot(cop) == before
 
 
 def test_idempotency_keys_are_scoped_per_actor(cop):
-    by_ivan = cop.execute(share(C1, "ivan", "r-1"), Options(idempotency_key="same"))
-    by_mila = cop.execute(share(C1, "mila", "r-2"), Options(idempotency_key="same"))
+    by_ivan = cop.submit(share(C1, "ivan", "r-1"), Options(idempotency_key="same"))
+    by_mila = cop.submit(share(C1, "mila", "r-2"), Options(idempotency_key="same"))
     assert not by_mila.replayed
     assert by_mila.positions == [by_ivan.position + 1]
-    assert cop.execute(share(C1, "mila", "r-2"), Options(idempotency_key="same")).replayed
+    assert cop.submit(share(C1, "mila", "r-2"), Options(idempotency_key="same")).replayed
 
 
 def test_a_refused_request_stores_no_key_so_a_retry_may_succeed(cop):
     with pytest.raises(errors.Refused):
-        cop.execute(share(C1, "zoran", "r-1"), Options(idempotency_key="k-1"))
-    cop.execute(register("zoran"))
-    cop.execute(join(C1, "zoran", by="ana"))
-    result = cop.execute(share(C1, "zoran", "r-1"), Options(idempotency_key="k-1"))
+        cop.submit(share(C1, "zoran", "r-1"), Options(idempotency_key="k-1"))
+    cop.submit(register("zoran"))
+    cop.submit(join(C1, "zoran", by="ana"))
+    result = cop.submit(share(C1, "zoran", "r-1"), Options(idempotency_key="k-1"))
     assert not result.replayed and result.positions == [cop.last_position()]
 
 
 def test_a_key_repeated_within_one_batch_replays(cop):
     command = share(C1, "ivan", "r-1")
-    batch = cop.execute_batch([(command, Options(idempotency_key="k-1")),
+    batch = cop.submit_batch([(command, Options(idempotency_key="k-1")),
                                (command, Options(idempotency_key="k-1"))])
     assert batch.error is None
     first, second = batch.results
@@ -228,31 +228,31 @@ def test_a_key_repeated_within_one_batch_replays(cop):
 
 def test_the_expected_version_appends_when_it_is_current(cop):
     current = cop.state.stream_versions["community-vrsac-1"]
-    result = cop.execute(share(C1, "ivan", "r-1"), Options(expected_version=current))
+    result = cop.submit(share(C1, "ivan", "r-1"), Options(expected_version=current))
     assert result.records[0].version == current + 1
 
 
 def test_a_new_stream_is_expected_at_version_zero(store):
-    assert store.execute(register("ana"), Options(expected_version=0)).records[0].version == 1
+    assert store.submit(register("ana"), Options(expected_version=0)).records[0].version == 1
     with pytest.raises(errors.VersionConflict):
-        store.execute(found(C1, "ana"), Options(expected_version=3))
+        store.submit(found(C1, "ana"), Options(expected_version=3))
 
 
 def test_a_stale_expected_version_conflicts_and_appends_nothing(backend, cop):
     seen = cop.state.stream_versions["community-vrsac-1"]
     other = backend.open()
-    other.execute(share(C1, "mila", "r-1"))
+    other.submit(share(C1, "mila", "r-1"))
     before = snapshot(cop)
     with pytest.raises(errors.VersionConflict) as refused:
-        cop.execute(share(C1, "ivan", "r-2"), Options(expected_version=seen))
+        cop.submit(share(C1, "ivan", "r-2"), Options(expected_version=seen))
     assert refused.value.rule == "version_conflict"
     assert snapshot(cop) == before
 
 
 def test_without_an_expected_version_both_commands_on_one_stream_succeed(backend, cop):
     other = backend.open()  # decided on a stale state until its append catches it up
-    first = cop.execute(share(C1, "ivan", "r-1"))
-    second = other.execute(share(C1, "mila", "r-2"))
+    first = cop.submit(share(C1, "ivan", "r-1"))
+    second = other.submit(share(C1, "mila", "r-2"))
     assert second.positions == [first.position + 1]
     assert second.records[0].version == first.records[0].version + 1
     assert_sound(backend, cop)
@@ -262,7 +262,7 @@ def test_without_an_expected_version_both_commands_on_one_stream_succeed(backend
 
 def test_a_hand_over_appends_two_role_changes_in_one_transaction(backend, cop):
     with signals_of(cop) as sent:
-        result = cop.execute(hand_over(C1, "ana", "ivan"))
+        result = cop.submit(hand_over(C1, "ana", "ivan"))
     promote, step_down = result.records
     assert result.positions == [promote.position, promote.position + 1]
     assert sent == [result.positions]
@@ -280,7 +280,7 @@ def test_a_hand_over_appends_two_role_changes_in_one_transaction(backend, cop):
 def test_a_batch_stops_at_the_refused_command_and_commits_the_earlier(backend, cop):
     start = cop.last_position()
     with signals_of(cop) as sent:
-        batch = cop.execute_batch([
+        batch = cop.submit_batch([
             (share(C1, "ivan", "r-1"), Options()),
             (share(C1, "mila", "r-2"), Options()),
             (share(C1, "nobody", "r-3"), Options()),
@@ -296,7 +296,7 @@ def test_a_batch_stops_at_the_refused_command_and_commits_the_earlier(backend, c
 
 def test_a_batch_refused_at_its_first_command_appends_nothing(cop):
     before = snapshot(cop)
-    batch = cop.execute_batch([(share(C1, "nobody", "r-1"), Options()),
+    batch = cop.submit_batch([(share(C1, "nobody", "r-1"), Options()),
                                (share(C1, "ivan", "r-2"), Options())])
     assert batch.results == [] and batch.error_index == 0
     assert snapshot(cop) == before
@@ -304,7 +304,7 @@ def test_a_batch_refused_at_its_first_command_appends_nothing(cop):
 
 def test_a_later_batch_command_may_refer_to_an_earlier_one(backend, cop):
     target = cop.last_position() + 1
-    batch = cop.execute_batch([(share(C1, "ivan", "r-1"), Options()),
+    batch = cop.submit_batch([(share(C1, "ivan", "r-1"), Options()),
                                (retract(target, "ivan"), Options())])
     assert batch.error is None
     shared, retraction = list(cop.read(after=target - 1))
@@ -316,9 +316,9 @@ def test_a_later_batch_command_may_refer_to_an_earlier_one(backend, cop):
 # -- tamper evidence ---------------------------------------------------------------------------
 
 def test_every_hash_chains_the_row_as_stored_and_the_head_is_sealed(backend, cop):
-    cop.execute(lead(C1, "s-1", "ivan", attendees=["mila"]))
-    cop.execute(reflect(C1, "mila", "rf-1"))
-    cop.execute(hand_over(C1, "ana", "mila"))
+    cop.submit(lead(C1, "s-1", "ivan", attendees=["mila"]))
+    cop.submit(reflect(C1, "mila", "rf-1"))
+    cop.submit(hand_over(C1, "ana", "mila"))
     rows = assert_sound(backend, cop)
     head = cop.head()
     assert (head.position, head.hash) == (rows[-1].position, rows[-1].hash)
@@ -331,13 +331,13 @@ def test_every_hash_chains_the_row_as_stored_and_the_head_is_sealed(backend, cop
 @pytest.fixture
 def personal(store: EventStore) -> EventStore:
     """ana (facilitator) and ivan in vrsac-1, with e-mails, a session, a reflection and feedback."""
-    store.execute(register("ana", email="ana@example.org"))
-    store.execute(register("ivan", email="ivan@example.org"))
+    store.submit(register("ana", email="ana@example.org"))
+    store.submit(register("ivan", email="ivan@example.org"))
     community_with(store, C1, "ana", ["ivan"])
-    store.execute(lead(C1, "s-1", "ana", attendees=["ivan"]))
-    store.execute(reflect(C1, "ivan", "rf-1", text="Ivan's own words"))
-    store.execute(give_feedback(C1, "ivan", "ana", "s-1", text="Ivan thanks Ana"))
-    store.execute(give_feedback(C1, "ana", "ivan", "s-1", text="Ana thanks Ivan"))
+    store.submit(lead(C1, "s-1", "ana", attendees=["ivan"]))
+    store.submit(reflect(C1, "ivan", "rf-1", text="Ivan's own words"))
+    store.submit(give_feedback(C1, "ivan", "ana", "s-1", text="Ivan thanks Ana"))
+    store.submit(give_feedback(C1, "ana", "ivan", "s-1", text="Ana thanks Ivan"))
     return store
 
 
@@ -407,7 +407,7 @@ def test_a_member_erased_recorded_as_a_command_loses_their_key_too(backend, pers
     # `journey import` and `journey record` append MemberErased as any other line.
     erasure = RecordEvent(MemberErased(member_id="ivan", requested_by="ivan"), "admin", ACTED,
                           privileged=True)
-    personal.execute(erasure)
+    personal.submit(erasure)
     assert personal.recorder.get_wrapped("ivan") is None
     assert is_ciphertext(next(r for r in backend.open().read()
                               if r.type == "MemberRegistered"
@@ -421,12 +421,12 @@ def test_a_member_erased_recorded_as_a_command_loses_their_key_too(backend, pers
     lambda: join("vrsac-1", "ivan", by="ana"),
 ], ids=["by them", "to them", "register again", "join again"])
 def test_nothing_more_is_recorded_about_an_erased_member(backend, personal, command):
-    personal.execute(RecordEvent(MemberErased(member_id="ivan", requested_by="ivan"), "admin",
+    personal.submit(RecordEvent(MemberErased(member_id="ivan", requested_by="ivan"), "admin",
                                  ACTED, privileged=True))
     before = snapshot(personal)
     for via in (personal, backend.open()):
         with pytest.raises(errors.MemberIsErased) as refused:
-            via.execute(command())
+            via.submit(command())
         assert refused.value.rule == "member_erased"
     with pytest.raises(errors.MemberIsErased):
         personal.erase("ivan", requested_by="ivan")
@@ -437,35 +437,35 @@ def test_nothing_more_is_recorded_about_an_erased_member(backend, personal, comm
 
 def test_the_appended_signal_fires_once_per_commit_with_its_positions(cop):
     with signals_of(cop) as sent:
-        one = cop.execute(share(C1, "ivan", "r-1"), Options(idempotency_key="k"))
-        two = cop.execute(hand_over(C1, "ana", "mila"))
-        cop.execute(share(C1, "ivan", "r-1"), Options(idempotency_key="k"))  # a replay
+        one = cop.submit(share(C1, "ivan", "r-1"), Options(idempotency_key="k"))
+        two = cop.submit(hand_over(C1, "ana", "mila"))
+        cop.submit(share(C1, "ivan", "r-1"), Options(idempotency_key="k"))  # a replay
         with pytest.raises(errors.Refused):
-            cop.execute(share(C1, "nobody", "r-2"))
+            cop.submit(share(C1, "nobody", "r-2"))
     assert sent == [one.positions, two.positions]
 
 
 # -- several stores on one log -----------------------------------------------------------------
 
 def test_a_second_store_decides_on_the_whole_log(backend, store):
-    store.execute(register("ana"))
-    store.execute(found(C1, "ana"))
+    store.submit(register("ana"))
+    store.submit(found(C1, "ana"))
     other = backend.open()
     with pytest.raises(errors.DuplicateId):
-        other.execute(register("ana"))
+        other.submit(register("ana"))
     with pytest.raises(errors.DuplicateId):
-        other.execute(found(C1, "ana"))
-    assert other.execute(register("ivan")).positions == [3]
+        other.submit(found(C1, "ana"))
+    assert other.submit(register("ivan")).positions == [3]
     with pytest.raises(errors.DuplicateId):
-        store.execute(register("ivan"))
-    assert store.execute(join(C1, "ana", by="ana", role="facilitator")).positions == [4]
-    assert other.execute(join(C1, "ivan", by="ana")).records[0].version == 3
+        store.submit(register("ivan"))
+    assert store.submit(join(C1, "ana", by="ana", role="facilitator")).positions == [4]
+    assert other.submit(join(C1, "ivan", by="ana")).records[0].version == 3
     assert_sound(backend, store)
 
 
 def test_a_second_store_replays_an_idempotency_key_used_through_the_first(backend, cop):
-    first = cop.execute(share(C1, "ivan", "r-1"), Options(idempotency_key="k-1"))
-    again = backend.open().execute(share(C1, "ivan", "r-1"), Options(idempotency_key="k-1"))
+    first = cop.submit(share(C1, "ivan", "r-1"), Options(idempotency_key="k-1"))
+    again = backend.open().submit(share(C1, "ivan", "r-1"), Options(idempotency_key="k-1"))
     assert again.replayed and again.positions == first.positions
 
 
@@ -486,7 +486,7 @@ def test_read_pages_between_positions(cop):
 def test_position_at_cuts_the_log_by_recorded_at(store, clock):
     community_with(store, C1, "ana", ["ivan"])
     clock.set(clock.now - timedelta(days=2))  # a clock that went back: recorded_at holds
-    store.execute(share(C1, "ivan", "r-1"))
+    store.submit(share(C1, "ivan", "r-1"))
     rows = list(store.read_rows())
     assert rows[-1].recorded_at == rows[-2].recorded_at
     assert store.position_at(from_micros(rows[0].recorded_at - 1)) == 0
@@ -562,11 +562,11 @@ class _FlakyTransaction:
 def test_a_transient_failure_is_retried_without_a_gap_or_a_phantom(backend, cop, at):
     start = cop.last_position()
     flaky = cop.recorder = FlakyRecorder(cop.recorder, at, transient=True)
-    result = cop.execute(share(C1, "ivan", "r-1"))
+    result = cop.submit(share(C1, "ivan", "r-1"))
     assert flaky.failures == 1
     assert result.positions == [start + 1]
     cop.recorder = flaky.inner
-    assert cop.execute(share(C1, "mila", "r-2")).positions == [start + 2]
+    assert cop.submit(share(C1, "mila", "r-2")).positions == [start + 2]
     rows = assert_sound(backend, cop)
     assert [r.data["resource_id"] for r in rows[start:]] == ["r-1", "r-2"]
 
@@ -574,7 +574,7 @@ def test_a_transient_failure_is_retried_without_a_gap_or_a_phantom(backend, cop,
 @pytest.mark.parametrize("at", ["insert", "commit"])
 def test_a_transient_failure_keeps_a_new_members_key(backend, store, at):
     flaky = store.recorder = FlakyRecorder(store.recorder, at, transient=True)
-    store.execute(register("ana", email="ana@example.org"))
+    store.submit(register("ana", email="ana@example.org"))
     assert flaky.failures == 1
     store.recorder = flaky.inner
     assert store.recorder.get_wrapped("ana") is not None
@@ -587,11 +587,11 @@ def test_a_failed_append_leaves_the_decision_state_as_the_log(backend, cop):
     start = cop.last_position()
     flaky = cop.recorder = FlakyRecorder(cop.recorder, "insert", transient=False)
     with pytest.raises(Injected):
-        cop.execute(share(C1, "ivan", "r-1"))
+        cop.submit(share(C1, "ivan", "r-1"))
     cop.recorder = flaky.inner
     assert cop.last_position() == start
     # The command that failed was never recorded: it may be sent again.
-    assert cop.execute(share(C1, "ivan", "r-1")).positions == [start + 1]
+    assert cop.submit(share(C1, "ivan", "r-1")).positions == [start + 1]
     assert_sound(backend, cop)
 
 
@@ -654,7 +654,7 @@ def test_a_reader_thread_never_uses_another_threads_append_transaction(personal)
     # in progress must not run queries on the writer's connection (nor see its
     # uncommitted keys).
     held = personal.recorder = HeldOpenRecorder(personal.recorder)
-    writer = threading.Thread(target=personal.execute, args=(share(C1, "ivan", "r-1"),))
+    writer = threading.Thread(target=personal.submit, args=(share(C1, "ivan", "r-1"),))
     writer.start()
     try:
         assert held.inside.wait(10)

@@ -116,7 +116,7 @@ def test_random_commands_keep_the_log_sound_and_refusals_leave_no_trace(prelude,
     accepted = 0
     if prelude:
         community_with(store, "c1", "ana", ["ivan", "mila"])
-        store.execute(register("zoran"))
+        store.submit(register("zoran"))
     for step in script:
         before_rows, before_head = list(recorder.rows), recorder.head()
         if step[0] == "clock_back":
@@ -124,12 +124,12 @@ def test_random_commands_keep_the_log_sound_and_refusals_leave_no_trace(prelude,
             continue
         if step[0] == "one":
             try:
-                results, error = [store.execute(build(step[1]), to_options(step[2]))], None
+                results, error = [store.submit(build(step[1]), to_options(step[2]))], None
             except errors.Refused as refused:
                 results, error = [], refused
         else:
             items = [(build(c), to_options(o)) for c, o in step[1]]
-            batch = store.execute_batch(items)
+            batch = store.submit_batch(items)
             results, error = batch.results, batch.error
             assert len(results) == (batch.error_index if error is not None else len(items))
         appended = [p for r in results if not r.replayed for p in r.positions]

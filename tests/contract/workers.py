@@ -39,7 +39,7 @@ def append_resources(store: EventStore, community: str, member: str, count: int)
     for index in range(count):
         resource = f"{member}-r{index}"
         try:
-            result = store.execute(share(community, member, resource))
+            result = store.submit(share(community, member, resource))
         except Exception as exc:  # noqa: BLE001 - every error is the finding
             report.errors.append(f"{resource}: {type(exc).__name__}: {exc}")
             continue

@@ -33,17 +33,20 @@ def test_serve_answers_on_its_port(env) -> None:
     server = subprocess.Popen([JOURNEY, "serve", "--port", str(port)], env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
+        # Wait for the port with plain sockets (each closed at once), then ask one page:
+        # failed urlopen attempts would leave half-closed sockets to the garbage collector.
         deadline = time.monotonic() + 30
         while True:
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as page:
-                    assert page.status == 200
-                    assert "Journey" in page.read().decode("utf-8")
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
                     break
             except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise
+                assert server.poll() is None, "journey serve exited"
+                assert time.monotonic() < deadline, "journey serve never listened"
                 time.sleep(0.2)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as page:
+            assert page.status == 200
+            assert "Journey" in page.read().decode("utf-8")
     finally:
         server.terminate()
         server.wait(10)

@@ -357,7 +357,7 @@ def test_a_backup_taken_while_writers_append_restores_to_a_prefix_that_verifies(
         try:
             while not stop.is_set():
                 member = f"w{index}-{counts[index]}"
-                log.store.execute(RecordEvent(MemberRegistered(
+                log.store.submit(RecordEvent(MemberRegistered(
                     member_id=member, display_name=f"Writer {member}"), member, utcnow()))
                 counts[index] += 1
         except BaseException as exc:  # noqa: BLE001 - reported by the test

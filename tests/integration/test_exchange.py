@@ -36,7 +36,7 @@ def register_strangers(log: Log, *names: str, kept: bool = True) -> None:
     """
     moment = parse_time("2023-06-01T08:00:00Z")
     for name in names:
-        log.store.execute(RecordEvent(MemberRegistered(member_id=name, display_name=name),
+        log.store.submit(RecordEvent(MemberRegistered(member_id=name, display_name=name),
                                       name, moment),
                           Options(recorded_at=moment if kept else None))
 
@@ -205,8 +205,8 @@ def test_resume_after_a_partial_import_appends_the_rest_once(log: Log, batch_siz
     register_strangers(log, "zoran", kept=False)  # someone else appended meanwhile
 
     submitted: list = []
-    execute_batch = log.store.execute_batch
-    log.store.execute_batch = lambda items: (submitted.extend(items), execute_batch(items))[1]
+    submit_batch = log.store.submit_batch
+    log.store.submit_batch = lambda items: (submitted.extend(items), submit_batch(items))[1]
 
     report = import_lines(log.store, text, source_id=SOURCE, resume=True,
                           batch_size=batch_size)

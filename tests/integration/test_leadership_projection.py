@@ -45,7 +45,7 @@ def open_installation(url: str, instance: Path):
 
 def setup_communities(journey) -> None:
     day0 = datetime(2024, 1, 1, tzinfo=UTC)
-    run = journey.store.execute
+    run = journey.store.submit
     for person in PEOPLE:
         run(RecordEvent(E.MemberRegistered(member_id=person, display_name=person.upper()),
                         person, day0))
@@ -107,7 +107,7 @@ def apply_operations(journey, ops) -> None:
                                 person)),
         }[kind]()
         try:
-            result = store.execute(RecordEvent(event, actor, at))
+            result = store.submit(RecordEvent(event, actor, at))
         except errors.Refused:
             continue
         if kind in ("lead", "share", "reuse", "feedback", "reflect"):

@@ -74,7 +74,7 @@ def engine_for(url: str, closing: list):
 
 def register(store: EventStore, count: int, start: int = 0) -> None:
     for i in range(start, start + count):
-        store.execute(RecordEvent(E.MemberRegistered(member_id=f"m{i}", display_name="Ana"),
+        store.submit(RecordEvent(E.MemberRegistered(member_id=f"m{i}", display_name="Ana"),
                                   f"m{i}", AT))
 
 

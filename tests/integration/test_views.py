@@ -141,7 +141,7 @@ class History:
 
     def record(self, event: ev.Event, actor: str, day: int = 0) -> ev.Event | None:
         try:
-            result = self.store.execute(RecordEvent(event, actor, START + timedelta(days=day)))
+            result = self.store.submit(RecordEvent(event, actor, START + timedelta(days=day)))
         except errors.Refused:
             return None
         if event.type in ev.CONTENT_TYPES:
@@ -309,7 +309,7 @@ class History:
     def _hand_over(self, community, person, day):
         founder = COMMUNITIES[community]
         try:
-            self.store.execute(HandOverFacilitation(community, founder, person, founder,
+            self.store.submit(HandOverFacilitation(community, founder, person, founder,
                                                     START + timedelta(days=day)))
         except errors.Refused:
             pass
@@ -381,7 +381,7 @@ def copy_upto(source: Site, target: Site, moment: datetime) -> None:
     """Append to `target` the events `source` recorded by `moment`, keeping recorded_at."""
     for rec in source.store.read(upto=source.store.position_at(moment)):
         # The correlation too: it pairs the two RoleChanged of a hand-over.
-        target.store.execute(RecordEvent(rec.event, rec.actor, rec.occurred_at),
+        target.store.submit(RecordEvent(rec.event, rec.actor, rec.occurred_at),
                              Options(recorded_at=rec.recorded_at,
                                      meta={"correlation_id": rec.meta["correlation_id"]}))
 

@@ -46,7 +46,7 @@ class Served(Site):
 
     def append(self, actor: str, event: ev.Event, day: int) -> int:
         store = self.journey.store
-        store.execute(RecordEvent(event, actor, START + timedelta(days=day)))
+        store.submit(RecordEvent(event, actor, START + timedelta(days=day)))
         return store.last_position()
 
 
@@ -62,9 +62,9 @@ def add_eva(site: Site) -> None:
     ]
     for actor, event in events:
         day += 1
-        store.execute(RecordEvent(event, actor, START + timedelta(days=day)))
+        store.submit(RecordEvent(event, actor, START + timedelta(days=day)))
     session = store.last_position()
-    store.execute(RecordEvent(ev.RecognitionAwarded(
+    store.submit(RecordEvent(ev.RecognitionAwarded(
         award_id="aw-eva", community_id="vrsac-1", member_id="eva", badge_id="b-1",
         awarded_by="ana", evidence=(session,)), "ana", START + timedelta(days=day + 1)))
 

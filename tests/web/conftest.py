@@ -118,7 +118,7 @@ def seed(app: Flask) -> dict[str, str]:
     """Append the story and create the accounts; returns username -> token."""
     store = app.extensions["journey"].store
     for index, (actor, event) in enumerate([*STORY, AWARD]):
-        store.execute(RecordEvent(event, actor, START + timedelta(days=index)))
+        store.submit(RecordEvent(event, actor, START + timedelta(days=index)))
     accounts: Accounts = app.extensions["journey_accounts"]
     tokens = {}
     for username, (member, is_admin) in ACCOUNTS.items():

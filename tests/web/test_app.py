@@ -28,7 +28,7 @@ def test_the_home_page_counts_the_events_at_the_head(sqlite_url, tmp_path) -> No
     app = create_app(config)
     try:
         before = app.test_client().get("/")
-        app.extensions["journey"].store.execute(RecordEvent(
+        app.extensions["journey"].store.submit(RecordEvent(
             MemberRegistered(member_id="ana", display_name="Ana"), "ana",
             datetime(2024, 3, 5, tzinfo=timezone.utc)))
         after = app.test_client().get("/")

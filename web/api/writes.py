@@ -87,7 +87,7 @@ def append_event(type_name: str) -> Response:
         except SchemaInvalid as exc:
             raise _in_data(exc) from None
     command = RecordEvent(event, acting_member(account), occurred, privileged=account.is_admin)
-    return appended(installation.store.execute(command, options))
+    return appended(installation.store.submit(command, options))
 
 
 @bp.post("/communities/<community_id>/hand-over")
@@ -101,7 +101,7 @@ def hand_over(community_id: str) -> Response:
     command = HandOverFacilitation(community_id, body["from_member"], body["to_member"],
                                    acting_member(account), body.get("occurred_at") or utcnow(),
                                    privileged=account.is_admin)
-    return appended(journey().store.execute(command, options))
+    return appended(journey().store.submit(command, options))
 
 
 def _known_community(state, community_id: str) -> None:

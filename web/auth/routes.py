@@ -192,7 +192,7 @@ def _register(member_id: str, display_name: str | None) -> None:
                                                 "display_name": display_name.strip()})
     except SchemaInvalid as exc:
         raise AccountError("display_name", exc.message) from None
-    journey().store.execute(RecordEvent(event, member_id, utcnow()))
+    journey().store.submit(RecordEvent(event, member_id, utcnow()))
 
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])
