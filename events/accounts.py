@@ -301,6 +301,12 @@ class Accounts:
     def set_time_zone(self, account_id: int, time_zone: str) -> Account:
         return self._update(account_id, time_zone=check_time_zone(time_zone))
 
+    def set_language(self, account_id: int, language: str) -> Account:
+        """The language the account's pages speak (a code the web app offers)."""
+        if not isinstance(language, str) or not language or len(language) > 16:
+            raise AccountError("bad_language", "choose a language from the list")
+        return self._update(account_id, language=language)
+
     def set_admin(self, account_id: int, is_admin: bool) -> Account:
         return self._update(account_id, is_admin=bool(is_admin))
 

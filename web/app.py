@@ -17,7 +17,7 @@ from flask import Flask
 from events.accounts import DEFAULT_PASSWORD_METHOD, Accounts
 from journey.config import Config
 from projections.app import open_journey
-from web import security
+from web import i18n, security
 from web.extensions import csrf, login_manager
 from web.services import ACCOUNTS, JOURNEY
 
@@ -74,13 +74,16 @@ def create_app(config: Config | Mapping[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     csrf.init_app(app)
     security.init_app(app)
+    i18n.init_app(app)
 
     from web.api import bp as api_bp
     from web.api.errors import init_app as init_api_errors
     from web.auth import bp as auth_bp
     from web.main import bp as main_bp
+    from web.pages import bp as pages_bp
 
     app.register_blueprint(main_bp)
+    app.register_blueprint(pages_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(api_bp, url_prefix="/api")
     init_api_errors(app)

@@ -14,7 +14,7 @@ import re
 
 from flask import Flask, Response, jsonify, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import Forbidden, HTTPException, UnprocessableEntity
 
 from events.accounts import AccountError
 from events.schemas import SchemaInvalid
@@ -83,7 +83,8 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(errors.Refused)
     def _refused(exc: errors.Refused):
         if not is_api_request():
-            raise exc
+            from web.pages.errors import page_for
+            return page_for(Forbidden() if exc.kind == "forbidden" else UnprocessableEntity())
         return refusal_response(exc)
 
     @app.errorhandler(SchemaInvalid)
@@ -109,7 +110,10 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
         if not is_api_request():
-            return exc
+            if exc.code is None or exc.code < 400 or getattr(exc, "response", None):
+                return exc
+            from web.pages.errors import page_for
+            return page_for(exc)
         status = exc.code or 500
         code = _HTTP_CODES.get(status, _snake(exc.name or "error"))
         message = exc.description or exc.name or "error"

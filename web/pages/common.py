@@ -1,0 +1,177 @@
+"""What every page needs: who is reading and their rights now, the as-of moment a page
+shows, and recording a command with its refusal turned into a message in place.
+
+Views stay thin: they ask `reader_now()` whether the signed-in person may see a page
+(journey/access.py decides, on the log's current roles), call a view or a report, and
+hand the result to a template. Writes build the same domain commands as the API and the
+CLI; `record()` lets the store decide and returns the refusal for the form to show.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, time
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+from flask import abort, request
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from events.schemas import SchemaInvalid
+from events.store import AppendResult, Options
+from journey import errors
+from journey.access import Reader, reader
+from journey.clock import BadTime, parse_time, to_micros, utcnow
+from journey.records import RecordEvent
+from journey.state import DomainState
+from web.forms import account_zone
+from web.services import journey
+
+T = TypeVar("T")
+
+
+def account():
+    """The signed-in account (pages that call this are behind login_required)."""
+    return current_user.account
+
+
+def judged(check: Callable[[DomainState, Reader, int], T]) -> T:
+    """`check(state, reader, now)` on the log's current roles, as the signed-in person."""
+    signed_in = current_user.is_authenticated
+    member_id = current_user.account.member_id if signed_in else None
+    is_admin = bool(signed_in and current_user.account.is_admin)
+    now = to_micros(utcnow())
+
+    def read(state: DomainState) -> T:
+        return check(state, reader(state, member_id, is_admin=is_admin, at=now), now)
+
+    return journey().store.read_state(read)
+
+
+def reader_now() -> Reader:
+    """The signed-in person's roles now (copied out of the state: safe to keep)."""
+    return judged(lambda state, who, now: who)
+
+
+def require(allowed: Callable[[DomainState, Reader, int], bool], *,
+            exists: Callable[[DomainState], bool] | None = None) -> None:
+    """404 unless `exists(state)`, then 403 unless `allowed(state, reader, now)`."""
+    def check(state, who, now) -> tuple[bool, bool]:
+        return (exists is None or exists(state)), bool(allowed(state, who, now))
+
+    found, ok = judged(check)
+    if not found:
+        abort(404)
+    if not ok:
+        abort(403)
+
+
+def viewer() -> str:
+    """Whose rights the views apply to reflections (an admin without a member: nobody's)."""
+    who = account()
+    return who.member_id if who.member_id is not None else f"admin {who.username}"
+
+
+def fold_first() -> None:
+    """Pages read the projections: without the background thread, fold before reading."""
+    from flask import current_app
+    if not current_app.config["JOURNEY_BACKGROUND"]:
+        journey().runner.catch_up()
+
+
+# -- as of -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class AsOf:
+    """The moment a page replays history to (None: now), as typed and as UTC."""
+
+    text: str | None
+    moment: datetime | None
+    error: str | None = None
+
+    @property
+    def api_value(self) -> str | None:
+        return None if self.moment is None else self.moment.isoformat()
+
+
+def as_of_from_request(name: str = "as_of") -> AsOf:
+    """`?as_of=` as a date (the end of that day in the account's zone) or a date and time.
+
+    A bad value is not an error page: the page shows "now" and says the date was not
+    understood, beside the picker.
+    """
+    text = (request.args.get(name) or "").strip()
+    if not text:
+        return AsOf(None, None)
+    zone = account_zone() if current_user.is_authenticated else ZoneInfo("UTC")
+    try:
+        if len(text) == 10:
+            day = datetime.strptime(text, "%Y-%m-%d")
+            moment = datetime.combine(day.date(), time(23, 59, 59, 999999), zone)
+        elif "Z" in text or "+" in text[10:]:
+            moment = parse_time(text)
+        else:
+            moment = datetime.fromisoformat(text).replace(tzinfo=zone)
+    except (ValueError, BadTime):
+        return AsOf(text, None, _("“%(text)s” is not a date (use YYYY-MM-DD).", text=text))
+    if moment.astimezone(ZoneInfo("UTC")) > utcnow():
+        return AsOf(text, None, _("%(text)s is in the future; showing now.", text=text))
+    return AsOf(text, moment)
+
+
+# -- recording ---------------------------------------------------------------------------
+
+@dataclass
+class Outcome:
+    """What became of a command: the append, or the refusal to show beside the form."""
+
+    result: AppendResult | None = None
+    message: str | None = None
+    fields: dict[str, list[str]] | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.result is not None
+
+
+def acting_member() -> str:
+    who = account()
+    if who.member_id is not None:
+        return who.member_id
+    if who.is_admin:
+        return who.username
+    abort(403)
+
+
+def submit(command: Any, *, idempotency_key: str | None = None) -> Outcome:
+    """Let the store decide `command`; a refusal comes back as a message and field errors."""
+    options = Options(idempotency_key=idempotency_key, meta={"client": "web"})
+    installation = journey()
+    try:
+        result = installation.store.submit(command, options)
+    except (errors.Refused, SchemaInvalid) as exc:
+        return Outcome(message=exc.message, fields=getattr(exc, "fields", None) or {})
+    # Read your writes: the page a form redirects to shows what was just recorded.
+    from flask import current_app
+    installation.runner.wait_for(result.position,
+                                 timeout=current_app.config["READ_WAIT_SECONDS"])
+    return Outcome(result)
+
+
+def record(event: Any, occurred_at: datetime | None = None, *,
+           idempotency_key: str | None = None) -> Outcome:
+    """Record `event` as the signed-in member (admins act with their privilege)."""
+    who = account()
+    command = RecordEvent(event, acting_member(), occurred_at or utcnow(),
+                          privileged=who.is_admin)
+    return submit(command, idempotency_key=idempotency_key)
+
+
+def form_errors(form: Any, outcome: Outcome, names: dict[str, str] | None = None) -> None:
+    """Put a refusal's field errors on the form's fields (event field -> form field)."""
+    names = names or {}
+    for field_name, messages in (outcome.fields or {}).items():
+        target = getattr(form, names.get(field_name, field_name.split(".")[-1]), None)
+        if target is not None and hasattr(target, "errors"):
+            target.errors = [*list(target.errors or []), *messages]
