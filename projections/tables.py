@@ -35,6 +35,17 @@ leadership_facts = Table(
     Index("ix_leadership_facts_ref", "kind", "ref"),
 )
 
+# When the leadership facts of each community last changed (a fact added, or stamped as
+# retracted), as a log position; the row '*' moves when a shared resource is retracted,
+# which can change who owns a reused resource in any community. A report is a pure function
+# of its communities' facts, so it stays exact while these positions stand still: the
+# reports cache on them (projections/leadership/report.py).
+leadership_changes = Table(
+    "leadership_changes", metadata,
+    Column("community_id", String(200), primary_key=True),
+    Column("changed_at", BigInteger, nullable=False),
+)
+
 # The index: the log positions each key (member:<id>, community:<id>, ...) concerns, so a
 # view, live or as of any position, reads only its own events (projections/index/keys.py).
 event_keys = Table(

@@ -1,17 +1,21 @@
 """Leadership reports read from the facts table, live or as of any recorded moment."""
 from __future__ import annotations
 
+import copy
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, or_, select
+from sqlalchemy import Engine, func, or_, select
 
 from events.store import EventStore
 from journey import errors
 from journey.clock import format_time, from_micros
 from projections.leadership.metrics import Fact, leadership, parse_day, sessions, trend
-from projections.tables import leadership_facts as lf
+from projections.leadership.projection import EVERYWHERE
+from projections.tables import leadership_changes, leadership_facts as lf
 
 _FACT_COLUMNS = (lf.c.position, lf.c.seq, lf.c.community_id, lf.c.kind, lf.c.member_id,
                  lf.c.at, lf.c.role, lf.c.ref, lf.c.retracted_at)
@@ -37,13 +41,55 @@ class Window:
         return start, end
 
 
+class ReportCache:
+    """Computed metrics by (communities, window, trend), each with the position it holds at.
+
+    A report is a pure function of its communities' facts up to its position. The facts of
+    communities C are the same at positions p and q when nothing changed them after
+    min(p, q): when the last change (leadership_changes) is at or before both. So one entry
+    answers every later live request, and as-of requests at or after that change, until
+    a fact of C changes. Least recently used entries go first.
+    """
+
+    def __init__(self, size: int = 256) -> None:
+        self.size = size
+        self._entries: OrderedDict[tuple, tuple[int, dict[str, Any]]] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, key: tuple, position: int, changed: int) -> dict[str, Any] | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None and (entry[0] == position
+                                      or changed <= min(entry[0], position)):
+                self._entries.move_to_end(key)
+                self.hits += 1
+                return copy.deepcopy(entry[1])
+            self.misses += 1
+            return None
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    def put(self, key: tuple, position: int, body: dict[str, Any]) -> None:
+        with self._lock:
+            self._entries[key] = (position, copy.deepcopy(body))
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
+
 class LeadershipReports:
     """DESIGN's leadership report for a community or a network."""
 
-    def __init__(self, engine: Engine, store: EventStore, checkpoint) -> None:
+    def __init__(self, engine: Engine, store: EventStore, checkpoint,
+                 cache: ReportCache | None = None) -> None:
         self.engine = engine
         self.store = store
         self.checkpoint = checkpoint  # () -> position the leadership facts have folded
+        self.cache = cache if cache is not None else ReportCache()
 
     def cut(self, window: Window) -> int:
         """The as_of_position: the log prefix recorded by as_of (or all that is folded)."""
@@ -81,17 +127,36 @@ class LeadershipReports:
     def _report(self, head: dict[str, Any], communities: set[str], window: Window,
                 position: int, with_trend: bool) -> dict[str, Any]:
         start, end = window.bounds()
-        facts = self._facts(communities, position)
-        owners = self._owners(facts, position)
         report = {**head, "from": window.start, "to": window.end,
                   "as_of": format_time(window.as_of) if window.as_of else None,
                   "as_of_position": position}
-        report.update(leadership(facts, communities=communities, start=start, end=end,
-                                 as_of_position=position, resource_owners=owners))
-        if with_trend:
-            report["trend"] = trend(facts, communities=communities, start=start, end=end,
-                                    as_of_position=position, resource_owners=owners)
+        key = (tuple(sorted(communities)), start, end, with_trend)
+        changed = self._changed(communities)
+        metrics = self.cache.get(key, position, changed)
+        if metrics is None:
+            metrics = self._metrics(communities, start, end, position, with_trend)
+            self.cache.put(key, position, metrics)
+        report.update(metrics)
         return report
+
+    def _metrics(self, communities: set[str], start: int | None, end: int | None,
+                 position: int, with_trend: bool) -> dict[str, Any]:
+        facts = self._facts(communities, position)
+        owners = self._owners(facts, position)
+        metrics = leadership(facts, communities=communities, start=start, end=end,
+                             as_of_position=position, resource_owners=owners)
+        if with_trend:
+            metrics["trend"] = trend(facts, communities=communities, start=start, end=end,
+                                     as_of_position=position, resource_owners=owners)
+        return metrics
+
+    def _changed(self, communities: set[str]) -> int:
+        """The last position at which a fact the communities' reports read changed."""
+        table = leadership_changes
+        with self.engine.connect() as conn:
+            found = conn.execute(select(func.max(table.c.changed_at)).where(
+                table.c.community_id.in_([*sorted(communities), EVERYWHERE]))).scalar()
+        return found or 0
 
     def sessions_rows(self, communities: list[str], window: Window) -> list[list[Any]]:
         """SESSIONS_CSV_COLUMNS rows: every non-retracted session held in the window."""

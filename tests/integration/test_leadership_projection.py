@@ -231,3 +231,50 @@ def test_an_unknown_community_or_network_is_refused_by_name(database_url, tmp_pa
         assert info.value.rule == "bad_window"
     finally:
         journey.close()
+
+
+def test_cached_reports_follow_every_change_and_only_then(database_url, tmp_path):
+    """Reports asked between appends (so the cache fills at every step) equal the pure fold.
+
+    The cache answers a report from an earlier computation only while no fact of its
+    communities changed; retractions (of a shared resource too) and new facts in another
+    community are exercised, as-of reports at earlier cuts included.
+    """
+    journey = open_installation(database_url, tmp_path / "instance")
+    try:
+        setup_communities(journey)
+        ops = [(kind, i % 6, i % 2, 1 + (i * 11) % 300, (i * 5) % 6)
+               for i, kind in enumerate(["join", "join", "lead", "share", "reuse", "feedback",
+                                         "retract", "lead", "reflect", "share", "reuse",
+                                         "retract", "promote", "lead", "demote"] * 4)]
+        window = WINDOWS[1]
+        for step in range(0, len(ops), 3):
+            apply_operations(journey, ops[step:step + 3])
+            journey.runner.catch_up()
+            records = list(journey.store.read())
+            for w in (Window(), window):
+                got = [metrics_only(r) for r in reports(journey, w)]
+                assert got == pure_reports(records, w, len(records)), f"step {step}"
+            # An earlier cut, after later changes: never the cached live answer.
+            k = max(len(PEOPLE) + 5, len(records) - 4)
+            cut = Window(None, None, records[k - 1].recorded_at)
+            assert [metrics_only(r) for r in reports(journey, cut)] == \
+                pure_reports(records[:k], Window(), k)
+        assert journey.leadership.cache.hits > 0
+
+        # A change in c1 alone leaves c0's cached report standing (a hit, same answer).
+        before = journey.leadership.community("c0", Window())
+        hits = journey.leadership.cache.hits
+        journey.store.submit(RecordEvent(
+            E.SessionLed(community_id="c1", session_id="s-extra", leaders=("p1",),
+                         title="Extra", format="meeting"),
+            "p1", datetime(2024, 12, 1, tzinfo=UTC)))
+        journey.runner.catch_up()
+        after = journey.leadership.community("c0", Window())
+        assert journey.leadership.cache.hits == hits + 1
+        assert metrics_only(after) == metrics_only(before)
+        assert after["as_of_position"] == before["as_of_position"] + 1
+        network = journey.leadership.network("n", Window())
+        assert network["sessions"] == journey.leadership.network("n", Window())["sessions"]
+    finally:
+        journey.close()
