@@ -48,6 +48,32 @@ _NOTIFY = select(func.pg_notify(NOTIFY_CHANNEL, bindparam("position")))
 _GET_KEY = select(member_keys.c.wrapped_key).where(member_keys.c.member_id == bindparam("m"))
 
 
+class _Direct:
+    """A Core statement compiled once for a dialect, run on the DBAPI cursor itself.
+
+    An append runs three statements (rows appended elsewhere, the insert, the head); for
+    each, SQLAlchemy's per-call work (cache lookup, parameter and result set-up) costs
+    more than SQLite takes to run it. Their columns are integers and text, which need no
+    type processing, so the compiled SQL runs on the transaction's own DBAPI connection,
+    inside the transaction SQLAlchemy began.
+    """
+
+    def __init__(self, statement: Any, conn: Connection, keys: list[str] | None = None) -> None:
+        compiled = statement.compile(dialect=conn.dialect, column_keys=keys)
+        self.sql = compiled.string
+        # Literal values the statement carries itself (WHERE id = 1).
+        self.defaults = {name: bind.effective_value for name, bind in compiled.binds.items()
+                         if not bind.required}
+        self.order = list(compiled.positiontup) if compiled.positional else None
+
+    def params(self, values: dict[str, Any]) -> Any:
+        merged = {**self.defaults, **values}
+        return tuple(merged[k] for k in self.order) if self.order is not None else merged
+
+
+_ROW_KEYS = [c.name for c in _COLUMNS]
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine with Journey's connection settings for its dialect."""
     if url.startswith("sqlite"):
@@ -85,12 +111,28 @@ def _row(r: Any) -> StoredRow:
 class _SqlTransaction:
     """The append section's view of the database, on the writer connection."""
 
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, direct: dict[str, _Direct] | None = None) -> None:
         self.conn = conn
+        self.direct = direct or {}
+        self._cursor: Any = None
         self.last_inserted = 0  # the last position this transaction inserted
 
+    @property
+    def cursor(self) -> Any:
+        """The DBAPI cursor the append's own statements run on (made on first use)."""
+        if self._cursor is None:
+            self._cursor = self.conn.connection.driver_connection.cursor()
+        return self._cursor
+
+    def close(self) -> None:
+        if self._cursor is not None:
+            self._cursor.close()
+            self._cursor = None
+
     def rows_after(self, position: int) -> Iterator[StoredRow]:
-        for r in self.conn.execute(_ROWS_AFTER, {"after": position}):
+        statement = self.direct["rows_after"]
+        self.cursor.execute(statement.sql, statement.params({"after": position}))
+        for r in self.cursor.fetchall():
             yield _row(r)
 
     def row_at(self, position: int) -> StoredRow | None:
@@ -125,19 +167,22 @@ class _SqlTransaction:
         return found
 
     def insert(self, rows: list[StoredRow]) -> None:
-        self.conn.execute(_INSERT, [
+        if not rows:
+            return
+        statement = self.direct["insert"]
+        self.cursor.executemany(statement.sql, [statement.params(
             {"position": r.position, "event_id": r.event_id, "stream": r.stream,
              "version": r.version, "type": r.type, "schema_version": r.schema_version,
              "data": canonical_json(r.data), "meta": canonical_json(r.meta),
              "occurred_at": r.occurred_at, "recorded_at": r.recorded_at,
-             "idempotency_scope": r.idempotency_scope, "hash": r.hash} for r in rows])
-        if rows:
-            self.last_inserted = max(self.last_inserted, rows[-1].position)
+             "idempotency_scope": r.idempotency_scope, "hash": r.hash}) for r in rows])
+        self.last_inserted = max(self.last_inserted, rows[-1].position)
 
     def write_head(self, head: Head) -> None:
         values = {"position": head.position, "hash": head.hash, "seal": head.seal}
-        done = self.conn.execute(_UPDATE_HEAD, values)
-        if done.rowcount == 0:
+        statement = self.direct["update_head"]
+        self.cursor.execute(statement.sql, statement.params(values))
+        if self.cursor.rowcount == 0:
             self.conn.execute(_INSERT_HEAD, {"id": 1, **values})
 
     def get_wrapped(self, member_id: str) -> bytes | None:
@@ -158,6 +203,7 @@ class SqlRecorder:
         self.is_sqlite = engine.dialect.name == "sqlite"
         self._writer: Connection | None = None
         self._writer_lock = threading.Lock()
+        self._direct: dict[str, _Direct] = {}
 
     def close(self) -> None:
         if self._writer is not None:
@@ -173,8 +219,11 @@ class SqlRecorder:
                 with conn.begin():
                     if not self.is_sqlite:
                         conn.execute(select(func.pg_advisory_xact_lock(APPEND_LOCK_KEY)))
-                    tx = _SqlTransaction(conn)
-                    yield tx
+                    tx = _SqlTransaction(conn, self._direct_statements(conn))
+                    try:
+                        yield tx
+                    finally:
+                        tx.close()
                     if not self.is_sqlite and tx.last_inserted:
                         # One extra statement; PostgreSQL delivers it only on commit.
                         conn.execute(_NOTIFY, {"position": str(tx.last_inserted)})
@@ -182,6 +231,15 @@ class SqlRecorder:
                 if exc.connection_invalidated or not self.is_sqlite:
                     self._drop_writer()
                 raise
+
+    def _direct_statements(self, conn: Connection) -> dict[str, _Direct]:
+        if not self._direct:
+            self._direct = {
+                "rows_after": _Direct(_ROWS_AFTER, conn),
+                "insert": _Direct(_INSERT, conn, _ROW_KEYS),
+                "update_head": _Direct(_UPDATE_HEAD, conn, ["position", "hash", "seal"]),
+            }
+        return self._direct
 
     def _writer_connection(self) -> Connection:
         if self._writer is None or self._writer.closed or self._writer.invalidated:
