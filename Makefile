@@ -7,7 +7,7 @@ INSTALLED := $(VENV)/.installed.stamp
 INSTALLED_DEV := $(VENV)/.installed-dev.stamp
 PYTEST_ARGS ?=
 
-.PHONY: demo test stress install clean
+.PHONY: demo test stress install clean translations
 
 demo: $(INSTALLED)
 	bash scripts/demo.sh
@@ -22,6 +22,15 @@ stress: $(INSTALLED_DEV)
 	JOURNEY_STRESS=1 $(BIN)/python -m pytest -q -s -p no:randomly tests/reliability $(PYTEST_ARGS)
 
 install: $(INSTALLED)
+
+# After changing a text of the pages: extract it, merge it into every catalogue (translators
+# then fill the new msgstr lines), and compile. tests/unit/test_catalogues.py fails while a
+# catalogue misses a message or its compiled .mo is stale.
+translations: $(INSTALLED_DEV)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+		--project Journey -o web/translations/messages.pot .
+	$(BIN)/pybabel update --no-fuzzy-matching -i web/translations/messages.pot -d web/translations
+	$(BIN)/pybabel compile -d web/translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

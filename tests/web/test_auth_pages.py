@@ -336,3 +336,36 @@ def test_control_characters_in_names_are_refused_not_crashed_on(site: Site) -> N
 
     assert response.status_code == 400
     assert "no spaces or control characters" in response.text
+
+
+def test_the_admin_page_shows_each_account_language_and_lock(sqlite_site: Site) -> None:
+    ivan = sqlite_site.accounts.by_username("ivan")
+    sqlite_site.accounts.set_language(ivan.id, "tr")
+    for _ in range(5):
+        sign_in(sqlite_site.app.test_client(), "ivan", "guess guess guess")
+    admin = sqlite_site.app.test_client()
+    sign_in(admin, "root")
+
+    page = admin.get("/auth/admin/accounts").text
+
+    row = page[page.index("<td>ivan</td>"):]
+    row = row[:row.index("</tr>")]
+    assert "Türkçe" in row and "set, locked" in row
+    assert "English" in page  # the others
+
+
+def test_a_bad_link_says_why_in_the_page_language(sqlite_site: Site) -> None:
+    response = sqlite_site.app.test_client().get("/auth/invite/made-up?lang=mk")
+
+    assert response.status_code == 404
+    assert '<html lang="mk">' in response.text
+    assert "this link is unknown, used or expired" in response.text  # no mk catalogue yet
+
+
+def test_the_sign_in_page_asks_in_the_flash_when_a_page_needs_it(sqlite_site: Site) -> None:
+    client = sqlite_site.app.test_client()
+
+    client.get("/auth/account")
+    page = client.get("/auth/login")
+
+    assert "Sign in to see this page." in page.text

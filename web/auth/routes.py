@@ -1,11 +1,19 @@
-"""The auth pages: thin views over events.accounts and the log's domain commands."""
+"""The auth pages: thin views over events.accounts and the log's domain commands.
+
+Every sentence shown to people goes through Flask-Babel. The accounts layer (events/) speaks
+English with a machine `code`: `account_message` turns a known refusal into its sentence in the
+reader's language, and falls back to the English message for any other.
+"""
 from __future__ import annotations
 
+import re
 from functools import wraps
 from typing import Any, Callable
 
 from flask import (abort, current_app, flash, redirect, render_template, request, session,
                    url_for)
+from flask_babel import gettext as _
+from flask_babel import refresh
 from flask_login import current_user, login_required, login_user, logout_user
 
 from events.accounts import INVITE, RESET, AccountError, link_url
@@ -16,9 +24,70 @@ from journey.clock import utcnow
 from journey.records import RecordEvent
 from web.auth import bp
 from web.auth.forms import (AcceptInviteForm, ButtonForm, ChangePasswordForm, EraseForm,
-                            InviteForm, LoginForm, ResetForm, TimeZoneForm, TokenForm)
+                            InviteForm, LanguageForm, LoginForm, ResetForm, TimeZoneForm,
+                            TokenForm)
 from web.auth.session import SignedIn
+from web.i18n import LANGUAGES, moment, select_locale
 from web.services import accounts, journey
+
+
+# -- the accounts layer's refusals, in the reader's language --------------------------------
+
+# (code, the English message of events/accounts.py as a pattern, its sentence). The
+# sentences are built per request (gettext), keeping the English wording of events/.
+_REFUSALS: list[tuple[str, str, Callable[[dict[str, str]], str]]] = [
+    ("bad_credentials", r"the username or the password is not right",
+     lambda v: _("the username or the password is not right")),
+    ("bad_credentials", r"the current password is not right",
+     lambda v: _("the current password is not right")),
+    ("locked", r"too many failed sign-ins: try again after (?P<moment>\S+)",
+     lambda v: _("too many failed sign-ins: try again after %(moment)s",
+                 moment=moment(v["moment"]))),
+    ("bad_username", r"a username must not be empty",
+     lambda v: _("a username must not be empty")),
+    ("bad_username", r"a username has at most (?P<count>\d+) characters",
+     lambda v: _("a username has at most %(count)s characters", count=v["count"])),
+    ("bad_username", r"a username has no spaces or control characters",
+     lambda v: _("a username has no spaces or control characters")),
+    ("weak_password", r"a password needs at least (?P<count>\d+) characters",
+     lambda v: _("a password needs at least %(count)s characters", count=v["count"])),
+    ("weak_password", r"a password has at most (?P<count>\d+) characters",
+     lambda v: _("a password has at most %(count)s characters", count=v["count"])),
+    ("bad_time_zone", r"(?P<name>.+) is not a time zone name such as Europe/Belgrade",
+     lambda v: _("%(name)s is not a time zone name such as Europe/Belgrade",
+                 name=v["name"])),
+    ("username_taken", r"the username (?P<name>.+) is taken",
+     lambda v: _("the username %(name)s is taken", name=v["name"])),
+    ("username_taken", r"that username is taken", lambda v: _("that username is taken")),
+    ("member_has_account", r"(?P<member>.+) already has an account",
+     lambda v: _("%(member)s already has an account", member=v["member"])),
+    ("unknown_account", r"there is no account (?P<name>.+)",
+     lambda v: _("there is no account %(name)s", name=v["name"])),
+    ("bad_language", r"choose a language from the list",
+     lambda v: _("choose a language from the list")),
+    ("bad_token_name", r"a token needs a name of 1 to 200 characters",
+     lambda v: _("a token needs a name of 1 to 200 characters")),
+    ("unknown_token", r"there is no token (?P<token>.+)",
+     lambda v: _("there is no token %(token)s", token=v["token"])),
+    ("bad_member_id", r"a member id has 1 to 160 characters, no spaces or control characters",
+     lambda v: _("a member id has 1 to 160 characters, no spaces or control characters")),
+    ("invalid_link", r"this link is unknown, used or expired: ask an admin for a new one",
+     lambda v: _("this link is unknown, used or expired: ask an admin for a new one")),
+    ("display_name_required", r"Tell us your name to register\.",
+     lambda v: _("Tell us your name to register.")),
+]
+_PATTERNS = [(code, re.compile(pattern, re.DOTALL), sentence)
+             for code, pattern, sentence in _REFUSALS]
+
+
+def account_message(exc: AccountError) -> str:
+    """The refusal's sentence in the reader's language (its English message if unknown)."""
+    for code, pattern, sentence in _PATTERNS:
+        if code == exc.code:
+            found = pattern.fullmatch(exc.message)
+            if found:
+                return sentence(found.groupdict())
+    return exc.message
 
 
 def admin_required(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -57,7 +126,7 @@ def login():
         try:
             account = accounts().authenticate(form.username.data, form.password.data)
         except AccountError as exc:
-            flash(exc.message, "error")
+            flash(account_message(exc), "error")
             status = 429 if exc.code == "locked" else 401
         else:
             _sign_in(account)
@@ -74,16 +143,19 @@ def logout():
         abort(400)
     logout_user()
     session.clear()
-    flash("You are signed out.", "success")
+    flash(_("You are signed out."), "success")
     return redirect(url_for("main.home"))
 
 
-# -- the account page: password, time zone, tokens ------------------------------------------
+# -- the account page: language, password, time zone, tokens -------------------------------
 
 def _account_page(status: int = 200, **extra: Any):
     account = current_user.account
     zone = TimeZoneForm(time_zone=account.time_zone)
+    language = extra.pop("language_form", None) or LanguageForm(
+        language=account.language if account.language in LANGUAGES else select_locale())
     return render_template("auth/account.html", account=account, zone_form=zone,
+                           language_form=language,
                            token_form=extra.pop("token_form", None) or TokenForm(),
                            button=ButtonForm(), tokens=accounts().tokens_of(account.id),
                            **extra), status
@@ -100,10 +172,29 @@ def account():
 def time_zone():
     form = TimeZoneForm()
     if not form.validate_on_submit():
-        flash("Choose a time zone from the list.", "error")
+        flash(_("Choose a time zone from the list."), "error")
         return _account_page(400)
     accounts().set_time_zone(current_user.account.id, form.time_zone.data)
-    flash("Your time zone is saved.", "success")
+    flash(_("Your time zone is saved."), "success")
+    return redirect(url_for("auth.account"))
+
+
+@bp.post("/account/language")
+@login_required
+def language():
+    """The account's language: its pages speak it wherever it signs in."""
+    form = LanguageForm()
+    if not form.validate_on_submit():
+        return _account_page(400, language_form=form)
+    try:
+        saved = accounts().set_language(current_user.account.id, form.language.data)
+    except AccountError as exc:  # the list is checked above; this is the layer's own check
+        form.language.errors = [account_message(exc)]
+        return _account_page(400, language_form=form)
+    # The confirmation speaks the new language already.
+    current_user.account = saved
+    refresh()
+    flash(_("Your language is saved."), "success")
     return redirect(url_for("auth.account"))
 
 
@@ -117,11 +208,11 @@ def change_password():
             account = accounts().change_password(current_user.account.id, form.current.data,
                                                  form.password.data)
         except AccountError as exc:
-            flash(exc.message, "error")
+            flash(account_message(exc), "error")
             status = 400
         else:
             _sign_in(account)  # the old sessions end; this one goes on
-            flash("Your password is changed.", "success")
+            flash(_("Your password is changed."), "success")
             return redirect(url_for("auth.account"))
     elif request.method == "POST":
         status = 400
@@ -148,7 +239,7 @@ def revoke_token(token_id: int):
         accounts().revoke_token(current_user.account.id, token_id)
     except AccountError:
         abort(404)
-    flash("The token is revoked.", "success")
+    flash(_("The token is revoked."), "success")
     return redirect(url_for("auth.account"))
 
 
@@ -159,10 +250,11 @@ def accept_invite(token: str):
     try:
         link = accounts().link(token, INVITE)
     except AccountError as exc:
-        return render_template("auth/invalid_link.html", message=exc.message), 404
+        return render_template("auth/invalid_link.html", message=account_message(exc)), 404
     member_id = link.member_id
     registered = journey().store.read_state(lambda state: member_id in state.members)
-    form = AcceptInviteForm()
+    # The language offered first is the one this page speaks.
+    form = AcceptInviteForm(language=select_locale())
     status = 200
     if form.validate_on_submit():
         try:
@@ -170,12 +262,19 @@ def accept_invite(token: str):
                 _register(member_id, form.display_name.data)
             account = accounts().accept_invite(token, form.password.data,
                                                time_zone=form.time_zone.data)
-        except (AccountError, errors.Refused) as exc:
+        except AccountError as exc:
+            flash(account_message(exc), "error")
+            status = 400
+        except errors.Refused as exc:
             flash(exc.message, "error")
             status = 400
         else:
+            # accept_invite makes every account English; the chosen language is kept after.
+            account = accounts().set_language(account.id, form.language.data)
             _sign_in(account)
-            flash(f"Welcome, {member_id}: your account is ready.", "success")
+            refresh()
+            flash(_("Welcome, %(member)s: your account is ready.", member=member_id),
+                  "success")
             return redirect(url_for("main.home"))
     elif request.method == "POST":
         status = 400
@@ -200,18 +299,18 @@ def reset_password(token: str):
     try:
         accounts().link(token, RESET)
     except AccountError as exc:
-        return render_template("auth/invalid_link.html", message=exc.message), 404
+        return render_template("auth/invalid_link.html", message=account_message(exc)), 404
     form = ResetForm()
     status = 200
     if form.validate_on_submit():
         try:
             account = accounts().reset_password(token, form.password.data)
         except AccountError as exc:
-            flash(exc.message, "error")
+            flash(account_message(exc), "error")
             status = 400
         else:
             _sign_in(account)
-            flash("Your new password is saved.", "success")
+            flash(_("Your new password is saved."), "success")
             return redirect(url_for("main.home"))
     elif request.method == "POST":
         status = 400
@@ -247,7 +346,7 @@ def admin_invite():
     try:
         secret = accounts().invite(form.member_id.data.strip())
     except AccountError as exc:
-        flash(exc.message, "error")
+        flash(account_message(exc), "error")
         return _admin_page(400, invite_form=form)
     return _admin_page(201, link=link_url(_base_url(), INVITE, secret),
                        link_for=form.member_id.data.strip(), link_purpose="invitation")
@@ -263,7 +362,7 @@ def admin_reset(account_id: int):
         abort(404)
     secret = accounts().reset_link(account_id)
     return _admin_page(201, link=link_url(_base_url(), RESET, secret),
-                       link_for=target.username, link_purpose="password reset")
+                       link_for=target.username, link_purpose="reset")
 
 
 @bp.post("/admin/erase")
@@ -280,5 +379,6 @@ def admin_erase():
     except errors.Refused as exc:
         flash(f"{exc.rule}: {exc.message}", "error")
         return _admin_page(422 if exc.kind == "invalid" else 403, erase_form=form)
-    flash(f"{form.member_id.data.strip()} is erased (position {result.position}).", "success")
+    flash(_("%(member)s is erased (position %(position)s).",
+            member=form.member_id.data.strip(), position=result.position), "success")
     return redirect(url_for("auth.admin_accounts"))

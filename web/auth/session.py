@@ -1,6 +1,7 @@
 """Flask-Login's view of an account: loaded from the session, signed out by a new password."""
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 
 from events.accounts import Account
@@ -8,7 +9,10 @@ from web.extensions import login_manager
 from web.services import accounts
 
 login_manager.login_view = "auth.login"
-login_manager.login_message = "Sign in to see this page."
+login_manager.login_message = _l("Sign in to see this page.")
+# Flashed in the reader's language: str() of the lazy text, not the object (a session
+# holds JSON only).
+login_manager.localize_callback = str
 login_manager.login_message_category = "error"
 
 

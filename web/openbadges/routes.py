@@ -13,6 +13,8 @@ import re
 from typing import Any
 
 from flask import Blueprint, Flask, Response, abort, current_app, g, request
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from markupsafe import escape
 
 from journey import errors
@@ -22,6 +24,7 @@ from projections.openbadges.contexts import OB_V2_URL
 from projections.openbadges.png import baked_badge
 from web.api.errors import ApiError
 from web.extensions import csrf
+from web.i18n import DEFAULT, html_lang
 from web.openbadges.service import service, urls
 from web.openbadges.verify import check
 from web.services import journey
@@ -64,14 +67,12 @@ def _answer(document: dict[str, Any], as_json: bool, title: str, status: int = 2
     if as_json:
         return Response(json.dumps(document, ensure_ascii=False, indent=2), status,
                         mimetype=JSONLD)
+    # The document's own fields stay as they are (machine names); only our words are translated.
     rows = "".join(f"<dt>{escape(k)}</dt><dd>{_html_value(v)}</dd>"
                    for k, v in document.items() if k != "@context")
-    page = (f"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
-            f"<title>{escape(title)}</title><link rel=\"stylesheet\" "
-            f"href=\"/static/journey.css\"></head><body><main><h1>{escape(title)}</h1>"
-            f"{extra}<dl>{rows}</dl><p><a href=\"{escape(document.get('id', ''))}.json\">"
-            f"JSON-LD</a> (Open Badges)</p></main></body></html>")
-    return Response(page, status, mimetype="text/html")
+    link = _('<a href="%(url)s">JSON-LD</a> (Open Badges)',
+             url=escape(f"{document.get('id', '')}.json"))
+    return _page(title, f"{extra}<dl>{rows}</dl><p>{link}</p>", status)
 
 
 def _html_value(value: Any) -> str:
@@ -113,7 +114,7 @@ def revocations(name: str) -> Response:
     cat = _catalogue()
     _issuer_of(name, cat)
     return _answer(docs.revocation_list(name, cat, urls()),
-                   _wants_json(request.path.endswith(".json")), "Revoked assertions")
+                   _wants_json(request.path.endswith(".json")), _("Revoked assertions"))
 
 
 @bp.get("/ob/v2/badges/<path:name>")
@@ -137,8 +138,8 @@ def _award(award_id: str, cat: Catalogue) -> Award:
 
 def _gone(award: Award, as_json: bool) -> Response:
     document = docs.revoked_assertion(award.award_id, award.revocation_reason, urls())
-    return _answer(document, as_json, "Revoked badge", 410,
-                   "<p>This badge is no longer valid.</p>")
+    return _answer(document, as_json, _("Revoked badge"), 410,
+                   f"<p>{escape(_('This badge is no longer valid.'))}</p>")
 
 
 @bp.get("/ob/v2/assertions/<name>")
@@ -155,7 +156,7 @@ def assertion(name: str) -> Response:
             f'attachment; filename="{award.award_id}.png"'
         return response
     badge_doc = cat.badges.get(award.badge)
-    title = badge_doc.name if badge_doc else "Badge"
+    title = badge_doc.name if badge_doc else _("Badge")
     return _answer(docs.assertion(award, cat, urls()), _wants_json(bool(suffix)), title,
                    extra=f"<p><img src=\"{escape(urls().baked(award.award_id))}\" "
                          f"alt=\"\" width=\"128\" height=\"128\"></p>")
@@ -165,7 +166,7 @@ def assertion(name: str) -> Response:
 
 @bp.get("/ob/v3/credentials/<name>")
 def credential(name: str) -> Response:
-    ident, _ = _split(name, ".json")
+    ident, _suffix = _split(name, ".json")
     cat = _catalogue()
     award = _award(ident, cat)
     if award.revoked:
@@ -179,18 +180,22 @@ def credential(name: str) -> Response:
     return response
 
 
-_VERIFY_FORM = """<form method="post" enctype="multipart/form-data">
-<p><label for="credential">Paste an Open Badges 3.0 credential (JSON)</label><br>
-<textarea id="credential" name="credential" rows="14" cols="80"></textarea></p>
-<p><label for="file">or upload it</label> <input id="file" type="file" name="file"
-accept=".json,application/json"></p><p><button type="submit">Check</button></p></form>"""
+def _verify_form() -> str:
+    """The paste-or-upload form of the verification page, in the reader's language."""
+    return (f'<form method="post" enctype="multipart/form-data">\n'
+            f'<p><label for="credential">'
+            f'{escape(_("Paste an Open Badges 3.0 credential (JSON)"))}</label><br>\n'
+            f'<textarea id="credential" name="credential" rows="14" cols="80"></textarea></p>\n'
+            f'<p><label for="file">{escape(_("or upload it"))}</label> '
+            f'<input id="file" type="file" name="file"\naccept=".json,application/json"></p>'
+            f'<p><button type="submit">{escape(_("Check"))}</button></p></form>')
 
 
 @bp.route("/ob/v3/verify", methods=["GET", "POST"])
 def verify() -> Response:
     """Check a credential: its Data Integrity proof, and whether Journey revoked it."""
     if request.method == "GET":
-        return _page("Check an Open Badges credential", _VERIFY_FORM)
+        return _page(_("Check an Open Badges credential"), _verify_form())
     text: str | bytes = ""
     upload = request.files.get("file")
     if upload is not None and upload.filename:
@@ -205,10 +210,12 @@ def verify() -> Response:
     result = {"valid": valid, "reason": reason}
     if request.is_json or _wants_json(False):
         return Response(json.dumps(result), 200, mimetype="application/json")
-    verdict = "valid" if valid else "invalid"
-    return _page("Check an Open Badges credential",
-                 f"<p class=\"verdict {verdict}\"><strong>The credential is {verdict}"
-                 f"</strong>: {escape(reason)}.</p>" + _VERIFY_FORM)
+    verdict = "valid" if valid else "invalid"  # a class name: not translated
+    said = _("The credential is valid") if valid else _("The credential is invalid")
+    # The reason is the checker's English (it is also the JSON answer's machine text).
+    return _page(_("Check an Open Badges credential"),
+                 f"<p class=\"verdict {verdict}\"><strong>{escape(said)}"
+                 f"</strong>: {escape(reason)}.</p>" + _verify_form())
 
 
 def _still_valid(credential: dict[str, Any], reason: str) -> tuple[bool, str]:
@@ -228,11 +235,13 @@ def _still_valid(credential: dict[str, Any], reason: str) -> tuple[bool, str]:
     return True, reason + ", and it stands in this Journey"
 
 
-def _page(title: str, body: str) -> Response:
-    return Response(f"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
-                    f"<title>{escape(title)}</title><link rel=\"stylesheet\" "
+def _page(title: str, body: str, status: int = 200) -> Response:
+    """A public page for people: `<html lang>` is the language the page speaks."""
+    lang = html_lang(str(get_locale() or DEFAULT))
+    return Response(f"<!doctype html><html lang=\"{escape(lang)}\"><head>"
+                    f"<meta charset=\"utf-8\"><title>{escape(title)}</title><link rel=\"stylesheet\" "
                     f"href=\"/static/journey.css\"></head><body><main><h1>{escape(title)}"
-                    f"</h1>{body}</main></body></html>", mimetype="text/html")
+                    f"</h1>{body}</main></body></html>", status, mimetype="text/html")
 
 
 # -- the admin's issuer settings ------------------------------------------------------------
