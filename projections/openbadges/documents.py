@@ -80,7 +80,7 @@ class Urls:
         return f"{self.base}/ob/v3/credentials/{award_id}"
 
     def portfolio(self, member_id: str) -> str:
-        return f"{self.base}/api/members/{member_id}/portfolio"
+        return f"{self.base}/members/{member_id}/portfolio"  # the page people open
 
 
 def salt_of(award_id: str) -> str:
@@ -130,7 +130,7 @@ def evidence(award: Award, cat: Catalogue, urls: Urls) -> list[dict[str, Any]]:
         words = EVENT_WORDS.get(item.type, item.type)
         where = f" in community {item.community_id}" if item.community_id else ""
         out.append({
-            "id": f"{urls.portfolio(award.member_id)}#position-{position}",
+            "id": f"{urls.portfolio(award.member_id)}#entry-{position}",
             "name": words,
             "narrative": f"{words}{where} on {item.occurred_at.date().isoformat()} "
                          f"(Journey log position {position}; sign in to Journey to see it).",

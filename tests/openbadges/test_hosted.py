@@ -28,9 +28,9 @@ def test_following_assertion_to_badge_to_issuer(served: Served) -> None:
     assert assertion["issuedOn"].startswith("2024-")
     # ivan registered without an e-mail: his portfolio URL is the recipient
     assert assertion["recipient"] == {"type": "url", "hashed": False,
-                                      "identity": f"{served.base}/api/members/ivan/portfolio"}
+                                      "identity": f"{served.base}/members/ivan/portfolio"}
     [evidence] = assertion["evidence"]
-    assert evidence["id"].endswith(f"/api/members/ivan/portfolio#position-{SESSION_POSITION}")
+    assert evidence["id"].endswith(f"/members/ivan/portfolio#entry-{SESSION_POSITION}")
     assert "sign in" in evidence["narrative"]
     assert "Student survey" not in json.dumps(assertion)  # no content is copied
 
@@ -189,3 +189,20 @@ def test_the_portfolio_links_each_award_to_its_badge_files(served: Served) -> No
     assert all("open_badges" in b for b in body["rule_badges"])
     portfolio = served.get("ivan", "/api/members/ivan/portfolio").json
     assert portfolio["recognitions"][0]["open_badges"] == links
+
+
+def test_evidence_links_open_the_entry_on_the_portfolio_page_after_sign_in(served: Served) -> None:
+    from urllib.parse import urlsplit
+
+    from tests.web.conftest import sign_in
+
+    status, assertion = served.json(f"{served.base}/ob/v2/assertions/aw-1")
+    assert status == 200
+    link = urlsplit(assertion["evidence"][0]["id"])
+    browser = served.app.test_client()
+    # Without an account the link asks for a sign-in: evidence is never public.
+    assert browser.get(link.path).status_code == 302
+    sign_in(browser, "ana")  # the facilitator who awarded it
+    page = browser.get(link.path)
+    assert page.status_code == 200
+    assert f'id="{link.fragment}"' in page.get_data(as_text=True)
