@@ -2,7 +2,7 @@
 
 MemberErased is appended with the member's key deleted in the same transaction (the
 store), the database scrubbed, the id added to the instance's erasures file (so a restore
-of an older backup erases them again) and the member's account deleted.
+of an older backup erases them again), and the member's account and share links deleted.
 """
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from datetime import datetime
 
 from events.accounts import Accounts
 from events.log import Log
+from events.share_links import ShareLinks
 from events.store import AppendResult, Options
 
 
@@ -21,4 +22,5 @@ def erase_member(log: Log, accounts: Accounts, member_id: str, requested_by: str
                              options=options)
     log.instance.add_erasure(member_id)
     accounts.erase_member(member_id)
+    ShareLinks(accounts.engine).erase_member(member_id)  # their labels are their words
     return result

@@ -100,3 +100,18 @@ ob_issuers = Table(
     Column("image", String(2000), nullable=True),
     Column("updated_at", BigInteger, nullable=False),
 )
+
+# -- portfolio share links (migration 0004): read-only, time-limited, revocable ------------
+# Only the sha256 of a link's token is kept; `frozen_as_of` (a date) freezes the view.
+
+share_links = Table(
+    "share_links", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("member_id", String(200), nullable=False, index=True),
+    Column("label", String(200), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("expires_at", BigInteger, nullable=False),
+    Column("frozen_as_of", String(10), nullable=True),
+    Column("revoked_at", BigInteger, nullable=True),
+)

@@ -70,6 +70,17 @@ def quarter_bounds(label: str) -> tuple[str, str]:
     return start, end
 
 
+def quarters_between(first: str, last: str) -> list[str]:
+    """Every quarter from `first` to `last`, both included ([] when last is before first)."""
+    out: list[str] = []
+    label = last
+    start = _parse_quarter(first)
+    while _parse_quarter(label) >= start:
+        out.append(label)
+        label = previous_quarter(label)
+    return out[::-1]
+
+
 def quarter_of(day: str) -> str:
     """The quarter of a YYYY-MM-DD date (or RFC 3339 time)."""
     year, month = int(day[:4]), int(day[5:7])
@@ -119,3 +130,21 @@ def evidence_choices(timeline: Iterable[Mapping[str, Any]], community_id: str,
         if member_id in people:
             chosen.append(entry)
     return chosen
+
+
+def community_awards(portfolios: Iterable[Mapping[str, Any]], community_id: str
+                     ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Standing and revoked recognitions of one community, gathered from portfolio views.
+
+    Each recognition gets the portfolio's `member`; both lists are newest award first.
+    """
+    standing: list[dict[str, Any]] = []
+    revoked: list[dict[str, Any]] = []
+    for view in portfolios:
+        for target, items in ((standing, view.get("recognitions") or ()),
+                              (revoked, view.get("revoked_recognitions") or ())):
+            target.extend({**item, "member": view.get("member")} for item in items
+                          if item.get("community_id") == community_id)
+    standing.sort(key=lambda a: a.get("position", 0), reverse=True)
+    revoked.sort(key=lambda a: a.get("position", 0), reverse=True)
+    return standing, revoked

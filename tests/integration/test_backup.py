@@ -216,7 +216,7 @@ def test_accounts_come_back_and_an_erased_members_account_goes(
     report = restore_backup(target, path, instance=source.instance)
 
     assert written.manifest.tables == {"accounts": 2, "one_time_links": 1, "tokens": 1,
-                                       "ob_issuers": 0}
+                                       "ob_issuers": 0, "share_links": 0}
     assert report.accounts_deleted == 1
     with target.begin() as conn:
         assert [r.username for r in conn.execute(select(accounts))] == ["ana"]

@@ -13,7 +13,7 @@ from events.migrate import alembic_config, upgrade
 from events.tables import metadata
 
 LOG_TABLES = {"events", "log_head", "member_keys", "accounts", "tokens", "one_time_links",
-              "ob_issuers"}
+              "ob_issuers", "share_links"}
 
 
 def head_revision() -> str:
@@ -22,8 +22,8 @@ def head_revision() -> str:
 
 def test_the_migrations_have_one_head_and_it_is_the_issuers():
     script = ScriptDirectory.from_config(alembic_config())
-    assert script.get_heads() == ["0003"]
-    assert script.get_revision("0003").down_revision == "0002"
+    assert script.get_heads() == ["0004"]
+    assert script.get_revision("0004").down_revision == "0003"
     assert script.get_revision("0002").down_revision == "0001"
 
 

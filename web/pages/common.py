@@ -8,21 +8,26 @@ CLI; `record()` lets the store decide and returns the refusal for the form to sh
 """
 from __future__ import annotations
 
+import hashlib
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from flask import abort, request
+from flask import abort, current_app, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from events.codec import request_digest
+from events.exchange import checked_corrections
 from events.schemas import SchemaInvalid
 from events.store import AppendResult, Options
 from journey import errors
+from journey import events as ev
 from journey.access import Reader, reader
-from journey.clock import BadTime, parse_time, to_micros, utcnow
+from journey.clock import BadTime, format_time, parse_time, to_micros, utcnow
 from journey.records import RecordEvent
 from journey.state import DomainState
 from web.forms import account_zone
@@ -75,7 +80,6 @@ def viewer() -> str:
 
 def fold_first() -> None:
     """Pages read the projections: without the background thread, fold before reading."""
-    from flask import current_app
     if not current_app.config["JOURNEY_BACKGROUND"]:
         journey().runner.catch_up()
 
@@ -144,16 +148,27 @@ def acting_member() -> str:
     abort(403)
 
 
-def submit(command: Any, *, idempotency_key: str | None = None) -> Outcome:
+def minted_id(prefix: str, key: str | None) -> str:
+    """An opaque id for a new entry: the same for every post of one drawn form.
+
+    Derived from the signed-in member and the form's idempotency key, so a re-post names
+    the same entry (and replays) instead of recording a twin under a new id.
+    """
+    seed = f"{acting_member()}\x1f{key or uuid.uuid4()}"
+    return f"{prefix}-{hashlib.sha256(seed.encode('utf-8')).hexdigest()[:20]}"
+
+
+def submit(command: Any, *, idempotency_key: str | None = None,
+           digest: str | None = None) -> Outcome:
     """Let the store decide `command`; a refusal comes back as a message and field errors."""
-    options = Options(idempotency_key=idempotency_key, meta={"client": "web"})
+    options = Options(idempotency_key=idempotency_key or None, digest=digest,
+                      meta={"client": "web"})
     installation = journey()
     try:
         result = installation.store.submit(command, options)
     except (errors.Refused, SchemaInvalid) as exc:
         return Outcome(message=exc.message, fields=getattr(exc, "fields", None) or {})
     # Read your writes: the page a form redirects to shows what was just recorded.
-    from flask import current_app
     installation.runner.wait_for(result.position,
                                  timeout=current_app.config["READ_WAIT_SECONDS"])
     return Outcome(result)
@@ -161,11 +176,24 @@ def submit(command: Any, *, idempotency_key: str | None = None) -> Outcome:
 
 def record(event: Any, occurred_at: datetime | None = None, *,
            idempotency_key: str | None = None) -> Outcome:
-    """Record `event` as the signed-in member (admins act with their privilege)."""
+    """Record `event` as the signed-in member (admins act with their privilege).
+
+    A re-post of the same form (same idempotency key) replays the first result. As in the
+    API, the request's digest holds occurred_at only when the person typed one: "now"
+    differs between a post and its re-post, which must not count as a different request.
+    A correction is checked against its target first, as `journey record` does.
+    """
     who = account()
+    try:
+        if isinstance(event, ev.EntryCorrected):
+            event = checked_corrections(journey().store, event)
+    except SchemaInvalid as exc:
+        return Outcome(message=exc.message, fields=exc.fields)
+    digest = request_digest({"type": event.type, "data": event.to_data(),
+                             "occurred_at": format_time(occurred_at) if occurred_at else None})
     command = RecordEvent(event, acting_member(), occurred_at or utcnow(),
                           privileged=who.is_admin)
-    return submit(command, idempotency_key=idempotency_key)
+    return submit(command, idempotency_key=idempotency_key, digest=digest)
 
 
 def form_errors(form: Any, outcome: Outcome, names: dict[str, str] | None = None) -> None:

@@ -1,0 +1,174 @@
+"""Uploaded files, stored by the sha256 of their bytes under the instance directory.
+
+A ResourceShared event names its file by content hash (DESIGN: `file` is the sha256 of
+an upload, 64 lowercase hex digits), so the store is content-addressed: the same bytes
+shared twice are kept once, a file can never change under a hash the log points to, and
+nothing about a person goes into a file name. Beside each file a small sidecar keeps the
+media type and the original file name, for the download.
+
+Files are written whole to a temporary name and moved into place (`os.replace`), with
+mode 0600 in a 0700 directory: a crash never leaves half a file under a hash, and other
+local users read nothing. The size limit is enforced while streaming: the store never
+reads more than limit + 1 bytes of what it is given.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+#: DESIGN "Errors": uploads up to 20 MiB.
+MAX_UPLOAD = 20 * 1024 * 1024
+CHUNK = 64 * 1024
+_HASH = re.compile(r"^[0-9a-f]{64}$")
+#: Media types a browser would run or render as a page: served as plain bytes instead.
+ACTIVE_TYPES = frozenset({"text/html", "application/xhtml+xml", "image/svg+xml",
+                          "text/xml", "application/xml", "text/javascript",
+                          "application/javascript"})
+DEFAULT_TYPE = "application/octet-stream"
+
+
+class TooLarge(Exception):
+    """The upload is over the limit; nothing was stored."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"an upload may be at most {limit} bytes")
+        self.limit = limit
+
+
+class EmptyUpload(Exception):
+    """An upload without a single byte; nothing was stored."""
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A file in the store: its hash, size, media type and the name it was uploaded with."""
+
+    digest: str
+    size: int
+    media_type: str
+    filename: str
+    path: Path
+    #: False when the same bytes were already stored (nothing was written).
+    created: bool = True
+
+
+def is_digest(value: str) -> bool:
+    """Whether `value` is a content hash as the log accepts it."""
+    return bool(_HASH.match(value or ""))
+
+
+def _clean_name(filename: str | None) -> str:
+    """The base name only, without control characters, at most 200 characters."""
+    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if ch.isprintable() and ch not in '"')
+    return name.strip()[:200] or "file"
+
+
+def _clean_type(media_type: str | None) -> str:
+    value = (media_type or "").split(";", 1)[0].strip().lower()
+    if not re.match(r"^[a-z0-9!#$&^_.+-]+/[a-z0-9!#$&^_.+-]+$", value):
+        return DEFAULT_TYPE
+    return value
+
+
+class Uploads:
+    """The content-addressed file store in `root` (instance/uploads)."""
+
+    def __init__(self, root: Path, *, limit: int = MAX_UPLOAD) -> None:
+        self.root = Path(root)
+        self.limit = limit
+
+    def _ensure_root(self) -> None:
+        self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.chmod(self.root, 0o700)
+
+    def path_of(self, digest: str) -> Path:
+        if not is_digest(digest):
+            raise ValueError("not a content hash")
+        return self.root / digest
+
+    def put(self, stream: BinaryIO, *, filename: str | None = None,
+            media_type: str | None = None) -> Stored:
+        """Store what `stream` holds (at most `limit` bytes) under its sha256.
+
+        Raises TooLarge (after reading at most limit + 1 bytes) or EmptyUpload; either
+        way nothing is left behind.
+        """
+        self._ensure_root()
+        tmp = self.root / f".upload-{secrets.token_hex(8)}.tmp"
+        digest = hashlib.sha256()
+        size = 0
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                while True:
+                    chunk = stream.read(min(CHUNK, self.limit + 1 - size))
+                    if not chunk:
+                        break
+                    size += len(chunk)
+                    if size > self.limit:
+                        raise TooLarge(self.limit)
+                    digest.update(chunk)
+                    out.write(chunk)
+                if size == 0:
+                    raise EmptyUpload("the file is empty")
+                out.flush()
+                os.fsync(out.fileno())
+            hexdigest = digest.hexdigest()
+            final = self.root / hexdigest
+            created = not final.exists()
+            if created:
+                os.replace(tmp, final)
+            else:
+                tmp.unlink()
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        name, kind = _clean_name(filename), _clean_type(media_type)
+        self._write_sidecar(hexdigest, {"media_type": kind, "filename": name}, keep=not created)
+        meta = self.meta(hexdigest) or {"media_type": kind, "filename": name}
+        return Stored(hexdigest, size, meta["media_type"], meta["filename"], final, created)
+
+    def _write_sidecar(self, digest: str, meta: dict[str, str], *, keep: bool) -> None:
+        """The sidecar of the first upload of these bytes stays (idempotent)."""
+        path = self.root / f"{digest}.json"
+        if keep and path.exists():
+            return
+        tmp = self.root / f".meta-{secrets.token_hex(8)}.tmp"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            json.dump(meta, out, ensure_ascii=False)
+        os.replace(tmp, path)
+
+    def meta(self, digest: str) -> dict[str, str] | None:
+        """The sidecar of a stored file (None when the file is not here)."""
+        if not is_digest(digest) or not (self.root / digest).is_file():
+            return None
+        try:
+            data = json.loads((self.root / f"{digest}.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            data = {}
+        return {"media_type": _clean_type(data.get("media_type")),
+                "filename": _clean_name(data.get("filename") or digest)}
+
+    def exists(self, digest: str) -> bool:
+        return is_digest(digest) and (self.root / digest).is_file()
+
+    def served_type(self, digest: str) -> str:
+        """The Content-Type to send: never one a browser would render as a page."""
+        meta = self.meta(digest)
+        kind = meta["media_type"] if meta else DEFAULT_TYPE
+        if kind in ACTIVE_TYPES or kind.startswith("text/html") or "xml" in kind:
+            return DEFAULT_TYPE
+        return kind
+
+
+def uploads_of(instance_dir: Path) -> Uploads:
+    """The store of an installation (DESIGN: instance/uploads/)."""
+    return Uploads(Path(instance_dir) / "uploads")

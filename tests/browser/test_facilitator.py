@@ -1,0 +1,114 @@
+"""A facilitator defines a badge, awards it with evidence from a teacher's timeline, and
+the teacher sees it; the facilitation pages pass axe."""
+from __future__ import annotations
+
+import uuid
+
+from tests.browser.conftest import accessible, sign_in, snap
+
+
+def test_facilitator_defines_and_awards_a_badge_the_teacher_sees(page, browser, live) -> None:
+    community = live.people["community"].username
+    teacher = live.people["teacher"].member_id
+    name = f"Student voice {uuid.uuid4().hex[:6]}"
+
+    sign_in(page, "facilitator")
+    page.goto("/facilitate")
+    accessible(page)
+    snap(page, "facilitate-index")
+    page.locator(f'a[href="/facilitate/{community}"]').click()
+    page.wait_for_load_state()
+    assert page.get_by_role("heading", level=1).inner_text().startswith("Facilitating")
+    accessible(page)
+    snap(page, "facilitate-community")
+
+    # define the badge
+    page.get_by_label("Badge name").fill(name)
+    page.get_by_label("What it recognises").fill("Brought students' voices into the inquiry")
+    page.get_by_label("Criteria", exact=True).fill("Ran a student survey or focus group")
+    page.get_by_role("button", name="Define the badge").click()
+    page.wait_for_load_state()
+    assert page.get_by_text(f"Badge “{name}” defined.").is_visible()
+
+    # choose the teacher, then tick evidence from their timeline
+    page.get_by_label("Member to recognise").select_option(teacher)
+    page.get_by_role("button", name="Show their timeline").click()
+    page.wait_for_load_state()
+    page.get_by_label("Badge", exact=True).select_option(label=name)
+    boxes = page.locator('input[name="award-evidence"]')
+    assert boxes.count() >= 1
+    evidence = [int(boxes.nth(i).get_attribute("value")) for i in range(min(2, boxes.count()))]
+    for i in range(len(evidence)):
+        boxes.nth(i).check()
+    accessible(page)
+    snap(page, "facilitate-award")
+    page.get_by_label("Note (optional)").fill("Thank you for listening to the students.")
+    page.get_by_role("button", name="Award the recognition").click()
+    page.wait_for_load_state()
+    assert page.get_by_text("Recognition awarded.").is_visible()
+    standing = page.locator("table", has_text="Standing recognitions")
+    assert standing.get_by_text(name).count() == 1
+
+    # the teacher sees it
+    context = browser.new_context(base_url=live.url, locale="en-GB")
+    try:
+        mine = context.new_page()
+        sign_in(mine, "teacher")
+        answer = mine.request.get(f"/api/members/{teacher}/badges")
+        assert answer.ok
+        awarded = [r for r in answer.json()["recognitions"] if r["name"] == name]
+        assert len(awarded) == 1
+        assert [e["position"] for e in awarded[0]["evidence"]] == sorted(evidence)
+        response = mine.goto("/portfolio")
+        if response is not None and response.status == 200:
+            assert name in mine.content()
+    finally:
+        context.close()
+
+
+def test_facilitator_revokes_with_a_reason(page, live) -> None:
+    community = live.people["community"].username
+    teacher = live.people["teacher"].member_id
+    name = f"Revocable {uuid.uuid4().hex[:6]}"
+    sign_in(page, "facilitator")
+    page.goto(f"/facilitate/{community}")
+    page.get_by_label("Badge name").fill(name)
+    page.get_by_label("What it recognises").fill("A badge given by mistake")
+    page.get_by_label("Criteria", exact=True).fill("None")
+    page.get_by_role("button", name="Define the badge").click()
+    page.wait_for_load_state()
+    page.get_by_label("Member to recognise").select_option(teacher)
+    page.get_by_role("button", name="Show their timeline").click()
+    page.wait_for_load_state()
+    page.get_by_label("Badge", exact=True).select_option(label=name)
+    page.get_by_role("button", name="Award the recognition").click()
+    page.wait_for_load_state()
+
+    row = page.locator("table", has_text="Standing recognitions").locator("tr", has_text=name)
+    row.get_by_text("Revoke…").click()
+    reason = row.get_by_label("Reason for revoking")
+    assert reason.get_attribute("required") is not None    # the server checks it too
+    accessible(page)
+    row.get_by_label("Reason for revoking").fill("Awarded to the wrong colleague")
+    row.get_by_role("button", name="Revoke this recognition").click()
+    page.wait_for_load_state()
+    assert page.get_by_text("Recognition revoked.").is_visible()
+    revoked = page.locator("table", has_text="Revoked recognitions").locator("tr", has_text=name)
+    assert "Awarded to the wrong colleague" in revoked.inner_text()
+
+
+def test_coordinator_sees_the_facilitation_page_without_awarding(page, live) -> None:
+    community = live.people["community"].username
+    sign_in(page, "coordinator")
+    me = page.request.get("/api/me").json()
+    response = page.goto(f"/facilitate/{community}")
+    if me["roles"].get(community) == "coordinator" or community in [
+            c["community_id"] for c in page.request.get("/api/communities").json()["communities"]
+            if c["role"] is None]:
+        assert response.status == 200
+        assert page.get_by_text("You see this community as its coordinator").is_visible()
+        assert page.get_by_role("button", name="Award the recognition").count() == 0
+        assert page.get_by_role("button", name="Define the badge").count() == 0
+        accessible(page)
+    else:
+        assert response.status == 403

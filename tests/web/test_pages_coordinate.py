@@ -1,0 +1,205 @@
+"""The coordinator's pages over HTTP: access like the API, the dashboard's numbers equal
+the API's report (now and as of a past moment), CSV downloads, comparison and verify."""
+from __future__ import annotations
+
+import csv
+import io
+import re
+import time
+from urllib.parse import quote
+
+import pytest
+
+from journey.clock import format_time, utcnow
+from projections.csv_rows import EVALUATION_CSV_COLUMNS
+from projections.leadership.report import LEADERSHIP_CSV_COLUMNS, SESSIONS_CSV_COLUMNS
+from tests.web.conftest import sign_in
+
+METRICS = ("enrolled", "sessions", "breadth", "gini", "entropy", "member_led_share", "rotation",
+           "reciprocity", "in_degree_centralization")
+
+
+def _client(site, who):
+    client = site.client
+    if who:
+        sign_in(client, who)
+    return client
+
+
+def _shown(html: str) -> dict[str, str]:
+    """The metrics of a dashboard page: data-metric -> data-value (the unrounded number)."""
+    head = html[:html.index('id="tiers-h"')]
+    return dict(re.findall(r'data-metric="(\w+)" data-value="([^"]*)"', head))
+
+
+def _as_text(value) -> str:
+    return "" if value is None else str(value)
+
+
+@pytest.mark.parametrize("who, path, status", [
+    ("vera", "/coordinate", 200), ("root", "/coordinate", 200),
+    ("mila", "/coordinate", 403), ("ana", "/coordinate", 403),
+    ("vera", "/coordinate/communities/vrsac-1", 200),
+    ("vera", "/coordinate/communities/skopje-1", 403),
+    ("mila", "/coordinate/communities/vrsac-1", 403),
+    # like GET /api/communities/<id>/leadership: a community's members read its report
+    ("ivan", "/coordinate/communities/vrsac-1", 200), ("ivan", "/coordinate", 403),
+    ("vera", "/coordinate/communities/nowhere", 404),
+    ("vera", "/coordinate/networks/sel-serbia", 200),
+    ("root", "/coordinate/networks/mk-net", 200),
+    ("vera", "/coordinate/networks/mk-net", 403),
+    ("ana", "/coordinate/networks/sel-serbia", 403),
+    ("vera", "/coordinate/networks/nowhere", 404),
+    ("vera", "/coordinate/verify", 200), ("ivan", "/coordinate/verify", 403),
+    ("vera", "/coordinate/compare?community=vrsac-1", 200),
+    ("ana", "/coordinate/compare?community=vrsac-1", 403),
+    ("vera", "/coordinate/compare?community=skopje-1", 403),
+    ("vera", "/coordinate/compare?community=nowhere", 404),
+])
+def test_access_matches_the_api(sqlite_site, who, path, status):
+    assert _client(sqlite_site, who).get(path).status_code == status
+
+
+@pytest.mark.parametrize("path", ["/coordinate", "/coordinate/communities/vrsac-1",
+                                  "/coordinate/networks/sel-serbia", "/coordinate/compare",
+                                  "/coordinate/verify",
+                                  "/coordinate/communities/vrsac-1/leadership.csv"])
+def test_anonymous_is_sent_to_sign_in(sqlite_site, path):
+    response = sqlite_site.client.get(path)
+    assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
+
+
+def test_index_links_my_network_and_its_communities(sqlite_site):
+    text = _client(sqlite_site, "vera").get("/coordinate").text
+    assert 'href="/coordinate/networks/sel-serbia"' in text
+    assert 'href="/coordinate/communities/vrsac-1"' in text and "CoP Vršac" in text
+    assert "skopje-1" not in text and "mk-net" not in text
+    assert 'href="/coordinate/verify"' in text
+
+
+def test_dashboard_numbers_equal_the_api_report(site):
+    client = _client(site, "vera")
+    page = client.get("/coordinate/communities/vrsac-1?from=2024-01-01&to=2024-07-01")
+    api = site.get("vera", "/api/communities/vrsac-1/leadership?from=2024-01-01&to=2024-07-01"
+                   ).get_json()
+    shown = _shown(page.text)
+    assert set(shown) == set(METRICS)
+    for key in METRICS:
+        assert shown[key] == _as_text(api[key]), key
+    # the tiers distribution and every metric's explanation are there
+    counts = dict(re.findall(r'data-tier="(\w+)">(\d+)<', page.text))
+    assert counts == {"core": "1", "active": "0", "peripheral": "0", "inactive": "1"}
+    assert "Share of enrolled people who led at least one session" in page.text
+    assert page.text.count('<svg class="chart"') >= 4          # tiers + trend charts
+
+
+def test_network_dashboard_equals_the_api_and_lists_its_communities(sqlite_site):
+    page = _client(sqlite_site, "vera").get("/coordinate/networks/sel-serbia").text
+    api = sqlite_site.get("vera", "/api/networks/sel-serbia/leadership").get_json()
+    shown = _shown(page)
+    for key in METRICS:
+        assert shown[key] == _as_text(api[key]), key
+    side = page[page.index("Communities side by side"):]
+    assert "CoP Vršac" in side and "CoP Niš" in side
+
+
+def test_as_of_replays_the_earlier_numbers(sqlite_site):
+    site = sqlite_site
+    moment = format_time(utcnow())
+    time.sleep(0.01)
+    response = site.post("ana", "SessionLed", {"community_id": "vrsac-1", "session_id": "s-2",
+                                               "leaders": ["ana"], "title": "Parents evening",
+                                               "format": "meeting"})
+    assert response.status_code == 201, response.get_json()
+    client = _client(site, "vera")
+    then = client.get(f"/coordinate/communities/vrsac-1?as_of={quote(moment)}")
+    now = client.get("/coordinate/communities/vrsac-1")
+    api_then = site.get("vera", f"/api/communities/vrsac-1/leadership?as_of={quote(moment)}"
+                        ).get_json()
+    assert then.status_code == 200
+    assert "History replayed" in then.text and "History replayed" not in now.text
+    shown_then, shown_now = _shown(then.text), _shown(now.text)
+    for key in METRICS:
+        assert shown_then[key] == _as_text(api_then[key]), key
+    assert shown_then["sessions"] == "1" and shown_now["sessions"] == "2"
+    assert f"log position {api_then['as_of_position']}" in then.text
+
+
+@pytest.mark.parametrize("query", ["as_of=not-a-date", "as_of=2999-01-01", "from=xx",
+                                   "from=2024-05-01&to=2024-01-01"])
+def test_bad_dates_are_messages_not_errors(sqlite_site, query):
+    response = _client(sqlite_site, "vera").get(f"/coordinate/communities/vrsac-1?{query}")
+    assert response.status_code == 200
+    assert 'class="errors"' in response.text
+
+
+def test_as_of_before_the_community_existed_says_so(sqlite_site):
+    response = _client(sqlite_site, "vera").get(
+        "/coordinate/communities/vrsac-1?as_of=2020-01-01")
+    assert response.status_code == 200 and "Not yet recorded" in response.text
+
+
+def _rows(response) -> list[list[str]]:
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    assert response.headers["Content-Disposition"].startswith("attachment;")
+    return list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+
+
+def test_csv_downloads_have_the_cli_columns(sqlite_site):
+    client = _client(sqlite_site, "vera")
+    leadership = client.get("/coordinate/communities/vrsac-1/leadership.csv")
+    rows = _rows(leadership)
+    assert rows[0] == list(LEADERSHIP_CSV_COLUMNS) and rows[1][:2] == ["community", "vrsac-1"]
+    assert leadership.headers["Journey-Log-Position"] == str(sqlite_site.log_length())
+    assert re.fullmatch(r"[0-9a-f]{64}", leadership.headers["Journey-Log-Head"])
+    sessions = _rows(client.get("/coordinate/communities/vrsac-1/sessions.csv"))
+    assert sessions[0] == list(SESSIONS_CSV_COLUMNS)
+    assert [r[1] for r in sessions[1:]] == ["s-1"]
+    network = _rows(client.get("/coordinate/networks/sel-serbia/leadership.csv"))
+    assert [r[:2] for r in network[1:]] == [["community", "nis-2"], ["community", "vrsac-1"],
+                                            ["network", "sel-serbia"]]
+    stories = _rows(client.get("/coordinate/compare.csv?community=nis-2&period=2024-01-01.."))
+    assert stories[0] == list(EVALUATION_CSV_COLUMNS)
+    assert client.get("/coordinate/networks/mk-net/leadership.csv").status_code == 403
+    assert client.get("/coordinate/communities/vrsac-1/leadership.csv?as_of=bad"
+                      ).status_code == 400
+
+
+def test_compare_puts_communities_and_periods_side_by_side(sqlite_site):
+    site = sqlite_site
+    response = site.post("mila", "ReflectionRecorded",
+                         {"reflection_id": "rf-net", "member_id": "mila",
+                          "text": "Our students now plan the school fair themselves.",
+                          "community_id": "nis-2", "visibility": "network",
+                          "value_cycle": "applied"}, occurred_at="2024-03-02T10:00:00Z")
+    assert response.status_code == 201, response.get_json()
+    page = _client(site, "vera").get(
+        "/coordinate/compare?community=vrsac-1&community=nis-2"
+        "&from=2024-01-01&to=2024-02-01&from=2024-02-01&to=2024-04-01")
+    assert page.status_code == 200
+    table = page.text[page.text.index('id="figures-h"'):page.text.index('id="stories-h"')]
+    assert table.count('<th scope="col" class="number">') == 4   # 2 communities x 2 periods
+    evaluation = site.get("vera", "/api/evaluation?community=vrsac-1&community=nis-2"
+                          "&period=2024-01-01..2024-02-01&period=2024-02-01..2024-04-01"
+                          ).get_json()
+    held = [c["summary"]["sessions_held"] for c in evaluation["columns"]]
+    row = table[table.index("Sessions held"):]
+    assert re.findall(r'<td class="number">(\d+)</td>', row)[:4] == [str(h) for h in held]
+    stories = page.text[page.text.index('id="stories-h"'):]
+    applied = stories[stories.index("Applied value"):stories.index("Realized value")]
+    assert "Our students now plan the school fair themselves." in applied
+
+
+def test_compare_with_a_bad_period_shows_the_form_again(sqlite_site):
+    response = _client(sqlite_site, "vera").get(
+        "/coordinate/compare?community=vrsac-1&period=yesterday")
+    assert response.status_code == 400
+    assert "is not a period" in response.text and 'id="period-errors"' in response.text
+
+
+def test_verify_says_ok_with_the_head(sqlite_site):
+    text = _client(sqlite_site, "vera").get("/coordinate/verify").text
+    api = sqlite_site.get("vera", "/api/verify").get_json()
+    assert api["ok"]
+    assert f"OK: {api['events']} events" in text and api["head"] in text

@@ -1,0 +1,374 @@
+"""The forms that record a community's life, and the download of shared files.
+
+Schedule, cancel and record sessions, share and reuse resources, agree norms. Each form
+is validated on the server; bad input or a refusal by the domain draws the form again
+with the errors in place (status 422) and appends nothing. Ids are minted from the
+form's idempotency key, so a re-posted form means the same event and the store answers
+it once (DESIGN "Idempotency").
+
+Uploads go to the content-addressed store (events/uploads.py) before the event is
+recorded; a file over 20 MiB is refused with 413 and nothing is stored or appended.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import (abort, flash, redirect, render_template, request, send_file,
+                   url_for)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import login_required
+from flask_wtf.file import FileField
+from werkzeug.exceptions import RequestEntityTooLarge
+from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import (URL, DataRequired, InputRequired, Length, Optional,
+                                StopValidation)
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from events.uploads import MAX_UPLOAD, EmptyUpload, TooLarge, is_digest, uploads_of
+from journey import events as ev
+from journey.access import may_read_community
+from journey.clock import format_time
+from web.extensions import csrf
+from web.forms import LocalDateTimeField
+from web.pages import bp
+from web.pages.common import (Outcome, acting_member, fold_first, form_errors, minted_id,
+                              judged, record)
+from web.pages.community import community_view, format_label, kind_label
+from web.pages.forms import RecordForm
+from web.services import journey
+
+#: The multipart body of an upload: the file plus the form's few small fields.
+UPLOAD_BODY = MAX_UPLOAD + 256 * 1024
+MAX_TITLE = 300
+
+
+def at_least_one(message: Any):
+    """Some box ticked (a validator without the `required` flag, which would mark
+    every single checkbox as required)."""
+    def check(form: Any, field: Any) -> None:
+        if not field.data:
+            raise StopValidation(str(message))
+    return check
+
+
+class Checkboxes(SelectMultipleField):
+    """Several choices as a list of labelled checkboxes (better than <select multiple>)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+# -- forms -------------------------------------------------------------------------------
+
+class ScheduleForm(RecordForm):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=MAX_TITLE)])
+    starts_at = LocalDateTimeField(_l("Starts at"), validators=[InputRequired()],
+                                   description=_l("In your time zone."))
+    format = SelectField(_l("Format"), validators=[DataRequired()])
+    planned_leaders = Checkboxes(_l("Planned leaders"), validators=[Optional()])
+    link = StringField(_l("Link (optional)"), validators=[Optional(), URL(require_tld=False),
+                                                          Length(max=2000)],
+                       description=_l("For an online meeting: its address (https://…)."))
+
+
+class CancelForm(RecordForm):
+    reason = TextAreaField(_l("Reason (optional)"), validators=[Optional(), Length(max=2000)])
+
+
+class SessionLedForm(RecordForm):
+    session_id = SelectField(_l("Scheduled session it was (optional)"),
+                             validators=[Optional()])
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=MAX_TITLE)])
+    format = SelectField(_l("Format"), validators=[DataRequired()])
+    leaders = Checkboxes(_l("Who led it"), validators=[at_least_one(
+        _l("Choose at least one leader."))])
+    attendees = Checkboxes(_l("Who attended"), validators=[Optional()])
+
+
+class ShareForm(RecordForm):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=MAX_TITLE)])
+    kind = SelectField(_l("Kind"), validators=[DataRequired()])
+    tags = StringField(_l("Tags (optional)"), validators=[Optional(), Length(max=1000)],
+                       description=_l("Separate tags with commas, e.g. survey, parents."))
+    url = StringField(_l("Link"), validators=[Optional(), URL(require_tld=False),
+                                              Length(max=2000)],
+                      description=_l("Either a link (https://…) or a file, not both."))
+    file = FileField(_l("File"), description=_l("Up to 20 MiB."))
+
+    def tag_list(self) -> tuple[str, ...]:
+        tags = [t.strip() for t in (self.tags.data or "").split(",")]
+        return tuple(dict.fromkeys(t for t in tags if t))
+
+
+class ReuseForm(RecordForm):
+    note = TextAreaField(_l("How you used it (optional)"),
+                         validators=[Optional(), Length(max=5000)])
+
+
+class NormsForm(RecordForm):
+    norms = TextAreaField(_l("Norms, one per line"), validators=[DataRequired()])
+    agreed_by = Checkboxes(_l("Agreed by"), validators=[at_least_one(
+        _l("Choose who agreed (you among them)."))])
+
+    def norm_list(self) -> tuple[str, ...]:
+        return tuple(line.strip() for line in (self.norms.data or "").splitlines()
+                     if line.strip())
+
+
+# -- helpers -----------------------------------------------------------------------------
+
+def _current_members(view: dict[str, Any]) -> list[tuple[str, str]]:
+    return [(m["member"]["member_id"], m["member"]["name"] or m["member"]["member_id"])
+            for m in view["members"] if m["current_role"] is not None]
+
+
+def _form_page(template: str, view: dict[str, Any], form: Any, *, outcome: Outcome | None = None,
+               status: int = 200, **context: Any):
+    return render_template(f"pages/community/{template}", view=view, form=form,
+                           community_id=view["community"]["community_id"],
+                           refusal=outcome.message if outcome is not None else None,
+                           **context), status
+
+
+def _record(event: Any, form: RecordForm) -> Outcome:
+    """Record the form's event (a re-post of the same form replays the first result)."""
+    return record(event, form.occurred_at.data, idempotency_key=form.idempotency_key.data)
+
+
+def _done(message: str, endpoint: str, community_id: str):
+    flash(message, "success")
+    return redirect(url_for(endpoint, community_id=community_id))
+
+
+def _session(view: dict[str, Any], session_id: str) -> dict[str, Any] | None:
+    return next((s for s in view["calendar"] if s["session_id"] == session_id), None)
+
+
+# -- sessions ----------------------------------------------------------------------------
+
+@bp.route("/communities/<community_id>/sessions/schedule", methods=["GET", "POST"])
+@login_required
+def schedule_session(community_id: str):
+    """Schedule a session: title, start, format, planned leaders, an optional link."""
+    view = community_view(community_id)
+    form = ScheduleForm()
+    form.format.choices = [(f, format_label(f)) for f in ev.SESSION_FORMATS]
+    form.planned_leaders.choices = _current_members(view)
+    if not form.is_submitted():
+        return _form_page("schedule.html", view, form)
+    if not form.validate():
+        return _form_page("schedule.html", view, form, status=422)
+    event = ev.SessionScheduled(
+        community_id=community_id, session_id=minted_id("s", form.idempotency_key.data),
+        starts_at=format_time(form.starts_at.data), title=form.title.data.strip(),
+        format=form.format.data, planned_leaders=tuple(form.planned_leaders.data) or None,
+        link=form.link.data or None)
+    outcome = _record(event, form)
+    if not outcome.ok:
+        form_errors(form, outcome)
+        return _form_page("schedule.html", view, form, outcome=outcome, status=422)
+    return _done(_("Session scheduled."), "pages.community_calendar", community_id)
+
+
+@bp.route("/communities/<community_id>/sessions/<session_id>/cancel", methods=["GET", "POST"])
+@login_required
+def cancel_session(community_id: str, session_id: str):
+    """Cancel a scheduled session, with a reason."""
+    view = community_view(community_id)
+    session = _session(view, session_id)
+    if session is None or session["status"] != "scheduled":
+        abort(404)
+    form = CancelForm()
+    if not form.is_submitted():
+        return _form_page("cancel.html", view, form, session=session)
+    if not form.validate():
+        return _form_page("cancel.html", view, form, session=session, status=422)
+    event = ev.SessionCancelled(community_id=community_id, session_id=session_id,
+                                reason=(form.reason.data or "").strip() or None)
+    outcome = _record(event, form)
+    if not outcome.ok:
+        form_errors(form, outcome)
+        return _form_page("cancel.html", view, form, session=session, outcome=outcome,
+                          status=422)
+    return _done(_("Session cancelled."), "pages.community_calendar", community_id)
+
+
+@bp.route("/communities/<community_id>/sessions/record", methods=["GET", "POST"])
+@login_required
+def record_session(community_id: str):
+    """Record a session that was held: leaders, attendees, maybe a scheduled one."""
+    view = community_view(community_id)
+    form = SessionLedForm()
+    scheduled = [s for s in view["calendar"] if s["status"] == "scheduled"]
+    form.session_id.choices = [("", _("None: it was not scheduled"))] + [
+        (s["session_id"], s["title"] or s["session_id"]) for s in scheduled]
+    form.format.choices = [(f, format_label(f)) for f in ev.SESSION_FORMATS]
+    members = _current_members(view)
+    form.leaders.choices = members
+    form.attendees.choices = members
+    if not form.is_submitted():
+        chosen = _session(view, request.args.get("session_id", ""))
+        if chosen is not None and chosen["status"] == "scheduled":
+            form.session_id.data = chosen["session_id"]
+            form.title.data = chosen["title"]
+            form.format.data = chosen["format"]
+            form.leaders.data = [p["member_id"] for p in chosen["planned_leaders"]]
+        return _form_page("record_session.html", view, form)
+    if not form.validate():
+        return _form_page("record_session.html", view, form, status=422)
+    event = ev.SessionLed(
+        community_id=community_id, session_id=form.session_id.data or minted_id("s", form.idempotency_key.data),
+        leaders=tuple(form.leaders.data), title=form.title.data.strip(),
+        format=form.format.data, attendees=tuple(form.attendees.data) or None)
+    outcome = _record(event, form)
+    if not outcome.ok:
+        form_errors(form, outcome)
+        return _form_page("record_session.html", view, form, outcome=outcome, status=422)
+    return _done(_("Session recorded."), "pages.community_calendar", community_id)
+
+
+# -- resources ---------------------------------------------------------------------------
+
+@bp.route("/communities/<community_id>/library/share", methods=["GET", "POST"])
+@login_required
+@csrf.exempt  # the form checks its own token, after the upload limit is raised (below)
+def share_resource(community_id: str):
+    """Share a resource: a link or an uploaded file (stored by content hash)."""
+    # The app refuses bodies over 1 MiB; this form may carry a file of 20 MiB. The limit
+    # is raised before anything reads the body (hence no app-wide CSRF check first: the
+    # form validates its CSRF token itself).
+    request.max_content_length = UPLOAD_BODY
+    view = community_view(community_id)
+    form = ShareForm()
+    form.kind.choices = [(k, kind_label(k)) for k in ev.RESOURCE_KINDS]
+    if not form.is_submitted():
+        return _form_page("share.html", view, form)
+    valid = form.validate()
+    upload = form.file.data if getattr(form.file.data, "filename", None) else None
+    if valid and bool(upload) == bool(form.url.data):
+        form.url.errors = [*form.url.errors, _("Give either a link or a file (one of them).")]
+        valid = False
+    if not valid:
+        return _form_page("share.html", view, form, status=422)
+    digest = None
+    if upload is not None:
+        digest = _store(upload, form)
+        if digest is None:
+            return _form_page("share.html", view, form, status=422)
+    event = ev.ResourceShared(
+        community_id=community_id, resource_id=minted_id("r", form.idempotency_key.data), member_id=acting_member(),
+        title=form.title.data.strip(), kind=form.kind.data, url=form.url.data or None,
+        file=digest, tags=form.tag_list() or None)
+    outcome = _record(event, form)
+    if not outcome.ok:
+        form_errors(form, outcome)
+        return _form_page("share.html", view, form, outcome=outcome, status=422)
+    return _done(_("Resource shared."), "pages.community_library", community_id)
+
+
+def _store(upload: Any, form: ShareForm) -> str | None:
+    """Put the uploaded file in the store; its hash, or None with an error on the form.
+
+    A file over the limit is a 413 (the error page says so); nothing is kept.
+    """
+    store = uploads_of(journey().config.instance_dir)
+    try:
+        stored = store.put(upload.stream, filename=upload.filename,
+                           media_type=upload.mimetype)
+    except TooLarge:
+        raise RequestEntityTooLarge() from None
+    except EmptyUpload:
+        form.file.errors = [*form.file.errors, _("The file is empty.")]
+        return None
+    return stored.digest
+
+
+@bp.route("/communities/<community_id>/library/<resource_id>/reuse", methods=["GET", "POST"])
+@login_required
+def reuse_resource(community_id: str, resource_id: str):
+    """Say you reused a resource (knowledge passed on), with an optional note."""
+    view = community_view(community_id)
+    resource = next((r for r in view["resources"] if r["resource_id"] == resource_id), None)
+    if resource is None:
+        abort(404)
+    form = ReuseForm()
+    if not form.is_submitted():
+        return _form_page("reuse.html", view, form, resource=resource)
+    if not form.validate():
+        return _form_page("reuse.html", view, form, resource=resource, status=422)
+    event = ev.ResourceReused(community_id=community_id, resource_id=resource_id,
+                              member_id=acting_member(),
+                              note=(form.note.data or "").strip() or None)
+    outcome = _record(event, form)
+    if not outcome.ok:
+        form_errors(form, outcome)
+        return _form_page("reuse.html", view, form, resource=resource, outcome=outcome,
+                          status=422)
+    return _done(_("Reuse recorded."), "pages.community_library", community_id)
+
+
+# -- norms -------------------------------------------------------------------------------
+
+@bp.route("/communities/<community_id>/norms/agree", methods=["GET", "POST"])
+@login_required
+def agree_norms(community_id: str):
+    """Agree the community's norms (they replace the earlier ones); I am among those agreeing."""
+    view = community_view(community_id)
+    form = NormsForm()
+    form.agreed_by.choices = _current_members(view)
+    me = acting_member()
+    if not form.is_submitted():
+        current = view["norms"]["current"]
+        if current:
+            form.norms.data = "\n".join(current["norms"])
+        form.agreed_by.data = [me]
+        return _form_page("agree_norms.html", view, form)
+    valid = form.validate()
+    if valid and not form.norm_list():
+        form.norms.errors = [*form.norms.errors, _("Write at least one norm.")]
+        valid = False
+    if valid and me not in (form.agreed_by.data or []):
+        form.agreed_by.errors = [*form.agreed_by.errors,
+                                 _("You record the agreement, so you must be among those agreeing.")]
+        valid = False
+    if not valid:
+        return _form_page("agree_norms.html", view, form, status=422)
+    event = ev.NormsAgreed(community_id=community_id, norms=form.norm_list(),
+                           agreed_by=tuple(form.agreed_by.data))
+    outcome = _record(event, form)
+    if not outcome.ok:
+        form_errors(form, outcome)
+        return _form_page("agree_norms.html", view, form, outcome=outcome, status=422)
+    return _done(_("Norms agreed."), "pages.community_norms", community_id)
+
+
+# -- files -------------------------------------------------------------------------------
+
+@bp.get("/files/<digest>")
+@login_required
+def file(digest: str):
+    """A shared file, for readers of a community whose library holds it (as an attachment)."""
+    store = uploads_of(journey().config.instance_dir)
+    if not is_digest(digest):
+        abort(404)
+    fold_first()
+    readable = judged(lambda state, who, now: sorted(
+        c for c in state.communities if may_read_community(who, c)))
+    if not any(_holds(c, digest) for c in readable):
+        abort(404)  # neither here nor readable: the same answer, so hashes leak nothing
+    meta = store.meta(digest)
+    if meta is None:
+        abort(404)
+    response = send_file(store.path_of(digest), mimetype=store.served_type(digest),
+                         as_attachment=True, download_name=meta["filename"],
+                         conditional=True, max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _holds(community_id: str, digest: str) -> bool:
+    view = journey().views.community(community_id)
+    return any(r["file"] == digest for r in view["resources"])
+

@@ -1,0 +1,346 @@
+"""Facilitating a community: badges, recognitions with evidence, revocations, hand-over,
+and the members who need attention (never led a session; drifting to the periphery).
+
+The page is for the people who run a community: its facilitators, and its coordinators
+(who see it but, by DESIGN's role table, do not award). The forms build the same domain
+events as the API; the store decides and a refusal comes back beside the form. What is
+not presentation — who never led, who drifts, which entries may be evidence — lives in
+projections/leadership/attention.py.
+"""
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import login_required
+from wtforms import HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from journey import errors
+from journey import events as ev
+from journey.access import READ_ROLES, Reader
+from journey.clock import utcnow
+from journey.records import HandOverFacilitation
+from projections.leadership.attention import (community_awards, drifting, evidence_choices, never_led,
+                                              previous_quarter, quarter_bounds, quarter_of,
+                                              quarters_between)
+from projections.leadership.report import Window
+from web.pages import bp
+from web.pages.common import (Outcome, account, acting_member, fold_first, form_errors,
+                              judged, reader_now, record, require, submit, viewer)
+from web.pages.forms import RecordForm
+from web.services import journey
+
+TEXT_MAX = 2000
+
+
+# -- forms ---------------------------------------------------------------------------------
+
+class BadgeForm(RecordForm):
+    """Define a badge of this community (no image: the page does not upload one)."""
+
+    name = StringField(_l("Badge name"), validators=[InputRequired(), Length(max=200)])
+    description = TextAreaField(_l("What it recognises"),
+                                validators=[InputRequired(), Length(max=TEXT_MAX)])
+    criteria = TextAreaField(_l("Criteria"), validators=[InputRequired(), Length(max=TEXT_MAX)],
+                             description=_l("What a member does to earn it, in plain words."))
+
+
+class AwardForm(RecordForm):
+    """Award one of the community's badges to a member, citing their timeline as evidence."""
+
+    member = HiddenField(validators=[InputRequired()])
+    badge = SelectField(_l("Badge"), validators=[InputRequired()], choices=[])
+    evidence = SelectMultipleField(
+        _l("Evidence from their timeline"), coerce=int, choices=[], validators=[Optional()],
+        widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(),
+        description=_l("Sessions, resources, feedback, shared reflections and completed "
+                       "steps of this member in this community. Private reflections never "
+                       "appear here."))
+    note = TextAreaField(_l("Note (optional)"), validators=[Optional(), Length(max=TEXT_MAX)])
+
+
+class RevokeForm(RecordForm):
+    """Revoke a recognition: a reason is required, and the recognition stays on record."""
+
+    reason = TextAreaField(_l("Reason for revoking"),
+                           validators=[InputRequired(), Length(max=TEXT_MAX)])
+
+
+class HandOverForm(RecordForm):
+    """Hand facilitation over to a member (they become facilitator, I become a member)."""
+
+    to_member = SelectField(_l("New facilitator"), validators=[InputRequired()], choices=[])
+
+
+# -- access --------------------------------------------------------------------------------
+
+def _may_view(who: Reader, community_id: str) -> bool:
+    """Facilitators and coordinators of the community, its network's coordinators, admins."""
+    return (who.is_admin or who.roles.get(community_id) in READ_ROLES
+            or community_id in who.coordinated_communities)
+
+
+def _is_facilitator(who: Reader, community_id: str) -> bool:
+    return who.roles.get(community_id) == "facilitator"
+
+
+def _open(community_id: str) -> Reader:
+    """404 for an unknown community, 403 unless the page is for the reader; their rights."""
+    require(lambda state, who, now: _may_view(who, community_id),
+            exists=lambda state: community_id in state.communities)
+    return reader_now()
+
+
+def _acting(community_id: str) -> Reader:
+    """Awarding, defining, revoking and handing over are for the community's facilitators."""
+    who = _open(community_id)
+    if not _is_facilitator(who, community_id):
+        abort(403)
+    return who
+
+
+# -- what the page shows -------------------------------------------------------------------
+
+def _name(person: dict[str, Any] | None) -> str:
+    if not person or not person.get("name"):
+        return _("erased member")
+    return person["name"]
+
+
+def _current_members(community: dict[str, Any]) -> list[dict[str, Any]]:
+    return [m for m in community["members"] if m.get("current_role")]
+
+
+def _awards(community_id: str, community: dict[str, Any]) -> tuple[list, list]:
+    """Standing and revoked recognitions of this community, over everyone ever a member."""
+    views = journey().views
+
+    def portfolios():
+        for person in community["members"]:
+            try:
+                yield views.portfolio(person["member"]["member_id"], viewer=viewer())
+            except errors.UnknownReference:
+                continue
+
+    return community_awards(portfolios(), community_id)
+
+
+def _evidence_for(community_id: str, member_id: str) -> list[dict[str, Any]]:
+    view = journey().views.portfolio(member_id, viewer=viewer())
+    return list(evidence_choices(view["timeline"], community_id, member_id))
+
+
+def _attention(community_id: str, community: dict[str, Any], quarter: str | None
+               ) -> dict[str, Any]:
+    """Never led (all time) and drifting (a quarter against the one before)."""
+    reports = journey().leadership
+    current = _current_members(community)
+    names = {m["member"]["member_id"]: m["member"] for m in current}
+    quiet = never_led(names, community["calendar"])
+    trend = [q["quarter"] for q in
+             reports.community(community_id, Window(), with_trend=True)["trend"]]
+    # Any quarter from the first recorded one to today may be compared with the one before.
+    quarters = quarters_between(trend[0], quarter_of(utcnow().date().isoformat())) \
+        if trend else []
+    error = None
+    if quarter is not None and quarter not in quarters:
+        error = _("“%(quarter)s” is not a quarter of this community; showing the latest.",
+                  quarter=quarter)
+        quarter = None
+    if quarter is None and trend:
+        quarter = trend[-1]  # the latest quarter in which sessions or memberships happened
+    drift, before_label = [], None
+    if quarter is not None:
+        before_label = previous_quarter(quarter)
+        now_tiers = reports.community(community_id, Window(*quarter_bounds(quarter)))["tiers"]
+        before_tiers = reports.community(community_id,
+                                         Window(*quarter_bounds(before_label)))["tiers"]
+        drift = [d for d in drifting(before_tiers, now_tiers) if d.member_id in names]
+    return {"never_led": [names[m] for m in quiet], "drifting": drift, "names": names,
+            "quarter": quarter, "before": before_label, "quarters": quarters,
+            "quarter_error": error}
+
+
+def _page(community_id: str, *, status: int = 200, badge_form: BadgeForm | None = None,
+          award_form: AwardForm | None = None, revoke_forms: dict[str, RevokeForm] | None = None,
+          hand_over_form: HandOverForm | None = None, award_member: str | None = None,
+          refusals: dict[str, str] | None = None):
+    """The community's facilitation page, with any form given kept as it was posted."""
+    who = reader_now()
+    fold_first()
+    community = journey().views.community(community_id, viewer=viewer())
+    current = _current_members(community)
+    me = who.member_id
+    candidates = [m for m in current if m["member"]["member_id"] != me]
+    badge_choices = [(b["badge_id"], b["name"]) for b in community["badges"]]
+
+    if award_member is None:
+        award_member = request.args.get("member") or None
+    if award_member is not None and award_member not in {m["member"]["member_id"]
+                                                         for m in candidates}:
+        award_member = None
+    evidence: list[dict[str, Any]] = []
+    if award_member is not None:
+        evidence = _evidence_for(community_id, award_member)
+        if award_form is None:
+            award_form = AwardForm(prefix="award", formdata=None, member=award_member)
+        award_form.badge.choices = badge_choices
+        award_form.evidence.choices = [(e["position"], e["position"]) for e in evidence]
+
+    standing, revoked = _awards(community_id, community)
+    forms = dict(revoke_forms or {})
+    for award in standing:
+        forms.setdefault(award["award_id"],
+                         RevokeForm(prefix=f"revoke-{award['award_id']}", formdata=None))
+    hand_over = hand_over_form or HandOverForm(prefix="handover", formdata=None)
+    hand_over.to_member.choices = [(m["member"]["member_id"], _name(m["member"]))
+                                   for m in candidates if m["current_role"] == "member"]
+    return render_template(
+        "pages/facilitate/community.html", view=community, community=community["community"],
+        can_act=_is_facilitator(who, community_id), role=who.roles.get(community_id),
+        badge_form=badge_form or BadgeForm(prefix="badge", formdata=None),
+        award_form=award_form, award_member=award_member,
+        award_member_name=_name(next((m["member"] for m in candidates
+                                      if m["member"]["member_id"] == award_member), None)),
+        candidates=candidates, evidence_by_position={e["position"]: e for e in evidence}, standing=standing, revoked=revoked,
+        revoke_forms=forms, hand_over_form=hand_over,
+        attention=_attention(community_id, community, request.args.get("quarter") or None),
+        refusals=refusals or {}, name_of=_name), status
+
+
+def _refused(outcome: Outcome) -> int:
+    return 422 if outcome.message else 400
+
+
+# -- routes ----------------------------------------------------------------------------------
+
+@bp.get("/facilitate")
+@login_required
+def facilitate():
+    """The communities I facilitate or coordinate, each linking to its page."""
+    who = reader_now()
+    fold_first()
+
+    def mine(state, reader, now) -> list[str]:
+        return sorted(c for c in state.communities if _may_view(reader, c))
+
+    views = journey().views
+    rows = []
+    for community_id in judged(mine):
+        if not who.is_admin and who.roles.get(community_id) not in READ_ROLES:
+            continue  # a network coordinator's wider reach is on the coordinate page
+        info = views.community(community_id, viewer=viewer())
+        rows.append({"community": info["community"], "role": who.roles.get(community_id),
+                     "members": len(_current_members(info)), "badges": len(info["badges"])})
+    return render_template("pages/facilitate/index.html", rows=rows)
+
+
+@bp.get("/facilitate/<community_id>")
+@login_required
+def facilitate_community(community_id: str):
+    """Badges, recognitions, attention lists and hand-over of one community."""
+    _open(community_id)
+    return _page(community_id)
+
+
+@bp.post("/facilitate/<community_id>/badges")
+@login_required
+def facilitate_define_badge(community_id: str):
+    _acting(community_id)
+    form = BadgeForm(prefix="badge")
+    if not form.validate():
+        return _page(community_id, status=400, badge_form=form)
+    event = ev.BadgeDefined(badge_id=f"b-{uuid.uuid4().hex[:12]}", community_id=community_id,
+                            name=form.name.data.strip(), description=form.description.data.strip(),
+                            criteria=form.criteria.data.strip())
+    outcome = record(event, form.occurred_at.data, idempotency_key=form.idempotency_key.data)
+    if not outcome.ok:
+        form_errors(form, outcome)
+        return _page(community_id, status=_refused(outcome), badge_form=form,
+                     refusals={"badge": outcome.message or ""})
+    flash(_("Badge “%(name)s” defined.", name=event.name), "success")
+    return redirect(url_for("pages.facilitate_community", community_id=community_id,
+                            _anchor="badges"), 303)
+
+
+@bp.post("/facilitate/<community_id>/awards")
+@login_required
+def facilitate_award(community_id: str):
+    who = _acting(community_id)
+    fold_first()
+    form = AwardForm(prefix="award")
+    member_id = (form.member.data or "").strip()
+    community = journey().views.community(community_id, viewer=viewer())
+    allowed = {m["member"]["member_id"] for m in _current_members(community)} - {who.member_id}
+    if member_id not in allowed:
+        form.member.errors = [_("Choose a member of this community.")]
+        return _page(community_id, status=400, refusals={
+            "award": _("Choose a member of this community (not yourself).")})
+    form.badge.choices = [(b["badge_id"], b["name"]) for b in community["badges"]]
+    form.evidence.choices = [(e["position"], e["position"])
+                             for e in _evidence_for(community_id, member_id)]
+    if not form.validate():
+        return _page(community_id, status=400, award_form=form, award_member=member_id)
+    event = ev.RecognitionAwarded(
+        award_id=f"aw-{uuid.uuid4().hex[:12]}", community_id=community_id, member_id=member_id,
+        badge_id=form.badge.data, awarded_by=acting_member(),
+        evidence=tuple(sorted(form.evidence.data)) or None,
+        note=(form.note.data or "").strip() or None)
+    outcome = record(event, form.occurred_at.data, idempotency_key=form.idempotency_key.data)
+    if not outcome.ok:
+        form_errors(form, outcome, {"badge_id": "badge"})
+        return _page(community_id, status=_refused(outcome), award_form=form,
+                     award_member=member_id, refusals={"award": outcome.message or ""})
+    flash(_("Recognition awarded."), "success")
+    return redirect(url_for("pages.facilitate_community", community_id=community_id,
+                            _anchor="awards"), 303)
+
+
+@bp.post("/facilitate/<community_id>/awards/<award_id>/revoke")
+@login_required
+def facilitate_revoke(community_id: str, award_id: str):
+    _acting(community_id)
+    form = RevokeForm(prefix=f"revoke-{award_id}")
+    if not form.validate():
+        return _page(community_id, status=400, revoke_forms={award_id: form})
+    event = ev.RecognitionRevoked(award_id=award_id, revoked_by=acting_member(),
+                                  reason=form.reason.data.strip())
+    outcome = record(event, form.occurred_at.data, idempotency_key=form.idempotency_key.data)
+    if not outcome.ok:
+        form_errors(form, outcome)
+        return _page(community_id, status=_refused(outcome), revoke_forms={award_id: form},
+                     refusals={f"revoke-{award_id}": outcome.message or ""})
+    flash(_("Recognition revoked."), "success")
+    return redirect(url_for("pages.facilitate_community", community_id=community_id,
+                            _anchor="awards"), 303)
+
+
+@bp.post("/facilitate/<community_id>/hand-over")
+@login_required
+def facilitate_hand_over(community_id: str):
+    _acting(community_id)
+    fold_first()
+    form = HandOverForm(prefix="handover")
+    community = journey().views.community(community_id, viewer=viewer())
+    form.to_member.choices = [(m["member"]["member_id"], _name(m["member"]))
+                              for m in _current_members(community)
+                              if m["current_role"] == "member"]
+    if not form.validate():
+        return _page(community_id, status=400, hand_over_form=form)
+    me = acting_member()
+    command = HandOverFacilitation(community_id=community_id, from_member=me,
+                                   to_member=form.to_member.data, actor=me,
+                                   occurred_at=form.occurred_at.data or utcnow(),
+                                   privileged=account().is_admin)
+    outcome = submit(command, idempotency_key=form.idempotency_key.data)
+    if not outcome.ok:
+        form_errors(form, outcome, {"to_member": "to_member", "member_id": "to_member"})
+        return _page(community_id, status=_refused(outcome), hand_over_form=form,
+                     refusals={"handover": outcome.message or ""})
+    flash(_("Facilitation handed over. You are now a member of this community."), "success")
+    return redirect(url_for("pages.facilitate"), 303)

@@ -1,0 +1,236 @@
+"""The growth portfolio: a member's timeline, tier path, badges and reflections.
+
+The same access rule as the API (journey/access.may_read_portfolio) decides who may open
+whose portfolio; the views apply the visibility of reflections for the signed-in reader.
+The member's own portfolio also offers: changing a reflection's visibility (an appended
+ReflectionVisibilityChanged), a printable page, the JSON archive and share links.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+from markupsafe import Markup
+from wtforms import HiddenField, SelectField
+from wtforms.validators import DataRequired
+
+from journey import errors
+from journey import events as ev
+from journey.access import may_read_portfolio
+from journey.clock import format_time
+from projections.portfolio.timeline import KINDS, Filters
+from web.charts import tier_path
+from web.pages import bp
+from web.pages.common import (AsOf, account, as_of_from_request, fold_first, record, require,
+                               viewer)
+from web.pages.forms import RecordForm
+from web.pages.record import (authored, type_labels, value_cycle_labels,
+                              visibility_labels)
+from web.services import journey
+
+
+class VisibilityForm(RecordForm):
+    """Change who may read one of my reflections."""
+
+    reflection_id = HiddenField(validators=[DataRequired()])
+    visibility = SelectField(validators=[DataRequired()])
+
+
+def tier_names() -> dict[str, str]:
+    return {"inactive": _("inactive"), "peripheral": _("peripheral"),
+            "active": _("active"), "core": _("core")}
+
+
+def kind_labels() -> dict[str, str]:
+    return {"community": _("Communities"), "membership": _("Membership"), "norms": _("Norms"),
+            "session": _("Sessions"), "resource": _("Resources"), "feedback": _("Feedback"),
+            "reflection": _("Reflections"), "plan": _("Action plans"),
+            "step": _("Action steps"), "recognition": _("Recognitions")}
+
+
+def role_labels() -> dict[str, str]:
+    return {"member": _("member"), "facilitator": _("facilitator"),
+            "coordinator": _("coordinator")}
+
+
+def tier_charts(view: dict[str, Any]) -> list[tuple[str, Markup]]:
+    """One tier path chart per community: (community name, inline SVG)."""
+    names = {c["community_id"]: c.get("name") or c["community_id"] for c in view["communities"]}
+    charts = []
+    for community_id, quarters in sorted(view["tiers"].items()):
+        if not quarters:
+            continue
+        name = names.get(community_id, community_id)
+        charts.append((name, tier_path(
+            [q["quarter"] for q in quarters], [q["tier"] for q in quarters],
+            title=_("Tier per quarter in %(community)s", community=name),
+            tier_names=tier_names())))
+    return charts
+
+
+def labels() -> dict[str, Any]:
+    """The words every portfolio template needs."""
+    return {"type_labels": type_labels(), "kind_labels": kind_labels(),
+            "visibility_labels": visibility_labels(), "value_cycle_labels": value_cycle_labels(),
+            "role_labels": role_labels(), "tier_names": tier_names()}
+
+
+# -- reading ---------------------------------------------------------------------------------
+
+_FILTER_NAMES = ("community", "kind", "from", "to")
+
+
+def _filters() -> dict[str, Any]:
+    chosen: dict[str, Any] = {}
+    for name in _FILTER_NAMES:
+        values = [v.strip() for v in request.args.getlist(name) if v.strip()]
+        if values:
+            chosen[name] = values if name in ("community", "kind") else values[0]
+    return chosen
+
+
+def read_portfolio(member_id: str, reader: str | None, as_of: AsOf,
+                   filters: dict[str, Any] | None = None) -> tuple[dict[str, Any], str | None]:
+    """The view, and a sentence when the filters could not be used (then unfiltered)."""
+    views = journey().views
+    try:
+        return views.portfolio(member_id, viewer=reader, as_of=as_of.moment,
+                               filters=filters or {}), None
+    except errors.UnknownReference:
+        if as_of.moment is None:
+            abort(404)
+        return _not_yet(member_id, reader, as_of), None
+    except errors.Refused as exc:
+        if exc.rule != "bad_filter":
+            raise
+        return views.portfolio(member_id, viewer=reader, as_of=as_of.moment), \
+            _("These filters could not be used: %(reason)s", reason=exc.message)
+
+
+def _not_yet(member_id: str, reader: str | None, as_of: AsOf) -> dict[str, Any]:
+    """The empty portfolio of a member not yet registered at the as_of moment."""
+    return {"as_of": format_time(as_of.moment), "as_of_position":
+            journey().views.cut(as_of.moment).position, "not_yet": True,
+            "member": {"member_id": member_id, "name": member_id, "erased": False,
+                       "school": None},
+            "viewer": reader, "filters": Filters().to_dict(), "communities": [],
+            "timeline": [], "sessions_led": [], "resources": [], "reflections": [],
+            "steps_completed": [], "recognitions": [], "revoked_recognitions": [],
+            "rule_badges": [], "tiers": {}}
+
+
+def _access(member_id: str) -> None:
+    require(lambda state, who, now: may_read_portfolio(state, who, member_id, now),
+            exists=lambda state: member_id in state.members)
+
+
+def _own_member() -> str:
+    member_id = account().member_id
+    if member_id is None:
+        abort(404)
+    return member_id
+
+
+def _render(member_id: str, *, own: bool, visibility_errors: dict[str, list[str]] | None = None,
+            status: int = 200):
+    fold_first()
+    as_of = as_of_from_request()
+    view, filter_error = read_portfolio(member_id, viewer(), as_of, _filters())
+    forms = {}
+    if own and as_of.moment is None:
+        for note in view["reflections"]:
+            form = VisibilityForm(formdata=None, reflection_id=note["reflection_id"],
+                                  visibility=note["visibility"])
+            form.visibility.choices = list(visibility_labels().items())
+            forms[note["reflection_id"]] = form
+    editable = {e["position"] for e in view["timeline"] if own and authored(e, member_id)}
+    here = url_for("pages.portfolio") if own else url_for("pages.member_portfolio",
+                                                           member_id=member_id)
+    return render_template(
+        "pages/portfolio/portfolio.html", view=view, own=own, as_of=as_of,
+        filter_error=filter_error, charts=tier_charts(view), forms=forms,
+        visibility_errors=visibility_errors or {}, editable=editable, kinds=sorted(set(KINDS.values())),
+        here=here, print_url=here.rstrip("/") + "/print", **labels()), \
+        (400 if filter_error else status)
+
+
+@bp.get("/portfolio")
+@login_required
+def portfolio():
+    """The signed-in member's own portfolio."""
+    return _render(_own_member(), own=True)
+
+
+@bp.get("/members/<member_id>/portfolio")
+@login_required
+def member_portfolio(member_id: str):
+    """A member's portfolio, for those who may read it (the API's rule)."""
+    _access(member_id)
+    if member_id == account().member_id:
+        return redirect(url_for("pages.portfolio", **request.args))
+    return _render(member_id, own=False)
+
+
+def _print(member_id: str):
+    fold_first()
+    as_of = as_of_from_request()
+    view, _error = read_portfolio(member_id, viewer(), as_of)
+    return render_template("pages/portfolio/print.html", view=view, as_of=as_of,
+                           charts=tier_charts(view), **labels())
+
+
+@bp.get("/portfolio/print")
+@login_required
+def portfolio_print():
+    """The printable portfolio: no navigation, print styles."""
+    return _print(_own_member())
+
+
+@bp.get("/members/<member_id>/portfolio/print")
+@login_required
+def member_portfolio_print(member_id: str):
+    _access(member_id)
+    return _print(member_id)
+
+
+@bp.get("/portfolio/archive.json")
+@login_required
+def portfolio_archive() -> Response:
+    """My archive (as /api/members/<me>/archive), downloaded as a file."""
+    member_id = _own_member()
+    fold_first()
+    body = json.dumps(journey().views.archive(member_id), ensure_ascii=False, indent=2)
+    response = Response(body, mimetype="application/json")
+    response.headers["Content-Disposition"] = \
+        f'attachment; filename="journey-portfolio-{member_id}.json"'
+    return response
+
+
+@bp.post("/portfolio/visibility")
+@login_required
+def portfolio_visibility():
+    """Change who may read one of my reflections (appends ReflectionVisibilityChanged)."""
+    member_id = _own_member()
+    form = VisibilityForm()
+    form.visibility.choices = list(visibility_labels().items())
+    reflection_id = form.reflection_id.data or ""
+    if not form.validate():
+        problems = [m for f in (form.visibility, form.reflection_id, form.idempotency_key)
+                    for m in f.errors] or [_("Choose who may read it.")]
+        return _render(member_id, own=True, visibility_errors={reflection_id: problems},
+                       status=422)
+    event = ev.ReflectionVisibilityChanged(reflection_id=reflection_id, member_id=member_id,
+                                           visibility=form.visibility.data)
+    outcome = record(event, None, idempotency_key=form.idempotency_key.data)
+    if not outcome.ok:
+        problems = [outcome.message or ""] + [m for ms in (outcome.fields or {}).values()
+                                              for m in ms]
+        return _render(member_id, own=True,
+                       visibility_errors={reflection_id: list(dict.fromkeys(problems))},
+                       status=422)
+    flash(_("Who may read this reflection is changed: %(who)s",
+            who=visibility_labels()[form.visibility.data]), "success")
+    return redirect(url_for("pages.portfolio") + f"#reflection-{reflection_id}")
