@@ -359,7 +359,8 @@ def test_a_bad_link_says_why_in_the_page_language(sqlite_site: Site) -> None:
 
     assert response.status_code == 404
     assert '<html lang="mk">' in response.text
-    assert "this link is unknown, used or expired" in response.text  # no mk catalogue yet
+    assert "this link is unknown, used or expired" not in response.text
+    assert "овој линк е непознат, искористен или истечен" in response.text
 
 
 def test_the_sign_in_page_asks_in_the_flash_when_a_page_needs_it(sqlite_site: Site) -> None:
