@@ -196,6 +196,29 @@ def record(event: Any, occurred_at: datetime | None = None, *,
     return submit(command, idempotency_key=idempotency_key, digest=digest)
 
 
+def handle_form(form: Any, page: Callable[..., Any], event_of: Callable[[], Any],
+                done: Callable[[Outcome], Any], *,
+                names: dict[str, str] | None = None) -> Any:
+    """The life of a form that records an event, the same on every page.
+
+    GET shows it (`page()`); a POST that fails validation, or whose `event_of()` finds a
+    further problem (it returns None with the error put on the form), or that the domain
+    refuses, shows it again with the errors in place (`page(outcome=, status=422)`) and
+    appends nothing; a recorded one goes on to `done(outcome)` (usually a redirect).
+    `names` maps the event's field names to the form's, for the domain's field errors.
+    """
+    if not form.is_submitted():
+        return page()
+    event = event_of() if form.validate() else None
+    if event is None:
+        return page(status=422)
+    outcome = record(event, form.occurred_at.data, idempotency_key=form.idempotency_key.data)
+    if not outcome.ok:
+        form_errors(form, outcome, names)
+        return page(outcome=outcome, status=422)
+    return done(outcome)
+
+
 def form_errors(form: Any, outcome: Outcome, names: dict[str, str] | None = None) -> None:
     """Put a refusal's field errors on the form's fields (event field -> form field)."""
     names = names or {}

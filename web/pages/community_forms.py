@@ -11,6 +11,7 @@ recorded; a file over 20 MiB is refused with 413 and nothing is stored or append
 """
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from flask import (abort, flash, redirect, render_template, request, send_file,
@@ -32,8 +33,8 @@ from journey.clock import format_time
 from web.extensions import csrf
 from web.forms import LocalDateTimeField
 from web.pages import bp
-from web.pages.common import (Outcome, acting_member, fold_first, form_errors, minted_id,
-                              judged, record)
+from web.pages.common import (Outcome, acting_member, fold_first, handle_form, judged,
+                              minted_id)
 from web.pages.community import community_view, format_label, kind_label
 from web.pages.forms import RecordForm
 from web.services import journey
@@ -131,11 +132,6 @@ def _form_page(template: str, view: dict[str, Any], form: Any, *, outcome: Outco
                            **context), status
 
 
-def _record(event: Any, form: RecordForm) -> Outcome:
-    """Record the form's event (a re-post of the same form replays the first result)."""
-    return record(event, form.occurred_at.data, idempotency_key=form.idempotency_key.data)
-
-
 def _done(message: str, endpoint: str, community_id: str):
     flash(message, "success")
     return redirect(url_for(endpoint, community_id=community_id))
@@ -155,20 +151,12 @@ def schedule_session(community_id: str):
     form = ScheduleForm()
     form.format.choices = [(f, format_label(f)) for f in ev.SESSION_FORMATS]
     form.planned_leaders.choices = _current_members(view)
-    if not form.is_submitted():
-        return _form_page("schedule.html", view, form)
-    if not form.validate():
-        return _form_page("schedule.html", view, form, status=422)
-    event = ev.SessionScheduled(
+    return handle_form(form, partial(_form_page, "schedule.html", view, form), lambda: ev.SessionScheduled(
         community_id=community_id, session_id=minted_id("s", form.idempotency_key.data),
         starts_at=format_time(form.starts_at.data), title=form.title.data.strip(),
         format=form.format.data, planned_leaders=tuple(form.planned_leaders.data) or None,
-        link=form.link.data or None)
-    outcome = _record(event, form)
-    if not outcome.ok:
-        form_errors(form, outcome)
-        return _form_page("schedule.html", view, form, outcome=outcome, status=422)
-    return _done(_("Session scheduled."), "pages.community_calendar", community_id)
+        link=form.link.data or None),
+        lambda outcome: _done(_("Session scheduled."), "pages.community_calendar", community_id))
 
 
 @bp.route("/communities/<community_id>/sessions/<session_id>/cancel", methods=["GET", "POST"])
@@ -180,18 +168,10 @@ def cancel_session(community_id: str, session_id: str):
     if session is None or session["status"] != "scheduled":
         abort(404)
     form = CancelForm()
-    if not form.is_submitted():
-        return _form_page("cancel.html", view, form, session=session)
-    if not form.validate():
-        return _form_page("cancel.html", view, form, session=session, status=422)
-    event = ev.SessionCancelled(community_id=community_id, session_id=session_id,
-                                reason=(form.reason.data or "").strip() or None)
-    outcome = _record(event, form)
-    if not outcome.ok:
-        form_errors(form, outcome)
-        return _form_page("cancel.html", view, form, session=session, outcome=outcome,
-                          status=422)
-    return _done(_("Session cancelled."), "pages.community_calendar", community_id)
+    return handle_form(form, partial(_form_page, "cancel.html", view, form, session=session),
+                   lambda: ev.SessionCancelled(community_id=community_id, session_id=session_id,
+                                               reason=(form.reason.data or "").strip() or None),
+                   lambda outcome: _done(_("Session cancelled."), "pages.community_calendar", community_id))
 
 
 @bp.route("/communities/<community_id>/sessions/record", methods=["GET", "POST"])
@@ -214,18 +194,12 @@ def record_session(community_id: str):
             form.title.data = chosen["title"]
             form.format.data = chosen["format"]
             form.leaders.data = [p["member_id"] for p in chosen["planned_leaders"]]
-        return _form_page("record_session.html", view, form)
-    if not form.validate():
-        return _form_page("record_session.html", view, form, status=422)
-    event = ev.SessionLed(
-        community_id=community_id, session_id=form.session_id.data or minted_id("s", form.idempotency_key.data),
+    return handle_form(form, partial(_form_page, "record_session.html", view, form), lambda: ev.SessionLed(
+        community_id=community_id,
+        session_id=form.session_id.data or minted_id("s", form.idempotency_key.data),
         leaders=tuple(form.leaders.data), title=form.title.data.strip(),
-        format=form.format.data, attendees=tuple(form.attendees.data) or None)
-    outcome = _record(event, form)
-    if not outcome.ok:
-        form_errors(form, outcome)
-        return _form_page("record_session.html", view, form, outcome=outcome, status=422)
-    return _done(_("Session recorded."), "pages.community_calendar", community_id)
+        format=form.format.data, attendees=tuple(form.attendees.data) or None),
+        lambda outcome: _done(_("Session recorded."), "pages.community_calendar", community_id))
 
 
 # -- resources ---------------------------------------------------------------------------
@@ -242,29 +216,22 @@ def share_resource(community_id: str):
     view = community_view(community_id)
     form = ShareForm()
     form.kind.choices = [(k, kind_label(k)) for k in ev.RESOURCE_KINDS]
-    if not form.is_submitted():
-        return _form_page("share.html", view, form)
-    valid = form.validate()
-    upload = form.file.data if getattr(form.file.data, "filename", None) else None
-    if valid and bool(upload) == bool(form.url.data):
-        form.url.errors = [*form.url.errors, _("Give either a link or a file (one of them).")]
-        valid = False
-    if not valid:
-        return _form_page("share.html", view, form, status=422)
-    digest = None
-    if upload is not None:
-        digest = _store(upload, form)
-        if digest is None:
-            return _form_page("share.html", view, form, status=422)
-    event = ev.ResourceShared(
-        community_id=community_id, resource_id=minted_id("r", form.idempotency_key.data), member_id=acting_member(),
-        title=form.title.data.strip(), kind=form.kind.data, url=form.url.data or None,
-        file=digest, tags=form.tag_list() or None)
-    outcome = _record(event, form)
-    if not outcome.ok:
-        form_errors(form, outcome)
-        return _form_page("share.html", view, form, outcome=outcome, status=422)
-    return _done(_("Resource shared."), "pages.community_library", community_id)
+
+    def shared() -> ev.ResourceShared | None:
+        upload = form.file.data if getattr(form.file.data, "filename", None) else None
+        if bool(upload) == bool(form.url.data):
+            form.url.errors = [*form.url.errors, _("Give either a link or a file (one of them).")]
+            return None
+        digest = _store(upload, form) if upload is not None else None
+        if upload is not None and digest is None:
+            return None
+        return ev.ResourceShared(
+            community_id=community_id, resource_id=minted_id("r", form.idempotency_key.data),
+            member_id=acting_member(), title=form.title.data.strip(), kind=form.kind.data,
+            url=form.url.data or None, file=digest, tags=form.tag_list() or None)
+
+    return handle_form(form, partial(_form_page, "share.html", view, form), shared,
+                   lambda outcome: _done(_("Resource shared."), "pages.community_library", community_id))
 
 
 def _store(upload: Any, form: ShareForm) -> str | None:
@@ -293,19 +260,11 @@ def reuse_resource(community_id: str, resource_id: str):
     if resource is None:
         abort(404)
     form = ReuseForm()
-    if not form.is_submitted():
-        return _form_page("reuse.html", view, form, resource=resource)
-    if not form.validate():
-        return _form_page("reuse.html", view, form, resource=resource, status=422)
-    event = ev.ResourceReused(community_id=community_id, resource_id=resource_id,
-                              member_id=acting_member(),
-                              note=(form.note.data or "").strip() or None)
-    outcome = _record(event, form)
-    if not outcome.ok:
-        form_errors(form, outcome)
-        return _form_page("reuse.html", view, form, resource=resource, outcome=outcome,
-                          status=422)
-    return _done(_("Reuse recorded."), "pages.community_library", community_id)
+    return handle_form(form, partial(_form_page, "reuse.html", view, form, resource=resource),
+                   lambda: ev.ResourceReused(community_id=community_id, resource_id=resource_id,
+                                             member_id=acting_member(),
+                                             note=(form.note.data or "").strip() or None),
+                   lambda outcome: _done(_("Reuse recorded."), "pages.community_library", community_id))
 
 
 # -- norms -------------------------------------------------------------------------------
@@ -323,24 +282,20 @@ def agree_norms(community_id: str):
         if current:
             form.norms.data = "\n".join(current["norms"])
         form.agreed_by.data = [me]
-        return _form_page("agree_norms.html", view, form)
-    valid = form.validate()
-    if valid and not form.norm_list():
-        form.norms.errors = [*form.norms.errors, _("Write at least one norm.")]
-        valid = False
-    if valid and me not in (form.agreed_by.data or []):
-        form.agreed_by.errors = [*form.agreed_by.errors,
-                                 _("You record the agreement, so you must be among those agreeing.")]
-        valid = False
-    if not valid:
-        return _form_page("agree_norms.html", view, form, status=422)
-    event = ev.NormsAgreed(community_id=community_id, norms=form.norm_list(),
-                           agreed_by=tuple(form.agreed_by.data))
-    outcome = _record(event, form)
-    if not outcome.ok:
-        form_errors(form, outcome)
-        return _form_page("agree_norms.html", view, form, outcome=outcome, status=422)
-    return _done(_("Norms agreed."), "pages.community_norms", community_id)
+
+    def agreed() -> ev.NormsAgreed | None:
+        if not form.norm_list():
+            form.norms.errors = [*form.norms.errors, _("Write at least one norm.")]
+            return None
+        if me not in (form.agreed_by.data or []):
+            form.agreed_by.errors = [*form.agreed_by.errors, _(
+                "You record the agreement, so you must be among those agreeing.")]
+            return None
+        return ev.NormsAgreed(community_id=community_id, norms=form.norm_list(),
+                              agreed_by=tuple(form.agreed_by.data))
+
+    return handle_form(form, partial(_form_page, "agree_norms.html", view, form), agreed,
+                   lambda outcome: _done(_("Norms agreed."), "pages.community_norms", community_id))
 
 
 # -- files -------------------------------------------------------------------------------

@@ -245,6 +245,16 @@ def coordinate_network(network_id: str):
                       communities=reports.communities_of(network_id))
 
 
+def _csv_window() -> tuple[AsOf, Window]:
+    """The as-of moment and window of a CSV download; a bad one is a 400 (no page to
+    show a message beside: the dashboard's links only ever carry good values)."""
+    as_of = as_of_from_request()
+    window, error = _window_args(as_of)
+    if as_of.error or error:
+        abort(400)
+    return as_of, window
+
+
 @bp.get("/coordinate/communities/<community_id>/<any(leadership, sessions):table>.csv")
 @login_required
 def coordinate_community_csv(community_id: str, table: str):
@@ -252,12 +262,7 @@ def coordinate_community_csv(community_id: str, table: str):
     require(lambda state, who, now: may_read_community(who, community_id),
             exists=lambda state: community_id in state.communities)
     fold_first()
-    as_of = as_of_from_request()
-    if as_of.error:
-        abort(400)
-    window, error = _window_args(as_of)
-    if error:
-        abort(400)
+    as_of, window = _csv_window()
     reports = journey().leadership
     if table == "leadership":
         return _csv(f"leadership-{community_id}.csv", LEADERSHIP_CSV_COLUMNS,
@@ -274,12 +279,7 @@ def coordinate_network_csv(network_id: str, table: str):
     require(lambda state, who, now: may_read_network(who, network_id),
             exists=lambda state: network_id in state.networks)
     fold_first()
-    as_of = as_of_from_request()
-    if as_of.error:
-        abort(400)
-    window, error = _window_args(as_of)
-    if error:
-        abort(400)
+    as_of, window = _csv_window()
     reports = journey().leadership
     chosen = reports.communities_of(network_id)
     if table == "leadership":

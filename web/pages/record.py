@@ -9,6 +9,7 @@ append instead of appending twice (as the API does with its `_options`).
 """
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
@@ -20,9 +21,8 @@ from wtforms.validators import URL, DataRequired, Length, Optional
 
 from journey import events as ev
 from web.pages import bp
-from web.pages.common import (Outcome, account, acting_member, fold_first, form_errors,
+from web.pages.common import (Outcome, account, acting_member, fold_first, handle_form,
                                minted_id, reader_now)
-from web.pages.common import record as record_entry
 from web.pages.forms import RecordForm
 from web.services import journey
 
@@ -206,8 +206,8 @@ def _done(outcome: Outcome, message: str):
     return redirect(url_for("pages.portfolio") + f"#entry-{outcome.result.position}")
 
 
-def _form_page(template: str, form: Any, outcome: Outcome | None = None, **context: Any):
-    status = 200 if request.method == "GET" else 422
+def _form_page(template: str, form: Any, outcome: Outcome | None = None, status: int = 200,
+               **context: Any):
     return render_template(f"pages/record/{template}", form=form,
                            refusal=outcome.message if outcome else None, **context), status
 
@@ -234,19 +234,13 @@ def record_reflect():
             form.community.data = request.args["community"]
         if form.visibility.data is None:
             form.visibility.data = "private"
-        return _form_page("reflect.html", form)
-    if not form.validate():
-        return _form_page("reflect.html", form)
-    event = ev.ReflectionRecorded(
+    return handle_form(form, partial(_form_page, "reflect.html", form), lambda: ev.ReflectionRecorded(
         reflection_id=minted_id("rf", form.idempotency_key.data), member_id=acting_member(),
         text=form.text.data, community_id=form.community.data or None,
         prompt=(form.prompt.data or "").strip() or None, visibility=form.visibility.data,
-        value_cycle=form.value_cycle.data or None)
-    outcome = record_entry(event, form.occurred_at.data, idempotency_key=form.idempotency_key.data)
-    if not outcome.ok:
-        form_errors(form, outcome, {"community_id": "community"})
-        return _form_page("reflect.html", form, outcome)
-    return _done(outcome, _("Your reflection is recorded."))
+        value_cycle=form.value_cycle.data or None),
+        lambda outcome: _done(outcome, _("Your reflection is recorded.")),
+        names={"community_id": "community"})
 
 
 @bp.route("/record/step", methods=["GET", "POST"])
@@ -261,19 +255,17 @@ def record_step():
          f"{s['title']} ({s['community_name']})") for s in steps]
     if request.method == "GET":
         form.step.data = request.args.get("step", "")
-        return _form_page("step.html", form, steps=steps)
-    if not form.validate():
-        return _form_page("step.html", form, steps=steps)
-    community_id, plan_id, step_id = form.step.data.split("|", 2)
-    event = ev.ActionStepCompleted(community_id=community_id, plan_id=plan_id, step_id=step_id,
-                                   member_ids=(member_id,), outcome=form.outcome.data,
-                                   evidence_url=form.evidence_url.data or None)
-    outcome = record_entry(event, form.occurred_at.data, idempotency_key=form.idempotency_key.data)
-    if not outcome.ok:
-        form_errors(form, outcome, {"step_id": "step", "plan_id": "step",
-                                    "member_ids": "step"})
-        return _form_page("step.html", form, outcome, steps=steps)
-    return _done(outcome, _("The step is marked completed."))
+
+    def completed() -> ev.ActionStepCompleted:
+        community_id, plan_id, step_id = form.step.data.split("|", 2)
+        return ev.ActionStepCompleted(community_id=community_id, plan_id=plan_id,
+                                      step_id=step_id, member_ids=(member_id,),
+                                      outcome=form.outcome.data,
+                                      evidence_url=form.evidence_url.data or None)
+
+    return handle_form(form, partial(_form_page, "step.html", form, steps=steps), completed,
+                       lambda outcome: _done(outcome, _("The step is marked completed.")),
+                       names={"step_id": "step", "plan_id": "step", "member_ids": "step"})
 
 
 def _feedback_choices(member_id: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
@@ -304,18 +296,17 @@ def record_feedback():
     form = FeedbackForm()
     form.about.choices = [("", _("Choose a session or resource"))] + abouts
     form.to_member.choices = [("", _("Choose a colleague"))] + people
-    if request.method == "GET" or not form.validate():
-        return _form_page("feedback.html", form)
-    about_kind, community_id, about_id = form.about.data.split("|", 2)
-    event = ev.FeedbackGiven(community_id=community_id, from_member_id=member_id,
-                             to_member_id=form.to_member.data, about_kind=about_kind,
-                             about_id=about_id, text=form.text.data)
-    outcome = record_entry(event, form.occurred_at.data, idempotency_key=form.idempotency_key.data)
-    if not outcome.ok:
-        form_errors(form, outcome, {"to_member_id": "to_member", "about_id": "about",
-                                    "about_kind": "about", "community_id": "about"})
-        return _form_page("feedback.html", form, outcome)
-    return _done(outcome, _("Your feedback is recorded."))
+
+    def given() -> ev.FeedbackGiven:
+        about_kind, community_id, about_id = form.about.data.split("|", 2)
+        return ev.FeedbackGiven(community_id=community_id, from_member_id=member_id,
+                                to_member_id=form.to_member.data, about_kind=about_kind,
+                                about_id=about_id, text=form.text.data)
+
+    return handle_form(form, partial(_form_page, "feedback.html", form), given,
+                       lambda outcome: _done(outcome, _("Your feedback is recorded.")),
+                       names={"to_member_id": "to_member", "about_id": "about",
+                              "about_kind": "about", "community_id": "about"})
 
 
 def _entry_choices(member_id: str) -> tuple[list[dict[str, Any]], list[tuple[str, str]]]:
@@ -338,23 +329,24 @@ def record_correct():
     fields_of = {str(e["position"]): correctable_text_fields(e["type"]) for e in entries}
     if request.method == "GET":
         form.entry.data = request.args.get("entry", "")
-        return _form_page("correct.html", form, fields_of=fields_of, labels=labels)
-    if not form.validate():
-        return _form_page("correct.html", form, fields_of=fields_of, labels=labels)
-    if form.field_name.data not in fields_of.get(form.entry.data, ()):
-        form.field_name.errors = [_("This entry has no such field; it has: %(fields)s",
-                                    fields=", ".join(labels.get(n, n) for n in
-                                                     fields_of.get(form.entry.data, ())))]
-        return _form_page("correct.html", form, fields_of=fields_of, labels=labels)
-    event = ev.EntryCorrected(position=int(form.entry.data), corrected_by=member_id,
-                              fields={form.field_name.data: form.value.data},
-                              reason=form.reason.data)
-    outcome = record_entry(event, form.occurred_at.data, idempotency_key=form.idempotency_key.data)
-    if not outcome.ok:
-        form_errors(form, outcome, {"position": "entry", "fields": "value"})
-        return _form_page("correct.html", form, outcome, fields_of=fields_of, labels=labels)
-    flash(_("The entry is corrected."), "success")
-    return redirect(url_for("pages.portfolio") + f"#entry-{event.position}")
+
+    def corrected() -> ev.EntryCorrected | None:
+        if form.field_name.data not in fields_of.get(form.entry.data, ()):
+            form.field_name.errors = [_("This entry has no such field; it has: %(fields)s",
+                                        fields=", ".join(labels.get(n, n) for n in
+                                                         fields_of.get(form.entry.data, ())))]
+            return None
+        return ev.EntryCorrected(position=int(form.entry.data), corrected_by=member_id,
+                                 fields={form.field_name.data: form.value.data},
+                                 reason=form.reason.data)
+
+    def done(outcome: Outcome):
+        flash(_("The entry is corrected."), "success")
+        return redirect(url_for("pages.portfolio") + f"#entry-{form.entry.data}")
+
+    return handle_form(form, partial(_form_page, "correct.html", form, fields_of=fields_of,
+                                     labels=labels), corrected, done,
+                       names={"position": "entry", "fields": "value"})
 
 
 @bp.route("/record/retract", methods=["GET", "POST"])
@@ -367,14 +359,12 @@ def record_retract():
     form.entry.choices = choices
     if request.method == "GET":
         form.entry.data = request.args.get("entry", "")
-        return _form_page("retract.html", form)
-    if not form.validate():
-        return _form_page("retract.html", form)
-    event = ev.EntryRetracted(position=int(form.entry.data), retracted_by=member_id,
-                              reason=form.reason.data)
-    outcome = record_entry(event, form.occurred_at.data, idempotency_key=form.idempotency_key.data)
-    if not outcome.ok:
-        form_errors(form, outcome, {"position": "entry"})
-        return _form_page("retract.html", form, outcome)
-    flash(_("The entry is retracted."), "success")
-    return redirect(url_for("pages.portfolio"))
+
+    def done(outcome: Outcome):
+        flash(_("The entry is retracted."), "success")
+        return redirect(url_for("pages.portfolio"))
+
+    return handle_form(form, partial(_form_page, "retract.html", form),
+                       lambda: ev.EntryRetracted(position=int(form.entry.data),
+                                                 retracted_by=member_id, reason=form.reason.data),
+                       done, names={"position": "entry"})
