@@ -46,6 +46,9 @@ class Badge:
     criteria: str
     network_id: str | None      # the issuer (None: the installation)
     community_id: str | None = None
+    #: The content hash of the image a facilitator uploaded (a PNG in the uploads store),
+    #: or None: the badge's image is then generated.
+    image: str | None = None
 
 
 @dataclass(frozen=True)
@@ -140,7 +143,7 @@ def catalogue(records: Iterable[Recorded], erased: Iterable[str] = (),
             if e.badge_id not in out.badges:
                 out.badges[e.badge_id] = Badge(e.badge_id, e.name, e.description, e.criteria,
                                                community_network.get(e.community_id),
-                                               e.community_id)
+                                               e.community_id, e.image)
         community = getattr(e, "community_id", None)
         out.evidence[rec.position] = Evidence(rec.position, e.type, rec.occurred_at,
                                               community)

@@ -1,7 +1,9 @@
 """A tiny PNG encoder (truecolour, no dependencies) and the Open Badges baking chunk.
 
 Baking (OB 2.0 "Badge Baking"): an `iTXt` chunk with keyword `openbadges` whose text is
-the assertion's URL (hosted verification), uncompressed, before IEND.
+the assertion's URL (hosted verification), uncompressed, before IEND. A badge with an
+uploaded image (a PNG a facilitator gave it) is baked with `bake`, which keeps the image's
+own chunks; a badge without one gets the generated disc of `baked_badge`.
 """
 from __future__ import annotations
 
@@ -11,6 +13,12 @@ import zlib
 
 SIGNATURE = b"\x89PNG\r\n\x1a\n"
 KEYWORD = "openbadges"
+#: PNG specification: a chunk length is at most 2^31 - 1.
+MAX_CHUNK = 2 ** 31 - 1
+#: A badge's uploaded image: a PNG of at most 1 MiB, at most 4096 pixels a side (a small
+#: file may still decode to a huge picture; verifiers and browsers are spared that).
+MAX_IMAGE_BYTES = 1024 * 1024
+MAX_IMAGE_SIDE = 4096
 
 
 def chunk(kind: bytes, data: bytes) -> bytes:
@@ -37,13 +45,22 @@ def encode(width: int, height: int, rows: list[bytes], *, text: dict[str, str] |
 
 
 def chunks(data: bytes) -> list[tuple[bytes, bytes]]:
-    """(kind, data) of every chunk of a PNG (checks the signature and the CRCs)."""
+    """(kind, data) of every chunk of a PNG (checks the signature, the bounds and the CRCs).
+
+    ValueError for anything that is not a well-formed sequence of chunks.
+    """
     if not data.startswith(SIGNATURE):
         raise ValueError("not a PNG")
     out, at = [], len(SIGNATURE)
     while at < len(data):
+        if at + 12 > len(data):
+            raise ValueError("truncated PNG chunk")
         (length,) = struct.unpack(">I", data[at:at + 4])
+        if length > MAX_CHUNK or at + 12 + length > len(data):
+            raise ValueError("truncated PNG chunk")
         kind = data[at + 4:at + 8]
+        if not kind.isalpha():
+            raise ValueError(f"bad PNG chunk type {kind!r}")
         body = data[at + 8:at + 8 + length]
         (crc,) = struct.unpack(">I", data[at + 8 + length:at + 12 + length])
         if zlib.crc32(kind + body) & 0xFFFFFFFF != crc:
@@ -51,6 +68,60 @@ def chunks(data: bytes) -> list[tuple[bytes, bytes]]:
         out.append((kind, body))
         at += 12 + length
     return out
+
+
+#: IHDR colour type -> the bit depths allowed with it (PNG specification, 11.2.2).
+_DEPTHS = {0: (1, 2, 4, 8, 16), 2: (8, 16), 3: (1, 2, 4, 8), 4: (8, 16), 6: (8, 16)}
+
+
+def check(data: bytes, *, max_side: int | None = None) -> tuple[int, int]:
+    """(width, height) of a well-formed PNG; ValueError otherwise.
+
+    Well-formed: the signature, chunks whose CRCs hold, IHDR first (with a valid header),
+    at least one IDAT, IEND last and nothing after it. `max_side` bounds each dimension.
+    """
+    found = chunks(data)
+    if not found or found[0][0] != b"IHDR" or len(found[0][1]) != 13:
+        raise ValueError("a PNG starts with its IHDR chunk")
+    width, height, depth, colour, method, filtering, interlace = \
+        struct.unpack(">IIBBBBB", found[0][1])
+    if not (0 < width < 2 ** 31 and 0 < height < 2 ** 31):
+        raise ValueError("bad PNG dimensions")
+    if depth not in _DEPTHS.get(colour, ()) or method or filtering or interlace > 1:
+        raise ValueError("bad PNG header")
+    if max_side is not None and (width > max_side or height > max_side):
+        raise ValueError(f"a PNG of at most {max_side} pixels a side")
+    kinds = [kind for kind, _ in found]
+    if b"IDAT" not in kinds:
+        raise ValueError("a PNG without image data")
+    if kinds[-1] != b"IEND" or kinds.count(b"IEND") != 1 or found[-1][1]:
+        raise ValueError("a PNG ends with its IEND chunk")
+    return width, height
+
+
+def _keyword_of(kind: bytes, body: bytes) -> str | None:
+    if kind in (b"iTXt", b"tEXt", b"zTXt"):
+        return body.partition(b"\0")[0].decode("latin-1")
+    return None
+
+
+def bake(data: bytes, url: str) -> bytes:
+    """`data` (a PNG) baked with `url`: an `openbadges` iTXt chunk right before IEND.
+
+    Every other chunk is kept as it was; an earlier `openbadges` text chunk (iTXt, tEXt
+    or zTXt) is replaced, not duplicated. ValueError when `data` is not a well-formed PNG.
+    """
+    check(data)
+    out = [SIGNATURE]
+    for kind, body in chunks(data):
+        if _keyword_of(kind, body) == KEYWORD:
+            continue
+        if kind == b"IEND":
+            out.append(itxt(KEYWORD, url))
+        out.append(chunk(kind, body))
+    baked = b"".join(out)
+    chunks(baked)  # what we wrote reads back, every CRC included
+    return baked
 
 
 def baked_url(data: bytes) -> str | None:

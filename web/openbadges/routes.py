@@ -125,8 +125,15 @@ def badge(name: str) -> Response:
     if found is None:
         abort(404)
     if suffix == "/image.png":
-        return Response(baked_badge(found.key), mimetype="image/png")
+        return _png(service().badge_png(found))
     return _answer(docs.badge_class(found, urls()), _wants_json(bool(suffix)), found.name)
+
+
+def _png(data: bytes) -> Response:
+    """A badge image: an uploaded one was checked to be a PNG, and is never sniffed."""
+    response = Response(data, mimetype="image/png")
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 def _award(award_id: str, cat: Catalogue) -> Award:
@@ -150,8 +157,10 @@ def assertion(name: str) -> Response:
     if award.revoked:
         return _gone(award, suffix != ".png" and _wants_json(bool(suffix)))
     if suffix == ".png":
-        png = baked_badge(award.badge, urls().assertion(award.award_id))
-        response = Response(png, mimetype="image/png")
+        url = urls().assertion(award.award_id)
+        found = cat.badges.get(award.badge)
+        response = _png(service().badge_png(found, url) if found is not None
+                        else baked_badge(award.badge, url))
         response.headers["Content-Disposition"] = \
             f'attachment; filename="{award.award_id}.png"'
         return response

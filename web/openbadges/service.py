@@ -8,11 +8,12 @@ from datetime import datetime
 from cryptography.hazmat.primitives import serialization
 from flask import current_app
 
+from events.uploads import uploads_of
 from journey import errors
 from journey.clock import BadTime, format_time, parse_time, utcnow
 from journey.records import Recorded
-from projections.openbadges import proof
-from projections.openbadges.catalogue import Catalogue, catalogue
+from projections.openbadges import png, proof
+from projections.openbadges.catalogue import Badge, Catalogue, catalogue
 from projections.openbadges.didkey import did_key, verification_method
 from projections.openbadges.documents import Issuer, Urls
 from web.openbadges.issuers import Issuers
@@ -85,6 +86,40 @@ class OpenBadges:
         with self._lock:
             self._records = known
         return [known[p] for p in sorted(known) if p <= position]
+
+    # -- images ----------------------------------------------------------------------------
+
+    def uploaded_image(self, badge: Badge | None) -> bytes | None:
+        """The PNG a facilitator gave `badge`, when it has one and the store holds it.
+
+        None (the generated image is used) when the file is missing, too large or not a
+        well-formed PNG: a content hash in the log is served only as the image it names.
+        """
+        if badge is None or not badge.image:
+            return None
+        store = uploads_of(journey().config.instance_dir)
+        if not store.exists(badge.image):
+            return None
+        path = store.path_of(badge.image)
+        try:
+            with path.open("rb") as file:
+                data = file.read(png.MAX_IMAGE_BYTES + 1)
+        except OSError:
+            return None
+        if len(data) > png.MAX_IMAGE_BYTES:
+            return None
+        try:
+            png.check(data, max_side=png.MAX_IMAGE_SIDE)
+        except ValueError:
+            return None
+        return data
+
+    def badge_png(self, badge: Badge, url: str | None = None) -> bytes:
+        """The badge's image (its uploaded PNG, else the generated one), baked with `url`."""
+        uploaded = self.uploaded_image(badge)
+        if uploaded is None:
+            return png.baked_badge(badge.key, url)
+        return png.bake(uploaded, url) if url else uploaded
 
     # -- issuers -----------------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ projections/leadership/attention.py.
 """
 from __future__ import annotations
 
+import io
 import uuid
 from typing import Any
 
@@ -16,10 +17,12 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
+from flask_wtf.file import FileField
 from wtforms import HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from events.uploads import EmptyUpload, TooLarge, uploads_of
 from journey import errors
 from journey import events as ev
 from journey.access import READ_ROLES, Reader
@@ -29,6 +32,8 @@ from projections.leadership.attention import (community_awards, drifting, eviden
                                               previous_quarter, quarter_bounds, quarter_of,
                                               quarters_between)
 from projections.leadership.report import Window
+from projections.openbadges import png
+from web.extensions import csrf
 from web.pages import bp
 from web.pages.common import (Outcome, account, acting_member, fold_first, form_errors,
                               judged, reader_now, record, require, submit, viewer)
@@ -36,18 +41,26 @@ from web.pages.forms import RecordForm
 from web.services import journey
 
 TEXT_MAX = 2000
+#: The multipart body of the badge form: its image (at most 1 MiB) and its few fields. A
+#: larger body is a 413 before anything is read; a larger image in a body that fits is a
+#: form error.
+BADGE_BODY = png.MAX_IMAGE_BYTES + 256 * 1024
 
 
 # -- forms ---------------------------------------------------------------------------------
 
 class BadgeForm(RecordForm):
-    """Define a badge of this community (no image: the page does not upload one)."""
+    """Define a badge of this community, with its own image (a PNG) or a generated one."""
 
     name = StringField(_l("Badge name"), validators=[InputRequired(), Length(max=200)])
     description = TextAreaField(_l("What it recognises"),
                                 validators=[InputRequired(), Length(max=TEXT_MAX)])
     criteria = TextAreaField(_l("Criteria"), validators=[InputRequired(), Length(max=TEXT_MAX)],
                              description=_l("What a member does to earn it, in plain words."))
+    image = FileField(_l("Image (optional)"),
+                      description=_l("A PNG file of at most 1 MiB, ideally square. Without "
+                                     "one, Journey draws the badge's image."),
+                      render_kw={"accept": "image/png,.png"})
 
 
 class AwardForm(RecordForm):
@@ -250,14 +263,25 @@ def facilitate_community(community_id: str):
 
 @bp.post("/facilitate/<community_id>/badges")
 @login_required
+@csrf.exempt  # the form checks its own token, after the upload limit is raised (below)
 def facilitate_define_badge(community_id: str):
+    # The app refuses bodies over 1 MiB; this form may carry an image of 1 MiB. The limit
+    # is raised before anything reads the body (hence no app-wide CSRF check first: the
+    # form validates its CSRF token itself).
+    request.max_content_length = BADGE_BODY
     _acting(community_id)
     form = BadgeForm(prefix="badge")
     if not form.validate():
         return _page(community_id, status=400, badge_form=form)
+    image = _badge_image(form)
+    if form.image.errors:
+        return _page(community_id, status=422, badge_form=form)
+    digest = _store_image(image, form) if image is not None else None
+    if image is not None and digest is None:
+        return _page(community_id, status=422, badge_form=form)
     event = ev.BadgeDefined(badge_id=f"b-{uuid.uuid4().hex[:12]}", community_id=community_id,
                             name=form.name.data.strip(), description=form.description.data.strip(),
-                            criteria=form.criteria.data.strip())
+                            criteria=form.criteria.data.strip(), image=digest)
     outcome = record(event, form.occurred_at.data, idempotency_key=form.idempotency_key.data)
     if not outcome.ok:
         form_errors(form, outcome)
@@ -266,6 +290,53 @@ def facilitate_define_badge(community_id: str):
     flash(_("Badge “%(name)s” defined.", name=event.name), "success")
     return redirect(url_for("pages.facilitate_community", community_id=community_id,
                             _anchor="badges"), 303)
+
+
+def _badge_image(form: BadgeForm) -> bytes | None:
+    """The uploaded image's bytes when it is a PNG Journey accepts; None when no file was
+    given, or with an error put on the form (nothing is stored then).
+
+    Only PNG: an SVG could carry a script (and is not baked the same way); anything else
+    is not an image a verifier can show.
+    """
+    upload = form.image.data
+    if upload is None or not getattr(upload, "filename", None):
+        return None
+    data = upload.stream.read(png.MAX_IMAGE_BYTES + 1)
+    if not data:
+        form.image.errors = [*form.image.errors, _("The file is empty.")]
+        return None
+    if len(data) > png.MAX_IMAGE_BYTES:
+        form.image.errors = [*form.image.errors,
+                             _("The image is too large: a badge image may be at most 1 MiB.")]
+        return None
+    if not data.startswith(png.SIGNATURE):
+        form.image.errors = [*form.image.errors,
+                             _("The image must be a PNG file (SVG and other formats are "
+                               "not accepted).")]
+        return None
+    try:
+        png.check(data, max_side=png.MAX_IMAGE_SIDE)
+    except ValueError:
+        form.image.errors = [*form.image.errors,
+                             _("The file is not a valid PNG image (at most %(side)s pixels "
+                               "a side).", side=png.MAX_IMAGE_SIDE)]
+        return None
+    return data
+
+
+def _store_image(data: bytes, form: BadgeForm) -> str | None:
+    """Put a checked image in the uploads store; its content hash (None: an error on the
+    form)."""
+    store = uploads_of(journey().config.instance_dir)
+    upload = form.image.data
+    try:
+        stored = store.put(io.BytesIO(data), filename=getattr(upload, "filename", None),
+                           media_type="image/png")
+    except (TooLarge, EmptyUpload):  # not after the checks above; kept for safety
+        form.image.errors = [*form.image.errors, _("The image could not be stored.")]
+        return None
+    return stored.digest
 
 
 @bp.post("/facilitate/<community_id>/awards")
