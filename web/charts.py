@@ -62,8 +62,10 @@ def line_chart(labels: Sequence[str], series: dict[str, Sequence[Optional[float]
                title: str, max_value: float | None = None,
                fmt: Callable[[float], str] = _number) -> Markup:
     """One line per series over the labels (quarters); a None value breaks the line."""
-    width, height = 640, 260
-    left, right, top_pad, bottom = 48, 16, 16, 60
+    # One legend row per series under the plot: names are long in every language.
+    legend_rows = len(series)
+    width, height = 640, 226 + 20 * legend_rows
+    left, right, top_pad, bottom = 48, 16, 16, 30 + 20 * legend_rows
     plot_w, plot_h = width - left - right, height - top_pad - bottom
     values = [v for vs in series.values() for v in vs if v is not None]
     top = max([max_value or 0, *values, 0]) or 1
@@ -83,9 +85,14 @@ def line_chart(labels: Sequence[str], series: dict[str, Sequence[Optional[float]
                     f'stroke="{GRID}" stroke-dasharray="2 4"/>'
                     f'<text x="{left - 6}" y="{y(v) + 4:.1f}" text-anchor="end" font-size="11" '
                     f'fill="{TEXT}">{escape(fmt(v))}</text>')
+    # Every label when they fit (about 56 units each), else every step-th one: each point
+    # still names its quarter in its tooltip and the description.
+    step = max(1, -(-len(labels) * 56 // plot_w))
     for i, label in enumerate(labels):
-        body.append(f'<text x="{x(i):.1f}" y="{height - bottom + 16}" text-anchor="middle" '
-                    f'font-size="11" fill="{TEXT}">{escape(label)}</text>')
+        if i % step == 0:
+            body.append(f'<text x="{x(i):.1f}" y="{height - bottom + 16}" '
+                        f'text-anchor="middle" font-size="11" fill="{TEXT}">'
+                        f'{escape(label)}</text>')
     descs = []
     for k, (name, vs) in enumerate(series.items()):
         colour = PALETTE[k % len(PALETTE)]
@@ -108,8 +115,8 @@ def line_chart(labels: Sequence[str], series: dict[str, Sequence[Optional[float]
                 body.append(f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="4" fill="{colour}">'
                             f'<title>{escape(name)}, {escape(labels[i])}: '
                             f'{escape(fmt(v))}</title></circle>')
-        legend_y = height - 18
-        legend_x = left + k * 150
+        legend_y = height - bottom + 40 + 20 * k
+        legend_x = left
         body.append(f'<rect x="{legend_x}" y="{legend_y - 10}" width="12" height="12" '
                     f'fill="{colour}"/><text x="{legend_x + 16}" y="{legend_y}" font-size="12" '
                     f'fill="{TEXT}">{escape(name)}</text>')
@@ -147,9 +154,11 @@ def tier_path(labels: Sequence[str], tiers: Sequence[Optional[str]], *, title: s
                     f'y2="{y(tier):.1f}" stroke="{GRID}" stroke-dasharray="2 4"/>'
                     f'<text x="{left - 8}" y="{y(tier) + 4:.1f}" text-anchor="end" '
                     f'font-size="12" fill="{TEXT}">{escape(names.get(tier, tier))}</text>')
+    step = max(1, -(-len(labels) * 56 // plot_w))  # as line_chart: labels that fit
     for i, label in enumerate(labels):
-        body.append(f'<text x="{x(i):.1f}" y="{height - 12}" text-anchor="middle" '
-                    f'font-size="11" fill="{TEXT}">{escape(label)}</text>')
+        if i % step == 0:
+            body.append(f'<text x="{x(i):.1f}" y="{height - 12}" text-anchor="middle" '
+                        f'font-size="11" fill="{TEXT}">{escape(label)}</text>')
     points = [(x(i), y(t)) for i, t in enumerate(tiers) if t in level]
     if len(points) > 1:
         path = " ".join(f"{px:.1f},{py:.1f}" for px, py in points)

@@ -16,10 +16,9 @@ from flask_login import login_required
 
 from journey import errors
 from journey.access import may_read_community
-from projections.index.keys import COMMUNITIES, key
-from projections.folds.communities import founded
 from web.pages import bp
 from web.pages.common import AsOf, as_of_from_request, fold_first, judged, require, viewer
+from web.pages.names import community_names, network_names
 from web.services import journey
 
 #: The tabs of a community, in order: (endpoint, label maker).
@@ -117,7 +116,8 @@ def communities():
                 if may_read_community(who, c)]
 
     rows = judged(readable)
-    names, networks = _names({network for _, network, _ in rows if network})
+    names = community_names()
+    networks = network_names({network for _, network, _ in rows if network})
     groups: dict[str | None, list[dict[str, Any]]] = {}
     for community_id, network_id, role in rows:
         groups.setdefault(network_id, []).append(
@@ -126,20 +126,6 @@ def communities():
     ordered = sorted(groups.items(), key=lambda kv: (kv[0] is None,
                                                      networks.get(kv[0] or "", kv[0] or "")))
     return render_template("pages/community/list.html", groups=ordered, networks=networks)
-
-
-def _names(network_ids: set[str]) -> tuple[dict[str, str], dict[str, str]]:
-    """Names of every community and of the given networks, from the read index."""
-    from journey import events as ev
-    reader = journey().views.reader
-    communities = {c: rec.event.name for c, rec in
-                   founded(reader.records(reader.positions([COMMUNITIES]))).items()}
-    networks: dict[str, str] = {}
-    positions = reader.positions([key("network", n) for n in network_ids])
-    for rec in reader.records(positions):
-        if isinstance(rec.event, ev.NetworkCreated):
-            networks.setdefault(rec.event.network_id, rec.event.name)
-    return communities, networks
 
 
 # -- one community -----------------------------------------------------------------------

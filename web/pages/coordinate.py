@@ -31,6 +31,7 @@ from web.charts import bar_chart, line_chart
 from web.pages import bp
 from web.pages.common import AsOf, as_of_from_request, fold_first, judged, require
 from web.pages.common import viewer as page_viewer
+from web.pages.names import community_names, network_names
 from web.services import journey
 
 TIERS = ("core", "active", "peripheral", "inactive")
@@ -134,15 +135,8 @@ def _tier_counts(report: dict[str, Any]) -> dict[str, int]:
 
 
 def _community_names(ids: Iterable[str]) -> dict[str, str]:
-    views = journey().views
-    names = {}
-    for community_id in ids:
-        try:
-            info = views.community(community_id, viewer=page_viewer())["community"]
-        except errors.UnknownReference:
-            continue
-        names[community_id] = info.get("name") or community_id
-    return names
+    names = community_names()
+    return {c: names.get(c, c) for c in ids}
 
 
 def _csv(filename: str, columns: Sequence[str], rows: Iterable[Sequence[Any]],
@@ -182,7 +176,8 @@ def coordinate():
         abort(403)
     names = _community_names(communities)
     return render_template("pages/coordinate/index.html", networks=networks,
-                           communities=communities, names=names, may_verify=log)
+                           network_names=network_names(networks), communities=communities,
+                           names=names, may_verify=log)
 
 
 # -- dashboards -------------------------------------------------------------------------------
