@@ -79,7 +79,25 @@ def flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:
 
 def _unstorable(value: str) -> bool:
     # NUL and lone surrogates cannot be stored as UTF-8 text (SQLite) or in PostgreSQL.
-    return "\x00" in value or any("\ud800" <= ch <= "\udfff" for ch in value)
+    if "\x00" in value:
+        return True
+    if value.isascii():
+        return False
+    try:
+        value.encode("utf-8")  # refuses a lone surrogate, in C
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+#: ASCII whitespace and control characters (what isspace() or category C say in ASCII).
+_ASCII_BLANK_OR_CONTROL = re.compile(r"[\x00-\x20\x7f]")
+
+
+def _has_space_or_control(value: str) -> bool:
+    if value.isascii():  # nearly every id: one regex search instead of a loop in Python
+        return _ASCII_BLANK_OR_CONTROL.search(value) is not None
+    return any(ch.isspace() or unicodedata.category(ch).startswith("C") for ch in value)
 
 
 class IdField(fields.String):
@@ -93,7 +111,7 @@ class IdField(fields.String):
             raise ValidationError(f"must be at most {MAX_ID} characters")
         # Ids end up in stream names, URLs and file lines: invisible characters would make
         # two ids look alike, and whitespace would split them.
-        if any(ch.isspace() or unicodedata.category(ch).startswith("C") for ch in value):
+        if _has_space_or_control(value):
             raise ValidationError("must not contain spaces or control characters")
         return value
 
@@ -161,7 +179,7 @@ class UrlField(fields.String):
         value = super()._deserialize(value, attr, data, **kwargs)
         if len(value) > MAX_URL:
             raise ValidationError(f"must be at most {MAX_URL} characters")
-        if any(ch.isspace() or unicodedata.category(ch).startswith("C") for ch in value):
+        if _has_space_or_control(value):
             raise ValidationError("must not contain spaces or control characters")
         try:
             parts = urlsplit(value)
