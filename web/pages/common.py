@@ -31,6 +31,7 @@ from journey.clock import BadTime, format_time, parse_time, to_micros, utcnow
 from journey.records import RecordEvent
 from journey.state import DomainState
 from web.forms import account_zone
+from web.pages.refusals import explain
 from web.services import journey
 
 T = TypeVar("T")
@@ -167,7 +168,8 @@ def submit(command: Any, *, idempotency_key: str | None = None,
     try:
         result = installation.store.submit(command, options)
     except (errors.Refused, SchemaInvalid) as exc:
-        return Outcome(message=exc.message, fields=getattr(exc, "fields", None) or {})
+        return Outcome(message=explain(exc.rule, exc.message),
+                       fields=getattr(exc, "fields", None) or {})
     # Read your writes: the page a form redirects to shows what was just recorded.
     installation.runner.wait_for(result.position,
                                  timeout=current_app.config["READ_WAIT_SECONDS"])
@@ -188,7 +190,7 @@ def record(event: Any, occurred_at: datetime | None = None, *,
         if isinstance(event, ev.EntryCorrected):
             event = checked_corrections(journey().store, event)
     except SchemaInvalid as exc:
-        return Outcome(message=exc.message, fields=exc.fields)
+        return Outcome(message=explain(exc.rule, exc.message), fields=exc.fields)
     digest = request_digest({"type": event.type, "data": event.to_data(),
                              "occurred_at": format_time(occurred_at) if occurred_at else None})
     command = RecordEvent(event, acting_member(), occurred_at or utcnow(),
