@@ -403,16 +403,19 @@ def _served(config, token: str, clients: int, seconds: float, workers: int) -> f
     url = f"http://127.0.0.1:{port}/api/members/m-00011/portfolio"
     request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
     try:
+        # Wait for the port with plain sockets, each closed at once: a failed urlopen
+        # leaves its half-made socket to the garbage collector (a ResourceWarning later).
         deadline = time.monotonic() + 60
         while True:
             try:
-                with urllib.request.urlopen(request, timeout=5) as answer:
-                    answer.read()
-                break
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
             except OSError:
                 if server.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError("journey serve did not start") from None
                 time.sleep(0.2)
+        with urllib.request.urlopen(request, timeout=60) as answer:
+            answer.read()
         # Warm every worker process (each folds the log's decision state on its first
         # request): rounds of `clients` concurrent requests until a round is quick.
         warm_until = time.monotonic() + 120

@@ -121,6 +121,7 @@ def live(tmp_path_factory) -> Iterator[Live]:
         yield live
     finally:
         server.shutdown()
+        server.server_close()  # the listening socket, else left to the garbage collector
         thread.join(10)
         close_app(app)
 

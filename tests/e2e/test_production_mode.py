@@ -48,15 +48,19 @@ def call(url: str, token: str, body: dict | None = None) -> dict:
 
 
 def wait_until_up(port: int, process: subprocess.Popen) -> None:
+    # Plain sockets, each closed at once, until the port listens: a failed urlopen leaves
+    # its half-made socket to the garbage collector (a ResourceWarning in a later test).
     deadline = time.monotonic() + 30
     while True:
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2):
-                return
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                break
         except OSError:
             assert process.poll() is None, "the web process exited"
-            assert time.monotonic() < deadline, "the web process never answered"
+            assert time.monotonic() < deadline, "the web process never listened"
             time.sleep(0.1)
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=30):
+        return
 
 
 def projection_rows(url: str) -> dict[str, list[tuple]]:

@@ -83,5 +83,6 @@ def served(sqlite_url: str, tmp_path) -> Iterator[Served]:
         yield site
     finally:
         server.shutdown()
+        server.server_close()  # the listening socket, else left to the garbage collector
         thread.join(timeout=10)
         close_app(app)

@@ -53,6 +53,7 @@ def served(sqlite_site: Site):
     thread.start()
     yield sqlite_site, server.server_port
     server.shutdown()
+    server.server_close()  # the listening socket, else left to the garbage collector
     thread.join(10)
 
 
