@@ -38,7 +38,8 @@ class Served(Site):
             with urllib.request.urlopen(request, timeout=30) as response:
                 return response.status, response.headers, response.read()
         except urllib.error.HTTPError as exc:
-            return exc.code, exc.headers, exc.read()
+            with exc:  # its response holds the connection: close it, not the collector
+                return exc.code, exc.headers, exc.read()
 
     def json(self, url: str) -> tuple[int, dict[str, Any]]:
         status, _, body = self.fetch(url)

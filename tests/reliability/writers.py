@@ -79,7 +79,8 @@ def http_writer(args: tuple[str, dict[str, str], str, int, int, bool]) -> dict[s
                 with urllib.request.urlopen(request, timeout=60) as answer:
                     return answer.status, json.loads(answer.read())
             except urllib.error.HTTPError as exc:
-                return exc.code, json.loads(exc.read() or b"null")
+                with exc:  # close its connection here, not in the garbage collector
+                    return exc.code, json.loads(exc.read() or b"null")
             except (ConnectionError, urllib.error.URLError):
                 # the development server's listen backlog overflowed: nothing was
                 # acknowledged, so sending again is what a client does
