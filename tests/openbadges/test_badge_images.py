@@ -9,7 +9,6 @@ import hashlib
 import io
 import json
 import struct
-from collections.abc import Iterator
 
 import pytest
 from werkzeug.datastructures import FileStorage
@@ -18,8 +17,8 @@ from werkzeug.test import encode_multipart
 from events.uploads import uploads_of
 from projections.openbadges import png
 from tests.openbadges.test_hosted import _chunks
-from tests.web.conftest import Site, csrf_of, make_app, seed, sign_in
-from web.app import close_app
+# sqlite_site: the web tests' fixture itself (imported, so pytest offers it here too).
+from tests.web.conftest import Site, csrf_of, sign_in, sqlite_site  # noqa: F401
 
 URL = "https://example.org/ob/v2/assertions/aw-1"
 
@@ -111,16 +110,6 @@ def test_check_refuses_a_png_whose_ihdr_is_not_first_or_broken() -> None:
 
 
 # -- through the facilitation page ----------------------------------------------------------
-
-@pytest.fixture
-def sqlite_site(sqlite_url: str, tmp_path) -> Iterator[Site]:
-    """The seeded web story on SQLite (as tests/web/conftest.py's fixture of that name)."""
-    app = make_app(sqlite_url, tmp_path / "instance")
-    try:
-        yield Site(app, seed(app))
-    finally:
-        close_app(app)
-
 
 def _define(site: Site, client, name: str, image: tuple[bytes, str, str] | None):
     token = csrf_of(client.get("/facilitate/vrsac-1").text)
