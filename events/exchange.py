@@ -50,6 +50,8 @@ _ACTOR = IdField()
 
 def checked_actor(value: Any) -> str:
     """An actor id as the schemas check ids (SchemaInvalid on `actor` otherwise)."""
+    if _ACTOR.accepts(value):
+        return value  # what deserialize returns for an id it accepts
     try:
         return _ACTOR.deserialize(value)
     except ValidationError as exc:

@@ -6,7 +6,7 @@ the serialised section, hashes, the sealed head — and asks a recorder only for
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Iterator, Protocol
 
 
@@ -26,6 +26,10 @@ class StoredRow:
     recorded_at: int
     idempotency_scope: str | None
     hash: str
+    # `data` and `meta` as canonical JSON text, when the store has already encoded them
+    # (for the hash): the recorder writes these instead of encoding the objects again.
+    data_json: str | None = field(default=None, compare=False, repr=False)
+    meta_json: str | None = field(default=None, compare=False, repr=False)
 
     @property
     def actor(self) -> str:

@@ -11,7 +11,7 @@ import dataclasses
 import re
 import unicodedata
 from datetime import date
-from typing import Any, ClassVar
+from typing import Any, Callable, ClassVar
 from urllib.parse import urlsplit
 
 from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate
@@ -100,20 +100,41 @@ def _has_space_or_control(value: str) -> bool:
     return any(ch.isspace() or unicodedata.category(ch).startswith("C") for ch in value)
 
 
+def _id_problem(value: str) -> str | None:
+    if not value:
+        return "must not be empty"
+    if len(value) > MAX_ID:
+        return f"must be at most {MAX_ID} characters"
+    # Ids end up in stream names, URLs and file lines: invisible characters would make
+    # two ids look alike, and whitespace would split them.
+    if _has_space_or_control(value):
+        return "must not contain spaces or control characters"
+    return None
+
+
+def _text_problem(value: str) -> str | None:
+    if not value.strip():
+        return "must not be empty"
+    if len(value) > MAX_TEXT:
+        return f"must be at most {MAX_TEXT} characters"
+    if _unstorable(value):
+        return "contains characters that cannot be stored (NUL or a lone surrogate)"
+    return None
+
+
 class IdField(fields.String):
     """An id: non-empty, at most 160 characters, no spaces or control characters."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         value = super()._deserialize(value, attr, data, **kwargs)
-        if not value:
-            raise ValidationError("must not be empty")
-        if len(value) > MAX_ID:
-            raise ValidationError(f"must be at most {MAX_ID} characters")
-        # Ids end up in stream names, URLs and file lines: invisible characters would make
-        # two ids look alike, and whitespace would split them.
-        if _has_space_or_control(value):
-            raise ValidationError("must not contain spaces or control characters")
+        problem = _id_problem(value)
+        if problem is not None:
+            raise ValidationError(problem)
         return value
+
+    def accepts(self, value: Any) -> bool:
+        """True when deserialize would return `value` itself (the quick check of a load)."""
+        return type(value) is str and _id_problem(value) is None
 
 
 class TextField(fields.String):
@@ -121,13 +142,14 @@ class TextField(fields.String):
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         value = super()._deserialize(value, attr, data, **kwargs)
-        if not value.strip():
-            raise ValidationError("must not be empty")
-        if len(value) > MAX_TEXT:
-            raise ValidationError(f"must be at most {MAX_TEXT} characters")
-        if _unstorable(value):
-            raise ValidationError("contains characters that cannot be stored (NUL or a lone surrogate)")
+        problem = _text_problem(value)
+        if problem is not None:
+            raise ValidationError(problem)
         return value
+
+    def accepts(self, value: Any) -> bool:
+        """True when deserialize would return `value` itself (the quick check of a load)."""
+        return type(value) is str and _text_problem(value) is None
 
 
 class ChoiceField(fields.String):
@@ -142,6 +164,10 @@ class ChoiceField(fields.String):
         if value not in self.choices:
             raise ValidationError(f"must be one of: {', '.join(self.choices)}")
         return value
+
+    def accepts(self, value: Any) -> bool:
+        """True when deserialize would return `value` itself (the quick check of a load)."""
+        return type(value) is str and value in self.choices
 
 
 class DateField(fields.String):
@@ -398,15 +424,110 @@ def schema_for(type_name: str, version: int | None = None) -> Schema:
     return schema
 
 
+_SKIP = object()  # what a quick step says of a value it cannot vouch for
+
+
+def _quick_step(field_obj: fields.Field, key: str) -> Callable[[Any, dict[str, Any]], Any]:
+    """value, data -> what `field_obj.deserialize` returns, or _SKIP when it might refuse.
+
+    Ids, texts and choices (and lists of them) are checked by the field's own `accepts`
+    rule; any other field runs its own deserialize. Anything uncertain is _SKIP, and the
+    full marshmallow load then runs, to give its answer and its messages.
+    """
+    simple = not field_obj.validators and not getattr(field_obj, "pre_load", None) \
+        and not getattr(field_obj, "post_load", None)
+    if simple and hasattr(field_obj, "accepts"):
+        accepts = field_obj.accepts
+        return lambda value, data: value if accepts(value) else _SKIP
+    inner = getattr(field_obj, "inner", None)
+    if (type(field_obj) is fields.List and hasattr(inner, "accepts")
+            and not inner.validators and not getattr(inner, "pre_load", None)
+            and not getattr(inner, "post_load", None)
+            and not getattr(field_obj, "pre_load", None)
+            and not getattr(field_obj, "post_load", None)
+            and all(type(v) is validate.Length and v.max is None and v.equal is None
+                    for v in field_obj.validators)):
+        least = max([v.min or 0 for v in field_obj.validators], default=0)
+        accepts = inner.accepts
+
+        def many(value: Any, data: dict[str, Any]) -> Any:
+            if type(value) is not list or len(value) < least:
+                return _SKIP
+            for item in value:
+                if not accepts(item):
+                    return _SKIP
+            return list(value)
+        return many
+
+    def other(value: Any, data: dict[str, Any]) -> Any:
+        try:
+            return field_obj.deserialize(value, key, data)
+        except ValidationError:
+            return _SKIP
+    return other
+
+
+class _QuickLoad:
+    """A schema's load for data it accepts, without marshmallow's per-load machinery.
+
+    It returns what `schema.load(data)` returns, or None whenever a value might be refused
+    (or the schema has hooks it does not know): the caller then runs the schema itself,
+    so refusals keep marshmallow's messages, all of them.
+    """
+
+    def __init__(self, schema: Schema) -> None:
+        hooks = {tag: list(names) for tag, names in schema._hooks.items() if names}
+        self.usable = (hooks == {"pre_load": [("_absent_optionals", False, {})]}
+                       and schema.unknown == RAISE and not schema.partial and not schema.many)
+        self.optional: frozenset[str] = getattr(schema, "optional_fields", frozenset())
+        self.steps: list[tuple[str, str, bool, Callable[[Any, dict[str, Any]], Any]]] = []
+        for attr_name, field_obj in schema.load_fields.items():
+            key = field_obj.data_key if field_obj.data_key is not None else attr_name
+            self.steps.append((key, field_obj.attribute or attr_name, field_obj.required,
+                               _quick_step(field_obj, key)))
+        self.keys = frozenset(key for key, _, _, _ in self.steps)
+
+    def __call__(self, data: dict[str, Any]) -> dict[str, Any] | None:
+        if not self.usable:
+            return None
+        data = _drop_none(data, self.optional)
+        if not self.keys.issuperset(data):
+            return None  # an unknown field
+        out: dict[str, Any] = {}
+        for key, attribute, required, step in self.steps:
+            if key not in data:
+                if required:
+                    return None
+                continue
+            value = step(data[key], data)
+            if value is _SKIP:
+                return None
+            out[attribute] = value
+        return out
+
+
+# The quick load of every schema in SCHEMAS (which live as long as the process).
+_QUICK: dict[int, _QuickLoad] = {id(schema): _QuickLoad(schema) for schema in SCHEMAS.values()}
+
+
+def _loaded(schema: Schema, data: dict[str, Any]) -> dict[str, Any]:
+    """schema.load(data), quick when every value passes (SchemaInvalid otherwise)."""
+    quick = _QUICK.get(id(schema))
+    loaded = quick(data) if quick is not None else None
+    if loaded is not None:
+        return loaded
+    try:
+        return schema.load(data)
+    except ValidationError as exc:
+        raise SchemaInvalid(flatten_messages(exc.messages)) from None
+
+
 def load_event(type_name: str, data: dict[str, Any], schema_version: int | None = None) -> Event:
     """Validate `data` with the schema of its version, upcast it to the latest, build the event."""
     schema = schema_for(type_name, schema_version)
     if not isinstance(data, dict):
         raise SchemaInvalid({"data": ["must be a JSON object of the event's fields"]})
-    try:
-        loaded = schema.load(data)
-    except ValidationError as exc:
-        raise SchemaInvalid(flatten_messages(exc.messages)) from None
+    loaded = _loaded(schema, data)
     version = LATEST_VERSION[type_name] if schema_version is None else schema_version
     return from_data(type_name, _to_latest(type_name, version, loaded))
 

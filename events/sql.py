@@ -12,6 +12,7 @@ One long-lived writer connection per process keeps appends to a few statements.
 from __future__ import annotations
 
 import json
+import sqlite3
 import threading
 from contextlib import contextmanager
 from typing import Any, Iterator
@@ -28,6 +29,13 @@ from events.tables import events, log_head, member_keys
 SCOPE_PAGE = 500  # idempotency scopes looked up per query (SQLite allows 32,766 parameters)
 APPEND_LOCK_KEY = 7_240_531  # the advisory lock id of the append section on PostgreSQL
 NOTIFY_CHANNEL = "journey_appended"  # PostgreSQL: notified with the last position appended
+# SQLite: WAL pages between two automatic checkpoints (SQLite's default is 1,000). An append
+# dirties several pages (the row, its five indexes, the head); the same hot pages are copied
+# back to the database once per checkpoint, and each checkpoint syncs both files. Fewer,
+# larger checkpoints made one-event transactions on Journey's schema 1.5-1.7x faster with
+# raw sqlite3 (2026-12). Durability is unchanged (WAL, synchronous=NORMAL); the WAL grows
+# to about 40 MB before it is folded back and reused; erasure still truncates it.
+WAL_AUTOCHECKPOINT = 10_000
 
 _COLUMNS = (events.c.position, events.c.event_id, events.c.stream, events.c.version,
             events.c.type, events.c.schema_version, events.c.data, events.c.meta,
@@ -65,10 +73,18 @@ class _Direct:
         self.defaults = {name: bind.effective_value for name, bind in compiled.binds.items()
                          if not bind.required}
         self.order = list(compiled.positiontup) if compiled.positional else None
+        self.keys = list(keys or ())
+        self._identity = bool(keys) and not self.defaults and self.order == self.keys
 
     def params(self, values: dict[str, Any]) -> Any:
         merged = {**self.defaults, **values}
         return tuple(merged[k] for k in self.order) if self.order is not None else merged
+
+    def row_params(self, values: tuple) -> Any:
+        """The parameters for `values` given in the order of the `keys` compiled with."""
+        if self._identity:
+            return values  # positional, in the order of the keys: nothing to rearrange
+        return self.params(dict(zip(self.keys, values)))
 
 
 _ROW_KEYS = [c.name for c in _COLUMNS]
@@ -90,14 +106,23 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cur.execute("PRAGMA secure_delete=ON")
             cur.execute("PRAGMA busy_timeout=30000")
             cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute(f"PRAGMA wal_autocheckpoint={int(WAL_AUTOCHECKPOINT)}")
             cur.close()
 
         @event.listens_for(engine, "begin")
         def _begin(conn):
             # pysqlite's own transaction handling is off (isolation_level=None); we say
             # BEGIN ourselves, IMMEDIATE for appends so the write lock is taken up front.
-            immediate = conn.get_execution_options().get("sqlite_immediate")
-            conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+            # On the driver's connection: SQLAlchemy's execute path costs more than the
+            # statement (errors are wrapped as exec_driver_sql would, so a busy database
+            # is still an OperationalError the store retries).
+            statement = ("BEGIN IMMEDIATE" if conn.get_execution_options().get("sqlite_immediate")
+                         else "BEGIN")
+            try:
+                conn.connection.driver_connection.execute(statement)
+            except sqlite3.Error as exc:
+                raise DBAPIError.instance(statement, (), exc, sqlite3.Error,
+                                          dialect=conn.dialect) from exc
 
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
@@ -170,12 +195,11 @@ class _SqlTransaction:
         if not rows:
             return
         statement = self.direct["insert"]
-        self.cursor.executemany(statement.sql, [statement.params(
-            {"position": r.position, "event_id": r.event_id, "stream": r.stream,
-             "version": r.version, "type": r.type, "schema_version": r.schema_version,
-             "data": canonical_json(r.data), "meta": canonical_json(r.meta),
-             "occurred_at": r.occurred_at, "recorded_at": r.recorded_at,
-             "idempotency_scope": r.idempotency_scope, "hash": r.hash}) for r in rows])
+        self.cursor.executemany(statement.sql, [statement.row_params(
+            (r.position, r.event_id, r.stream, r.version, r.type, r.schema_version,
+             r.data_json if r.data_json is not None else canonical_json(r.data),
+             r.meta_json if r.meta_json is not None else canonical_json(r.meta),
+             r.occurred_at, r.recorded_at, r.idempotency_scope, r.hash)) for r in rows])
         self.last_inserted = max(self.last_inserted, rows[-1].position)
 
     def write_head(self, head: Head) -> None:

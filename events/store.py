@@ -7,21 +7,23 @@ head, commit. Only then are the new events folded into the cached state and anno
 """
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import threading
 import time
-import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable, Iterator, TypeVar
 
 from blinker import Namespace
 
-from events.codec import GENESIS_HASH, canonical_json, chain_hash, hashed_row, request_digest
+from events.codec import GENESIS_HASH, canonical_json
 from events.crypto import Cipher
 from events.recorder import Head, Recorder, StoredRow, Transaction
 from events.schemas import LATEST_VERSION, from_stored
 from journey import errors
-from journey.clock import format_time, from_micros, to_micros, utcnow
+from journey.clock import format_micros, format_time, from_micros, to_micros, utcnow
 from journey.decide import decide
 from journey.events import MemberErased
 from journey.records import Command, Recorded, RecordEvent
@@ -230,9 +232,12 @@ class EventStore:
 
     def _decide_one(self, command: Command, options: Options, tx: Transaction
                     ) -> tuple[AppendResult, list[StoredRow]]:
-        digest = options.digest or command_digest(command)
-        scope = None
+        scope = digest = None
+        # The clear data of the command's event, made once for the digest and the row.
+        clear = command.event.to_data() if isinstance(command, RecordEvent) else None
         if options.idempotency_key is not None:
+            # The digest tells a replay from a reused key: only a keyed command needs it.
+            digest = options.digest or command_digest(command, clear)
             scope = f"{command.actor}\x1f{options.idempotency_key}"
             earlier = tx.rows_from_scope(scope)
             if earlier:
@@ -245,11 +250,14 @@ class EventStore:
                 raise errors.VersionConflict(
                     f"{proposed[0].stream} is at version {current}, not "
                     f"{options.expected_version}: reload and try again")
-        rows = self._rows(proposed, now, scope, digest, options, tx)
+        rows = self._rows(proposed, now, scope, digest, options, tx,
+                          command.event if clear is not None else None, clear)
         for p in proposed:
             if p.event.type == "MemberErased":
                 self.cipher.forget(p.event.member_id)  # in this transaction
-        records = [self._fold(row, tx) for row in rows]
+        # The events just decided are folded as they are: decrypting and decoding the rows
+        # made of them would give them back unchanged.
+        records = [self._fold_new(row, p.event) for row, p in zip(rows, proposed)]
         return AppendResult(records), rows
 
     def _reset(self) -> None:
@@ -263,38 +271,48 @@ class EventStore:
         return AppendResult([self.to_recorded(r, tx) for r in earlier], replayed=True)
 
     def _rows(self, proposed, now: datetime, scope, digest, options: Options,
-              tx: Transaction) -> list[StoredRow]:
+              tx: Transaction, known_event=None, known_data: dict[str, Any] | None = None
+              ) -> list[StoredRow]:
+        """The rows of the proposed events (`known_data` is the clear data of `known_event`)."""
         recorded_at = max(to_micros(now), self.state.last_recorded_at)
         if options.recorded_at is not None:
             recorded_at = self._kept_recorded_at(options.recorded_at, proposed, now)
-        correlation = options.meta.get("correlation_id") or str(uuid.uuid4())
+        recorded_text = format_micros(recorded_at)
+        correlation = options.meta.get("correlation_id") or _uuid4()
+        causation = options.meta.get("causation_id")
+        client = options.meta.get("client")
         prev_hash = self._tip.hash
         position = self.state.position
+        stream_versions = self.state.stream_versions
         versions: dict[str, int] = {}
         rows = []
         for index, p in enumerate(proposed):
             position += 1
-            version = versions.get(p.stream, self.state.stream_versions.get(p.stream, 0)) + 1
+            version = versions.get(p.stream, stream_versions.get(p.stream, 0)) + 1
             versions[p.stream] = version
-            meta = {"actor": p.actor, "correlation_id": correlation,
-                    "causation_id": options.meta.get("causation_id")}
-            if options.meta.get("client"):
-                meta["client"] = options.meta["client"]
+            meta: dict[str, Any] = {"actor": p.actor, "correlation_id": correlation}
+            if causation is not None:
+                meta["causation_id"] = causation
+            if client:
+                meta["client"] = client
             if scope is not None:
                 meta["idempotency_key"] = options.idempotency_key
                 meta["request_digest"] = digest
-            meta = {k: v for k, v in meta.items() if v is not None}
-            data = self._encrypt(p.event, p.actor, tx)
+            data = self._encrypt(p.event, p.actor, tx,
+                                 known_data if p.event is known_event else None)
             occurred = to_micros(p.occurred_at)
-            event_id = str(uuid.uuid4())
-            row_hash = chain_hash(prev_hash, hashed_row(
-                position=position, event_id=event_id, stream=p.stream, version=version,
-                type=p.event.type, schema_version=LATEST_VERSION[p.event.type],
-                occurred_at=format_time(p.occurred_at), recorded_at=format_time(
-                    from_micros(recorded_at)), meta=meta, data=data))
-            rows.append(StoredRow(position, event_id, p.stream, version, p.event.type,
-                                  LATEST_VERSION[p.event.type], data, meta, occurred,
-                                  recorded_at, scope if index == 0 else None, row_hash))
+            event_id = _uuid4()
+            type_name = p.event.type
+            schema_version = LATEST_VERSION[type_name]
+            data_json = _canonical(data)
+            meta_json = _canonical(meta)
+            row_hash = _row_hash(prev_hash, position, event_id, p.stream, version, type_name,
+                                 schema_version, format_time(p.occurred_at), recorded_text,
+                                 meta_json, data_json)
+            rows.append(StoredRow(position, event_id, p.stream, version, type_name,
+                                  schema_version, data, meta, occurred, recorded_at,
+                                  scope if index == 0 else None, row_hash,
+                                  data_json, meta_json))
             prev_hash = row_hash
         return rows
 
@@ -313,8 +331,10 @@ class EventStore:
                                           rule="future_recorded_at")
         return value
 
-    def _encrypt(self, event, actor: str, tx: Transaction) -> dict[str, Any]:
-        data = event.to_data()
+    def _encrypt(self, event, actor: str, tx: Transaction,
+                 data: dict[str, Any] | None = None) -> dict[str, Any]:
+        if data is None:
+            data = event.to_data()
         if event.type != "EntryCorrected":
             return self.cipher.encrypt_data(event.type, data, actor)
         target = self._lookup(event.position, tx)
@@ -355,6 +375,15 @@ class EventStore:
 
     def _fold(self, row: StoredRow, tx: Transaction | None) -> Recorded:
         rec = self.to_recorded(row, tx)
+        self.state.apply(rec)
+        self._tip = _Tip(row.position, row.hash)
+        return rec
+
+    def _fold_new(self, row: StoredRow, event) -> Recorded:
+        """Fold a row this store just made of `event` (in clear, at the latest version)."""
+        rec = Recorded(row.position, row.event_id, row.stream, row.version, event, row.actor,
+                       from_micros(row.occurred_at), from_micros(row.recorded_at),
+                       row.schema_version, row.meta)
         self.state.apply(rec)
         self._tip = _Tip(row.position, row.hash)
         return rec
@@ -406,15 +435,80 @@ class EventStore:
         return self.recorder.head()
 
 
-def command_digest(command: Command) -> str:
-    """The digest of what a command asks, for telling a replay from a reused key."""
+def _canonical_encoder() -> Callable[[Any], str]:
+    """canonical_json (events/codec.py), with its encoder built once instead of per call."""
+    encoder = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:
+        return encoder.encode
+
+    def floatstr(o: float) -> str:  # as JSONEncoder.iterencode writes floats (allow_nan)
+        if o != o:
+            return "NaN"
+        if o == float("inf"):
+            return "Infinity"
+        if o == -float("inf"):
+            return "-Infinity"
+        return float.__repr__(o)
+
+    # The C encoder JSONEncoder.encode builds for every call, made once. No circular
+    # reference check: data and meta come from JSON and cannot hold one.
+    iterencode = make(None, encoder.default, json.encoder.encode_basestring, None, ":", ",",
+                      True, False, True)
+
+    def encode(value: Any) -> str:
+        if isinstance(value, str):
+            return json.encoder.encode_basestring(value)
+        return "".join(iterencode(value, 0))
+
+    return encode
+
+
+_canonical = _canonical_encoder()
+_string = json.encoder.encode_basestring  # a JSON string as canonical_json writes it
+
+
+def _uuid4() -> str:
+    """str(uuid.uuid4()), without building the UUID object."""
+    value = int.from_bytes(os.urandom(16), "big")
+    value = (value & ~(0xc000 << 48)) | (0x8000 << 48)  # the RFC 4122 variant
+    value = (value & ~(0xf000 << 64)) | (4 << 76)  # version 4
+    text = "%032x" % value
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+
+
+def _row_hash(prev_hash: str, position: int, event_id: str, stream: str, version: int,
+              type_name: str, schema_version: int, occurred_at: str, recorded_at: str,
+              meta_json: str, data_json: str) -> str:
+    """codec.chain_hash(prev_hash, hashed_row(...)), from data and meta already canonical.
+
+    The canonical JSON of the hashed row is written out in its sorted key order, so the
+    data and meta objects are encoded once, for the hash and the row alike.
+    """
+    text = (f'{{"data":{data_json},"event_id":{_string(event_id)},"meta":{meta_json},'
+            f'"occurred_at":{_string(occurred_at)},"position":{int(position)},'
+            f'"recorded_at":{_string(recorded_at)},"schema_version":{int(schema_version)},'
+            f'"stream":{_string(stream)},"type":{_string(type_name)},'
+            f'"version":{int(version)}}}')
+    digest = hashlib.sha256(prev_hash.encode("ascii"))
+    digest.update(text.encode("utf-8"))
+    return digest.hexdigest()
+
+
+def command_digest(command: Command, data: dict[str, Any] | None = None) -> str:
+    """The digest of what a command asks, for telling a replay from a reused key.
+
+    `data` is the event's to_data() when the caller has it already.
+    """
     if isinstance(command, RecordEvent):
-        body = {"type": command.event.type, "data": command.event.to_data()}
+        body = {"type": command.event.type,
+                "data": data if data is not None else command.event.to_data()}
     else:
         body = {"type": "HandOverFacilitation", "community_id": command.community_id,
                 "from": command.from_member, "to": command.to_member}
     body["occurred_at"] = format_time(command.occurred_at)
-    return request_digest(body)
+    # codec.request_digest(body), with the canonical encoder built once.
+    return hashlib.sha256(_canonical(body).encode("utf-8")).hexdigest()
 
 
 def stored_json(row: StoredRow) -> tuple[str, str]:

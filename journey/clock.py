@@ -42,15 +42,31 @@ def parse_time(value: str, *, allow_date: bool = True) -> datetime:
 
 def format_time(moment: datetime) -> str:
     """RFC 3339 in UTC with `Z`; fractions only when there are any."""
-    moment = moment.astimezone(UTC)
+    if moment.tzinfo is not UTC:
+        moment = moment.astimezone(UTC)
+    if moment.year < 1000:
+        # strftime's spelling of years before 1000 depends on the C library: keep it.
+        if moment.microsecond:
+            return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    # What the strftime above writes, without its cost (times are formatted per event).
     if moment.microsecond:
-        return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+        return (f"{moment.year}-{moment.month:02d}-{moment.day:02d}T{moment.hour:02d}:"
+                f"{moment.minute:02d}:{moment.second:02d}.{moment.microsecond:06d}Z")
+    return (f"{moment.year}-{moment.month:02d}-{moment.day:02d}T{moment.hour:02d}:"
+            f"{moment.minute:02d}:{moment.second:02d}Z")
+
+
+def format_micros(micros: int) -> str:
+    """format_time of a time kept as microseconds since the epoch."""
+    return format_time(_EPOCH + timedelta(microseconds=micros))
 
 
 def to_micros(moment: datetime) -> int:
     """Microseconds since the epoch: how the log stores and compares times."""
-    delta = moment.astimezone(UTC) - _EPOCH
+    if moment.tzinfo is not UTC:
+        moment = moment.astimezone(UTC)
+    delta = moment - _EPOCH
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 

@@ -53,6 +53,8 @@ class Decision:
 
     def timeline(self, community_id: str, person: str) -> list[Entry]:
         base = self.state.timelines.get((community_id, person), [])
+        if not self.pending:
+            return base
         extra = [e for c, p, e in self.pending if c == community_id and p == person]
         return sorted(base + extra) if extra else base
 

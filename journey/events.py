@@ -71,12 +71,32 @@ class Event:
     def to_data(self) -> dict[str, Any]:
         """The `data` object of the exchange format; absent optional fields stay absent."""
         out: dict[str, Any] = {}
-        for f in dataclasses.fields(self):
-            value = getattr(self, f.name)
-            if value is None and f.metadata.get("optional"):
+        for name, optional in _layout(type(self)):
+            value = getattr(self, name)
+            if value is None:
+                if optional:
+                    continue
+            elif type(value) in _PLAIN_AS_IS:
+                out[name] = value
                 continue
-            out[f.name] = _plain(value)
+            out[name] = _plain(value)
         return out
+
+
+# Values to_data keeps as they are (anything else goes through _plain).
+_PLAIN_AS_IS = frozenset({str, int})
+# Event class -> ((field name, optional), ...): dataclasses.fields() costs, per call, more
+# than the rest of to_data.
+_LAYOUTS: dict[type, tuple[tuple[str, bool], ...]] = {}
+
+
+def _layout(cls: type) -> tuple[tuple[str, bool], ...]:
+    layout = _LAYOUTS.get(cls)
+    if layout is None:
+        layout = tuple((f.name, bool(f.metadata.get("optional")))
+                       for f in dataclasses.fields(cls))
+        _LAYOUTS[cls] = layout
+    return layout
 
 
 def _plain(value: Any) -> Any:
@@ -384,16 +404,27 @@ def from_data(type_name: str, data: dict[str, Any]) -> Event:
     """Build an event from a validated `data` object (lists become tuples)."""
     cls = EVENT_TYPES[type_name]
     kwargs: dict[str, Any] = {}
-    for f in dataclasses.fields(cls):
-        if f.name not in data:
+    for name, kind in _kinds(cls):
+        if name not in data:
             continue
-        value = data[f.name]
-        kind = f.metadata["kind"]
+        value = data[name]
         if value is not None and kind == "steps":
             value = tuple(Step(step_id=s["step_id"], title=s["title"],
                                owners=tuple(s["owners"]), due_on=s.get("due_on"))
                           for s in value)
         elif isinstance(value, list):
             value = tuple(value)
-        kwargs[f.name] = value
+        kwargs[name] = value
     return cls(**kwargs)
+
+
+# Event class -> ((field name, kind), ...), for from_data.
+_KINDS: dict[type, tuple[tuple[str, str], ...]] = {}
+
+
+def _kinds(cls: type) -> tuple[tuple[str, str], ...]:
+    kinds = _KINDS.get(cls)
+    if kinds is None:
+        kinds = tuple((f.name, f.metadata["kind"]) for f in dataclasses.fields(cls))
+        _KINDS[cls] = kinds
+    return kinds
