@@ -30,7 +30,10 @@ leadership_facts = Table(
     Column("role", String(16), nullable=True),
     Column("ref", String(200), nullable=True),
     Column("retracted_at", BigInteger, nullable=True),
-    Index("ix_leadership_facts_community", "community_id", "position"),
+    # Covers the reports' queries (projections/leadership/queries.py): one kind, some
+    # communities, a window of `at`, the cut, read from the index alone.
+    Index("ix_leadership_facts_kind", "kind", "community_id", "at", "position",
+          "retracted_at", "member_id"),
     Index("ix_leadership_facts_position", "position"),
     Index("ix_leadership_facts_ref", "kind", "ref"),
 )
@@ -44,6 +47,10 @@ leadership_changes = Table(
     "leadership_changes", metadata,
     Column("community_id", String(200), primary_key=True),
     Column("changed_at", BigInteger, nullable=False),
+    # The last change that was not a plain addition of facts (a membership fact, a
+    # retraction): until it moves, a cached report is brought forward by counting only
+    # the facts added since.
+    Column("reshaped_at", BigInteger, nullable=False, server_default="0"),
 )
 
 # The index: the log positions each key (member:<id>, community:<id>, ...) concerns, so a

@@ -48,6 +48,12 @@ def parse_day(text: str) -> int:
 
 def facts_of(rec: Recorded) -> list[Fact]:
     """The leadership facts of one recorded event (none for most types)."""
+    return [Fact(*row) for row in fact_rows(rec)]
+
+
+def fact_rows(rec: Recorded) -> list[tuple]:
+    """The facts of one recorded event as tuples in Fact's field order (what the
+    projection inserts: building frozen Facts first would cost more than the insert)."""
     e = rec.event
     rows: list[tuple[str, str | None, str | None, str | None]] = []  # kind, member, role, ref
     if isinstance(e, ev.CommunityFounded):
@@ -76,7 +82,7 @@ def facts_of(rec: Recorded) -> list[Fact]:
         return []
     community = e.community_id  # type: ignore[attr-defined]
     at = to_micros(rec.occurred_at)
-    return [Fact(rec.position, seq, community, kind, member, at, role, ref)
+    return [(rec.position, seq, community, kind, member, at, role, ref, None)
             for seq, (kind, member, role, ref) in enumerate(rows)]
 
 
@@ -138,7 +144,7 @@ def _owners(facts: Iterable[Fact]) -> dict[str, str]:
     return owners
 
 
-class _Log:
+class Log:
     """The facts of some communities as of a position, indexed so any window is cheap."""
 
     def __init__(self, facts: Iterable[Fact], communities: Collection[str],
@@ -215,46 +221,107 @@ def leadership(facts: Iterable[Fact], *, communities: Collection[str], start: in
     `resource_owners` (resource id -> who shared it, from any community, as of the cut)
     is derived from `facts` when None.
     """
-    return _metrics(_Log(facts, communities, as_of_position, resource_owners), start, end)
+    return _metrics(Log(facts, communities, as_of_position, resource_owners), start, end)
 
 
-def _metrics(log: _Log, start: int | None, end: int | None) -> dict[str, Any]:
+@dataclass(slots=True)
+class Tallies:
+    """What the metrics of a window are computed from: counts, not facts.
+
+    The pure fold tallies them from facts in memory (`tally`); the database tallies them
+    with aggregate queries (projections/leadership/queries.py). `measure` is the one
+    place the formulas live, so both roads give the same numbers.
+    """
+
+    sessions: int                      # sessions held in the window
+    led: Mapping[str, int]             # sessions led in the window, by member
+    member_led: int                    # sessions in the window a `member` led
+    rotation: int                      # leaders of the last ROTATION_SESSIONS before `end`
+    edges: set[tuple[Any, Any]]        # u -> v (reuse, feedback, attendance), unfiltered
+    actions: Mapping[str, int]         # events with an action in the window, by member
+    leads: set[str]                    # members with a leading action in the window
+
+
+def combined(before: Tallies, added: Tallies) -> Tallies:
+    """The tallies of two disjoint stretches of the log counted apart, as one.
+
+    Every count is of distinct events, so counts add; edges and leaders unite. Rotation
+    reads the last sessions of the whole log, so `added` must carry it whole.
+    """
+    return Tallies(sessions=before.sessions + added.sessions,
+                   led=Counter(before.led) + Counter(added.led),
+                   member_led=before.member_led + added.member_led, rotation=added.rotation,
+                   edges=before.edges | added.edges,
+                   actions=Counter(before.actions) + Counter(added.actions),
+                   leads=before.leads | added.leads)
+
+
+def _metrics(log: Log, start: int | None, end: int | None) -> dict[str, Any]:
+    return measure(log.spans, tally(log, start, end), start, end)
+
+
+def tally(log: Log, start: int | None, end: int | None) -> Tallies:
+    """The window's tallies from the facts in memory."""
     def inside(at: int) -> bool:
         return (start is None or at >= start) and (end is None or at < end)
 
-    # DESIGN's overlap reads left_at >= from (not >): someone who left at `from` counts.
-    enrolled = sorted(m for m, spans in log.spans.items()
-                      if any((end is None or joined < end) and
-                             (left is None or start is None or left >= start)
-                             for joined, left in spans))
-    members = set(enrolled)
-    n = len(enrolled)
     sessions = [s for s in log.sessions if inside(s.at)]
-    led = Counter(m for s in sessions for m in s.leaders)
-    xs = [led[m] for m in enrolled]
-    total = sum(xs)
     member_led = sum(1 for s in sessions
                      if any(log.role_at(s.community_id, m, s.at) == "member" for m in s.leaders))
     recent = [s for s in log.sessions if end is None or s.at < end][-ROTATION_SESSIONS:]
+    edges: set[tuple[Any, Any]] = {(f.member_id, log.owners.get(f.ref or ""))
+                                   for f in log.reuses if inside(f.at)}
+    edges |= {(f.member_id, f.ref) for f in log.feedback if inside(f.at)}
+    edges |= {(u, v) for s in sessions for u in s.attendees for v in s.leaders}
+    acts: dict[str, set[int]] = defaultdict(set)
+    leads: set[str] = set()
+    for f in log.actions:
+        if inside(f.at):
+            acts[f.member_id or ""].add(f.position)
+            if f.kind in _LEADING:
+                leads.add(f.member_id or "")
+    return Tallies(sessions=len(sessions), led=Counter(m for s in sessions for m in s.leaders),
+                   member_led=member_led, rotation=len({m for s in recent for m in s.leaders}),
+                   edges=edges, actions={m: len(ps) for m, ps in acts.items()}, leads=leads)
 
-    edges = _edges(log, sessions, inside, members)
+
+def enrolled_in(spans: Mapping[str, list[tuple[int, int | None]]], start: int | None,
+                end: int | None) -> list[str]:
+    """Members whose membership overlaps [start, end), sorted."""
+    # DESIGN's overlap reads left_at >= from (not >): someone who left at `from` counts.
+    return sorted(m for m, member_spans in spans.items()
+                  if any((end is None or joined < end) and
+                         (left is None or start is None or left >= start)
+                         for joined, left in member_spans))
+
+
+def measure(spans: Mapping[str, list[tuple[int, int | None]]], tallies: Tallies,
+            start: int | None, end: int | None) -> dict[str, Any]:
+    """DESIGN's metrics of a window from its membership spans and tallies."""
+    enrolled = enrolled_in(spans, start, end)
+    members = set(enrolled)
+    n = len(enrolled)
+    xs = [tallies.led.get(m, 0) for m in enrolled]
+    total = sum(xs)
+    edges = {(u, v) for u, v in tallies.edges if u != v and u in members and v in members}
     pairs = {frozenset(e) for e in edges}
     mutual = sum(1 for u, v in edges if (v, u) in edges) // 2
     in_degree = Counter(v for _, v in edges)
     top = max((in_degree[m] for m in enrolled), default=0)
+    sessions = tallies.sessions
 
     return {
         "enrolled": n,
-        "sessions": len(sessions),
+        "sessions": sessions,
         "breadth": sum(1 for x in xs if x) / n if n else None,
         "gini": _gini(xs) if n and total else None,
         "entropy": _entropy(xs, n) if n > 1 and total else None,
-        "member_led_share": member_led / len(sessions) if sessions else None,
-        "rotation": len({m for s in recent for m in s.leaders}),
+        "member_led_share": tallies.member_led / sessions if sessions else None,
+        "rotation": tallies.rotation,
         "reciprocity": mutual / len(pairs) if pairs else None,
         "in_degree_centralization": (sum(top - in_degree[m] for m in enrolled) / (n - 1) ** 2
                                      if n > 1 else None),
-        "tiers": _tiers(log, inside, enrolled),
+        "tiers": {m: _tier(tallies.actions.get(m, 0), m in tallies.leads) for m in enrolled},
     }
 
 
@@ -276,27 +343,6 @@ def _entropy(xs: list[int], n: int) -> float:
     alike = Counter(x for x in xs if x)
     h = math.fsum(count * x * math.log(total / x) for x, count in alike.items())
     return min(h / (total * math.log(n)), 1.0)  # a guard: never above the maximum
-
-
-def _edges(log: _Log, sessions: list[_Session], inside: Callable[[int], bool],
-           members: set[str]) -> set[tuple[str, str]]:
-    """The learning network's directed edges u -> v among enrolled members, u != v."""
-    edges: set[tuple[Any, Any]] = {(f.member_id, log.owners.get(f.ref or ""))
-                                   for f in log.reuses if inside(f.at)}
-    edges |= {(f.member_id, f.ref) for f in log.feedback if inside(f.at)}
-    edges |= {(u, v) for s in sessions for u in s.attendees for v in s.leaders}
-    return {(u, v) for u, v in edges if u != v and u in members and v in members}
-
-
-def _tiers(log: _Log, inside: Callable[[int], bool], enrolled: list[str]) -> dict[str, str]:
-    acts: dict[str, set[int]] = defaultdict(set)
-    leads: set[str] = set()
-    for f in log.actions:
-        if inside(f.at):
-            acts[f.member_id or ""].add(f.position)
-            if f.kind in _LEADING:
-                leads.add(f.member_id or "")
-    return {m: _tier(len(acts[m]), m in leads) for m in enrolled}
 
 
 def _tier(actions: int, leads: bool) -> str:
@@ -331,18 +377,23 @@ def trend(facts: Iterable[Fact], *, communities: Collection[str], start: int | N
 
     A missing bound is taken from the first / last session or membership fact.
     """
-    log = _Log(facts, communities, as_of_position, resource_owners)
+    log = Log(facts, communities, as_of_position, resource_owners)
+    return by_quarter(log.span(), start, end, lambda lo, hi: _metrics(log, lo, hi))
+
+
+def by_quarter(span: tuple[int, int] | None, start: int | None, end: int | None,
+               metrics: Callable[[int, int], dict[str, Any]]) -> list[dict[str, Any]]:
+    """`metrics(lo, hi)` (tiers aside) per quarter of the window, open sides from `span`."""
     if start is None or end is None:
-        span = log.span()
         if span is None:
             return []
         start = span[0] if start is None else start
         end = span[1] + 1 if end is None else end
     items = []
     for label, lo, hi in quarters(start, end):
-        metrics = _metrics(log, lo, hi)
-        del metrics["tiers"]
-        items.append({"quarter": label, "from": _day(lo), "to": _day(hi), **metrics})
+        values = metrics(lo, hi)
+        del values["tiers"]
+        items.append({"quarter": label, "from": _day(lo), "to": _day(hi), **values})
     return items
 
 
@@ -353,7 +404,7 @@ def _day(micros: int) -> str:
 def sessions(facts: Iterable[Fact], *, communities: Collection[str], start: int | None,
              end: int | None, as_of_position: int | None = None) -> list[dict[str, Any]]:
     """The sessions held in the window, each with whether a `member` led it (for CSV)."""
-    log = _Log(facts, communities, as_of_position, {})
+    log = Log(facts, communities, as_of_position, {})
     out = []
     for s in sorted(log.sessions, key=lambda s: (s.at, s.position)):
         if (start is not None and s.at < start) or (end is not None and s.at >= end):

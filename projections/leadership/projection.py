@@ -1,13 +1,19 @@
 """Writes the leadership facts (projections/leadership/metrics.py) as rows."""
 from __future__ import annotations
 
+from dataclasses import fields
 from typing import Sequence
 
 from sqlalchemy import Connection, insert, select, update
 
 from journey.records import Recorded
-from projections.leadership.metrics import facts_of
+from projections.bulk import insert_rows
+from projections.leadership.metrics import Fact, fact_rows
 from projections.tables import leadership_changes, leadership_facts
+
+_COLUMNS = tuple(f.name for f in fields(Fact))  # the order of fact_rows' tuples
+
+_MEMBERSHIP = frozenset({"join", "role", "leave"})
 
 #: The leadership_changes row of changes that may touch every community (see tables.py).
 EVERYWHERE = "*"
@@ -16,12 +22,14 @@ EVERYWHERE = "*"
 class LeadershipProjection:
     """Position-stamped facts per community; a retraction stamps the facts it retracts.
 
-    Beside the facts it keeps, per community, the position of the last change to them, so
-    a report can tell in one small query whether a cached result still holds.
+    Beside the facts it keeps, per community, the position of the last change to them and
+    of the last change that was not a plain addition (a membership fact, a retraction), so
+    a report can tell in one small query whether a cached result still holds, or can be
+    brought forward by counting only the facts added since.
     """
 
     name = "leadership"
-    version = 2  # 2: leadership_changes
+    version = 3  # 2: leadership_changes; 3: reshaped_at
     tables = (leadership_facts, leadership_changes)
     clear_text = False  # ids, roles and times only
 
@@ -29,17 +37,17 @@ class LeadershipProjection:
         rows = []
         retractions = []
         changed: dict[str, int] = {}
+        reshaped: dict[str, int] = {}
         for rec in records:
             if rec.event.type == "EntryRetracted":
                 retractions.append({"target": rec.event.position, "by": rec.position})
-            for fact in facts_of(rec):
-                rows.append({"position": fact.position, "seq": fact.seq,
-                             "community_id": fact.community_id, "kind": fact.kind,
-                             "member_id": fact.member_id, "at": fact.at, "role": fact.role,
-                             "ref": fact.ref, "retracted_at": fact.retracted_at})
-                changed[fact.community_id] = fact.position
-        if rows:
-            conn.execute(insert(leadership_facts), rows)
+            for row in fact_rows(rec):
+                rows.append(row)
+                position, _, community_id, kind = row[:4]
+                changed[community_id] = position
+                if kind in _MEMBERSHIP:  # who is enrolled, and roles at every moment
+                    reshaped[community_id] = position
+        insert_rows(conn, leadership_facts, _COLUMNS, rows)
         for r in retractions:
             # Facts of the target may have been inserted in this very batch: run after.
             touched = conn.execute(
@@ -48,21 +56,24 @@ class LeadershipProjection:
                 .values(retracted_at=r["by"])
                 .returning(leadership_facts.c.community_id, leadership_facts.c.kind)).all()
             for community_id, kind in touched:
-                changed[community_id] = r["by"]
+                changed[community_id] = reshaped[community_id] = r["by"]
                 if kind == "shared":  # an owner of reused resources may change anywhere
-                    changed[EVERYWHERE] = r["by"]
+                    changed[EVERYWHERE] = reshaped[EVERYWHERE] = r["by"]
         if changed:
-            _stamp(conn, changed)
+            _stamp(conn, changed, reshaped)
 
 
-def _stamp(conn: Connection, changed: dict[str, int]) -> None:
-    """Move each community's changed_at forward (rows are few: one per community)."""
+def _stamp(conn: Connection, changed: dict[str, int], reshaped: dict[str, int]) -> None:
+    """Move each community's changed_at (and reshaped_at) forward (one row per community)."""
     table = leadership_changes
     known = set(conn.execute(select(table.c.community_id)
                              .where(table.c.community_id.in_(sorted(changed)))).scalars())
-    fresh = [{"community_id": c, "changed_at": p} for c, p in changed.items() if c not in known]
+    fresh = [{"community_id": c, "changed_at": p, "reshaped_at": reshaped.get(c, 0)}
+             for c, p in changed.items() if c not in known]
     if fresh:
         conn.execute(insert(table), fresh)
     for community_id in known:
-        conn.execute(update(table).where(table.c.community_id == community_id)
-                     .values(changed_at=changed[community_id]))
+        values = {"changed_at": changed[community_id]}
+        if community_id in reshaped:
+            values["reshaped_at"] = reshaped[community_id]
+        conn.execute(update(table).where(table.c.community_id == community_id).values(values))

@@ -8,17 +8,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, func, or_, select
+from sqlalchemy import Engine, func, select
 
 from events.store import EventStore
 from journey import errors
 from journey.clock import format_time, from_micros
-from projections.leadership.metrics import Fact, leadership, parse_day, sessions, trend
+from projections.leadership.metrics import (Log, Tallies, combined, measure, parse_day,
+                                            sessions)
 from projections.leadership.projection import EVERYWHERE
+from projections.leadership.queries import Scope
 from projections.tables import leadership_changes, leadership_facts as lf
 
-_FACT_COLUMNS = (lf.c.position, lf.c.seq, lf.c.community_id, lf.c.kind, lf.c.member_id,
-                 lf.c.at, lf.c.role, lf.c.ref, lf.c.retracted_at)
+# What the sessions CSV reads: the sessions, who led and attended, and roles over time.
+_SESSION_KINDS = ("session", "led", "attended", "join", "role", "leave")
 
 
 @dataclass(frozen=True)
@@ -48,15 +50,24 @@ class ReportCache:
     communities C are the same at positions p and q when nothing changed them after
     min(p, q): when the last change (leadership_changes) is at or before both. So one entry
     answers every later live request, and as-of requests at or after that change, until
-    a fact of C changes. Least recently used entries go first.
+    a fact of C changes.
+
+    Entries without a trend also keep their tallies and membership timelines: when every
+    change since the entry's position was an addition of facts (no membership fact, no
+    retraction: reshaped_at is at or before it), a later report counts only the facts
+    added since and adds them (`basis`). Least recently used entries go first.
     """
 
-    def __init__(self, size: int = 256) -> None:
+    def __init__(self, size: int = 256, reach: int = 20_000) -> None:
         self.size = size
-        self._entries: OrderedDict[tuple, tuple[int, dict[str, Any]]] = OrderedDict()
+        # Counting forward walks the log positions after the basis (facts of every
+        # community): beyond this many, counting the communities' facts afresh is cheaper.
+        self.reach = reach
+        self._entries: OrderedDict[tuple, tuple[int, dict[str, Any], Any]] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
+        self.advanced = 0  # reports brought forward from a basis
 
     def get(self, key: tuple, position: int, changed: int) -> dict[str, Any] | None:
         with self._lock:
@@ -69,13 +80,26 @@ class ReportCache:
             self.misses += 1
             return None
 
+    def basis(self, key: tuple, position: int, reshaped: int
+              ) -> tuple[int, Tallies, Log] | None:
+        """(its position, tallies, membership) of an entry a report at `position` can be
+        counted forward from, if any."""
+        with self._lock:
+            entry = self._entries.get(key)
+            if (entry is None or entry[2] is None or not reshaped <= entry[0] < position
+                    or position - entry[0] > self.reach):
+                return None
+            self.advanced += 1
+            return (entry[0], *entry[2])
+
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
 
-    def put(self, key: tuple, position: int, body: dict[str, Any]) -> None:
+    def put(self, key: tuple, position: int, body: dict[str, Any],
+            counted: tuple[Tallies, Log] | None = None) -> None:
         with self._lock:
-            self._entries[key] = (position, copy.deepcopy(body))
+            self._entries[key] = (position, copy.deepcopy(body), counted)
             self._entries.move_to_end(key)
             while len(self._entries) > self.size:
                 self._entries.popitem(last=False)
@@ -131,39 +155,55 @@ class LeadershipReports:
                   "as_of": format_time(window.as_of) if window.as_of else None,
                   "as_of_position": position}
         key = (tuple(sorted(communities)), start, end, with_trend)
-        changed = self._changed(communities)
+        changed, reshaped = self._changes(communities)
         metrics = self.cache.get(key, position, changed)
         if metrics is None:
-            metrics = self._metrics(communities, start, end, position, with_trend)
-            self.cache.put(key, position, metrics)
+            metrics = self._metrics(key, communities, (start, end), position, reshaped)
         report.update(metrics)
         return report
 
-    def _metrics(self, communities: set[str], start: int | None, end: int | None,
-                 position: int, with_trend: bool) -> dict[str, Any]:
-        facts = self._facts(communities, position)
-        owners = self._owners(facts, position)
-        metrics = leadership(facts, communities=communities, start=start, end=end,
-                             as_of_position=position, resource_owners=owners)
-        if with_trend:
-            metrics["trend"] = trend(facts, communities=communities, start=start, end=end,
-                                     as_of_position=position, resource_owners=owners)
+    def _metrics(self, key: tuple, communities: set[str], window: tuple[int | None, int | None],
+                 position: int, reshaped: int) -> dict[str, Any]:
+        """Compute the metrics (counting forward from a cached basis when one holds), and
+        cache them."""
+        start, end = window
+        with_trend = key[-1]
+        with self.engine.connect() as conn:
+            if with_trend:
+                scope = Scope(conn, communities, position)
+                metrics = scope.metrics(start, end)
+                metrics["trend"] = scope.trend(start, end)
+                self.cache.put(key, position, metrics)
+                return metrics
+            basis = self.cache.basis(key, position, reshaped)
+            if basis is None:
+                scope = Scope(conn, communities, position)
+                tallies = scope.tally(start, end)
+            else:
+                since, counted, membership = basis
+                scope = Scope(conn, communities, position, since=since, membership=membership)
+                tallies = combined(counted, scope.tally(start, end))
+        metrics = measure(scope.membership.spans, tallies, start, end)
+        self.cache.put(key, position, metrics, (tallies, scope.membership))
         return metrics
 
-    def _changed(self, communities: set[str]) -> int:
-        """The last position at which a fact the communities' reports read changed."""
+    def _changes(self, communities: set[str]) -> tuple[int, int]:
+        """The last positions at which a fact the communities' reports read changed, and at
+        which one changed otherwise than by being added."""
         table = leadership_changes
         with self.engine.connect() as conn:
-            found = conn.execute(select(func.max(table.c.changed_at)).where(
-                table.c.community_id.in_([*sorted(communities), EVERYWHERE]))).scalar()
-        return found or 0
+            changed, reshaped = conn.execute(
+                select(func.max(table.c.changed_at), func.max(table.c.reshaped_at))
+                .where(table.c.community_id.in_([*sorted(communities), EVERYWHERE]))).one()
+        return changed or 0, reshaped or 0
 
     def sessions_rows(self, communities: list[str], window: Window) -> list[list[Any]]:
         """SESSIONS_CSV_COLUMNS rows: every non-retracted session held in the window."""
         position = self.cut(window)
         start, end = window.bounds()
         chosen = set(communities)
-        facts = self._facts(chosen, position)
+        with self.engine.connect() as conn:
+            facts = Scope(conn, chosen, position).facts(_SESSION_KINDS)
         refs = {(f.position): f.ref for f in facts if f.kind == "session"}
         return [[s["community_id"], refs.get(s["position"]), format_time(from_micros(s["at"])),
                  s["position"], ";".join(s["leaders"]), len(s["attendees"]),
@@ -177,27 +217,6 @@ class LeadershipReports:
             query = query.where(lf.c.ref == network_id)
         with self.engine.connect() as conn:
             return set(conn.execute(query).scalars())
-
-    def _facts(self, communities: set[str], position: int) -> list[Fact]:
-        if not communities:
-            return []
-        query = select(*_FACT_COLUMNS).where(lf.c.community_id.in_(sorted(communities)),
-                                             lf.c.position <= position)
-        with self.engine.connect() as conn:
-            return [Fact(*row) for row in conn.execute(query)]
-
-    def _owners(self, facts: list[Fact], position: int) -> dict[str, str]:
-        """Who shared each reused resource (in any community), as of the cut."""
-        wanted = sorted({f.ref for f in facts if f.kind == "reused" and f.ref})
-        owners: dict[str, str] = {}
-        with self.engine.connect() as conn:
-            for chunk in range(0, len(wanted), 500):
-                rows = conn.execute(select(lf.c.ref, lf.c.member_id).where(
-                    lf.c.kind == "shared", lf.c.ref.in_(wanted[chunk:chunk + 500]),
-                    lf.c.position <= position,
-                    or_(lf.c.retracted_at.is_(None), lf.c.retracted_at > position)))
-                owners.update({ref: member for ref, member in rows})
-        return owners
 
 
 def _as_of_words(window: Window) -> str:

@@ -15,7 +15,7 @@ from journey import events as E
 from journey.config import Config
 from journey.records import RecordEvent
 from projections.app import init_journey, open_journey
-from projections.leadership.metrics import fold, leadership
+from projections.leadership.metrics import fold, leadership, trend
 from projections.leadership.report import Window
 
 UTC = timezone.utc
@@ -65,12 +65,23 @@ operations = st.lists(st.tuples(
     st.integers(1, 330), st.integers(0, len(PEOPLE) - 1)), min_size=5, max_size=45)
 
 
-def apply_operations(journey, ops) -> None:
-    """Try every operation; the domain refuses what would break a rule (that is fine)."""
+class Made:
+    """What earlier operations made: shared resources, and content events to retract."""
+
+    def __init__(self) -> None:
+        self.shared: list[str] = []
+        self.content: list[int] = [1]  # positions of content events
+
+
+def apply_operations(journey, ops, *, first: int = 0, made: Made | None = None) -> None:
+    """Try every operation; the domain refuses what would break a rule (that is fine).
+
+    Ids are numbered from `first`, so operations applied in several calls stay distinct.
+    """
     store = journey.store
-    shared: list[str] = []
-    content: list[int] = [1]  # positions of content events, the targets of retractions
-    for n, (kind, who, which, day, other) in enumerate(ops):
+    made = made or Made()
+    shared, content = made.shared, made.content
+    for n, (kind, who, which, day, other) in enumerate(ops, start=first):
         person, mate, community = PEOPLE[who], PEOPLE[other], COMMUNITIES[which]
         facilitator = PEOPLE[which]
         at = datetime(2024, 1, 1, tzinfo=UTC) + timedelta(days=day)
@@ -136,6 +147,21 @@ def pure_reports(records, window: Window, position: int) -> list[dict]:
     return out
 
 
+def trends(journey, window: Window) -> list[list[dict]]:
+    """The trend of each community and of the network, as the database computes it."""
+    out = [journey.leadership.community(c, window, with_trend=True)["trend"]
+           for c in COMMUNITIES]
+    out.append(journey.leadership.network("n", window, with_trend=True)["trend"])
+    return out
+
+
+def pure_trends(records, window: Window, position: int) -> list[list[dict]]:
+    facts = fold(records)
+    start, end = window.bounds()
+    return [trend(facts, communities=chosen, start=start, end=end, as_of_position=position)
+            for chosen in [[c] for c in COMMUNITIES] + [COMMUNITIES]]
+
+
 def metrics_only(report: dict) -> dict:
     return {k: v for k, v in report.items()
             if k not in ("community_id", "network_id", "from", "to", "as_of", "as_of_position")}
@@ -157,6 +183,7 @@ def test_live_equals_rebuild_equals_pure_fold_as_of_any_cut(database_factory, tm
             expected = pure_reports(records, window, len(records))
             assert [metrics_only(r) for r in live[window]] == expected
             assert all(r["as_of_position"] == len(records) for r in live[window])
+            assert trends(journey, window) == pure_trends(records, window, len(records))
 
         journey.runner.rebuild()
         assert {w: reports(journey, w) for w in WINDOWS} == live
@@ -174,6 +201,7 @@ def test_live_equals_rebuild_equals_pure_fold_as_of_any_cut(database_factory, tm
             got = reports(journey, cut)
             assert all(r["as_of_position"] == k for r in got)
             assert [metrics_only(r) for r in got] == pure_reports(records[:k], window, k)
+            assert trends(journey, cut) == pure_trends(records[:k], window, k)
     finally:
         journey.close()
 
@@ -237,8 +265,9 @@ def test_cached_reports_follow_every_change_and_only_then(database_url, tmp_path
     """Reports asked between appends (so the cache fills at every step) equal the pure fold.
 
     The cache answers a report from an earlier computation only while no fact of its
-    communities changed; retractions (of a shared resource too) and new facts in another
-    community are exercised, as-of reports at earlier cuts included.
+    communities changed, and counts forward from one only while nothing but additions
+    happened; retractions (of a shared resource too), joins, role changes and new facts in
+    another community are exercised, as-of reports at earlier cuts included.
     """
     journey = open_installation(database_url, tmp_path / "instance")
     try:
@@ -248,8 +277,9 @@ def test_cached_reports_follow_every_change_and_only_then(database_url, tmp_path
                                          "retract", "lead", "reflect", "share", "reuse",
                                          "retract", "promote", "lead", "demote"] * 4)]
         window = WINDOWS[1]
+        made = Made()
         for step in range(0, len(ops), 3):
-            apply_operations(journey, ops[step:step + 3])
+            apply_operations(journey, ops[step:step + 3], first=step, made=made)
             journey.runner.catch_up()
             records = list(journey.store.read())
             for w in (Window(), window):
@@ -261,6 +291,7 @@ def test_cached_reports_follow_every_change_and_only_then(database_url, tmp_path
             assert [metrics_only(r) for r in reports(journey, cut)] == \
                 pure_reports(records[:k], Window(), k)
         assert journey.leadership.cache.hits > 0
+        assert journey.leadership.cache.advanced > 0  # counted forward from a basis
 
         # A change in c1 alone leaves c0's cached report standing (a hit, same answer).
         before = journey.leadership.community("c0", Window())
@@ -276,5 +307,63 @@ def test_cached_reports_follow_every_change_and_only_then(database_url, tmp_path
         assert after["as_of_position"] == before["as_of_position"] + 1
         network = journey.leadership.network("n", Window())
         assert network["sessions"] == journey.leadership.network("n", Window())["sessions"]
+    finally:
+        journey.close()
+
+
+def test_reports_counted_forward_from_a_cached_one_equal_the_pure_fold(database_url,
+                                                                      tmp_path):
+    """While only additions happen (sessions, shares, reuses, feedback, reflections), a
+    report is its cached tallies plus the facts added since; it equals the pure fold."""
+    journey = open_installation(database_url, tmp_path / "instance")
+    try:
+        setup_communities(journey)
+        made = Made()
+        apply_operations(journey, [("join", p, c, 1, 0) for p in range(6) for c in range(2)],
+                         made=made)
+        ops = [(kind, i % 6, (i // 3) % 2, 2 + (i * 13) % 300, (i * 5 + 1) % 6)
+               for i, kind in enumerate(["lead", "share", "reuse", "feedback", "reflect",
+                                         "lead"] * 5)]
+        windows = (Window(), WINDOWS[1], WINDOWS[2])
+        for step in range(0, len(ops), 2):
+            apply_operations(journey, ops[step:step + 2], first=100 + step, made=made)
+            journey.runner.catch_up()
+            records = list(journey.store.read())
+            for w in windows:
+                got = [metrics_only(r) for r in reports(journey, w)]
+                assert got == pure_reports(records, w, len(records)), f"step {step}"
+        # Most reports after the first were counted forward (the others were cache hits:
+        # a step that added nothing to their communities).
+        assert journey.leadership.cache.advanced >= 2 * len(ops)
+        assert journey.leadership.network("n", Window())["sessions"] >= 8
+    finally:
+        journey.close()
+
+
+def test_rotation_counts_the_last_sessions_by_when_they_were_held(database_url, tmp_path):
+    """Rotation reads the last six sessions by occurred_at, not by log position, before the
+    window's end: a back-dated session recorded last is the oldest, not the newest."""
+    journey = open_installation(database_url, tmp_path / "instance")
+    try:
+        setup_communities(journey)
+        day = datetime(2024, 1, 1, tzinfo=UTC)
+        run = journey.store.submit
+        for person in PEOPLE[1:]:
+            run(RecordEvent(E.MemberJoined(community_id="c0", member_id=person, role="member"),
+                            "p0", day))
+        leaders = ["p0", "p1", "p2", "p3", "p4", "p4"]
+        for n, person in enumerate(leaders):
+            run(RecordEvent(E.SessionLed(community_id="c0", session_id=f"s{n}",
+                                         leaders=(person,), title="Session", format="meeting"),
+                            person, day + timedelta(days=10 * (n + 1))))
+        run(RecordEvent(E.SessionLed(community_id="c0", session_id="back", leaders=("p1",),
+                                     title="Session", format="meeting"),
+                        "p1", day + timedelta(days=5)))
+        journey.runner.catch_up()
+        records = list(journey.store.read())
+        for window, rotation in ((Window(), 5), (Window(None, "2024-02-15"), 4)):
+            got = journey.leadership.community("c0", window)
+            assert got["rotation"] == rotation
+            assert metrics_only(got) == pure_reports(records, window, len(records))[0]
     finally:
         journey.close()

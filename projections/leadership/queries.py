@@ -1,0 +1,187 @@
+"""Leadership tallies counted by the database: a few aggregate queries per window.
+
+metrics.tally counts the same things from facts held in memory, and is the reference:
+the integration tests compare both on random logs, as of random cuts. Loading every fact
+of a network to count them in Python costs seconds per million events; the database
+counts inside its indexes and hands back one row per member or per pair instead. Only the
+membership facts (a few per person) and the leaders of the window's sessions (whether a
+`member` led each one needs the role at that moment) come back as rows.
+"""
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Collection
+from typing import Any
+
+from sqlalchemy import Connection, Select, and_, case, distinct, func, or_, select
+from sqlalchemy.sql.elements import ColumnElement
+
+from projections.leadership.metrics import (ROTATION_SESSIONS, Fact, Log, Tallies,
+                                            by_quarter, measure)
+from projections.tables import leadership_facts as lf
+
+_MEMBERSHIP = ("join", "role", "leave")
+_ACTIONS = ("led", "shared", "reused", "feedback", "reflected", "completed")
+_LEADING = ("led", "completed")
+_FACT_COLUMNS = (lf.c.position, lf.c.seq, lf.c.community_id, lf.c.kind, lf.c.member_id,
+                 lf.c.at, lf.c.role, lf.c.ref, lf.c.retracted_at)
+
+
+def known(table, position: int) -> ColumnElement[bool]:
+    """In the cut and not retracted by it (a later retraction is not applied yet)."""
+    return and_(table.c.position <= position,
+                or_(table.c.retracted_at.is_(None), table.c.retracted_at > position))
+
+
+class Scope:
+    """Some communities' leadership facts as of a log position, asked window by window.
+
+    With `since`, the tallies count only facts added after that position (rotation
+    aside, which always reads the last sessions whole): what a cached report adds when
+    nothing but additions happened since (projections/leadership/report.py), with the
+    cached membership timelines, which such additions leave as they were.
+    """
+
+    def __init__(self, conn: Connection, communities: Collection[str], position: int, *,
+                 since: int = 0, membership: Log | None = None) -> None:
+        self.conn = conn
+        self.communities = sorted(communities)
+        self.position = position
+        self.since = since
+        # Membership timelines are small (a few facts per person) and every window needs
+        # them whole: who was enrolled, and each leader's role when they led.
+        self.membership = membership if membership is not None else Log(
+            self.facts(_MEMBERSHIP), self.communities, position, {})
+
+    def facts(self, kinds: tuple[str, ...]) -> list[Fact]:
+        """The communities' facts of these kinds in the cut (retracted ones included)."""
+        if not self.communities:
+            return []
+        query = select(*_FACT_COLUMNS).where(lf.c.kind.in_(kinds),
+                                             lf.c.community_id.in_(self.communities),
+                                             lf.c.position <= self.position)
+        return [Fact(*row) for row in self.conn.execute(query)]
+
+    def metrics(self, start: int | None, end: int | None) -> dict[str, Any]:
+        return measure(self.membership.spans, self.tally(start, end), start, end)
+
+    def trend(self, start: int | None, end: int | None) -> list[dict[str, Any]]:
+        return by_quarter(self.span(), start, end, self.metrics)
+
+    def span(self) -> tuple[int, int] | None:
+        """First and last occurred_at of a session or membership fact, if any."""
+        if not self.communities:
+            return None
+        low, high = self.conn.execute(
+            select(func.min(lf.c.at), func.max(lf.c.at))
+            .where(self._where(("session", *_MEMBERSHIP), None, None, whole=True))).one()
+        return None if low is None else (low, high)
+
+    # -- the tallies -----------------------------------------------------------------------
+
+    def tally(self, start: int | None, end: int | None) -> Tallies:
+        if not self.communities:
+            return Tallies(0, {}, 0, 0, set(), {}, set())
+        execute = self.conn.execute
+        sessions = execute(select(func.count()).select_from(lf)
+                           .where(self._where(("session",), start, end))).scalar_one()
+        led: Counter[str] = Counter()
+        leaders: dict[int, list[str]] = defaultdict(list)
+        member_led: set[int] = set()
+        role_at = self.membership.role_at
+        for community_id, member_id, at, position in self._fetch(
+                select(lf.c.community_id, lf.c.member_id, lf.c.at, lf.c.position)
+                .where(self._where(("led",), start, end))):
+            led[member_id] += 1
+            leaders[position].append(member_id)
+            if position not in member_led and role_at(community_id, member_id, at) == "member":
+                member_led.add(position)
+        # Attendance edges from rows, not a self-join: the leaders are at hand already, and
+        # planners have picked a scan per row for that join.
+        edges = {(member_id, leader) for member_id, position in self._fetch(
+                    select(lf.c.member_id, lf.c.position)
+                    .where(self._where(("attended",), start, end)))
+                 for leader in leaders.get(position, ())}
+        edges |= self._edges(start, end)
+        actions: dict[str, int] = {}
+        leads: set[str] = set()
+        leading = func.max(case((lf.c.kind.in_(_LEADING), 1), else_=0))
+        for member_id, count, leader in execute(
+                select(lf.c.member_id, func.count(distinct(lf.c.position)), leading)
+                .where(self._where(_ACTIONS, start, end)).group_by(lf.c.member_id)):
+            actions[member_id] = count
+            if leader:
+                leads.add(member_id)
+        return Tallies(sessions=sessions, led=led, member_led=len(member_led),
+                       rotation=self._rotation(end), edges=edges, actions=actions, leads=leads)
+
+    def _rotation(self, end: int | None) -> int:
+        """Distinct leaders of the last ROTATION_SESSIONS sessions held before `end`."""
+        # Per community, each a short walk down the index in (at, position) order; a query
+        # over all the communities at once would sort every session before `end`.
+        last: list[tuple[int, int]] = []
+        for community_id in self.communities:
+            last += self.conn.execute(
+                select(lf.c.at, lf.c.position)
+                .where(lf.c.kind == "session", lf.c.community_id == community_id,
+                       known(lf, self.position), *_window(None, end))
+                .order_by(lf.c.at.desc(), lf.c.position.desc())
+                .limit(ROTATION_SESSIONS)).all()
+        positions = [p for _, p in sorted(last)[-ROTATION_SESSIONS:]]
+        if not positions:
+            return 0
+        rows = self.conn.execute(select(lf.c.kind, lf.c.member_id)
+                                 .where(lf.c.position.in_(positions)))
+        return len({member_id for kind, member_id in rows if kind == "led"})
+
+    def _edges(self, start: int | None, end: int | None) -> set[tuple[Any, Any]]:
+        """u -> v: reused v's resource (shared in any community), gave v feedback."""
+        owner = lf.alias("owner")
+        reuses = (select(lf.c.member_id, owner.c.member_id).distinct()
+                  .join(owner, and_(owner.c.kind == "shared", owner.c.ref == lf.c.ref,
+                                    known(owner, self.position)))
+                  .where(self._where(("reused",), start, end)))
+        feedback = (select(lf.c.member_id, lf.c.ref).distinct()
+                    .where(self._where(("feedback",), start, end)))
+        edges: set[tuple[Any, Any]] = set()
+        for query in (reuses, feedback):
+            edges.update(tuple(row) for row in self.conn.execute(query))
+        return edges
+
+    def _fetch(self, statement: Select) -> list[tuple]:
+        """The rows of a SELECT of plain integer and text columns, fetched on the DBAPI
+        cursor: for tens of thousands of rows SQLAlchemy's per-row work costs more than
+        the database's, and these columns need no conversion."""
+        compiled = statement.compile(dialect=self.conn.dialect,
+                                     compile_kwargs={"render_postcompile": True})
+        params = compiled.params
+        cursor = self.conn.connection.driver_connection.cursor()
+        try:
+            cursor.execute(compiled.string,
+                           tuple(params[name] for name in compiled.positiontup)
+                           if compiled.positional else params)
+            return cursor.fetchall()
+        finally:
+            cursor.close()
+
+    def _where(self, kinds: tuple[str, ...], start: int | None, end: int | None, *,
+               whole: bool = False) -> ColumnElement[bool]:
+        """Facts of these kinds in the window and the cut (added after `since` unless
+        `whole`)."""
+        since = self.since if not whole else 0
+        # Counting forward reads the few facts after `since` by position; `kind || ''`
+        # keeps the planner off the kind index, which would walk every fact of the kind.
+        kind = lf.c.kind.concat("") if since else lf.c.kind
+        clauses = [kind.in_(kinds) if len(kinds) > 1 else kind == kinds[0],
+                   lf.c.community_id.in_(self.communities), known(lf, self.position),
+                   *_window(start, end)]
+        if since:
+            clauses.append(lf.c.position > since)
+        return and_(*clauses)
+
+
+def _window(start: int | None, end: int | None) -> list[ColumnElement[bool]]:
+    """Occurred in [start, end) (either side open)."""
+    return [clause for clause in (lf.c.at >= start if start is not None else None,
+                                  lf.c.at < end if end is not None else None)
+            if clause is not None]
