@@ -17,6 +17,7 @@ import itertools
 import logging
 import threading
 import time
+from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Callable, Iterable, Protocol, Sequence
 
@@ -88,35 +89,55 @@ class ProjectionRunner:
 
     def catch_up(self, names: Iterable[str] | None = None,
                  progress: Progress | None = None) -> None:
-        """Fold everything appended since each projection's checkpoint."""
+        """Fold everything appended since each projection's checkpoint.
+
+        Projections standing at the same checkpoint (after a rebuild, or caught up
+        together) share one read of the log: each batch is read and decoded once and
+        written by each of them in its own transaction, under its own lease.
+        """
         with self._fold_lock:
+            group: dict[int, list[Projection]] = {}
             for name in names or self.projections:
-                self._catch_up_one(self.projections[name], progress)
+                projection = self.projections[name]
+                group.setdefault(self._checkpoint(projection), []).append(projection)
+            for position, projections in sorted(group.items()):
+                self._catch_up_from(position, projections, progress)
         with self._progress:
             self._progress.notify_all()
 
-    def _catch_up_one(self, projection: Projection, progress: Progress | None) -> None:
-        position = self._checkpoint(projection)
+    def _catch_up_from(self, position: int, projections: list[Projection],
+                       progress: Progress | None) -> None:
+        """Fold `projections`, all at checkpoint `position`, up to the end of the log."""
+        active = list(projections)
         end = self.store.last_position() if progress else 0
-        while True:
-            rows = list(itertools.islice(
-                self.store.read_rows(after=position), self.batch))
-            if not rows:
-                return
-            records = [self.store.to_recorded(r, decrypt=projection.clear_text) for r in rows]
-            try:
-                advanced = self._write(projection, position, records)
-            except Exception as exc:  # noqa: BLE001 - a projection never breaks the log
-                self._mark_failed(projection, records[0].position, exc)
-                return
-            if not advanced:
-                return  # another process holds the lease and is folding it
-            position = records[-1].position
-            if progress:
-                progress(position, max(end, position))
+        with ExitStack() as stack:
+            conn: Connection | None = None  # one for every batch's transactions, when needed
+            while active:
+                rows = list(itertools.islice(self.store.read_rows(after=position), self.batch))
+                if not rows:
+                    return
+                if conn is None:
+                    conn = stack.enter_context(self._connect())
+                decoded: dict[bool, list[Recorded]] = {}
+                for projection in list(active):
+                    clear = projection.clear_text
+                    if clear not in decoded:
+                        decoded[clear] = [self.store.to_recorded(r, decrypt=clear) for r in rows]
+                    records = decoded[clear]
+                    try:
+                        advanced = self._write(conn, projection, position, records)
+                    except Exception as exc:  # noqa: BLE001 - a projection never breaks the log
+                        self._mark_failed(projection, records[0].position, exc)
+                        advanced = False
+                    if not advanced:  # failed, or another process holds the lease: it folds
+                        active.remove(projection)
+                position = rows[-1].position
+                if progress:
+                    progress(position, max(end, position))
 
-    def _write(self, projection: Projection, start: int, records: list[Recorded]) -> bool:
-        with self._connect() as conn, conn.begin():
+    def _write(self, conn: Connection, projection: Projection, start: int,
+               records: list[Recorded]) -> bool:
+        with conn.begin():
             if not self.is_sqlite and not conn.execute(
                     select(func.pg_try_advisory_xact_lock(_lock_key(projection.name)))).scalar():
                 return False

@@ -21,6 +21,8 @@ also reads what changed it.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, fields
+from functools import cache
 
 from journey import events as ev
 from journey.events import Event, Step
@@ -74,17 +76,37 @@ def filed_keys(rec: Recorded, keys_at: Callable[[int], set[str]],
     return set(found) or keys_of(rec)
 
 
+@dataclass(frozen=True)
+class _Fields:
+    """Which of the fields above an event type has: looked up once per type."""
+
+    person: tuple[str, ...]
+    people: tuple[str, ...]
+    steps: tuple[str, ...]
+    things: tuple[tuple[str, str], ...]
+
+
+@cache
+def _fields_of(event_type: type) -> _Fields:
+    names = {f.name for f in fields(event_type)}
+    return _Fields(tuple(n for n in _PERSON if n in names),
+                   tuple(n for n in _PEOPLE if n in names),
+                   tuple(n for n in ("steps", "steps_added") if n in names),
+                   tuple((n, kind) for n, kind in _THINGS.items() if n in names))
+
+
 def people_named(event: Event) -> set[str]:
     """Every person id in an event's data (step owners included)."""
     found: set[str] = set()
-    for name in _PERSON:
-        value = getattr(event, name, None)
+    have = _fields_of(type(event))
+    for name in have.person:
+        value = getattr(event, name)
         if value:
             found.add(value)
-    for name in _PEOPLE:
-        found.update(getattr(event, name, None) or ())
-    for name in ("steps", "steps_added"):
-        for step in getattr(event, name, None) or ():
+    for name in have.people:
+        found.update(getattr(event, name) or ())
+    for name in have.steps:
+        for step in getattr(event, name) or ():
             if isinstance(step, Step):
                 found.update(step.owners)
     return found
@@ -97,8 +119,8 @@ def keys_of(rec: Recorded) -> set[str]:
     if rec.actor and not isinstance(e, (ev.MemberRegistered, ev.MemberErased)):
         # An admin registering or erasing someone is not that admin's action.
         keys.add(member_key(rec.actor))
-    for name, kind in _THINGS.items():
-        value = getattr(e, name, None)
+    for name, kind in _fields_of(type(e)).things:
+        value = getattr(e, name)
         if value:
             keys.add(key(kind, value))
     if isinstance(e, (ev.MemberJoined, ev.RoleChanged, ev.MemberLeft)):

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, func, select
 
 from journey.records import Recorded
+from projections.bulk import insert_rows
 from projections.index.keys import filed_keys
 from projections.tables import event_keys
 
@@ -40,6 +41,5 @@ class IndexProjection:
             filed[rec.position] = keys
             for k in keys:
                 first.setdefault(k, rec.position)
-                rows.append({"key": k, "position": rec.position})
-        if rows:
-            conn.execute(insert(event_keys), rows)
+                rows.append((k, rec.position))
+        insert_rows(conn, event_keys, ("key", "position"), rows)
