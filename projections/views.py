@@ -6,6 +6,8 @@ same answer on the whole log, so the index only decides how little is read.
 """
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,7 +27,8 @@ from projections.csv_rows import (EVALUATION_CSV_COLUMNS, PORTFOLIO_CSV_COLUMNS,
                                   RESOURCES_CSV_COLUMNS, evaluation_csv_rows,
                                   portfolio_csv_rows, resources_csv_rows)
 from projections.evaluation.fold import Period, evaluation as evaluation_fold
-from projections.index.keys import COMMUNITIES, ERASURES, key, keys_of, member_key
+from projections.folds.personal import named_in
+from projections.index.keys import COMMUNITIES, ERASURES, key, member_key
 from projections.index.reader import IndexReader
 from projections.portfolio.fold import portfolio as portfolio_fold
 from projections.portfolio.timeline import Filters
@@ -45,15 +48,89 @@ class Cut:
     as_of: datetime | None
 
 
+@dataclass
+class _Folded:
+    """A folded portfolio and what it was folded from (PortfolioCache)."""
+
+    position: int            # the cut it was folded (or last found unchanged) at
+    keys: tuple[str, ...]    # every index key its records were read under
+    quarter: str | None      # the calendar quarter of the cut's moment (tiers run to it)
+    view: dict[str, Any]     # the fold's answer, without the head
+    weight: int              # records folded: what it costs to keep
+
+
+class PortfolioCache:
+    """Folded portfolios by (member, viewer, filters), reused while their facts stand still.
+
+    A portfolio is a pure function of the records read under some index keys up to a cut,
+    the erased members, and the quarter of the cut's moment (the last tier quarter). The
+    records under those keys are the same at cuts p and q exactly when the index files no
+    position under them in (min(p, q), max(p, q)]; the keys of the second and third reads
+    (resources, plans, names, ...) follow from the first ones' records, so they are the
+    same too. So one fold answers every later request, live or as of, until an event the
+    member's portfolio reads is indexed. Least recently used entries go first, within a
+    budget of records folded (a long history weighs more). Any erasure empties it: no
+    personal data of an erased member outlives the request that sees the erasure.
+    Cached views are shared: callers read them, never change them.
+    """
+
+    def __init__(self, budget: int = 200_000, size: int = 64) -> None:
+        self.budget = budget
+        self.size = size
+        self._entries: OrderedDict[tuple, _Folded] = OrderedDict()
+        self._lock = threading.Lock()
+        self._erased: frozenset[str] | None = None
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, key: tuple) -> _Folded | None:
+        with self._lock:
+            return self._entries.get(key)
+
+    def hit(self, key: tuple, entry: _Folded, position: int) -> None:
+        with self._lock:
+            if position > entry.position:
+                entry.position = position   # nothing it reads changed up to here
+            if key in self._entries:
+                self._entries.move_to_end(key)
+            self.hits += 1
+
+    def put(self, key: tuple, entry: _Folded) -> None:
+        with self._lock:
+            self.misses += 1
+            if entry.weight > self.budget:
+                self._entries.pop(key, None)
+                return
+            self._entries[key] = entry
+            self._entries.move_to_end(key)
+            total = sum(e.weight for e in self._entries.values())
+            while len(self._entries) > self.size or total > self.budget:
+                _, dropped = self._entries.popitem(last=False)
+                total -= dropped.weight
+
+    def erasures(self, erased: frozenset[str]) -> None:
+        """Empty the cache when someone was erased since it last looked."""
+        with self._lock:
+            if self._erased is not None and erased != self._erased:
+                self._entries.clear()
+            self._erased = erased
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
 class Views:
     """Portfolio, archive, community and evaluation views over the index."""
 
     def __init__(self, engine: Engine, store: EventStore, checkpoint_of: Callable[[], int],
-                 *, instance: InstanceKeys | None = None) -> None:
+                 *, instance: InstanceKeys | None = None,
+                 cache: PortfolioCache | None = None) -> None:
         self.reader = IndexReader(engine, store)
         self.store = store
         self.checkpoint_of = checkpoint_of  # () -> position the index has folded
         self.instance = instance            # signs the head of archives when given
+        self.cache = cache if cache is not None else PortfolioCache()
 
     # -- the views -----------------------------------------------------------------------
 
@@ -76,9 +153,25 @@ class Views:
 
     def _portfolio(self, member_id: str, viewer: str | None, cut: Cut,
                    filters: Filters) -> dict[str, Any]:
-        records = self._portfolio_records(member_id, viewer, cut.position)
-        view = portfolio_fold(records, member_id, viewer=viewer, erased=self.erased(),
+        erased = self.erased()
+        self.cache.erasures(frozenset(erased))
+        cache_key = (member_id, viewer, filters)
+        quarter = _quarter(cut.moment)
+        found = self.cache.get(cache_key)
+        if found is not None and found.quarter == quarter and (
+                found.position == cut.position or
+                # Back in time only over what the index still holds (not while it rebuilds).
+                (cut.position > found.position or found.position <= self.checkpoint_of())
+                and not self.reader.changed(found.keys, min(found.position, cut.position),
+                                            max(found.position, cut.position))):
+            self.cache.hit(cache_key, found, cut.position)
+            return {**_head(cut), **found.view}
+        read: set[str] = {ERASURES}
+        records = self._portfolio_records(member_id, viewer, cut.position, read)
+        view = portfolio_fold(records, member_id, viewer=viewer, erased=erased,
                               moment=cut.moment, filters=filters)
+        self.cache.put(cache_key, _Folded(cut.position, tuple(sorted(read)), quarter, view,
+                                          len(records)))
         return {**_head(cut), **view}
 
     def community(self, community_id: str, *, viewer: str | None = None,
@@ -127,26 +220,29 @@ class Views:
 
     # -- loading -------------------------------------------------------------------------
 
-    def _load(self, have: dict[int, Recorded], keys: Iterable[str], upto: int) -> None:
+    def _load(self, have: dict[int, Recorded], keys: Iterable[str], upto: int,
+              read: set[str] | None = None) -> None:
+        keys = set(keys)
+        if read is not None:
+            read.update(keys)
         missing = [p for p in self.reader.positions(keys, upto) if p not in have]
         for rec in self.reader.records(missing):
             have[rec.position] = rec
 
-    def _with_names(self, have: dict[int, Recorded], upto: int) -> list[Recorded]:
-        named = {k.split(":", 1)[1] for rec in list(have.values()) for k in keys_of(rec)
-                 if k.startswith("member:")}
-        self._load(have, [key("person", m) for m in named], upto)
+    def _with_names(self, have: dict[int, Recorded], upto: int,
+                    read: set[str] | None = None) -> list[Recorded]:
+        self._load(have, [key("person", m) for m in _named(have.values())], upto, read)
         return [have[p] for p in sorted(have)]
 
-    def _portfolio_records(self, member_id: str, viewer: str | None,
-                           upto: int) -> list[Recorded]:
+    def _portfolio_records(self, member_id: str, viewer: str | None, upto: int,
+                           read: set[str] | None = None) -> list[Recorded]:
         have: dict[int, Recorded] = {}
         wanted = [member_key(member_id), key("person", member_id), COMMUNITIES]
         if viewer is not None:
             wanted.append(key("membership", viewer))
-        self._load(have, wanted, upto)
-        self._load(have, _related(have.values(), member_id), upto)
-        return self._with_names(have, upto)
+        self._load(have, wanted, upto, read)
+        self._load(have, _related(have.values(), member_id), upto, read)
+        return self._with_names(have, upto, read)
 
     def _profile(self, member_id: str, upto: int) -> dict[str, Any] | None:
         """The member's registration in their own words (None once erased)."""
@@ -158,6 +254,23 @@ class Views:
                 return {"display_name": e.display_name, "email": e.email,
                         "school": e.school, "job_title": e.job_title}
         return None
+
+
+def _named(records: Iterable[Recorded]) -> set[str]:
+    """Everyone the records name or were acted by: whose `person:` keys give their names.
+
+    The people of the `member:` keys the index files the records under (keys_of)."""
+    found: set[str] = set()
+    for rec in records:
+        e = rec.event
+        found.update(named_in(e))
+        if rec.actor and not isinstance(e, (ev.MemberRegistered, ev.MemberErased)):
+            found.add(rec.actor)
+    return found
+
+
+def _quarter(moment: datetime | None) -> str | None:
+    return None if moment is None else f"{moment.year}-Q{(moment.month - 1) // 3 + 1}"
 
 
 def _related(records: Iterable[Recorded], member_id: str) -> set[str]:

@@ -30,8 +30,9 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import heapq
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -122,7 +123,9 @@ class Evidence:
             e = rec.event
             if rec.position in retracted or e.type in ev.TARGETING_TYPES:
                 continue
-            e = _corrected(e, corrections.get(rec.position, ()))
+            fixes = corrections.get(rec.position)
+            if fixes:
+                e = _corrected(e, fixes)
             if isinstance(e, ev.ReflectionRecorded) and \
                     visibility.get(e.reflection_id, e.visibility) == "private":
                 continue
@@ -213,12 +216,25 @@ def _matches(log: Evidence, item: _Live, sel: Selector, member_id: str) -> bool:
 
 def candidates(rule: Rule, member_id: str, log: Evidence) -> list[_Live]:
     """The live events crediting `member_id` under `rule`, in position order, each once."""
-    found: dict[int, _Live] = {}
-    for sel in rule.criteria.events:
-        for item in log.by_type.get(sel.type, ()):
-            if item.position not in found and _matches(log, item, sel, member_id):
-                found[item.position] = item
-    return [found[p] for p in sorted(found)]
+    return list(_candidates(rule, member_id, log))
+
+
+def _matching(log: Evidence, sel: Selector, member_id: str) -> Iterator[_Live]:
+    for item in log.by_type.get(sel.type, ()):
+        if _matches(log, item, sel, member_id):
+            yield item
+
+
+def _candidates(rule: Rule, member_id: str, log: Evidence) -> Iterator[_Live]:
+    """`candidates`, lazily: a rule is mostly decided by the first few of a long history."""
+    streams = [_matching(log, sel, member_id) for sel in rule.criteria.events]
+    last = None
+    # Each stream is in position order (by_type lists are): merge them, each position once.
+    for item in (streams[0] if len(streams) == 1 else
+                 heapq.merge(*streams, key=lambda item: item.position)):
+        if item.position != last:
+            last = item.position
+            yield item
 
 
 # -- choosing the evidence --------------------------------------------------------------------
@@ -271,27 +287,31 @@ def _pick(cands: Sequence[_Cand], crit: Criteria) -> list[_Cand]:
     return sorted(chosen, key=lambda c: c.item.position)
 
 
-def _first_prefix(cands: Sequence[_Cand], crit: Criteria) -> list[_Cand] | None:
+def _first_prefix(cands: Iterable[_Cand], crit: Criteria) -> list[_Cand] | None:
     """Without a time span: the shortest prefix in which the rule holds."""
     counts: list[set[Any]] = [set() for _ in crit.distinct]
+    prefix: list[_Cand] = []
     for j, c in enumerate(cands):
+        prefix.append(c)
         for i in range(len(counts)):
             if c.keys[i] is not None:
                 counts[i].add(c.keys[i])
         if j + 1 >= crit.count and all(len(counts[i]) >= needed
                                        for i, (_, needed) in enumerate(crit.distinct)):
-            return list(cands[: j + 1])
+            return prefix
     return None
 
 
-def _first_window(cands: Sequence[_Cand], crit: Criteria) -> list[_Cand] | None:
+def _first_window(cands: Iterable[_Cand], crit: Criteria) -> list[_Cand] | None:
     """With `within_days`: the earliest window of the shortest prefix in which it holds."""
     span = timedelta(days=crit.within_days or 0)
-    for j in range(len(cands)):
+    seen: list[_Cand] = []
+    for j, cand in enumerate(cands):
+        seen.append(cand)
         if j + 1 < crit.count:
             continue
-        prefix = cands[: j + 1]
-        last = cands[j].at
+        prefix = seen
+        last = cand.at
         # A window first satisfied at j contains j: anchors lie within the span before it.
         anchors = sorted((c for c in prefix if last - span <= c.at <= last),
                          key=lambda c: (c.at, c.item.position))
@@ -305,9 +325,10 @@ def _first_window(cands: Sequence[_Cand], crit: Criteria) -> list[_Cand] | None:
 def evaluate(rule: Rule, member_id: str, log: Evidence) -> RuleAward | None:
     """The award of `rule` to `member_id`, or None when the live evidence does not suffice."""
     crit = rule.criteria
-    cands = [_Cand(item, item.rec.occurred_at.astimezone(UTC),
+    # Lazily: the evidence is the first prefix (or window) in which the rule holds.
+    cands = (_Cand(item, item.rec.occurred_at.astimezone(UTC),
                    tuple(_key(log, item, key) for key, _ in crit.distinct))
-             for item in candidates(rule, member_id, log)]
+             for item in _candidates(rule, member_id, log))
     pool = _first_window(cands, crit) if crit.within_days else _first_prefix(cands, crit)
     if pool is None:
         return None

@@ -8,7 +8,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, exists, select
 
 from events.recorder import StoredRow
 from events.store import EventStore
@@ -54,15 +54,31 @@ class IndexReader:
                 found.update(conn.execute(query).scalars())
         return sorted(found)
 
+    def changed(self, keys: Iterable[str], after: int, upto: int) -> bool:
+        """Whether the index files any position in (after, upto] under any of `keys`."""
+        if upto <= after:
+            return False
+        wanted = sorted(set(keys))
+        with self.engine.connect() as conn:
+            for page in _pages(wanted):
+                if conn.execute(select(exists().where(
+                        event_keys.c.key.in_(page), event_keys.c.position > after,
+                        event_keys.c.position <= upto))).scalar():
+                    return True
+        return False
+
     def rows(self, positions: Iterable[int]) -> list[StoredRow]:
         """The log rows at `positions`, in position order."""
         wanted = sorted(set(positions))
         out: list[StoredRow] = []
+        if not wanted:
+            return out
         with self.log_engine.connect() as conn:
+            # Ascending pages of ascending positions: the rows come out in order.
             for page in _pages(wanted):
-                out.extend(_stored(r) for r in conn.execute(
-                    select(*_COLUMNS).where(events.c.position.in_(page))))
-        out.sort(key=lambda row: row.position)
+                out.extend(map(_stored, conn.execute(
+                    select(*_COLUMNS).where(events.c.position.in_(page))
+                    .order_by(events.c.position)).all()))
         return out
 
     def records(self, positions: Iterable[int]) -> list[Recorded]:

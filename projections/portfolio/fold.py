@@ -17,14 +17,13 @@ from journey.records import Recorded
 from projections.folds.communities import describe, founded
 from projections.folds.history import Settled, settle
 from projections.folds.membership import Period, periods
-from projections.folds.personal import People
+from projections.folds.personal import People, named_in
 from projections.folds.plans import plans
 from projections.folds.reflections import Reflection, reflections
 from projections.folds.resources import library
-from projections.index.keys import member_key, keys_of
 from projections.portfolio import awards
 from projections.portfolio.tiers import tiers
-from projections.portfolio.timeline import KINDS, Filters, entry, ordered
+from projections.portfolio.timeline import KINDS, Filters, entry
 from projections.visibility import can_see, memberships_at
 
 
@@ -71,8 +70,7 @@ def portfolio(records: Sequence[Recorded], member_id: str, *, viewer: str | None
     live = settled.by_position()
     notes = reflections(settled, people)
     seen = _Seen(settled, people, notes, viewer, records)
-    mine = member_key(member_id)
-    involved = [r for r in settled.records if r.type in KINDS and mine in keys_of(r)]
+    involved = [r for r in settled.records if r.type in KINDS and _names(r, member_id)]
     spans = {c: ps for (c, m), ps in periods(records).items() if m == member_id and ps}
     if moment is None:
         moment = max((r.occurred_at for r in records), default=None)
@@ -82,8 +80,7 @@ def portfolio(records: Sequence[Recorded], member_id: str, *, viewer: str | None
         "viewer": viewer,
         "filters": chosen.to_dict(),
         "communities": _communities(records, spans, people),
-        "timeline": ordered(e for r in involved
-                            if (e := seen.show(r)) is not None and chosen.keeps(e)),
+        "timeline": _timeline(involved, seen, chosen),
         "sessions_led": _sessions_led(settled, member_id, people),
         "resources": library(settled, people, lambda e: e.member_id == member_id),
         "reflections": [n.to_dict(people) for n in sorted(
@@ -95,6 +92,27 @@ def portfolio(records: Sequence[Recorded], member_id: str, *, viewer: str | None
         "rule_badges": awards.rule_badges(member_id, records, live, seen.show),
         "tiers": tiers(settled.records, member_id, spans, moment) if moment else {},
     }
+
+
+def _names(rec: Recorded, member_id: str) -> bool:
+    """Whether the index files `rec` under the member's key (keys_of: named, or the actor)."""
+    e = rec.event
+    if rec.actor == member_id and not isinstance(e, (ev.MemberRegistered, ev.MemberErased)):
+        return True
+    return member_id in named_in(e)
+
+
+def _timeline(involved: Sequence[Recorded], seen: _Seen, chosen: Filters
+              ) -> list[dict[str, Any]]:
+    """The entries the viewer may see and the filters keep, in `ordered`'s order.
+
+    Sorted on the records' own times, which the entries' RFC 3339 strings render exactly,
+    so the order is `ordered`'s without parsing every entry back."""
+    keeps = chosen.keeper()
+    kept = [(rec.occurred_at, rec.position, e) for rec in involved
+            if (e := seen.show(rec)) is not None and keeps(e, rec.occurred_at)]
+    kept.sort(key=lambda t: (t[0], t[1]))
+    return [e for _, _, e in kept]
 
 
 def _member(member_id: str, people: People) -> dict[str, Any]:

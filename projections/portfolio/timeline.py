@@ -1,7 +1,7 @@
 """The portfolio's timeline: every event a member took part in, filtered as asked."""
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -85,6 +85,18 @@ class Filters:
                 and (not self.kinds or entry["kind"] in self.kinds)
                 and (start is None or at >= start) and (end is None or at < end))
 
+    def keeper(self) -> "Callable[[dict[str, Any], datetime], bool]":
+        """`keeps` as a function of an entry and its event's occurred_at, bounds parsed once."""
+        start, end = self.bounds()
+        communities, types, kinds = self.communities, self.types, self.kinds
+
+        def keeps(entry: dict[str, Any], at: datetime) -> bool:
+            return ((not communities or entry["community_id"] in communities)
+                    and (not types or entry["type"] in types)
+                    and (not kinds or entry["kind"] in kinds)
+                    and (start is None or at >= start) and (end is None or at < end))
+        return keeps
+
     def to_dict(self) -> dict[str, Any]:
         """The filters as the view echoes them."""
         return {"communities": sorted(self.communities), "types": sorted(self.types),
@@ -104,3 +116,25 @@ def entry(rec: Recorded, data: dict[str, Any], corrected: bool) -> dict[str, Any
 def ordered(entries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     """Entries by occurred_at, ties by position (DESIGN's timeline order)."""
     return sorted(entries, key=lambda e: (parse_time(e["occurred_at"]), e["position"]))
+
+
+#: Timeline entries a portfolio answer of the API holds unless asked for more (or fewer).
+TIMELINE_LIMIT = 1000
+TIMELINE_MAX = 100_000
+
+
+def timeline_page(view: dict[str, Any], limit: int, offset: int | None = None
+                  ) -> dict[str, Any]:
+    """`view` (a portfolio) with one page of its timeline, and `timeline_page` saying which.
+
+    Entries stay in time order; `offset` counts from the oldest entry (0), and without it
+    the page is the latest `limit` entries. `timeline_page` = {"total", "offset", "limit",
+    "count"}: every entry the filters keep, where the page starts, its size as asked, and
+    how many entries it holds. `view` itself is not changed."""
+    entries = view["timeline"]
+    total = len(entries)
+    start = max(0, total - limit) if offset is None else min(offset, total)
+    page = entries[start:start + limit]
+    return {**view, "timeline": page,
+            "timeline_page": {"total": total, "offset": start, "limit": limit,
+                              "count": len(page)}}

@@ -493,9 +493,46 @@ def test_reading_in_pages_changes_nothing(site, monkeypatch):
     whole = all_views(site.views)
 
     monkeypatch.setattr("projections.index.reader.PAGE", 2)
+    site.views.cache.clear()  # read again, in pages
 
     assert all_views(site.views) == whole
     assert site.views.portfolio("ivan")["resources"][0]["reuses_by_others"] == 1
+
+
+def _bare(view: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in view.items() if k != "as_of"}
+
+
+def test_a_folded_portfolio_is_reused_until_an_event_it_reads_is_indexed(site):
+    history = site.history
+    history.try_("share", "ivan", "c1", 10)
+    site.runner.catch_up()
+    first = site.views.portfolio("ivan", viewer="ivan")
+    hits, misses = site.views.cache.hits, site.views.cache.misses
+
+    history.try_("lead", "c2", ["zoran"], [], 11)        # nothing the portfolio reads
+    site.runner.catch_up()
+    again = site.views.portfolio("ivan", viewer="ivan")
+    assert (site.views.cache.hits, site.views.cache.misses) == (hits + 1, misses)
+    assert again["as_of_position"] == site.store.last_position() > first["as_of_position"]
+    assert {**again, "as_of_position": 0} == {**first, "as_of_position": 0}
+    assert _bare(again) == all_folds(site, site.store.last_position())["portfolio ivan by ivan"]
+    # As of before the session: the same fold again, with that cut's head.
+    earlier = site.views.portfolio("ivan", viewer="ivan", as_of=from_micros(
+        site.views.reader.row_at(first["as_of_position"]).recorded_at))
+    assert _bare(earlier) == _bare(first) and site.views.cache.hits == hits + 2
+
+    history.try_("reuse", "mila", "c1", 0, 12)           # a reuse of ivan's resource
+    site.runner.catch_up()
+    later = site.views.portfolio("ivan", viewer="ivan")
+    assert site.views.cache.misses == misses + 1
+    assert later["resources"][0]["reuses_by_others"] == 1
+    assert _bare(later) == all_folds(site, site.store.last_position())["portfolio ivan by ivan"]
+
+    site.store.erase("mila", requested_by="mila")         # any erasure empties the cache
+    site.runner.catch_up()
+    erased = site.views.portfolio("ivan", viewer="ivan")
+    assert erased["resources"][0]["reused_by"] == [{"member_id": "mila", "name": ERASED}]
 
 
 def test_unknown_members_and_communities_and_times_before_they_existed(site):

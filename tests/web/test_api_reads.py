@@ -125,6 +125,25 @@ def test_the_portfolio_is_filtered_by_the_query(sqlite_site: Site) -> None:
     assert body["filters"]["types"] == ["SessionLed"]
 
 
+def test_the_portfolio_timeline_comes_a_page_at_a_time(sqlite_site: Site) -> None:
+    whole = sqlite_site.get("ivan", "/api/members/ivan/portfolio").json
+    entries = whole["timeline"]
+    assert len(entries) >= 3
+    assert whole["timeline_page"] == {"total": len(entries), "offset": 0, "limit": 1000,
+                                      "count": len(entries)}
+
+    latest = sqlite_site.get("ivan", "/api/members/ivan/portfolio?timeline_limit=2").json
+    first = sqlite_site.get(
+        "ivan", "/api/members/ivan/portfolio?timeline_limit=1&timeline_offset=0").json
+
+    assert latest["timeline"] == entries[-2:]
+    assert latest["timeline_page"] == {"total": len(entries), "offset": len(entries) - 2,
+                                       "limit": 2, "count": 2}
+    assert first["timeline"] == entries[:1] and first["timeline_page"]["offset"] == 0
+    assert {k: v for k, v in latest.items() if k not in ("timeline", "timeline_page")} == \
+        {k: v for k, v in whole.items() if k not in ("timeline", "timeline_page")}
+
+
 def test_badges_show_recognitions_with_evidence(site: Site) -> None:
     body = site.get("ana", "/api/members/ivan/badges").json
 
@@ -248,6 +267,8 @@ def test_a_portfolio_before_the_member_existed_is_404(sqlite_site: Site) -> None
     ("/api/communities/vrsac-1?colour=red", "colour"),
     ("/api/communities/vrsac-1/leadership?from=soon", "from"),
     ("/api/members/ivan/portfolio?to=later", "to"),
+    ("/api/members/ivan/portfolio?timeline_limit=0", "timeline_limit"),
+    ("/api/members/ivan/portfolio?timeline_offset=-1", "timeline_offset"),
     ("/api/evaluation?community=vrsac-1", "period"),
     ("/api/evaluation?community=vrsac-1&period=2024", "period.0"),
     ("/api/evaluation?community=vrsac-1&period=2025-01-01..2024-01-01", "period.0"),

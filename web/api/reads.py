@@ -20,6 +20,7 @@ from journey.access import (may_evaluate, may_read_community, may_read_log, may_
                             may_read_portfolio)
 from journey.clock import format_time, from_micros
 from projections.leadership.report import Window
+from projections.portfolio.timeline import TIMELINE_LIMIT, timeline_page
 from web.api import bp
 from web.api.auth import caller, judged, via_session, viewer
 from web.api.body import load_query
@@ -94,17 +95,29 @@ def _portfolio_access(member_id: str) -> None:
     judged(check)
 
 
+def _award_links(body: dict[str, Any]) -> dict[str, Any]:
+    """The Open Badges links of each award (web/openbadges), when that part is installed."""
+    links = current_app.extensions.get("journey.award_links")
+    return links(body) if links is not None else body
+
+
 @bp.get("/members/<member_id>/portfolio")
 def portfolio(member_id: str) -> Response:
-    """A member's growth portfolio, as the signed-in member may see it."""
+    """A member's growth portfolio, as the signed-in member may see it.
+
+    The timeline comes a page at a time (`timeline_page`): by default its latest
+    TIMELINE_LIMIT entries, still in time order."""
     query = load_query(PortfolioQuery())
     _portfolio_access(member_id)
     fresh(query.get("min_position"))
     filters = {k: query[k] for k in ("community", "type", "kind", "from", "to") if k in query}
     views = journey().views
-    return jsonify(_view(lambda: views.portfolio(member_id, viewer=viewer(caller()),
-                                                 as_of=query.get("as_of"), filters=filters),
-                         "unknown_member"))
+    view = _view(lambda: views.portfolio(member_id, viewer=viewer(caller()),
+                                         as_of=query.get("as_of"), filters=filters),
+                 "unknown_member")
+    view = timeline_page(view, query.get("timeline_limit", TIMELINE_LIMIT),
+                         query.get("timeline_offset"))
+    return jsonify(_award_links(view))
 
 
 @bp.get("/members/<member_id>/badges")
@@ -116,11 +129,11 @@ def member_badges(member_id: str) -> Response:
     views = journey().views
     view = _view(lambda: views.portfolio(member_id, viewer=viewer(caller()),
                                          as_of=query.get("as_of")), "unknown_member")
-    return jsonify({"member_id": member_id, "as_of": view["as_of"],
-                    "as_of_position": view["as_of_position"],
-                    "recognitions": view["recognitions"],
-                    "revoked_recognitions": view["revoked_recognitions"],
-                    "rule_badges": view["rule_badges"]})
+    return jsonify(_award_links({"member_id": member_id, "as_of": view["as_of"],
+                                 "as_of_position": view["as_of_position"],
+                                 "recognitions": view["recognitions"],
+                                 "revoked_recognitions": view["revoked_recognitions"],
+                                 "rule_badges": view["rule_badges"]}))
 
 
 @bp.get("/members/<member_id>/archive")

@@ -15,7 +15,7 @@ from events.exchange import MAX_KEY
 from events.schemas import MAX_POSITION, IdField, schema_for
 from journey.clock import BadTime, parse_time
 from journey.events import EVENT_TYPES
-from projections.portfolio.timeline import KINDS
+from projections.portfolio.timeline import KINDS, TIMELINE_LIMIT, TIMELINE_MAX
 
 MAX_PAGE = 1000
 
@@ -162,6 +162,14 @@ class PortfolioQuery(ReadQuery):
     from_ = _day("start (inclusive)")
     from_.data_key = from_.attribute = "from"
     to = _day("end (exclusive)")
+    timeline_limit = fields.Integer(
+        validate=validate.Range(min=1, max=TIMELINE_MAX),
+        metadata={"description": f"Timeline entries per page (default {TIMELINE_LIMIT}); "
+                                 "`timeline_page` in the answer says which ones came."})
+    timeline_offset = fields.Integer(
+        validate=validate.Range(min=0, max=MAX_POSITION),
+        metadata={"description": "The page's first entry, counted from the oldest (0). "
+                                 "Without it, the page holds the latest entries."})
 
 
 class LeadershipQuery(ReadQuery):

@@ -299,28 +299,36 @@ def put_issuer(network_id: str) -> Response:
 
 LINKED_READS = frozenset({"api.portfolio", "api.member_badges"})
 
+#: app.extensions key of the function that adds the links to a portfolio or badges body.
+AWARD_LINKS = "journey.award_links"
+
 
 def link_portfolio_awards(app: Flask) -> None:
-    """Each standing award of a portfolio / badges read gets its Open Badges links."""
+    """Each standing award of a portfolio / badges read gets its Open Badges links.
 
-    @app.after_request
-    def _links(response: Response) -> Response:
-        if request.endpoint not in LINKED_READS or response.status_code != 200 or \
-                not response.is_json:
-            return response
-        body = response.get_json()
-        if not isinstance(body, dict):
-            return response
+    The reads (web/api/reads.py, LINKED_READS) call the function this registers on their
+    body before it is serialised: once, where an after_request hook had to parse the
+    whole answer back and write it again (a long portfolio is megabytes of JSON).
+    """
+
+    def links(body: dict[str, Any]) -> dict[str, Any]:
+        """`body` with a linked copy of each award (the view's own items stay as they are)."""
         where = urls()
+        linked = dict(body)
         for name in ("recognitions", "rule_badges"):
-            for item in body.get(name) or ():
-                if isinstance(item, dict) and item.get("award_id"):
-                    award = item["award_id"]
-                    item["open_badges"] = {"assertion": where.assertion(award),
-                                           "baked_png": where.baked(award),
-                                           "credential": where.credential(award) + ".json"}
-        response.set_data(json.dumps(body, ensure_ascii=False))
-        return response
+            items = body.get(name)
+            if not items:
+                continue
+            linked[name] = [
+                {**item, "open_badges": {"assertion": where.assertion(item["award_id"]),
+                                         "baked_png": where.baked(item["award_id"]),
+                                         "credential": where.credential(item["award_id"])
+                                         + ".json"}}
+                if isinstance(item, dict) and item.get("award_id") else item
+                for item in items]
+        return linked
+
+    app.extensions[AWARD_LINKS] = links
 
 
 def document_issuer_api(app: Flask) -> None:
