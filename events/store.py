@@ -7,6 +7,7 @@ head, commit. Only then are the new events folded into the cached state and anno
 """
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import os
@@ -38,6 +39,7 @@ erased = signals.signal("journey.erased")
 T = TypeVar("T")
 
 MAX_ATTEMPTS = 4  # the first try and up to 3 re-decisions on transient database errors
+FREEZE_AFTER = 10_000  # rows folded at once into the decision state before gc.freeze()
 
 
 @dataclass(frozen=True)
@@ -369,8 +371,16 @@ class EventStore:
     def catch_up(self) -> int:
         """Fold rows appended elsewhere into the decision state; returns the position."""
         with self._lock:
+            folded = 0
             for row in self.recorder.read(after=self.state.position):
                 self._fold(row, None)
+                folded += 1
+            if folded >= FREEZE_AFTER:
+                # A large fold (a process's first) built state that lives as long as the
+                # process: move it out of the collector's generations, or every full
+                # collection walks it (seconds per pass with millions of events).
+                gc.collect()
+                gc.freeze()
             return self.state.position
 
     def _fold(self, row: StoredRow, tx: Transaction | None) -> Recorded:
