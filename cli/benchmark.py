@@ -676,7 +676,8 @@ def table(result: dict[str, Any]) -> str:
             f"  {'leadership report, uncached (after a change)':<44}"
             f"{j['leadership_uncached_p50_ms']:>9.1f} ms",
             f"  {'leadership report, after an append p50/p95':<44}"
-            f"{j['leadership_after_append_p50_ms']:>9.1f} ms  {j['leadership_after_append_p95_ms']:.1f} ms",
+            f"{j['leadership_after_append_p50_ms']:>9.1f} ms"
+            f"  {j['leadership_after_append_p95_ms']:.1f} ms",
             f"  {'leadership report, as of (one)':<44}{j['leadership_as_of_seconds'] * 1000:>9.1f} ms",
             f"  {'portfolio (WSGI) p50 / p95, %d requests' % j['portfolio_requests']:<44}{j['portfolio_p50_ms']:>9.1f} ms"
             f"  {j['portfolio_p95_ms']:.1f} ms",

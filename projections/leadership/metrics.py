@@ -19,9 +19,11 @@ from journey.clock import UTC, from_micros, parse_time, to_micros
 from journey.records import Recorded
 
 ROTATION_SESSIONS = 6
-_MEMBERSHIP = frozenset({"join", "role", "leave"})
-_ACTIONS = frozenset({"led", "shared", "reused", "feedback", "reflected", "completed"})
-_LEADING = frozenset({"led", "completed"})
+# Fact kinds: who belongs (and in which role); what counts as an action for the tiers;
+# which actions lead.
+MEMBERSHIP = ("join", "role", "leave")
+ACTIONS = ("led", "shared", "reused", "feedback", "reflected", "completed")
+LEADING = ("led", "completed")
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,13 +158,13 @@ class Log:
         mine = sorted((f for f in live if f.community_id in wanted),
                       key=lambda f: (f.at, f.position, f.seq))
         self.membership: dict[tuple[str, str], list[Fact]] = defaultdict(list)
-        self.actions = [f for f in mine if f.kind in _ACTIONS]
+        self.actions = [f for f in mine if f.kind in ACTIONS]
         self.reuses = [f for f in mine if f.kind == "reused"]
         self.feedback = [f for f in mine if f.kind == "feedback"]
         named: dict[tuple[int, str], list[str]] = defaultdict(list)  # (position, kind)
         heads: list[Fact] = []
         for f in mine:
-            if f.kind in _MEMBERSHIP:
+            if f.kind in MEMBERSHIP:
                 self.membership[(f.community_id, f.member_id or "")].append(f)
             elif f.kind == "session":
                 heads.append(f)
@@ -278,7 +280,7 @@ def tally(log: Log, start: int | None, end: int | None) -> Tallies:
     for f in log.actions:
         if inside(f.at):
             acts[f.member_id or ""].add(f.position)
-            if f.kind in _LEADING:
+            if f.kind in LEADING:
                 leads.add(f.member_id or "")
     return Tallies(sessions=len(sessions), led=Counter(m for s in sessions for m in s.leaders),
                    member_led=member_led, rotation=len({m for s in recent for m in s.leaders}),

@@ -8,12 +8,11 @@ from sqlalchemy import Connection, insert, select, update
 
 from journey.records import Recorded
 from projections.bulk import insert_rows
-from projections.leadership.metrics import Fact, fact_rows
+from projections.leadership.metrics import MEMBERSHIP, Fact, fact_rows
 from projections.tables import leadership_changes, leadership_facts
 
 _COLUMNS = tuple(f.name for f in fields(Fact))  # the order of fact_rows' tuples
 
-_MEMBERSHIP = frozenset({"join", "role", "leave"})
 
 #: The leadership_changes row of changes that may touch every community (see tables.py).
 EVERYWHERE = "*"
@@ -45,7 +44,7 @@ class LeadershipProjection:
                 rows.append(row)
                 position, _, community_id, kind = row[:4]
                 changed[community_id] = position
-                if kind in _MEMBERSHIP:  # who is enrolled, and roles at every moment
+                if kind in MEMBERSHIP:  # who is enrolled, and roles at every moment
                     reshaped[community_id] = position
         insert_rows(conn, leadership_facts, _COLUMNS, rows)
         for r in retractions:

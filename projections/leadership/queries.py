@@ -16,13 +16,10 @@ from typing import Any
 from sqlalchemy import Connection, Select, and_, case, distinct, func, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
-from projections.leadership.metrics import (ROTATION_SESSIONS, Fact, Log, Tallies,
-                                            by_quarter, measure)
+from projections.leadership.metrics import (ACTIONS, LEADING, MEMBERSHIP, ROTATION_SESSIONS,
+                                            Fact, Log, Tallies, by_quarter, measure)
 from projections.tables import leadership_facts as lf
 
-_MEMBERSHIP = ("join", "role", "leave")
-_ACTIONS = ("led", "shared", "reused", "feedback", "reflected", "completed")
-_LEADING = ("led", "completed")
 _FACT_COLUMNS = (lf.c.position, lf.c.seq, lf.c.community_id, lf.c.kind, lf.c.member_id,
                  lf.c.at, lf.c.role, lf.c.ref, lf.c.retracted_at)
 
@@ -51,7 +48,7 @@ class Scope:
         # Membership timelines are small (a few facts per person) and every window needs
         # them whole: who was enrolled, and each leader's role when they led.
         self.membership = membership if membership is not None else Log(
-            self.facts(_MEMBERSHIP), self.communities, position, {})
+            self.facts(MEMBERSHIP), self.communities, position, {})
 
     def facts(self, kinds: tuple[str, ...]) -> list[Fact]:
         """The communities' facts of these kinds in the cut (retracted ones included)."""
@@ -74,7 +71,7 @@ class Scope:
             return None
         low, high = self.conn.execute(
             select(func.min(lf.c.at), func.max(lf.c.at))
-            .where(self._where(("session", *_MEMBERSHIP), None, None, whole=True))).one()
+            .where(self._where(("session", *MEMBERSHIP), None, None, whole=True))).one()
         return None if low is None else (low, high)
 
     # -- the tallies -----------------------------------------------------------------------
@@ -105,10 +102,10 @@ class Scope:
         edges |= self._edges(start, end)
         actions: dict[str, int] = {}
         leads: set[str] = set()
-        leading = func.max(case((lf.c.kind.in_(_LEADING), 1), else_=0))
+        leading = func.max(case((lf.c.kind.in_(LEADING), 1), else_=0))
         for member_id, count, leader in execute(
                 select(lf.c.member_id, func.count(distinct(lf.c.position)), leading)
-                .where(self._where(_ACTIONS, start, end)).group_by(lf.c.member_id)):
+                .where(self._where(ACTIONS, start, end)).group_by(lf.c.member_id)):
             actions[member_id] = count
             if leader:
                 leads.add(member_id)
