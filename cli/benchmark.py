@@ -509,6 +509,16 @@ def _served(config, token: str, clients: int, seconds: float, workers: int) -> f
 
 
 def _peak_rss_mb() -> float:
+    """This process's peak RSS. Linux: VmHWM of /proc/self/status, the peak of this
+    program's own memory; ru_maxrss would carry over the parent's RSS at the fork that
+    started a spawned process (Linux keeps the high-water mark across exec)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     import resource
 
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
