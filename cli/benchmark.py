@@ -423,14 +423,20 @@ def _wsgi(config, tokens: dict[str, str], requests: int) -> dict[str, Any]:
         close_app(app)
 
 
+# Seconds a served worker may take to answer while it folds the decision state.
+WARM_SECONDS = 900
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
 
-def _served(config, token: str, clients: int, seconds: float, workers: int) -> float:
-    """Requests/s of `clients` loopback threads on the portfolio, against `journey serve`."""
+def _served(config, token: str, clients: int, seconds: float,
+            workers: int) -> tuple[float, float]:
+    """Requests/s of `clients` loopback threads on the portfolio, against `journey serve`,
+    and the seconds its first answer took after start."""
     port = _free_port()
     env = {**os.environ, "JOURNEY_DATABASE_URL": config.database_url,
            "JOURNEY_INSTANCE_DIR": str(config.instance_dir), "JOURNEY_BASE_URL": config.base_url}
@@ -452,18 +458,22 @@ def _served(config, token: str, clients: int, seconds: float, workers: int) -> f
                 if server.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError("journey serve did not start") from None
                 time.sleep(0.2)
-        with urllib.request.urlopen(request, timeout=60) as answer:
+        # Each worker process folds the log's decision state on its first request (about a
+        # minute per million events): wait for it, and report how long the first took.
+        first = time.perf_counter()
+        with urllib.request.urlopen(request, timeout=WARM_SECONDS) as answer:
             answer.read()
-        # Warm every worker process (each folds the log's decision state on its first
-        # request): rounds of `clients` concurrent requests until a round is quick.
-        warm_until = time.monotonic() + 120
+        first_answer = time.perf_counter() - first
+        # Warm every worker process: rounds of `clients` concurrent requests until a round
+        # is quick.
+        warm_until = time.monotonic() + WARM_SECONDS
         while time.monotonic() < warm_until:
             slowest = [0.0] * clients
 
             def warm(i: int) -> None:
                 started = time.perf_counter()
                 try:
-                    with urllib.request.urlopen(request, timeout=60) as answer:
+                    with urllib.request.urlopen(request, timeout=WARM_SECONDS) as answer:
                         answer.read()
                 except OSError:
                     pass
@@ -498,7 +508,7 @@ def _served(config, token: str, clients: int, seconds: float, workers: int) -> f
         elapsed = time.perf_counter() - started
         if sum(errors) and not sum(counts):
             raise RuntimeError("every request to journey serve failed")
-        return sum(counts) / elapsed
+        return sum(counts) / elapsed, first_answer
     finally:
         server.terminate()
         try:
@@ -606,8 +616,13 @@ def run_once(n: int, databases: Databases, folder: Path, *, requests: int = 200,
     say("WSGI")
     wsgi = _wsgi(config, tokens, requests)
     say(f"journey serve --workers {serve_workers}, {clients} clients")
-    rps = _served(config, tokens["teacher"], clients,
-                  serve_seconds or (2.0 if n < 20_000 else 10.0), serve_workers)
+    serve_error = None
+    try:
+        rps, first_answer = _served(config, tokens["teacher"], clients,
+                                    serve_seconds or (2.0 if n < 20_000 else 10.0),
+                                    serve_workers)
+    except (OSError, RuntimeError) as exc:  # keep every other figure of a long run
+        rps, first_answer, serve_error = 0.0, 0.0, f"{type(exc).__name__}: {exc}"
 
     floor_rates = {"single_per_s": count / floor["single"],
                    "batch_per_s": count / floor["batch"], "read_per_s": count / floor["read"]}
@@ -617,6 +632,7 @@ def run_once(n: int, databases: Databases, folder: Path, *, requests: int = 200,
     return {
         "events": count,
         "engine": "sqlite" if databases.is_sqlite else "postgresql",
+        "serve_error": serve_error,  # the serve phase's failure, if any (its figures are 0)
         "floor": {"single_seconds": floor["single"], "batch_seconds": floor["batch"],
                   "read_seconds": floor["read"], **floor_rates},
         "journey": {
@@ -641,7 +657,8 @@ def run_once(n: int, databases: Databases, folder: Path, *, requests: int = 200,
             "dashboard_p50_ms": wsgi["dashboard"]["p50_ms"],
             "dashboard_p95_ms": wsgi["dashboard"]["p95_ms"],
             "dashboard_requests": wsgi["dashboard"]["count"],
-            "serve_requests_per_s": rps, "serve_clients": clients,
+            "serve_requests_per_s": rps, "serve_first_answer_seconds": first_answer,
+            "serve_clients": clients,
             "serve_workers": serve_workers,
         },
         "ratios": {
@@ -717,7 +734,10 @@ def table(result: dict[str, Any]) -> str:
             f"  {j['dashboard_p95_ms']:.1f} ms",
             f"  {'serve --workers %d, %d clients' % (j['serve_workers'], j['serve_clients']):<44}"
             f"{j['serve_requests_per_s']:>12,.0f}/s",
+            f"  {'  first answer after start':<44}{j['serve_first_answer_seconds']:>10.1f} s",
         ]
+        if r.get("serve_error"):
+            lines.append(f"  serve failed: {r['serve_error']}")
     if "scaling" in result:
         lines.append("T(2N)/T(N)")
         lines += [f"  {key:<44}{value:>14.2f}" for key, value in result["scaling"].items()]

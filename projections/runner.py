@@ -129,6 +129,9 @@ class ProjectionRunner:
                     except Exception as exc:  # noqa: BLE001 - a projection never breaks the log
                         self._mark_failed(projection, records[0].position, exc)
                         advanced = False
+                        # The failure may have broken the connection: the others get a new one.
+                        stack.close()
+                        conn = stack.enter_context(self._connect())
                     if not advanced:  # failed, or another process holds the lease: it folds
                         active.remove(projection)
                 position = rows[-1].position

@@ -55,9 +55,11 @@ class LeadershipProjection:
                 .values(retracted_at=r["by"])
                 .returning(leadership_facts.c.community_id, leadership_facts.c.kind)).all()
             for community_id, kind in touched:
-                changed[community_id] = reshaped[community_id] = r["by"]
-                if kind == "shared":  # an owner of reused resources may change anywhere
-                    changed[EVERYWHERE] = reshaped[EVERYWHERE] = r["by"]
+                # max: a later fact of this batch may have moved the stamps past it already
+                for stamps in (changed, reshaped):
+                    stamps[community_id] = max(stamps.get(community_id, 0), r["by"])
+                    if kind == "shared":  # an owner of reused resources may change anywhere
+                        stamps[EVERYWHERE] = max(stamps.get(EVERYWHERE, 0), r["by"])
         if changed:
             _stamp(conn, changed, reshaped)
 

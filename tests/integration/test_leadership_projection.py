@@ -367,3 +367,34 @@ def test_rotation_counts_the_last_sessions_by_when_they_were_held(database_url, 
             assert metrics_only(got) == pure_reports(records, window, len(records))[0]
     finally:
         journey.close()
+
+
+def test_a_retraction_then_a_join_folded_in_one_batch_leave_the_later_stamp(database_url,
+                                                                           tmp_path):
+    """Stamps only move forward: a retraction folded in the same batch as a later join
+    must not leave the community's last change at the retraction, or a report cached as
+    of a cut between them would answer (or be counted forward) without the join."""
+    journey = open_installation(database_url, tmp_path / "instance")
+    try:
+        setup_communities(journey)
+        day = datetime(2024, 2, 1, tzinfo=UTC)
+        run = journey.store.submit
+        run(RecordEvent(E.MemberJoined(community_id="c0", member_id="p2", role="member"),
+                        "p0", day))
+        journey.runner.catch_up()
+        led = run(RecordEvent(E.SessionLed(community_id="c0", session_id="s1",
+                                           leaders=("p2",), title="S", format="meeting"),
+                              "p2", day + timedelta(days=1)))
+        run(RecordEvent(E.EntryRetracted(position=led.position, retracted_by="p0",
+                                         reason="mistake"), "p0", day + timedelta(days=2)))
+        run(RecordEvent(E.MemberJoined(community_id="c0", member_id="p3", role="member"),
+                        "p0", day + timedelta(days=3)))
+        journey.runner.catch_up()  # the three in one batch
+        records = list(journey.store.read())
+        between = Window(None, None, records[-2].recorded_at)  # after the retraction
+        assert journey.leadership.community("c0", between)["enrolled"] == 2
+        live = journey.leadership.community("c0", Window())
+        assert live["enrolled"] == 3
+        assert metrics_only(live) == pure_reports(records, Window(), len(records))[0]
+    finally:
+        journey.close()
