@@ -529,8 +529,13 @@ def restore(cli: Cli, file: Path, as_json: bool) -> None:
 @click.option("--workers", type=click.IntRange(min=1), metavar="N",
               help="Serve with gunicorn and N worker processes (production); without it, "
                    "werkzeug's single-process server.")
+@click.option("--timeout", type=click.IntRange(min=10), default=300, show_default=True,
+              metavar="SECONDS",
+              help="With --workers: a worker silent this long is restarted. Each worker "
+                   "folds the log's decision state before it serves (about a minute per "
+                   "million events per CPU).")
 @pass_cli
-def serve(cli: Cli, host: str, port: int, workers: int | None) -> None:
+def serve(cli: Cli, host: str, port: int, workers: int | None, timeout: int) -> None:
     """Serve the web app: werkzeug's server, or gunicorn with --workers N.
 
     With JOURNEY_PROJECTIONS=worker the web processes do not fold projections: run
@@ -544,7 +549,7 @@ def serve(cli: Cli, host: str, port: int, workers: int | None) -> None:
     if workers is not None:
         from web.wsgi import run_gunicorn
 
-        run_gunicorn(cli.config, host, port, workers)
+        run_gunicorn(cli.config, host, port, workers, timeout=timeout)
         return
     from werkzeug.serving import run_simple
 

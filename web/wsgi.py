@@ -12,7 +12,7 @@ from journey.config import Config
 
 
 def run_gunicorn(config: Config, host: str, port: int, workers: int, *,
-                 threads: int = 1, timeout: int = 60) -> None:
+                 threads: int = 1, timeout: int = 300) -> None:
     """Serve the app on host:port with `workers` gunicorn processes, until SIGTERM/SIGINT."""
     from gunicorn.app.base import BaseApplication
 
@@ -28,6 +28,11 @@ def run_gunicorn(config: Config, host: str, port: int, workers: int, *,
         def load(self) -> Any:
             from web.app import create_app
 
-            return create_app(config)
+            app = create_app(config)
+            # Fold the log's decision state (access checks read it) before serving, so no
+            # request waits for it; it must end within `timeout` (gunicorn restarts a
+            # worker silent for longer, and loading counts).
+            app.extensions["journey"].store.catch_up()
+            return app
 
     _Journey().run()
