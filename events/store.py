@@ -8,18 +8,17 @@ head, commit. Only then are the new events folded into the cached state and anno
 from __future__ import annotations
 
 import gc
-import hashlib
-import json
-import os
 import threading
 import time
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable, Iterator, TypeVar
 
 from blinker import Namespace
 
-from events.codec import GENESIS_HASH, canonical_json
+from events.codec import GENESIS_HASH, canonical_json, request_digest
+from events.codec import row_hash as chain_row_hash
 from events.crypto import Cipher
 from events.recorder import Head, Recorder, StoredRow, Transaction
 from events.schemas import LATEST_VERSION, from_stored
@@ -280,7 +279,7 @@ class EventStore:
         if options.recorded_at is not None:
             recorded_at = self._kept_recorded_at(options.recorded_at, proposed, now)
         recorded_text = format_micros(recorded_at)
-        correlation = options.meta.get("correlation_id") or _uuid4()
+        correlation = options.meta.get("correlation_id") or str(uuid.uuid4())
         causation = options.meta.get("causation_id")
         client = options.meta.get("client")
         prev_hash = self._tip.hash
@@ -303,14 +302,17 @@ class EventStore:
             data = self._encrypt(p.event, p.actor, tx,
                                  known_data if p.event is known_event else None)
             occurred = to_micros(p.occurred_at)
-            event_id = _uuid4()
+            event_id = str(uuid.uuid4())
             type_name = p.event.type
             schema_version = LATEST_VERSION[type_name]
-            data_json = _canonical(data)
-            meta_json = _canonical(meta)
-            row_hash = _row_hash(prev_hash, position, event_id, p.stream, version, type_name,
-                                 schema_version, format_time(p.occurred_at), recorded_text,
-                                 meta_json, data_json)
+            data_json = canonical_json(data)
+            meta_json = canonical_json(meta)
+            row_hash = chain_row_hash(prev_hash, position=position, event_id=event_id,
+                                      stream=p.stream, version=version, type=type_name,
+                                      schema_version=schema_version,
+                                      occurred_at=format_time(p.occurred_at),
+                                      recorded_at=recorded_text, meta_json=meta_json,
+                                      data_json=data_json)
             rows.append(StoredRow(position, event_id, p.stream, version, type_name,
                                   schema_version, data, meta, occurred, recorded_at,
                                   scope if index == 0 else None, row_hash,
@@ -445,66 +447,6 @@ class EventStore:
         return self.recorder.head()
 
 
-def _canonical_encoder() -> Callable[[Any], str]:
-    """canonical_json (events/codec.py), with its encoder built once instead of per call."""
-    encoder = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    make = getattr(json.encoder, "c_make_encoder", None)
-    if make is None:
-        return encoder.encode
-
-    def floatstr(o: float) -> str:  # as JSONEncoder.iterencode writes floats (allow_nan)
-        if o != o:
-            return "NaN"
-        if o == float("inf"):
-            return "Infinity"
-        if o == -float("inf"):
-            return "-Infinity"
-        return float.__repr__(o)
-
-    # The C encoder JSONEncoder.encode builds for every call, made once. No circular
-    # reference check: data and meta come from JSON and cannot hold one.
-    iterencode = make(None, encoder.default, json.encoder.encode_basestring, None, ":", ",",
-                      True, False, True)
-
-    def encode(value: Any) -> str:
-        if isinstance(value, str):
-            return json.encoder.encode_basestring(value)
-        return "".join(iterencode(value, 0))
-
-    return encode
-
-
-_canonical = _canonical_encoder()
-_string = json.encoder.encode_basestring  # a JSON string as canonical_json writes it
-
-
-def _uuid4() -> str:
-    """str(uuid.uuid4()), without building the UUID object."""
-    value = int.from_bytes(os.urandom(16), "big")
-    value = (value & ~(0xc000 << 48)) | (0x8000 << 48)  # the RFC 4122 variant
-    value = (value & ~(0xf000 << 64)) | (4 << 76)  # version 4
-    text = "%032x" % value
-    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
-
-
-def _row_hash(prev_hash: str, position: int, event_id: str, stream: str, version: int,
-              type_name: str, schema_version: int, occurred_at: str, recorded_at: str,
-              meta_json: str, data_json: str) -> str:
-    """codec.chain_hash(prev_hash, hashed_row(...)), from data and meta already canonical.
-
-    The canonical JSON of the hashed row is written out in its sorted key order, so the
-    data and meta objects are encoded once, for the hash and the row alike.
-    """
-    text = (f'{{"data":{data_json},"event_id":{_string(event_id)},"meta":{meta_json},'
-            f'"occurred_at":{_string(occurred_at)},"position":{int(position)},'
-            f'"recorded_at":{_string(recorded_at)},"schema_version":{int(schema_version)},'
-            f'"stream":{_string(stream)},"type":{_string(type_name)},'
-            f'"version":{int(version)}}}')
-    digest = hashlib.sha256(prev_hash.encode("ascii"))
-    digest.update(text.encode("utf-8"))
-    return digest.hexdigest()
-
-
 def command_digest(command: Command, data: dict[str, Any] | None = None) -> str:
     """The digest of what a command asks, for telling a replay from a reused key.
 
@@ -517,8 +459,7 @@ def command_digest(command: Command, data: dict[str, Any] | None = None) -> str:
         body = {"type": "HandOverFacilitation", "community_id": command.community_id,
                 "from": command.from_member, "to": command.to_member}
     body["occurred_at"] = format_time(command.occurred_at)
-    # codec.request_digest(body), with the canonical encoder built once.
-    return hashlib.sha256(_canonical(body).encode("utf-8")).hexdigest()
+    return request_digest(body)
 
 
 def stored_json(row: StoredRow) -> tuple[str, str]:
