@@ -27,8 +27,7 @@ from projections.csv_rows import (EVALUATION_CSV_COLUMNS, PORTFOLIO_CSV_COLUMNS,
                                   RESOURCES_CSV_COLUMNS, evaluation_csv_rows,
                                   portfolio_csv_rows, resources_csv_rows)
 from projections.evaluation.fold import Period, evaluation as evaluation_fold
-from projections.folds.personal import named_in
-from projections.index.keys import COMMUNITIES, ERASURES, key, member_key
+from projections.index.keys import COMMUNITIES, ERASURES, key, member_key, people_of
 from projections.index.reader import IndexReader
 from projections.portfolio.fold import portfolio as portfolio_fold
 from projections.portfolio.timeline import Filters
@@ -257,16 +256,9 @@ class Views:
 
 
 def _named(records: Iterable[Recorded]) -> set[str]:
-    """Everyone the records name or were acted by: whose `person:` keys give their names.
-
-    The people of the `member:` keys the index files the records under (keys_of)."""
-    found: set[str] = set()
-    for rec in records:
-        e = rec.event
-        found.update(named_in(e))
-        if rec.actor and not isinstance(e, (ev.MemberRegistered, ev.MemberErased)):
-            found.add(rec.actor)
-    return found
+    """Everyone the records are filed under (keys_of's `member:` keys): whose `person:`
+    keys give their names."""
+    return set().union(*map(people_of, records))
 
 
 def _quarter(moment: datetime | None) -> str | None:

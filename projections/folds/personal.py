@@ -6,7 +6,6 @@ ever (DESIGN "Erasure"). A view never shows ciphertext: it shows None, and the p
 """
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Collection, Iterable
 from typing import Any
 
@@ -17,39 +16,6 @@ from journey.records import Recorded
 
 ERASED = "erased member"
 _OWNERS = {name: personal_fields(cls) for name, cls in EVENT_TYPES.items()}
-
-
-def _person_fields(cls: type) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
-    """(one-person fields, many-people fields, step fields) a type of event has."""
-    from projections.index.keys import _PEOPLE, _PERSON  # the index's own lists
-    names = {f.name for f in dataclasses.fields(cls)}
-    return (tuple(n for n in _PERSON if n in names), tuple(n for n in _PEOPLE if n in names),
-            tuple(n for n in ("steps", "steps_added") if n in names))
-
-
-_NAMED_FIELDS: dict[type, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {}
-
-
-def named_in(event: ev.Event) -> set[str]:
-    """Every person id in an event's data: projections.index.keys.people_named, with the
-    fields of each type looked up once (views call it on every record they read)."""
-    cls = type(event)
-    fields = _NAMED_FIELDS.get(cls)
-    if fields is None:
-        fields = _NAMED_FIELDS[cls] = _person_fields(cls)
-    person, people, steps = fields
-    found: set[str] = set()
-    for name in person:
-        value = getattr(event, name)
-        if value:
-            found.add(value)
-    for name in people:
-        found.update(getattr(event, name) or ())
-    for name in steps:
-        for step in getattr(event, name) or ():
-            if isinstance(step, ev.Step):
-                found.update(step.owners)
-    return found
 
 
 class People:

@@ -112,13 +112,19 @@ def people_named(event: Event) -> set[str]:
     return found
 
 
+def people_of(rec: Recorded) -> set[str]:
+    """Whose `member:` keys a non-targeting event is filed under: everyone it names, and
+    its actor (an admin registering or erasing someone is not that admin's action)."""
+    found = people_named(rec.event)
+    if rec.actor and not isinstance(rec.event, (ev.MemberRegistered, ev.MemberErased)):
+        found.add(rec.actor)
+    return found
+
+
 def keys_of(rec: Recorded) -> set[str]:
     """The keys of a non-targeting event (a targeting one takes its target's keys)."""
     e = rec.event
-    keys = {member_key(m) for m in people_named(e)}
-    if rec.actor and not isinstance(e, (ev.MemberRegistered, ev.MemberErased)):
-        # An admin registering or erasing someone is not that admin's action.
-        keys.add(member_key(rec.actor))
+    keys = {member_key(m) for m in people_of(rec)}
     for name, kind in _fields_of(type(e)).things:
         value = getattr(e, name)
         if value:

@@ -17,10 +17,11 @@ from journey.records import Recorded
 from projections.folds.communities import describe, founded
 from projections.folds.history import Settled, settle
 from projections.folds.membership import Period, periods
-from projections.folds.personal import People, named_in
+from projections.folds.personal import People
 from projections.folds.plans import plans
 from projections.folds.reflections import Reflection, reflections
 from projections.folds.resources import library
+from projections.index.keys import people_of
 from projections.portfolio import awards
 from projections.portfolio.tiers import tiers
 from projections.portfolio.timeline import KINDS, Filters, entry
@@ -95,11 +96,8 @@ def portfolio(records: Sequence[Recorded], member_id: str, *, viewer: str | None
 
 
 def _names(rec: Recorded, member_id: str) -> bool:
-    """Whether the index files `rec` under the member's key (keys_of: named, or the actor)."""
-    e = rec.event
-    if rec.actor == member_id and not isinstance(e, (ev.MemberRegistered, ev.MemberErased)):
-        return True
-    return member_id in named_in(e)
+    """Whether the index files `rec` under the member's key (as keys_of does)."""
+    return member_id in people_of(rec)
 
 
 def _timeline(involved: Sequence[Recorded], seen: _Seen, chosen: Filters
