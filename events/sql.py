@@ -47,12 +47,19 @@ _COLUMNS = (events.c.position, events.c.event_id, events.c.stream, events.c.vers
 # more than SQLite takes to run them.
 _ROWS_AFTER = select(*_COLUMNS).where(events.c.position > bindparam("after")).order_by(
     events.c.position)
+_PAGE = select(*_COLUMNS).where(events.c.position > bindparam("after")).order_by(
+    events.c.position).limit(bindparam("limit"))
+_PAGE_UPTO = select(*_COLUMNS).where(events.c.position > bindparam("after"),
+                                     events.c.position <= bindparam("upto")).order_by(
+    events.c.position).limit(bindparam("limit"))
 _ROW_AT = select(*_COLUMNS).where(events.c.position == bindparam("at"))
 _BY_SCOPE = select(*_COLUMNS).where(events.c.idempotency_scope == bindparam("scope"))
 _INSERT = insert(events)
 _UPDATE_HEAD = update(log_head).where(log_head.c.id == 1)
 _INSERT_HEAD = insert(log_head)
 _NOTIFY = select(func.pg_notify(NOTIFY_CHANNEL, bindparam("position")))
+_LAST_POSITION = select(func.coalesce(func.max(events.c.position), 0))
+_RECORDED_AT = select(events.c.recorded_at).where(events.c.position == bindparam("at"))
 _GET_KEY = select(member_keys.c.wrapped_key).where(member_keys.c.member_id == bindparam("m"))
 
 
@@ -128,8 +135,11 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
+_decode = json.JSONDecoder().decode  # json.loads without its per-call checks
+
+
 def _row(r: Any) -> StoredRow:
-    return StoredRow(r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6]), json.loads(r[7]),
+    return StoredRow(r[0], r[1], r[2], r[3], r[4], r[5], _decode(r[6]), _decode(r[7]),
                      r[8], r[9], r[10], r[11])
 
 
@@ -262,6 +272,8 @@ class SqlRecorder:
                 "rows_after": _Direct(_ROWS_AFTER, conn),
                 "insert": _Direct(_INSERT, conn, _ROW_KEYS),
                 "update_head": _Direct(_UPDATE_HEAD, conn, ["position", "hash", "seal"]),
+                "page": _Direct(_PAGE, conn),
+                "page_upto": _Direct(_PAGE_UPTO, conn),
             }
         return self._direct
 
@@ -281,17 +293,29 @@ class SqlRecorder:
     def read(self, after: int = 0, upto: int | None = None,
              batch: int = 1000) -> Iterator[StoredRow]:
         position = after
-        while True:
-            query = select(*_COLUMNS).where(events.c.position > position)
-            if upto is not None:
-                query = query.where(events.c.position <= upto)
-            with self.engine.connect() as conn:
-                page = conn.execute(query.order_by(events.c.position).limit(batch)).all()
-            for r in page:
-                yield _row(r)
-            if len(page) < batch:
-                return
-            position = page[-1][0]
+        # One connection for every page (a SQLite connection costs its PRAGMAs to open), but
+        # each page in its own short read transaction, so a slow reader never holds a
+        # snapshot that keeps the WAL from being checkpointed. Pages are read on the DBAPI
+        # cursor (see _Direct): SQLAlchemy's result rows cost more than SQLite's read.
+        with self.engine.connect() as conn:
+            driver = conn.connection.driver_connection
+            direct = self._direct_statements(conn)
+            statement = direct["page"] if upto is None else direct["page_upto"]
+            cursor = driver.cursor()
+            try:
+                while True:
+                    cursor.execute(statement.sql, statement.params(
+                        {"after": position, "upto": upto, "limit": batch}))
+                    page = cursor.fetchall()
+                    if not self.is_sqlite:
+                        driver.rollback()  # psycopg began a transaction; SQLite autocommits
+                    for r in page:
+                        yield _row(r)
+                    if len(page) < batch:
+                        return
+                    position = page[-1][0]
+            finally:
+                cursor.close()
 
     def row_at(self, position: int) -> StoredRow | None:
         with self.engine.connect() as conn:
@@ -305,12 +329,22 @@ class SqlRecorder:
 
     def last_position(self) -> int:
         with self.engine.connect() as conn:
-            return conn.execute(select(func.coalesce(func.max(events.c.position), 0))).scalar()
+            return conn.execute(_LAST_POSITION).scalar()
 
     def position_at(self, recorded_at: int) -> int:
+        """A binary search on the primary key: recorded_at never decreases along the log
+        (the store makes it so, `journey verify` checks it), so the as-of cut needs about
+        twenty lookups for a million events, and no index on recorded_at, which every
+        append would otherwise write."""
         with self.engine.connect() as conn:
-            return conn.execute(select(func.coalesce(func.max(events.c.position), 0)).where(
-                events.c.recorded_at <= recorded_at)).scalar()
+            low, high = 0, conn.execute(_LAST_POSITION).scalar()
+            while low < high:  # invariant: position low is in the cut, high + 1 is not
+                middle = (low + high + 1) // 2
+                if conn.execute(_RECORDED_AT, {"at": middle}).scalar() <= recorded_at:
+                    low = middle
+                else:
+                    high = middle - 1
+            return low
 
     def get_wrapped(self, member_id: str) -> bytes | None:
         with self.engine.connect() as conn:

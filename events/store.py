@@ -20,6 +20,7 @@ from blinker import Namespace
 from events.codec import GENESIS_HASH, canonical_json, request_digest
 from events.codec import row_hash as chain_row_hash
 from events.crypto import Cipher
+from events.ids import new_event_id
 from events.recorder import Head, Recorder, StoredRow, Transaction
 from events.schemas import LATEST_VERSION, from_stored
 from journey import errors
@@ -302,7 +303,7 @@ class EventStore:
             data = self._encrypt(p.event, p.actor, tx,
                                  known_data if p.event is known_event else None)
             occurred = to_micros(p.occurred_at)
-            event_id = str(uuid.uuid4())
+            event_id = new_event_id()
             type_name = p.event.type
             schema_version = LATEST_VERSION[type_name]
             data_json = canonical_json(data)

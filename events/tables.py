@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from sqlalchemy import (BigInteger, Boolean, Column, ForeignKey, Index, Integer, LargeBinary,
-                        MetaData, SmallInteger, String, Table, Text, UniqueConstraint)
+                        MetaData, SmallInteger, String, Table, Text, UniqueConstraint, text)
 
 metadata = MetaData()
 
@@ -10,7 +10,10 @@ metadata = MetaData()
 # epoch (UTC): exact, compact and cheap to compare for `recorded_at <= as_of`.
 events = Table(
     "events", metadata,
-    Column("position", BigInteger, primary_key=True, autoincrement=False),
+    # INTEGER on SQLite, so the position is the rowid itself (a BIGINT primary key is a
+    # separate unique index, one more b-tree written per append); BIGINT elsewhere.
+    Column("position", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True,
+           autoincrement=False),
     Column("event_id", String(36), nullable=False, unique=True),
     Column("stream", String(200), nullable=False),
     Column("version", Integer, nullable=False),
@@ -24,8 +27,13 @@ events = Table(
     Column("idempotency_scope", String(400), nullable=True),
     Column("hash", String(64), nullable=False),
     UniqueConstraint("stream", "version", name="uq_events_stream_version"),
-    Index("ix_events_recorded_at", "recorded_at"),
-    Index("ux_events_idempotency_scope", "idempotency_scope", unique=True),
+    # No index on recorded_at: it never decreases along the log, so the as-of cut is a
+    # binary search on position (events/sql.py position_at; migration 0005 dropped it).
+    # Partial: the scope is NULL on almost every row, and those need no index entry. The
+    # lookups (`= :scope`, `IN (...)`) imply the predicate, so both engines still use it.
+    Index("ux_events_idempotency_scope", "idempotency_scope", unique=True,
+          sqlite_where=text("idempotency_scope IS NOT NULL"),
+          postgresql_where=text("idempotency_scope IS NOT NULL")),
 )
 
 # The sealed head: last position and hash, HMAC'd with seal.key, updated with every append.

@@ -73,6 +73,7 @@ class _Walk:
     def __init__(self, progress: Callable[[int], None] | None) -> None:
         self.position = 0
         self.hash = GENESIS_HASH
+        self.recorded_at = 0
         self.progress = progress
 
     def over(self, rows: Iterable[StoredRow]) -> int:
@@ -84,7 +85,10 @@ class _Walk:
                 raise _Broken(expected, f"position {expected} is missing")
             if row_hash(self.hash, row) != row.hash:
                 raise _Broken(row.position, "hash does not match its row")
-            self.position, self.hash = row.position, row.hash
+            if row.recorded_at < self.recorded_at:
+                # The store never records back in time; the as-of cut's search relies on it.
+                raise _Broken(row.position, "recorded_at is earlier than the row before")
+            self.position, self.hash, self.recorded_at = row.position, row.hash, row.recorded_at
             count += 1
             unreported += 1
             if self.progress is not None and unreported == PROGRESS_EVERY:
