@@ -55,9 +55,12 @@ leadership_changes = Table(
 
 # The index: the log positions each key (member:<id>, community:<id>, ...) concerns, so a
 # view, live or as of any position, reads only its own events (projections/index/keys.py).
+# On SQLite the table is its primary key (WITHOUT ROWID, migration p0005): one b-tree fewer
+# per row written, and a key's positions read from one run.
 event_keys = Table(
     "event_keys", metadata,
     Column("key", String(220), primary_key=True),
     Column("position", BigInteger, primary_key=True, autoincrement=False),
     Index("ix_event_keys_position", "position"),
+    sqlite_with_rowid=False,
 )
