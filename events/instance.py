@@ -13,7 +13,6 @@ every personal field of the log unreadable for good.
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 import os
 import secrets
@@ -60,7 +59,7 @@ class InstanceKeys:
     def seal(self, position: int, hash: str) -> str:
         """HMAC-SHA256 (hex) of the log head `position:hash` under seal.key."""
         message = f"{position}:{hash}".encode("ascii")
-        return hmac.new(self.seal_key, message, hashlib.sha256).hexdigest()
+        return hmac.digest(self.seal_key, message, "sha256").hex()  # one-shot: per append
 
     def check_seal(self, position: int, hash: str, seal: str) -> bool:
         """Whether `seal` is this instance's seal of the head (position, hash)."""

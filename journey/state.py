@@ -43,6 +43,15 @@ class Act:
     what: str = field(compare=False, default="")
 
 
+def _in_order(items: list, item: Entry | Act) -> None:
+    """Insert `item` in (at, position) order. Events mostly come in time order, so the
+    common case is one comparison and an append, not a bisection of dataclass compares."""
+    if not items or (items[-1].at, items[-1].position) < (item.at, item.position):
+        items.append(item)
+    else:
+        insort(items, item)
+
+
 def status_at(timeline: list[Entry], at: int) -> str | None:
     """The role held at `at` (None when not a member), folding entries with time ≤ at."""
     role: str | None = None
@@ -196,11 +205,11 @@ class DomainState:
         # Ids repeat across a million events: keep one string and one key tuple of each.
         key = (intern(community_id), intern(person))
         key = self._canonical.setdefault(key, key)
-        insort(self.acts.setdefault(key, []), Act(at, rec.position, needs, what))
+        _in_order(self.acts.setdefault(key, []), Act(at, rec.position, needs, what))
         self.pins.setdefault(rec.position, []).append(key)
 
     def _membership(self, community_id: str, member_id: str, entry: Entry) -> None:
-        insort(self.timelines.setdefault((community_id, member_id), []), entry)
+        _in_order(self.timelines.setdefault((community_id, member_id), []), entry)
 
     def _on_MemberRegistered(self, rec, ev, at):
         self.members.add(ev.member_id)
