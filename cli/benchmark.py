@@ -151,7 +151,9 @@ class Databases:
 
 # -- the floor -------------------------------------------------------------------------------
 
-_FLOOR_TABLE = """CREATE TABLE floor (position BIGINT PRIMARY KEY, event_id TEXT NOT NULL,
+# The position type is Journey's on each engine (events/tables.py): INTEGER on SQLite, where
+# that makes the primary key the rowid itself (one b-tree), BIGINT on PostgreSQL.
+_FLOOR_TABLE = """CREATE TABLE floor (position {position} PRIMARY KEY, event_id TEXT NOT NULL,
     stream TEXT NOT NULL, version INTEGER NOT NULL, type TEXT NOT NULL, data TEXT NOT NULL,
     meta TEXT NOT NULL, occurred_at BIGINT NOT NULL, recorded_at BIGINT NOT NULL,
     hash TEXT NOT NULL)"""
@@ -168,12 +170,16 @@ def _floor_rows(objs: list[dict[str, Any]]) -> list[tuple]:
 
 
 def _sqlite_floor(path: Path, rows: list[tuple]) -> dict[str, float]:
+    from events.sql import WAL_AUTOCHECKPOINT
+
     def connect(name: str) -> sqlite3.Connection:
         conn = sqlite3.connect(path.with_name(name), isolation_level=None, timeout=30)
+        # Journey's own PRAGMAs (events/sql.py make_engine), checkpoint interval included.
         for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "secure_delete=ON",
-                       "busy_timeout=30000", "foreign_keys=ON"):
+                       "busy_timeout=30000", "foreign_keys=ON",
+                       f"wal_autocheckpoint={WAL_AUTOCHECKPOINT}"):
             conn.execute(f"PRAGMA {pragma}")
-        conn.execute(_FLOOR_TABLE)
+        conn.execute(_FLOOR_TABLE.format(position="INTEGER"))
         return conn
 
     insert = "INSERT INTO floor VALUES (?,?,?,?,?,?,?,?,?,?)"
@@ -212,7 +218,7 @@ def _postgres_floor(url: str, rows: list[tuple]) -> dict[str, float]:
     conninfo = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
     insert = "INSERT INTO floor VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)"
     with psycopg.connect(conninfo, autocommit=True) as conn:
-        conn.execute(_FLOOR_TABLE)
+        conn.execute(_FLOOR_TABLE.format(position="BIGINT"))
         started = time.perf_counter()
         for row in rows:
             with conn.transaction():
