@@ -1,8 +1,12 @@
 """Production serving: gunicorn on the same app factory (`journey serve --workers N`).
 
 Each gunicorn worker process builds its own app (`create_app(config)`) after the fork, so
-no database connection or projection thread crosses a fork. Nothing runs at import time:
-outside the CLI, `gunicorn 'web.app:create_app()'` reads the JOURNEY_* environment itself.
+no database connection or projection thread crosses a fork. What does cross it is the
+log's decision state (access checks read it), folded once in the master before the
+workers start: each worker begins from its copy-on-write copy and folds only what was
+appended since, instead of every worker folding the whole log at once on the same CPUs.
+Nothing runs at import time: outside the CLI, `gunicorn 'web.app:create_app()'` reads the
+JOURNEY_* environment itself.
 """
 from __future__ import annotations
 
@@ -15,6 +19,15 @@ def run_gunicorn(config: Config, host: str, port: int, workers: int, *,
                  threads: int = 1, timeout: int = 300) -> None:
     """Serve the app on host:port with `workers` gunicorn processes, until SIGTERM/SIGINT."""
     from gunicorn.app.base import BaseApplication
+
+    from events.log import open_log
+
+    # The master folds the decision state once; no connection stays open across the fork.
+    folded = open_log(config)
+    try:
+        folded.store.catch_up()
+    finally:
+        folded.close()
 
     class _Journey(BaseApplication):
         def load_config(self) -> None:
@@ -29,10 +42,12 @@ def run_gunicorn(config: Config, host: str, port: int, workers: int, *,
             from web.app import create_app
 
             app = create_app(config)
-            # Fold the log's decision state (access checks read it) before serving, so no
-            # request waits for it; it must end within `timeout` (gunicorn restarts a
+            # Start from the master's fold and fold what was appended since, before serving,
+            # so no request waits for it; it must end within `timeout` (gunicorn restarts a
             # worker silent for longer, and loading counts).
-            app.extensions["journey"].store.catch_up()
+            store = app.extensions["journey"].store
+            store.start_from(folded.store)
+            store.catch_up()
             return app
 
     _Journey().run()

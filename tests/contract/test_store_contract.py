@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import func, select
 
 from events.crypto import is_ciphertext
+from events.memory import MemoryRecorder
 from events.store import EventStore, Options, appended, erased
 from events.tables import member_keys
 from journey import errors
@@ -499,6 +500,35 @@ def test_position_at_cuts_the_log_by_recorded_at(store, clock):
     halfway = from_micros((rows[1].recorded_at + rows[2].recorded_at) // 2)
     assert store.position_at(halfway) == 2
     assert to_micros(halfway) < rows[2].recorded_at
+
+
+def test_a_store_may_start_from_a_state_folded_elsewhere(backend, cop):
+    """gunicorn's workers start from the state their master folded before forking."""
+    master = backend.open()
+    master.catch_up()
+    worker = backend.open()
+
+    worker.start_from(master)
+    assert master.state.position == 0  # handed over, not shared
+    cop.submit(share(C1, "ivan", "r-1"))  # appended after the master folded
+    worker.submit(lead(C1, "s-1", "mila"))
+
+    fresh = backend.open()
+    fresh.catch_up()
+    assert worker.state == fresh.state and worker.state.position == cop.last_position()
+    assert_sound(backend, worker)
+    with pytest.raises(RuntimeError):
+        worker.start_from(master)  # a store that has folded keeps its own state
+
+
+def test_a_state_folded_from_another_log_is_refused(backend, cop):
+    elsewhere = EventStore(MemoryRecorder(), master_key=backend.master_key, seal=backend.seal)
+    community_with(elsewhere, C1, "ana", ["ivan", "mila"])  # same commands, other event ids
+    worker = backend.open()
+
+    with pytest.raises(ValueError):
+        worker.start_from(elsewhere)
+    assert worker.state.position == 0
 
 
 # -- failures inside the append section --------------------------------------------------------
