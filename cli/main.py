@@ -531,9 +531,8 @@ def restore(cli: Cli, file: Path, as_json: bool) -> None:
                    "werkzeug's single-process server.")
 @click.option("--timeout", type=click.IntRange(min=10), default=300, show_default=True,
               metavar="SECONDS",
-              help="With --workers: a worker silent this long is restarted. Each worker "
-                   "folds the log's decision state before it serves (about a minute per "
-                   "million events per CPU).")
+              help="With --workers: a worker silent this long is restarted (its start "
+                   "counts; it folds only what was appended since the master's fold).")
 @pass_cli
 def serve(cli: Cli, host: str, port: int, workers: int | None, timeout: int) -> None:
     """Serve the web app: werkzeug's server, or gunicorn with --workers N.

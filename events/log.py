@@ -8,6 +8,8 @@ from sqlalchemy import Engine
 
 from events.instance import InstanceKeys, ensure_instance, load_instance
 from events.migrate import upgrade
+from events.snapshot import FOLDER as SNAPSHOTS
+from events.snapshot import Snapshots
 from events.sql import SqlRecorder, make_engine
 from events.store import EventStore
 from journey.config import Config
@@ -46,5 +48,6 @@ def open_log(config: Config) -> Log:
     """Open an initialised log (`journey init` first)."""
     instance = load_instance(config.instance_dir)
     recorder = SqlRecorder(make_engine(config.database_url))
-    store = EventStore(recorder, master_key=instance.master_key, seal=instance.seal)
+    store = EventStore(recorder, master_key=instance.master_key, seal=instance.seal,
+                       snapshots=Snapshots(instance.path / SNAPSHOTS, instance.seal_key))
     return Log(config, instance, store, recorder)

@@ -23,6 +23,7 @@ from events.crypto import Cipher
 from events.ids import new_event_id
 from events.recorder import Head, Recorder, StoredRow, Transaction
 from events.schemas import LATEST_VERSION, from_stored
+from events.snapshot import SNAPSHOT_AFTER, Snapshots
 from journey import errors
 from journey.clock import format_micros, format_time, from_micros, to_micros, utcnow
 from journey.decide import decide
@@ -157,10 +158,12 @@ class EventStore:
 
     def __init__(self, recorder: Recorder, *, master_key: bytes,
                  seal: Callable[[int, str], str],
-                 clock: Callable[[], datetime] = utcnow) -> None:
+                 clock: Callable[[], datetime] = utcnow,
+                 snapshots: Snapshots | None = None) -> None:
         self.recorder = recorder
         self.seal = seal
         self.clock = clock
+        self.snapshots = snapshots
         self._keys = _BoundKeys(recorder)
         self.cipher = Cipher(master_key, self._keys)
         self.state = DomainState()
@@ -182,6 +185,10 @@ class EventStore:
         What was decided before the refused command is committed; the refusal is returned
         with its index. Imports use this to write thousands of lines per commit.
         """
+        if not self.state.position:
+            # A new process: fold the log before taking the write lock, which a fold of the
+            # whole log would otherwise hold for as long (the append folds only the rest).
+            self.catch_up()
         for attempt in range(MAX_ATTEMPTS):
             try:
                 with self._lock:
@@ -384,28 +391,57 @@ class EventStore:
             if self.state.position:
                 raise RuntimeError("start_from needs a store that has folded nothing yet")
             tip = other._tip
-            if tip.position:
-                row = self.recorder.row_at(tip.position)
-                if row is None or row.hash != tip.hash:
-                    raise ValueError(f"the state folded elsewhere ends at position "
-                                     f"{tip.position}, which this log does not hold")
+            if not self._holds(tip.position, tip.hash):
+                raise ValueError(f"the state folded elsewhere ends at position "
+                                 f"{tip.position}, which this log does not hold")
             self.state, self._tip = other.state, other._tip
             other._reset()
 
     def catch_up(self) -> int:
-        """Fold rows appended elsewhere into the decision state; returns the position."""
+        """Fold rows appended elsewhere into the decision state; returns the position.
+
+        A store that has folded nothing starts from the instance's snapshot when there is
+        a usable one (events/snapshot.py), and writes a new one after a long fold.
+        """
         with self._lock:
-            folded = 0
-            for row in self.recorder.read(after=self.state.position):
-                self._fold(row, None)
-                folded += 1
-            if folded >= FREEZE_AFTER:
-                # A large fold (a process's first) built state that lives as long as the
-                # process: move it out of the collector's generations, or every full
-                # collection walks it (seconds per pass with millions of events).
+            first = not self.state.position
+            collecting = gc.isenabled()
+            if first:
+                # A process's first fold (or snapshot) makes millions of objects and no
+                # garbage: the collector's passes over them would only cost time.
+                gc.disable()
+            try:
+                loaded = first and self._start_from_snapshot()
+                folded = 0
+                for row in self.recorder.read(after=self.state.position):
+                    self._fold(row, None)
+                    folded += 1
+            finally:
+                if first and collecting:
+                    gc.enable()
+            if loaded or folded >= FREEZE_AFTER:
+                # A process's first fold built state that lives as long as the process: move
+                # it out of the collector's generations, or every full collection walks it
+                # (seconds per pass with millions of events).
                 gc.collect()
                 gc.freeze()
+            if self.snapshots is not None and folded >= SNAPSHOT_AFTER:
+                self.snapshots.save(self._tip.position, self._tip.hash, self.state)
             return self.state.position
+
+    def _start_from_snapshot(self) -> bool:
+        snapshot = self.snapshots.load() if self.snapshots is not None else None
+        if snapshot is None or not self._holds(snapshot.position, snapshot.hash):
+            return False
+        self.state, self._tip = snapshot.state, _Tip(snapshot.position, snapshot.hash)
+        return True
+
+    def _holds(self, position: int, hash: str) -> bool:
+        """Whether the log's row at `position` has `hash` (position 0: the empty log)."""
+        if not position:
+            return True
+        row = self.recorder.row_at(position)
+        return row is not None and row.hash == hash
 
     def _fold(self, row: StoredRow, tx: Transaction | None) -> Recorded:
         rec = self.to_recorded(row, tx)

@@ -1,0 +1,120 @@
+"""A new process starts from the decision-state snapshot and folds only the rows after it."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from events import store as store_module
+from events.exchange import import_lines
+from events.log import Log, open_log
+from events.store import EventStore
+from tests.integration.story import jsonl, open_test_log, story
+
+
+@pytest.fixture
+def logs(database_url, tmp_path, monkeypatch) -> Iterator[list[Log]]:
+    """Logs opened on one database and instance, as processes would; closed at the end."""
+    monkeypatch.setattr(store_module, "SNAPSHOT_AFTER", 5)
+    opened = [open_test_log(database_url, tmp_path)]
+    report = import_lines(opened[0].store, jsonl(story()), source_id="story")
+    assert report.ok and report.appended == 13
+    yield opened
+    for log in opened:
+        log.close()
+
+
+def two_more(log: Log) -> None:
+    """Two events appended after the snapshot: another session and resource of ivan's."""
+    session, resource = story()[6:8]
+    lines = [dict(session, position=2000, data={**session["data"], "session_id": "s-2"}),
+             dict(resource, position=2010, data={**resource["data"], "resource_id": "r-2"})]
+    report = import_lines(log.store, jsonl(lines), source_id="two more")
+    assert report.ok and report.appended == 2, report.to_json()
+
+
+def another(logs: list[Log]) -> Log:
+    log = open_log(logs[0].config)
+    logs.append(log)
+    return log
+
+
+def folded_from_scratch(log: Log) -> EventStore:
+    """The decision state the way it always was made: every row folded, no snapshot."""
+    plain = EventStore(log.recorder, master_key=log.instance.master_key, seal=log.instance.seal)
+    plain.catch_up()
+    return plain
+
+
+def reads_after(log: Log) -> list[int]:
+    """The `after` of every read of the log this store makes from now on."""
+    seen: list[int] = []
+    read = log.recorder.read
+
+    def spy(after: int = 0, upto: int | None = None, batch: int = 1000):
+        seen.append(after)
+        return read(after=after, upto=upto, batch=batch)
+
+    log.recorder.read = spy  # type: ignore[method-assign]
+    return seen
+
+
+def snapshot_file(log: Log) -> Path:
+    return log.store.snapshots.path
+
+
+def test_a_long_fold_writes_a_snapshot_the_next_process_starts_from(logs):
+    first = another(logs)
+    first.store.catch_up()  # folds 13 rows (>= 5): writes the snapshot
+    assert snapshot_file(first).exists()
+    two_more(logs[0])
+    later = another(logs)
+    reads = reads_after(later)
+
+    later.store.catch_up()
+
+    assert reads == [13]  # from the snapshot's position, not from the start
+    plain = folded_from_scratch(later)
+    assert later.store.state == plain.state and later.store.state.position == 15
+
+
+def test_the_first_append_of_a_new_process_starts_from_the_snapshot(logs):
+    another(logs).store.catch_up()
+    later = another(logs)
+    reads = reads_after(later)
+
+    two_more(later)
+
+    assert reads[0] == 13
+    assert later.store.state == folded_from_scratch(later).state
+
+
+def test_a_snapshot_the_log_does_not_hold_is_ignored(logs):
+    first = another(logs)
+    first.store.catch_up()
+    state = first.store.state
+    first.store.snapshots.save(13, "0" * 64, state)  # as if of another log (a restore)
+    later = another(logs)
+    reads = reads_after(later)
+
+    later.store.catch_up()
+
+    assert reads == [0]
+    assert later.store.state == folded_from_scratch(later).state
+
+
+def test_a_snapshot_altered_on_disk_is_ignored(logs):
+    first = another(logs)
+    first.store.catch_up()
+    path = snapshot_file(first)
+    raw = bytearray(path.read_bytes())
+    raw[-1] ^= 1
+    path.write_bytes(bytes(raw))
+    later = another(logs)
+    reads = reads_after(later)
+
+    later.store.catch_up()
+
+    assert reads == [0]
+    assert later.store.state == folded_from_scratch(later).state
