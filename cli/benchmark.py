@@ -18,6 +18,7 @@ import itertools
 import json
 import os
 import random
+import shutil
 import socket
 import sqlite3
 import statistics
@@ -442,7 +443,7 @@ def _free_port() -> int:
 def _served(config, token: str, clients: int, seconds: float,
             workers: int) -> tuple[float, float]:
     """Requests/s of `clients` loopback threads on the portfolio, against `journey serve`,
-    and the seconds its first answer took after start."""
+    and the seconds its first answer took after start (`seconds` 0: only that)."""
     port = _free_port()
     env = {**os.environ, "JOURNEY_DATABASE_URL": config.database_url,
            "JOURNEY_INSTANCE_DIR": str(config.instance_dir), "JOURNEY_BASE_URL": config.base_url}
@@ -471,6 +472,8 @@ def _served(config, token: str, clients: int, seconds: float,
         with urllib.request.urlopen(request, timeout=WARM_SECONDS) as answer:
             answer.read()
         first_answer = time.perf_counter() - launched
+        if not seconds:
+            return 0.0, first_answer
         # Warm every worker process: rounds of `clients` concurrent requests until a round
         # is quick.
         warm_until = time.monotonic() + WARM_SECONDS
@@ -625,11 +628,19 @@ def run_once(n: int, databases: Databases, folder: Path, *, requests: int = 200,
     say(f"journey serve --workers {serve_workers}, {clients} clients")
     serve_error = None
     try:
+        # First without a decision-state snapshot (the WSGI phase's fold left one): the
+        # master folds the whole log. Then a restart, which starts from the snapshot the
+        # first start wrote (logs of SNAPSHOT_AFTER events or more).
+        from events.snapshot import FOLDER as SNAPSHOTS
+
+        shutil.rmtree(config.instance_dir / SNAPSHOTS, ignore_errors=True)
         rps, first_answer = _served(config, tokens["teacher"], clients,
                                     serve_seconds or (2.0 if n < 20_000 else 10.0),
                                     serve_workers)
+        _, restart_answer = _served(config, tokens["teacher"], clients, 0, serve_workers)
     except (OSError, RuntimeError) as exc:  # keep every other figure of a long run
-        rps, first_answer, serve_error = 0.0, 0.0, f"{type(exc).__name__}: {exc}"
+        rps, first_answer, restart_answer = 0.0, 0.0, 0.0
+        serve_error = f"{type(exc).__name__}: {exc}"
 
     floor_rates = {"single_per_s": count / floor["single"],
                    "batch_per_s": count / floor["batch"], "read_per_s": count / floor["read"]}
@@ -665,6 +676,7 @@ def run_once(n: int, databases: Databases, folder: Path, *, requests: int = 200,
             "dashboard_p95_ms": wsgi["dashboard"]["p95_ms"],
             "dashboard_requests": wsgi["dashboard"]["count"],
             "serve_requests_per_s": rps, "serve_first_answer_seconds": first_answer,
+            "serve_restart_first_answer_seconds": restart_answer,
             "serve_clients": clients,
             "serve_workers": serve_workers,
         },
@@ -741,7 +753,10 @@ def table(result: dict[str, Any]) -> str:
             f"  {j['dashboard_p95_ms']:.1f} ms",
             f"  {'serve --workers %d, %d clients' % (j['serve_workers'], j['serve_clients']):<44}"
             f"{j['serve_requests_per_s']:>12,.0f}/s",
-            f"  {'  first answer after start':<44}{j['serve_first_answer_seconds']:>10.1f} s",
+            f"  {'  first answer after start, no snapshot':<44}"
+            f"{j['serve_first_answer_seconds']:>10.1f} s",
+            f"  {'  first answer after a restart (snapshot)':<44}"
+            f"{j.get('serve_restart_first_answer_seconds', 0.0):>10.1f} s",
         ]
         if r.get("serve_error"):
             lines.append(f"  serve failed: {r['serve_error']}")

@@ -21,7 +21,9 @@ JOURNEY_KEYS = (
     "leadership_after_append_p95_ms", "leadership_as_of_seconds", "portfolio_p50_ms",
     "portfolio_p95_ms", "portfolio_after_append_p50_ms", "portfolio_after_append_p95_ms",
     "dashboard_p50_ms",
-    "dashboard_p95_ms", "portfolio_requests", "dashboard_requests", "serve_requests_per_s", "serve_first_answer_seconds", "serve_clients", "serve_workers")
+    "dashboard_p95_ms", "portfolio_requests", "dashboard_requests", "serve_requests_per_s",
+    "serve_first_answer_seconds", "serve_restart_first_answer_seconds", "serve_clients",
+    "serve_workers")
 RATIOS = ("single_vs_floor_single", "import_vs_floor_batch", "rebuild_vs_floor_read")
 
 
