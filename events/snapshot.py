@@ -26,6 +26,9 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
+import events.schemas
+import events.upcasting
+import journey.events
 import journey.state
 from journey.state import DomainState
 
@@ -40,9 +43,16 @@ SNAPSHOT_AFTER = 50_000
 
 
 def _state_format() -> str:
-    """What a snapshot must have been made by: this shape of the state, this Python."""
-    source = Path(journey.state.__file__).read_bytes()
-    return hashlib.sha256(source + f"{sys.version_info[:2]}".encode()).hexdigest()
+    """What a snapshot must have been made by: this fold of the state, this Python.
+
+    The fold is the state's code and what turns rows into the events it folds (event
+    types, upcasters, the stored-row decoder): a change to any of them may fold the same
+    log otherwise, so it retires every snapshot made before.
+    """
+    digest = hashlib.sha256(f"{sys.version_info[:2]}".encode())
+    for module in (journey.state, journey.events, events.upcasting, events.schemas):
+        digest.update(Path(module.__file__).read_bytes())
+    return digest.hexdigest()
 
 
 @dataclass(frozen=True)
@@ -85,20 +95,33 @@ class Snapshots:
             return None  # made by another shape of the state: fold afresh
         return Snapshot(body["position"], body["hash"], body["state"])
 
-    def save(self, position: int, hash: str, state: DomainState) -> None:
+    def save(self, position: int, hash: str, state: DomainState) -> bool:
         """Replace the snapshot with `state` at `position` (atomically: a reader sees the old
-        file or the new one, and two processes saving at once leave one of theirs)."""
+        file or the new one, and two processes saving at once leave one of theirs).
+
+        False when it cannot be written (a read-only instance directory, a full disk): a
+        cache that cannot be kept is no reason to fail the fold that made it.
+        """
         body = {"format": self._format, "position": position, "hash": hash, "state": state}
         payload = zlib.compress(pickle.dumps(body, protocol=pickle.HIGHEST_PROTOCOL), 1)
-        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=f".{FILE}-")
+        try:
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            fd, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=f".{FILE}-")
+        except OSError as exc:
+            log.warning("snapshot not written to %s: %s", self.path.parent, exc)
+            return False
         try:
             with os.fdopen(fd, "wb") as out:
                 out.write(MAGIC + self._seal(payload) + payload)
             os.replace(temporary, self.path)
+        except OSError as exc:
+            Path(temporary).unlink(missing_ok=True)
+            log.warning("snapshot not written to %s: %s", self.path, exc)
+            return False
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise
+        return True
 
     def _seal(self, payload: bytes) -> bytes:
         return hmac.digest(self._key, payload, "sha256")

@@ -66,3 +66,12 @@ def test_saving_replaces_the_file_and_leaves_no_temporary(tmp_path):
 
     assert snapshots.load().position == 42
     assert sorted(p.name for p in tmp_path.iterdir()) == ["decision-state"]
+
+
+def test_a_folder_that_cannot_be_written_is_no_error(tmp_path):
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the folder should be")
+    snapshots = Snapshots(blocked / "snapshots", os.urandom(32))
+
+    assert snapshots.save(42, "a" * 64, some_state()) is False
+    assert snapshots.load() is None
