@@ -552,7 +552,7 @@ def _stored_row(number: int, value: dict[str, Any], path: Path) -> tuple[StoredR
 def _insert_rows(conn: Connection, archive: zipfile.ZipFile, manifest: BackupManifest,
                  path: Path, people: _People, progress: Progress | None) -> tuple[int, str]:
     """Insert the rows in batches, checking the chain as they go; (last position, hash)."""
-    position, chain = 0, GENESIS_HASH
+    position, chain, recorded_at = 0, GENESIS_HASH, 0
     batch: list[dict[str, Any]] = []
     for number, value in _lines(archive, EVENTS, manifest.sha256.get(EVENTS), path):
         row, params = _stored_row(number, value, path)
@@ -563,7 +563,10 @@ def _insert_rows(conn: Connection, archive: zipfile.ZipFile, manifest: BackupMan
             raise BackupError("backup", f"{path}: the row at position {row.position} does not "
                                         "match its hash (the backup, or the log it was taken "
                                         "from, was altered)")
-        position, chain = row.position, row.hash
+        if row.recorded_at < recorded_at:  # the store never records back in time
+            raise BackupError("backup", f"{path}: the row at position {row.position} is "
+                                        "recorded before the row before it")
+        position, chain, recorded_at = row.position, row.hash, row.recorded_at
         people.see(row)
         batch.append(params)
         if len(batch) == PAGE:

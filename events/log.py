@@ -49,5 +49,5 @@ def open_log(config: Config) -> Log:
     instance = load_instance(config.instance_dir)
     recorder = SqlRecorder(make_engine(config.database_url))
     store = EventStore(recorder, master_key=instance.master_key, seal=instance.seal,
-                       snapshots=Snapshots(instance.path / SNAPSHOTS, instance.seal_key))
+                       snapshots=Snapshots(instance.path / SNAPSHOTS))
     return Log(config, instance, store, recorder)

@@ -6,52 +6,59 @@ restart. A snapshot is that state pickled at a position, kept in the instance di
 and loaded in a fraction of the time; the rows after its position are then folded as usual.
 
 It is a cache, never the truth. It is ignored, and the log folded instead, when
-- its seal fails: it is an HMAC under a key derived from seal.key, checked before anything
-  is unpickled, so a file this instance did not write is never loaded;
-- it was made by another shape of the state (journey/state.py changed) or another Python;
-- the log does not hold its position with its hash (a restore, another database).
+- its seal fails: an HMAC under `snapshots/key`, a random key of its own that no backup
+  carries, checked before anything is read from the file, so a file this instance did
+  not write is never unpickled;
+- it was made by another fold of the state (its code changed) or another Python;
+- the log does not hold its position with its hash (a restore, another database); that is
+  checked from the sealed header, before the state itself is unpickled.
 It holds what the decision state holds: ids, roles, positions and times, which the log
-keeps in clear; no personal field (names, e-mails, words) is ever in it.
+keeps in clear; no personal field (names, e-mails, words). Erasure deletes it all the same
+(DESIGN "Erasure": every cache and snapshot about the person); the next long fold makes
+a new one.
 """
 from __future__ import annotations
 
 import hashlib
 import hmac
+import importlib
+import json
 import logging
 import os
 import pickle
+import secrets
 import sys
 import tempfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-
-import events.schemas
-import events.upcasting
-import journey.events
-import journey.state
-from journey.state import DomainState
+from typing import Callable
 
 log = logging.getLogger("journey.snapshots")
 
 FOLDER = "snapshots"  # in the instance directory
 FILE = "decision-state"
-MAGIC = b"journey decision-state snapshot 1\n"
-#: Rows a catch-up must fold before it writes a new snapshot: a new process then folds
-#: at most about this many rows after loading one.
+KEY = "key"
+MAGIC = b"journey decision-state snapshot 2\n"
+_MAC = 32  # bytes of HMAC-SHA256
+_LENGTH = 4  # bytes giving the header's length
+#: Rows a process's first fold must cover before it writes a snapshot.
 SNAPSHOT_AFTER = 50_000
+#: The modules whose code folds rows into the decision state: a change to any of them may
+#: fold the same log otherwise, so it retires every snapshot made before.
+FOLD_MODULES = ("journey.state", "journey.events", "journey.records", "journey.clock",
+                "events.upcasting", "events.schemas", "events.store")
 
 
-def _state_format() -> str:
-    """What a snapshot must have been made by: this fold of the state, this Python.
-
-    The fold is the state's code and what turns rows into the events it folds (event
-    types, upcasters, the stored-row decoder): a change to any of them may fold the same
-    log otherwise, so it retires every snapshot made before.
-    """
+def _fold_format() -> str | None:
+    """What a snapshot must have been made by (None: the sources cannot be read, so no
+    snapshot can be told apart and none is used)."""
     digest = hashlib.sha256(f"{sys.version_info[:2]}".encode())
-    for module in (journey.state, journey.events, events.upcasting, events.schemas):
-        digest.update(Path(module.__file__).read_bytes())
+    try:
+        for name in FOLD_MODULES:
+            digest.update(Path(importlib.import_module(name).__file__ or "").read_bytes())
+    except OSError:
+        return None
     return digest.hexdigest()
 
 
@@ -61,67 +68,106 @@ class Snapshot:
 
     position: int
     hash: str
-    state: DomainState
+    state: object  # journey.state.DomainState
 
 
 class Snapshots:
     """The snapshot file of one instance: written atomically, read only when sealed."""
 
-    def __init__(self, folder: Path | str, seal_key: bytes) -> None:
-        self.path = Path(folder) / FILE
-        self._key = hmac.digest(seal_key, b"journey decision-state snapshots", "sha256")
-        self._format = _state_format()
+    def __init__(self, folder: Path | str) -> None:
+        self.folder = Path(folder)
+        self.path = self.folder / FILE
+        self._format: str | None = None
 
-    def load(self) -> Snapshot | None:
-        """The snapshot, or None when there is none or it may not be used."""
+    def load(self, holds: Callable[[int, str], bool]) -> Snapshot | None:
+        """The snapshot if there is one it may use: sealed, of this fold, and at a position
+        whose hash `holds(position, hash)` confirms. None otherwise (then fold the log)."""
+        key = self._key(create=False)
+        if key is None:
+            return None
         try:
             raw = self.path.read_bytes()
-        except FileNotFoundError:
-            return None
-        except OSError as exc:
-            log.warning("snapshot %s unreadable (%s): folding the log", self.path, exc)
+        except OSError:
             return None
         start = len(MAGIC)
-        head, mac, payload = raw[:start], raw[start:start + 32], raw[start + 32:]
-        if head != MAGIC or not hmac.compare_digest(mac, self._seal(payload)):
+        mac, sealed = raw[start:start + _MAC], raw[start + _MAC:]
+        if raw[:start] != MAGIC or not hmac.compare_digest(mac, _seal(key, sealed)):
             log.warning("snapshot %s is not sealed by this instance: folding the log", self.path)
             return None
+        length = int.from_bytes(sealed[:_LENGTH], "big")
+        header = json.loads(sealed[_LENGTH:_LENGTH + length])
+        if header["format"] != self._fold_format() or not holds(header["position"],
+                                                                 header["hash"]):
+            return None  # another fold's, or another log's
         try:
-            body = pickle.loads(zlib.decompress(payload))
+            state = pickle.loads(zlib.decompress(sealed[_LENGTH + length:]))
         except Exception:  # noqa: BLE001 - sealed by us yet unreadable: still only a cache
             log.warning("snapshot %s does not load: folding the log", self.path, exc_info=True)
             return None
-        if body.get("format") != self._format:
-            return None  # made by another shape of the state: fold afresh
-        return Snapshot(body["position"], body["hash"], body["state"])
+        return Snapshot(header["position"], header["hash"], state)
 
-    def save(self, position: int, hash: str, state: DomainState) -> bool:
+    def save(self, position: int, hash: str, state: object) -> bool:
         """Replace the snapshot with `state` at `position` (atomically: a reader sees the old
         file or the new one, and two processes saving at once leave one of theirs).
 
         False when it cannot be written (a read-only instance directory, a full disk): a
         cache that cannot be kept is no reason to fail the fold that made it.
         """
-        body = {"format": self._format, "position": position, "hash": hash, "state": state}
-        payload = zlib.compress(pickle.dumps(body, protocol=pickle.HIGHEST_PROTOCOL), 1)
-        try:
-            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            fd, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=f".{FILE}-")
-        except OSError as exc:
-            log.warning("snapshot not written to %s: %s", self.path.parent, exc)
+        fold_format = self._fold_format()
+        if fold_format is None:
             return False
+        header = json.dumps({"format": fold_format, "position": position,
+                             "hash": hash}).encode()
+        sealed = (len(header).to_bytes(_LENGTH, "big") + header
+                  + zlib.compress(pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL), 1))
         try:
-            with os.fdopen(fd, "wb") as out:
-                out.write(MAGIC + self._seal(payload) + payload)
-            os.replace(temporary, self.path)
+            key = self._key(create=True)
+            _write_atomically(self.path, MAGIC + _seal(key, sealed) + sealed)
         except OSError as exc:
-            Path(temporary).unlink(missing_ok=True)
             log.warning("snapshot not written to %s: %s", self.path, exc)
             return False
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
         return True
 
-    def _seal(self, payload: bytes) -> bytes:
-        return hmac.digest(self._key, payload, "sha256")
+    def discard(self) -> None:
+        """Delete the snapshot (and what a crash mid-save left); its key stays."""
+        for leftover in [self.path, *self.folder.glob(f".{FILE}-*")]:
+            leftover.unlink(missing_ok=True)
+
+    def _fold_format(self) -> str | None:
+        if self._format is None:
+            self._format = _fold_format()
+        return self._format
+
+    def _key(self, *, create: bool) -> bytes | None:
+        path = self.folder / KEY
+        try:
+            return path.read_bytes()
+        except OSError as exc:
+            if not create:
+                return None
+            if not isinstance(exc, FileNotFoundError):
+                raise
+        self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        key = secrets.token_bytes(32)
+        try:
+            with open(path, "xb", opener=lambda p, flags: os.open(p, flags, 0o600)) as out:
+                out.write(key)
+        except FileExistsError:  # another process made it first: use theirs
+            return path.read_bytes()
+        return key
+
+
+def _seal(key: bytes, sealed: bytes) -> bytes:
+    return hmac.digest(key, sealed, "sha256")
+
+
+def _write_atomically(path: Path, content: bytes) -> None:
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(content)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

@@ -164,6 +164,7 @@ class EventStore:
         self.seal = seal
         self.clock = clock
         self.snapshots = snapshots
+        self._snapshot_tried = False
         self._keys = _BoundKeys(recorder)
         self.cipher = Cipher(master_key, self._keys)
         self.state = DomainState()
@@ -185,11 +186,12 @@ class EventStore:
         What was decided before the refused command is committed; the refusal is returned
         with its index. Imports use this to write thousands of lines per commit.
         """
-        if not self.state.position:
-            # A new process: fold the log before taking the write lock, which a fold of the
-            # whole log would otherwise hold for as long (the append folds only the rest).
-            self.catch_up()
         for attempt in range(MAX_ATTEMPTS):
+            if not self.state.position:
+                # A new process, or a state reset by a failed attempt: fold the log before
+                # taking the write lock, which a fold of the whole log would otherwise hold
+                # for as long (the append folds only the rest).
+                self.catch_up()
             try:
                 with self._lock:
                     return self._batch_once(items)
@@ -236,6 +238,8 @@ class EventStore:
         finally:
             self._keys.tx = None
         if batch is not None and batch.rows:
+            if self.snapshots is not None and any(r.type == "MemberErased" for r in batch.rows):
+                self.snapshots.discard()  # a cache about everyone, the erased member too
             appended.send(self, positions=[r.position for r in batch.rows])
         return BatchResult(results, error, len(results) if error is not None else None)
 
@@ -405,10 +409,11 @@ class EventStore:
         """
         with self._lock:
             first = not self.state.position
-            collecting = gc.isenabled()
-            if first:
-                # A process's first fold (or snapshot) makes millions of objects and no
-                # garbage: the collector's passes over them would only cost time.
+            # A first fold (or snapshot) makes millions of objects and no garbage: the
+            # collector's passes over them would only cost time. Only where no other
+            # thread runs (a command, gunicorn's master): the switch is process-wide.
+            quiet = first and gc.isenabled() and threading.active_count() == 1
+            if quiet:
                 gc.disable()
             try:
                 loaded = first and self._start_from_snapshot()
@@ -417,7 +422,7 @@ class EventStore:
                     self._fold(row, None)
                     folded += 1
             finally:
-                if first and collecting:
+                if quiet:
                     gc.enable()
             if loaded or folded >= FREEZE_AFTER:
                 # A process's first fold built state that lives as long as the process: move
@@ -425,13 +430,19 @@ class EventStore:
                 # (seconds per pass with millions of events).
                 gc.collect()
                 gc.freeze()
-            if self.snapshots is not None and folded >= SNAPSHOT_AFTER:
+            if first and folded >= SNAPSHOT_AFTER and self.snapshots is not None:
+                # Only a first fold writes one (a start, not a request of a running process).
                 self.snapshots.save(self._tip.position, self._tip.hash, self.state)
             return self.state.position
 
     def _start_from_snapshot(self) -> bool:
-        snapshot = self.snapshots.load() if self.snapshots is not None else None
-        if snapshot is None or not self._holds(snapshot.position, snapshot.hash):
+        """Start from the instance's snapshot: tried once in a store's life (a state reset
+        after a failure is folded from the log)."""
+        if self.snapshots is None or self._snapshot_tried:
+            return False
+        self._snapshot_tried = True
+        snapshot = self.snapshots.load(self._holds)
+        if snapshot is None:
             return False
         self.state, self._tip = snapshot.state, _Tip(snapshot.position, snapshot.hash)
         return True
@@ -444,7 +455,9 @@ class EventStore:
         return row is not None and row.hash == hash
 
     def _fold(self, row: StoredRow, tx: Transaction | None) -> Recorded:
-        rec = self.to_recorded(row, tx)
+        # The decision state reads ids, roles and times, never a personal field: no keys
+        # are unwrapped (or kept in the cipher's cache) to fold it.
+        rec = self.to_recorded(row, tx, decrypt=False)
         self.state.apply(rec)
         self._tip = _Tip(row.position, row.hash)
         return rec

@@ -10,9 +10,12 @@ JOURNEY_* environment itself.
 """
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from journey.config import Config
+
+log = logging.getLogger("journey.serve")
 
 
 def run_gunicorn(config: Config, host: str, port: int, workers: int, *,
@@ -27,6 +30,7 @@ def run_gunicorn(config: Config, host: str, port: int, workers: int, *,
     try:
         folded.store.catch_up()
     finally:
+        folded.store.cipher.clear_cache()  # no member's key outlives an erasure in a fork
         folded.close()
 
     class _Journey(BaseApplication):
@@ -46,7 +50,10 @@ def run_gunicorn(config: Config, host: str, port: int, workers: int, *,
             # so no request waits for it; it must end within `timeout` (gunicorn restarts a
             # worker silent for longer, and loading counts).
             store = app.extensions["journey"].store
-            store.start_from(folded.store)
+            try:
+                store.start_from(folded.store)
+            except ValueError:  # the database no longer holds the master's fold (a restore)
+                log.warning("the master's decision state is not of this log: folding it")
             store.catch_up()
             return app
 

@@ -1,6 +1,7 @@
 """A new process starts from the decision-state snapshot and folds only the rows after it."""
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -75,6 +76,7 @@ def test_a_long_fold_writes_a_snapshot_the_next_process_starts_from(logs):
     later.store.catch_up()
 
     assert reads == [13]  # from the snapshot's position, not from the start
+    assert gc.isenabled()
     plain = folded_from_scratch(later)
     assert later.store.state == plain.state and later.store.state.position == 15
 
@@ -118,3 +120,17 @@ def test_a_snapshot_altered_on_disk_is_ignored(logs):
 
     assert reads == [0]
     assert later.store.state == folded_from_scratch(later).state
+
+
+def test_erasing_a_member_deletes_the_snapshot(logs):
+    first = another(logs)
+    first.store.catch_up()
+    assert snapshot_file(first).exists()
+
+    logs[0].store.erase("ivan", requested_by="ana")
+
+    assert not snapshot_file(first).exists()
+    later = another(logs)
+    reads = reads_after(later)
+    later.store.catch_up()
+    assert reads == [0] and "ivan" in later.store.state.erased
