@@ -5,7 +5,7 @@ import bisect
 import copy
 import threading
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Iterable, Iterator
 
 from events.recorder import Head, StoredRow
 
@@ -109,6 +109,9 @@ class MemoryRecorder:
         if 0 < position <= len(self.rows):
             return self.rows[position - 1]
         return None
+
+    def rows_at(self, positions: Iterable[int]) -> list[StoredRow]:
+        return [self.rows[p - 1] for p in sorted(set(positions)) if 0 < p <= len(self.rows)]
 
     def head(self) -> Head | None:
         return self._head

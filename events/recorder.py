@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import Any, Iterator, Protocol
+from typing import Any, Iterable, Iterator, Protocol
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +72,9 @@ class Recorder(Protocol):
         ...
 
     def row_at(self, position: int) -> StoredRow | None: ...
+    def rows_at(self, positions: Iterable[int]) -> list[StoredRow]:
+        """The rows at `positions` (each once, in position order; missing ones left out)."""
+        ...
     def head(self) -> Head | None: ...
     def last_position(self) -> int: ...
     def position_at(self, recorded_at: int) -> int:

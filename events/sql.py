@@ -15,7 +15,7 @@ import json
 import sqlite3
 import threading
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 from sqlalchemy import bindparam, create_engine, delete, event, func, insert, select, update
 from sqlalchemy.engine import Connection, Engine
@@ -26,7 +26,7 @@ from events.codec import canonical_json
 from events.recorder import Head, StoredRow
 from events.tables import events, log_head, member_keys
 
-SCOPE_PAGE = 500  # idempotency scopes looked up per query (SQLite allows 32,766 parameters)
+IN_PAGE = 500  # values per IN list (SQLite allows 32,766 parameters, PostgreSQL 65,535)
 APPEND_LOCK_KEY = 7_240_531  # the advisory lock id of the append section on PostgreSQL
 NOTIFY_CHANNEL = "journey_appended"  # PostgreSQL: notified with the last position appended
 # SQLite: WAL pages between two automatic checkpoints (SQLite's default is 1,000). An append
@@ -194,10 +194,10 @@ class _SqlTransaction:
 
     def scopes_present(self, scopes: list[str]) -> set[str]:
         found: set[str] = set()
-        for start in range(0, len(scopes), SCOPE_PAGE):
+        for start in range(0, len(scopes), IN_PAGE):
             found.update(self.conn.execute(
                 select(events.c.idempotency_scope)
-                .where(events.c.idempotency_scope.in_(scopes[start:start + SCOPE_PAGE])))
+                .where(events.c.idempotency_scope.in_(scopes[start:start + IN_PAGE])))
                 .scalars())
         return found
 
@@ -321,6 +321,17 @@ class SqlRecorder:
         with self.engine.connect() as conn:
             return _SqlTransaction(conn).row_at(position)
 
+    def rows_at(self, positions: Iterable[int]) -> list[StoredRow]:
+        wanted = sorted(set(positions))
+        rows: list[StoredRow] = []
+        with self.engine.connect() as conn:
+            # Ascending pages of ascending positions: the rows come out in order.
+            for start in range(0, len(wanted), IN_PAGE):
+                page = wanted[start:start + IN_PAGE]
+                rows.extend(map(_row, conn.execute(select(*_COLUMNS).where(
+                    events.c.position.in_(page)).order_by(events.c.position))))
+        return rows
+
     def head(self) -> Head | None:
         with self.engine.connect() as conn:
             r = conn.execute(select(log_head.c.position, log_head.c.hash, log_head.c.seal)
@@ -354,8 +365,8 @@ class SqlRecorder:
         """The position of each idempotency scope already in the log, in one query a page."""
         found: dict[str, int] = {}
         with self.engine.connect() as conn:
-            for start in range(0, len(scopes), SCOPE_PAGE):
-                page = scopes[start:start + SCOPE_PAGE]
+            for start in range(0, len(scopes), IN_PAGE):
+                page = scopes[start:start + IN_PAGE]
                 found.update((scope, position) for scope, position in conn.execute(
                     select(events.c.idempotency_scope, events.c.position)
                     .where(events.c.idempotency_scope.in_(page))))

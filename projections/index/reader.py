@@ -4,7 +4,6 @@ IN lists are cut into pages, so a long history never exceeds a driver's paramete
 """
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from typing import Any
 
@@ -12,16 +11,10 @@ from sqlalchemy import Engine, exists, select
 
 from events.recorder import StoredRow
 from events.store import EventStore
-from events.tables import events
 from journey.records import Recorded
 from projections.tables import event_keys
 
 PAGE = 500  # ids per IN list (SQLite allows 32,766 parameters, PostgreSQL 65,535)
-
-_COLUMNS = (events.c.position, events.c.event_id, events.c.stream, events.c.version,
-            events.c.type, events.c.schema_version, events.c.data, events.c.meta,
-            events.c.occurred_at, events.c.recorded_at, events.c.idempotency_scope,
-            events.c.hash)
 
 
 def _pages(values: list[Any]) -> Iterable[list[Any]]:
@@ -29,18 +22,12 @@ def _pages(values: list[Any]) -> Iterable[list[Any]]:
         yield values[start:start + PAGE]
 
 
-def _stored(r: Any) -> StoredRow:
-    return StoredRow(r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6]), json.loads(r[7]),
-                     r[8], r[9], r[10], r[11])
-
-
 class IndexReader:
-    """The index (on the projections' engine) and the log (on the store's recorder engine)."""
+    """The index (on the projections' engine) and the log (through the store's recorder)."""
 
     def __init__(self, engine: Engine, store: EventStore) -> None:
         self.engine = engine
         self.store = store
-        self.log_engine: Engine = store.recorder.engine  # type: ignore[attr-defined]
 
     def positions(self, keys: Iterable[str], upto: int | None = None) -> list[int]:
         """Positions filed under any of `keys`, at or before `upto`, in order, each once."""
@@ -69,17 +56,7 @@ class IndexReader:
 
     def rows(self, positions: Iterable[int]) -> list[StoredRow]:
         """The log rows at `positions`, in position order."""
-        wanted = sorted(set(positions))
-        out: list[StoredRow] = []
-        if not wanted:
-            return out
-        with self.log_engine.connect() as conn:
-            # Ascending pages of ascending positions: the rows come out in order.
-            for page in _pages(wanted):
-                out.extend(map(_stored, conn.execute(
-                    select(*_COLUMNS).where(events.c.position.in_(page))
-                    .order_by(events.c.position)).all()))
-        return out
+        return self.store.recorder.rows_at(positions)
 
     def records(self, positions: Iterable[int]) -> list[Recorded]:
         """The events at `positions`, decrypted where their owner's key still exists."""

@@ -484,6 +484,13 @@ def test_read_pages_between_positions(cop):
     assert list(cop.read(after=7)) == [] and list(cop.read(after=2, upto=2)) == []
 
 
+def test_rows_at_gives_each_position_once_in_order_and_skips_missing_ones(cop):
+    rows = cop.recorder.rows_at([5, 2, 2, cop.last_position() + 1, 0])
+    assert [r.position for r in rows] == [2, 5]
+    assert rows == [r for r in cop.read_rows() if r.position in (2, 5)]
+    assert cop.recorder.rows_at([]) == []
+
+
 def test_position_at_cuts_the_log_by_recorded_at(store, clock):
     community_with(store, C1, "ana", ["ivan"])
     clock.set(clock.now - timedelta(days=2))  # a clock that went back: recorded_at holds
