@@ -17,7 +17,7 @@ import itertools
 import logging
 import threading
 import time
-from contextlib import ExitStack
+from contextlib import ExitStack, closing
 from dataclasses import dataclass
 from typing import Callable, Iterable, Protocol, Sequence
 
@@ -110,10 +110,11 @@ class ProjectionRunner:
         """Fold `projections`, all at checkpoint `position`, up to the end of the log."""
         active = list(projections)
         end = self.store.last_position() if progress else 0
-        with ExitStack() as stack:
+        # One stream of the log for every batch (one reading connection, not one each).
+        with closing(self.store.read_rows(after=position)) as log, ExitStack() as stack:
             conn: Connection | None = None  # one for every batch's transactions, when needed
             while active:
-                rows = list(itertools.islice(self.store.read_rows(after=position), self.batch))
+                rows = list(itertools.islice(log, self.batch))
                 if not rows:
                     return
                 if conn is None:
