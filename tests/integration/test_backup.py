@@ -30,7 +30,8 @@ from events.log import Log, init_log, open_log
 from events.sql import SqlRecorder, make_engine
 from events.store import EventStore
 from events.tables import accounts, events, log_head, member_keys, one_time_links, tokens
-from events.verify import verify_log
+from events.recorder import StoredRow
+from events.verify import row_hash, verify_log
 from journey.clock import utcnow
 from journey.config import Config
 from journey.events import MemberRegistered
@@ -342,6 +343,42 @@ def test_damaged_backups_are_refused_and_leave_the_target_empty(
     assert "does not match the manifest's sha256" in messages["altered.backup"]
     assert "position 4 does not match its hash" in messages["forged.backup"]
     assert restore_backup(target, path, instance=source.instance).events == 13
+
+
+def test_a_row_recorded_before_the_row_before_it_is_refused(source: Log, database_factory,
+                                                           tmp_path, engines) -> None:
+    """Even with a hash that matches (a forger holding the instance): the as-of cut's
+    search needs recorded_at never to go back along the log."""
+    path = tmp_path / "journey.backup"
+    write_backup(source.recorder, path)
+    lines = [json.loads(line) for line in
+             zipfile.ZipFile(path).read("events.jsonl").decode().splitlines()]
+    fifth = lines[4]
+    fifth["recorded_at"] = lines[3]["recorded_at"] - 1
+    fifth["hash"] = row_hash(lines[3]["hash"], StoredRow(
+        fifth["position"], fifth["event_id"], fifth["stream"], fifth["version"],
+        fifth["type"], fifth["schema_version"], json.loads(fifth["data"]),
+        json.loads(fifth["meta"]), fifth["occurred_at"], fifth["recorded_at"],
+        fifth["idempotency_scope"], ""))
+    body = "".join(json.dumps(line) + "\n" for line in lines).encode()
+
+    def backdated(name: str, content: bytes) -> bytes:
+        if name == "events.jsonl":
+            return body
+        if name == "manifest.json":
+            manifest = json.loads(content)
+            manifest["sha256"]["events.jsonl"] = hashlib.sha256(body).hexdigest()
+            return json.dumps(manifest).encode()
+        return content
+
+    forged = tmp_path / "backdated.backup"
+    _rewrite(path, forged, backdated)
+    target = engine_at(database_factory(), engines)
+
+    with pytest.raises(BackupError) as refused:
+        restore_backup(target, forged, instance=source.instance)
+    assert "position 5 is recorded before the row before it" in refused.value.message
+    assert is_empty(target)
 
 
 def test_a_backup_taken_while_writers_append_restores_to_a_prefix_that_verifies(
