@@ -40,7 +40,7 @@ erased = signals.signal("journey.erased")
 T = TypeVar("T")
 
 MAX_ATTEMPTS = 4  # the first try and up to 3 re-decisions on transient database errors
-FREEZE_AFTER = 10_000  # rows folded at once into the decision state before gc.freeze()
+FREEZE_AFTER = 10_000  # rows folded into the decision state between two gc.freeze()
 
 
 @dataclass(frozen=True)
@@ -165,6 +165,7 @@ class EventStore:
         self.clock = clock
         self.snapshots = snapshots
         self._snapshot_tried = False
+        self._unfrozen = 0  # rows folded into the state since the last gc.freeze()
         self._keys = _BoundKeys(recorder)
         self.cipher = Cipher(master_key, self._keys)
         self.state = DomainState()
@@ -211,7 +212,8 @@ class EventStore:
                 batch = _Batch(tx, [f"{c.actor}\x1f{o.idempotency_key}" for c, o in items
                                     if o.idempotency_key is not None])
                 self._keys.tx = batch
-                for row in list(tx.rows_after(self.state.position)):
+                behind = list(tx.rows_after(self.state.position))
+                for row in behind:
                     self._fold(row, tx)
                 caught_up = self.state.position
                 for command, options in items:
@@ -237,7 +239,8 @@ class EventStore:
             raise
         finally:
             self._keys.tx = None
-        if batch is not None and batch.rows:
+        self._grew(len(behind) + len(batch.rows))
+        if batch.rows:
             if self.snapshots is not None and any(r.type == "MemberErased" for r in batch.rows):
                 self.snapshots.discard()  # a cache about everyone, the erased member too
             appended.send(self, positions=[r.position for r in batch.rows])
@@ -424,16 +427,22 @@ class EventStore:
             finally:
                 if quiet:
                     gc.enable()
-            if loaded or folded >= FREEZE_AFTER:
-                # A process's first fold built state that lives as long as the process: move
-                # it out of the collector's generations, or every full collection walks it
-                # (seconds per pass with millions of events).
-                gc.collect()
-                gc.freeze()
+            self._grew(folded, loaded)
             if first and folded >= SNAPSHOT_AFTER and self.snapshots is not None:
                 # Only a first fold writes one (a start, not a request of a running process).
                 self.snapshots.save(self._tip.position, self._tip.hash, self.state)
             return self.state.position
+
+    def _grew(self, rows: int, loaded: bool = False) -> None:
+        """The decision state grew by `rows` (or was loaded whole). It lives as long as the
+        process: every FREEZE_AFTER rows, move it out of the collector's generations, or
+        each full collection walks all of it (seconds per pass with millions of events,
+        at any moment: an import, a report). Each freeze collects only what came since."""
+        self._unfrozen += rows
+        if loaded or self._unfrozen >= FREEZE_AFTER:
+            gc.collect()
+            gc.freeze()
+            self._unfrozen = 0
 
     def _start_from_snapshot(self) -> bool:
         """Start from the instance's snapshot: tried once in a store's life (a state reset
