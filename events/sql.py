@@ -138,6 +138,17 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 _decode = json.JSONDecoder().decode  # json.loads without its per-call checks
 
 
+def _wrapped(conn: Connection, cursor: Any, sql: str, error: Exception) -> DBAPIError:
+    """A driver error raised on the DBAPI cursor, as SQLAlchemy would have raised it: a
+    DBAPIError subclass (OperationalError, ...), the connection invalidated when it is gone,
+    so the pool does not hand it out again."""
+    gone = conn.dialect.is_disconnect(error, conn.connection.dbapi_connection, cursor)
+    if gone:
+        conn.invalidate(error)
+    return DBAPIError.instance(sql, None, error, conn.dialect.loaded_dbapi.Error,
+                               connection_invalidated=gone, dialect=conn.dialect)
+
+
 def _row(r: Any) -> StoredRow:
     return StoredRow(r[0], r[1], r[2], r[3], r[4], r[5], _decode(r[6]), _decode(r[7]),
                      r[8], r[9], r[10], r[11])
@@ -304,11 +315,14 @@ class SqlRecorder:
             cursor = driver.cursor()
             try:
                 while True:
-                    cursor.execute(statement.sql, statement.params(
-                        {"after": position, "upto": upto, "limit": batch}))
-                    page = cursor.fetchall()
-                    if not self.is_sqlite:
-                        driver.rollback()  # psycopg began a transaction; SQLite autocommits
+                    try:
+                        cursor.execute(statement.sql, statement.params(
+                            {"after": position, "upto": upto, "limit": batch}))
+                        page = cursor.fetchall()
+                        if not self.is_sqlite:
+                            driver.rollback()  # psycopg began a transaction; SQLite did not
+                    except conn.dialect.loaded_dbapi.Error as exc:
+                        raise _wrapped(conn, cursor, statement.sql, exc) from exc
                     for r in page:
                         yield _row(r)
                     if len(page) < batch:
