@@ -10,6 +10,7 @@ import click
 
 from journey import errors
 from journey.clock import BadTime, parse_time
+from projections.app import rebuild_projections
 from projections.csv_rows import (EVALUATION_CSV_COLUMNS, PORTFOLIO_CSV_COLUMNS,
                                   RESOURCES_CSV_COLUMNS, evaluation_csv_rows,
                                   portfolio_csv_rows, resources_csv_rows)
@@ -317,13 +318,17 @@ def register(main: click.Group, journey_of: Callable[[click.Context], Any]) -> N
 
     @projections.command("rebuild")
     @click.argument("name", required=False)
+    @click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True,
+                  metavar="N", help="Fold the projections in N processes at once (each "
+                                    "projection in one of them): for a long log and N CPUs.")
     @click.pass_context
-    def rebuild(ctx, name) -> None:
+    def rebuild(ctx, name, jobs) -> None:
         """Drop a projection's rows (all projections without NAME) and fold the log again.
 
         \b
-        Example:
+        Examples:
           journey projections rebuild leadership
+          journey projections rebuild --jobs 2
         """
         journey = journey_of(ctx)
         if name is not None and name not in journey.runner.projections:
@@ -340,9 +345,9 @@ def register(main: click.Group, journey_of: Callable[[click.Context], Any]) -> N
                     bar.update(position - done[0])
                     done[0] = position
 
-                journey.runner.rebuild(names, progress)
+                rebuild_projections(journey, names, jobs=jobs, progress=progress)
         else:
-            journey.runner.rebuild(names)
+            rebuild_projections(journey, names, jobs=jobs)
         for s in journey.runner.status():
             if name is None or s.name == name:
                 click.echo(f"{s.name}: folded {s.checkpoint} events ({s.state})")

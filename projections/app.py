@@ -4,6 +4,7 @@ The CLI and the web app both start here (never at import time), so wiring lives 
 """
 from __future__ import annotations
 
+import multiprocessing
 from dataclasses import dataclass
 
 from events.instance import InstanceKeys
@@ -15,7 +16,7 @@ from projections.index.projection import IndexProjection
 from projections.leadership.projection import LeadershipProjection
 from projections.leadership.report import LeadershipReports
 from projections.migrate import upgrade_projections
-from projections.runner import ProjectionRunner
+from projections.runner import Progress, ProjectionRunner
 from projections.views import Views
 
 
@@ -70,3 +71,54 @@ def open_journey(config: Config, *, background: bool = False) -> Journey:
     elif background:
         runner.start()
     return Journey(log, runner, leadership, views)
+
+
+def rebuild_projections(journey: Journey, names: list[str] | None = None, *, jobs: int = 1,
+                        progress: Progress | None = None) -> None:
+    """Drop the projections' rows and fold the log again: here, or with `jobs` > 1 in that
+    many processes at once, each folding its share of the projections.
+
+    Each projection is folded by one process, under its own lease and checkpoint, so a
+    process that dies leaves its projections to resume from their checkpoints (the next
+    catch-up, anywhere). Processes cost a start each and share one database: worth it for
+    a long log on a machine with a CPU for each.
+    """
+    runner = journey.runner
+    chosen = list(names or runner.projections)
+    jobs = max(1, min(jobs, len(chosen)))
+    if jobs == 1:
+        runner.rebuild(chosen, progress)
+        return
+    runner.reset(chosen)
+    end = journey.store.last_position()
+    context = multiprocessing.get_context("spawn")  # no connection or thread crosses a fork
+    shares = [chosen[i::jobs] for i in range(jobs)]
+    folders = [context.Process(target=_fold_in_process, args=(journey.log.config, share),
+                               name=f"journey rebuild of {', '.join(share)}")
+               for share in shares]
+    for folder in folders:
+        folder.start()
+    try:
+        while any(folder.is_alive() for folder in folders):
+            if progress is not None:
+                progress(min(runner.checkpoint_of(name) for name in chosen), end)
+            for folder in folders:
+                folder.join(timeout=0.5 / jobs)
+    finally:
+        for folder in folders:
+            folder.join()
+    if progress is not None:
+        progress(min(runner.checkpoint_of(name) for name in chosen), end)
+    broken = [folder.name for folder in folders if folder.exitcode != 0]
+    if broken:
+        raise RuntimeError(f"{', '.join(broken)} ended with an error: the projections they "
+                           "folded resume from their checkpoints at the next catch-up")
+
+
+def _fold_in_process(config: Config, names: list[str]) -> None:
+    """The body of a rebuilding process: fold `names` from their checkpoints to the end."""
+    journey = open_journey(config)
+    try:
+        journey.runner.catch_up(names)
+    finally:
+        journey.close()

@@ -205,13 +205,18 @@ class ProjectionRunner:
                 progress: Progress | None = None) -> None:
         """Drop the projections' rows and fold the whole log again."""
         chosen = list(names or self.projections)
+        self.reset(chosen)
+        self.catch_up(chosen, progress)
+
+    def reset(self, names: Iterable[str]) -> None:
+        """Drop the projections' rows and set their checkpoints back to the log's start
+        (state "rebuilding"): the next catch-up, here or in another process, folds them."""
         with self._fold_lock:
-            for name in chosen:
+            for name in names:
                 projection = self.projections[name]
                 self._checkpoint(projection)
                 with self._connect() as conn, conn.begin():
                     self._reset(conn, projection)
-        self.catch_up(chosen, progress)
 
     # -- observing -----------------------------------------------------------------------
 

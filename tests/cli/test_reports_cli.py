@@ -128,3 +128,6 @@ def test_projections_status_and_rebuild(demo: Journey) -> None:
     assert all(s["lag"] == 0 and s["state"] == "ok" for s in states)
     assert "leadership: folded" in demo("projections", "rebuild", "leadership").output
     assert "lag" in demo("projections", "status").output
+    both = demo("projections", "rebuild", "--jobs", "2").output
+    assert "leadership: folded" in both and "index: folded" in both and "(ok)" in both
+    assert demo("projections", "rebuild", "--jobs", "0", code=2)
