@@ -47,11 +47,8 @@ _COLUMNS = (events.c.position, events.c.event_id, events.c.stream, events.c.vers
 # more than SQLite takes to run them.
 _ROWS_AFTER = select(*_COLUMNS).where(events.c.position > bindparam("after")).order_by(
     events.c.position)
-_PAGE = select(*_COLUMNS).where(events.c.position > bindparam("after")).order_by(
-    events.c.position).limit(bindparam("limit"))
-_PAGE_UPTO = select(*_COLUMNS).where(events.c.position > bindparam("after"),
-                                     events.c.position <= bindparam("upto")).order_by(
-    events.c.position).limit(bindparam("limit"))
+_PAGE = _ROWS_AFTER.limit(bindparam("limit"))
+_PAGE_UPTO = _PAGE.where(events.c.position <= bindparam("upto"))
 _ROW_AT = select(*_COLUMNS).where(events.c.position == bindparam("at"))
 _BY_SCOPE = select(*_COLUMNS).where(events.c.idempotency_scope == bindparam("scope"))
 _INSERT = insert(events)

@@ -30,7 +30,6 @@ def run_gunicorn(config: Config, host: str, port: int, workers: int, *,
     try:
         folded.store.catch_up()
     finally:
-        folded.store.cipher.clear_cache()  # no member's key outlives an erasure in a fork
         folded.close()
 
     class _Journey(BaseApplication):

@@ -61,6 +61,17 @@ def reads_after(log: Log) -> list[int]:
     return seen
 
 
+def a_new_process_folds_from_the_start(logs: list[Log]) -> None:
+    """A store opened now ignores the snapshot: it reads the log from position 0."""
+    later = another(logs)
+    reads = reads_after(later)
+
+    later.store.catch_up()
+
+    assert reads == [0]
+    assert later.store.state == folded_from_scratch(later).state
+
+
 def snapshot_file(log: Log) -> Path:
     return log.store.snapshots.path
 
@@ -97,13 +108,8 @@ def test_a_snapshot_the_log_does_not_hold_is_ignored(logs):
     first.store.catch_up()
     state = first.store.state
     first.store.snapshots.save(13, "0" * 64, state)  # as if of another log (a restore)
-    later = another(logs)
-    reads = reads_after(later)
 
-    later.store.catch_up()
-
-    assert reads == [0]
-    assert later.store.state == folded_from_scratch(later).state
+    a_new_process_folds_from_the_start(logs)
 
 
 def test_a_snapshot_altered_on_disk_is_ignored(logs):
@@ -113,13 +119,8 @@ def test_a_snapshot_altered_on_disk_is_ignored(logs):
     raw = bytearray(path.read_bytes())
     raw[-1] ^= 1
     path.write_bytes(bytes(raw))
-    later = another(logs)
-    reads = reads_after(later)
 
-    later.store.catch_up()
-
-    assert reads == [0]
-    assert later.store.state == folded_from_scratch(later).state
+    a_new_process_folds_from_the_start(logs)
 
 
 def test_erasing_a_member_deletes_the_snapshot(logs):
