@@ -58,6 +58,16 @@ class _Folded:
     weight: int              # records folded: what it costs to keep
 
 
+@dataclass(frozen=True)
+class _Read:
+    """The records a portfolio was folded from (PortfolioCache.basis): the next fold of the
+    same member for the same viewer reads only what the index filed after `position`."""
+
+    position: int                     # the cut they were read up to
+    keys: frozenset[str]              # every index key they were read under
+    records: Mapping[int, Recorded]   # by position; never changed once kept
+
+
 class PortfolioCache:
     """Folded portfolios by (member, viewer, filters), reused while their facts stand still.
 
@@ -71,12 +81,21 @@ class PortfolioCache:
     budget of records folded (a long history weighs more). Any erasure empties it: no
     personal data of an erased member outlives the request that sees the erasure.
     Cached views are shared: callers read them, never change them.
+
+    It also keeps, by (member, viewer), the records the last fold read (`basis`), within
+    `read_budget` records: when an event the portfolio reads was indexed (the member
+    recorded something), the next fold reads only the positions filed since, and keys
+    it had not read before. Keeping the records of one fold rather than of each filter
+    choice: the records read do not depend on the filters.
     """
 
-    def __init__(self, budget: int = 200_000, size: int = 64) -> None:
+    def __init__(self, budget: int = 200_000, size: int = 64,
+                 read_budget: int = 20_000) -> None:
         self.budget = budget
         self.size = size
+        self.read_budget = read_budget
         self._entries: OrderedDict[tuple, _Folded] = OrderedDict()
+        self._reads: OrderedDict[tuple[str, str | None], _Read] = OrderedDict()
         self._lock = threading.Lock()
         self._erased: frozenset[str] | None = None
         self.hits = 0
@@ -107,16 +126,44 @@ class PortfolioCache:
                 _, dropped = self._entries.popitem(last=False)
                 total -= dropped.weight
 
+    def basis(self, key: tuple[str, str | None], position: int) -> _Read | None:
+        """The records last read for (member, viewer), if read up to `position` at most."""
+        with self._lock:
+            found = self._reads.get(key)
+            if found is None or found.position > position:
+                return None
+            self._reads.move_to_end(key)
+            return found
+
+    def keep(self, key: tuple[str, str | None], read: _Read) -> None:
+        """Keep `read` as the basis of the next fold for (member, viewer), unless one read
+        further on is kept (an as-of request does not push back the live one's basis)."""
+        with self._lock:
+            found = self._reads.get(key)
+            if found is not None and found.position > read.position:
+                return
+            if len(read.records) > self.read_budget:
+                self._reads.pop(key, None)
+                return
+            self._reads[key] = read
+            self._reads.move_to_end(key)
+            total = sum(len(r.records) for r in self._reads.values())
+            while total > self.read_budget:
+                _, dropped = self._reads.popitem(last=False)
+                total -= len(dropped.records)
+
     def erasures(self, erased: frozenset[str]) -> None:
         """Empty the cache when someone was erased since it last looked."""
         with self._lock:
             if self._erased is not None and erased != self._erased:
                 self._entries.clear()
+                self._reads.clear()
             self._erased = erased
 
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._reads.clear()
 
 
 class Views:
@@ -166,11 +213,14 @@ class Views:
             self.cache.hit(cache_key, found, cut.position)
             return {**_head(cut), **found.view}
         read: set[str] = {ERASURES}
-        records = self._portfolio_records(member_id, viewer, cut.position, read)
+        basis = self.cache.basis((member_id, viewer), cut.position)
+        have = dict(basis.records) if basis is not None else {}
+        records = self._portfolio_records(member_id, viewer, cut.position, read, have, basis)
         view = portfolio_fold(records, member_id, viewer=viewer, erased=erased,
                               moment=cut.moment, filters=filters)
         self.cache.put(cache_key, _Folded(cut.position, tuple(sorted(read)), quarter, view,
                                           len(records)))
+        self.cache.keep((member_id, viewer), _Read(cut.position, frozenset(read), have))
         return {**_head(cut), **view}
 
     def community(self, community_id: str, *, viewer: str | None = None,
@@ -220,28 +270,41 @@ class Views:
     # -- loading -------------------------------------------------------------------------
 
     def _load(self, have: dict[int, Recorded], keys: Iterable[str], upto: int,
-              read: set[str] | None = None) -> None:
+              read: set[str] | None = None, basis: _Read | None = None) -> None:
+        """Add to `have` the records filed under `keys` up to `upto`; under the keys of
+        `basis`, whose records `have` holds already, only those filed after it."""
         keys = set(keys)
         if read is not None:
             read.update(keys)
-        missing = [p for p in self.reader.positions(keys, upto) if p not in have]
+        if basis is None:
+            positions = set(self.reader.positions(keys, upto))
+        else:
+            positions = set(self.reader.positions(keys - basis.keys, upto))
+            positions.update(self.reader.positions(keys & basis.keys, upto,
+                                                   after=basis.position))
+        missing = [p for p in positions if p not in have]
         for rec in self.reader.records(missing):
             have[rec.position] = rec
 
     def _with_names(self, have: dict[int, Recorded], upto: int,
-                    read: set[str] | None = None) -> list[Recorded]:
-        self._load(have, [key("person", m) for m in _named(have.values())], upto, read)
+                    read: set[str] | None = None, basis: _Read | None = None
+                    ) -> list[Recorded]:
+        self._load(have, [key("person", m) for m in _named(have.values())], upto, read, basis)
         return [have[p] for p in sorted(have)]
 
     def _portfolio_records(self, member_id: str, viewer: str | None, upto: int,
-                           read: set[str] | None = None) -> list[Recorded]:
-        have: dict[int, Recorded] = {}
+                           read: set[str] | None = None, have: dict[int, Recorded] | None = None,
+                           basis: _Read | None = None) -> list[Recorded]:
+        """The records the portfolio folds. With a `basis` (the records of an earlier fold,
+        already in `have`), only what was filed since is read: more records than a fresh
+        read would give is no matter, as the fold gives the same answer on the whole log."""
+        have = {} if have is None else have
         wanted = [member_key(member_id), key("person", member_id), COMMUNITIES]
         if viewer is not None:
             wanted.append(key("membership", viewer))
-        self._load(have, wanted, upto, read)
-        self._load(have, _related(have.values(), member_id), upto, read)
-        return self._with_names(have, upto, read)
+        self._load(have, wanted, upto, read, basis)
+        self._load(have, _related(have.values(), member_id), upto, read, basis)
+        return self._with_names(have, upto, read, basis)
 
     def _profile(self, member_id: str, upto: int) -> dict[str, Any] | None:
         """The member's registration in their own words (None once erased)."""

@@ -29,15 +29,20 @@ class IndexReader:
         self.engine = engine
         self.store = store
 
-    def positions(self, keys: Iterable[str], upto: int | None = None) -> list[int]:
-        """Positions filed under any of `keys`, at or before `upto`, in order, each once."""
+    def positions(self, keys: Iterable[str], upto: int | None = None,
+                  after: int = 0) -> list[int]:
+        """Positions filed under any of `keys` in (after, upto], in order, each once."""
         found: set[int] = set()
         wanted = sorted(set(keys))
+        if not wanted:
+            return []
         with self.engine.connect() as conn:
             for page in _pages(wanted):
                 query = select(event_keys.c.position).where(event_keys.c.key.in_(page))
                 if upto is not None:
                     query = query.where(event_keys.c.position <= upto)
+                if after:
+                    query = query.where(event_keys.c.position > after)
                 found.update(conn.execute(query).scalars())
         return sorted(found)
 

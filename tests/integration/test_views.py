@@ -404,6 +404,7 @@ def test_views_live_rebuilt_as_of_and_folded_agree(new_database, tried, cut):
             history.try_(*command)
             if number % 10 == 9:
                 site.runner.catch_up()  # the index grows while the log does
+                all_views(site.views)   # later portfolios read on from these folds' records
         site.runner.catch_up()
         last = site.store.last_position()
 
@@ -533,6 +534,42 @@ def test_a_folded_portfolio_is_reused_until_an_event_it_reads_is_indexed(site):
     site.runner.catch_up()
     erased = site.views.portfolio("ivan", viewer="ivan")
     assert erased["resources"][0]["reused_by"] == [{"member_id": "mila", "name": ERASED}]
+
+
+def test_a_portfolio_folded_again_reads_only_what_was_filed_since(site, monkeypatch):
+    history = site.history
+    history.try_("share", "ivan", "c1", 10)
+    history.record(ev.BadgeDefined(badge_id="b-early", community_id="c1", name="Keeper",
+                                   description="Keeps", criteria="Keeps going"), "ana", 11)
+    defined = site.store.last_position()
+    site.runner.catch_up()
+    site.views.portfolio("ivan", viewer="mila")
+    read: list[int] = []
+    records = site.views.reader.records
+    monkeypatch.setattr(site.views.reader, "records",
+                        lambda positions: records(read.extend(positions) or positions))
+
+    # An award of the badge defined before (its key is new to this portfolio: read whole),
+    # and a reuse of ivan's resource (under a key read before: only what is new).
+    history.record(ev.RecognitionAwarded(award_id="a-1", community_id="c1", member_id="ivan",
+                                         badge_id="b-early", awarded_by="ana"), "ana", 12)
+    awarded = site.store.last_position()
+    history.try_("reuse", "mila", "c1", 0, 13)
+    reused = site.store.last_position()
+    site.runner.catch_up()
+    later = site.views.portfolio("ivan", viewer="mila")
+
+    assert sorted(read) == [defined, awarded, reused]
+    assert later["recognitions"][0]["badge_id"] == "b-early"
+    assert later["resources"][0]["reuses_by_others"] == 1
+    fresh = all_folds(site, site.store.last_position())
+    assert _bare(later) == fresh["portfolio ivan by mila"]
+    # Another filter choice reads on from the same records; the operator's view has its own.
+    read.clear()
+    site.views.portfolio("ivan", viewer="mila", filters={"kind": "resource"})
+    assert read == []
+    assert _bare(site.views.portfolio("ivan")) == fresh["portfolio ivan by None"]
+    assert len(read) > 3
 
 
 def test_unknown_members_and_communities_and_times_before_they_existed(site):
