@@ -198,6 +198,22 @@ class Log:
         return (min(times), max(times)) if times else None
 
 
+def membership_by_community(log: Log, communities: Iterable[str],
+                            as_of_position: int | None) -> dict[str, Log]:
+    """Each community's membership timelines in `log`, as a Log of its own."""
+    facts: dict[str, list[Fact]] = {c: [] for c in communities}
+    for (community_id, _), timeline in log.membership.items():
+        facts.setdefault(community_id, []).extend(timeline)
+    return {c: Log(fs, [c], as_of_position, {}) for c, fs in facts.items()}
+
+
+def membership_of(logs: Iterable[Log], communities: Collection[str],
+                  as_of_position: int | None) -> Log:
+    """The membership timelines of several Logs (of different communities), as one Log."""
+    return Log([f for log in logs for timeline in log.membership.values() for f in timeline],
+               communities, as_of_position, {})
+
+
 def _intervals(timeline: list[Fact]) -> list[tuple[int, int | None]]:
     """Membership intervals [joined_at, left_at) of one person in one community."""
     spans: list[tuple[int, int | None]] = []
@@ -247,15 +263,31 @@ class Tallies:
 def combined(before: Tallies, added: Tallies) -> Tallies:
     """The tallies of two disjoint stretches of the log counted apart, as one.
 
-    Every count is of distinct events, so counts add; edges and leaders unite. Rotation
-    reads the last sessions of the whole log, so `added` must carry it whole.
+    Rotation reads the last sessions of the whole log, so `added` must carry it whole.
     """
-    return Tallies(sessions=before.sessions + added.sessions,
-                   led=Counter(before.led) + Counter(added.led),
-                   member_led=before.member_led + added.member_led, rotation=added.rotation,
-                   edges=before.edges | added.edges,
-                   actions=Counter(before.actions) + Counter(added.actions),
-                   leads=before.leads | added.leads)
+    return merged([before, added], rotation=added.rotation)
+
+
+def merged(parts: Iterable[Tallies], rotation: int) -> Tallies:
+    """Tallies of disjoint sets of events (stretches of the log, or communities: an event
+    belongs to one) as one, with the rotation of them all, which does not add up.
+
+    Every count is of distinct events, so counts add; edges and leaders unite.
+    """
+    sessions = member_led = 0
+    led: Counter[str] = Counter()
+    actions: Counter[str] = Counter()
+    edges: set[tuple[Any, Any]] = set()
+    leads: set[str] = set()
+    for part in parts:
+        sessions += part.sessions
+        member_led += part.member_led
+        led.update(part.led)
+        actions.update(part.actions)
+        edges |= part.edges
+        leads |= part.leads
+    return Tallies(sessions=sessions, led=led, member_led=member_led, rotation=rotation,
+                   edges=edges, actions=actions, leads=leads)
 
 
 def _metrics(log: Log, start: int | None, end: int | None) -> dict[str, Any]:

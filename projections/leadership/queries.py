@@ -10,16 +10,17 @@ membership facts (a few per person) and the leaders of the window's sessions (wh
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from typing import Any
 
 from sqlalchemy import Connection, Select, and_, case, distinct, func, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from projections.leadership.metrics import (ACTIONS, LEADING, MEMBERSHIP, ROTATION_SESSIONS,
-                                            Fact, Log, Tallies, by_quarter, measure)
+                                            Fact, Log, Tallies, by_quarter, measure, merged)
 from projections.tables import leadership_facts as lf
 
+IN_PAGE = 500  # positions per IN list (well inside every driver's parameter limit)
 _FACT_COLUMNS = (lf.c.position, lf.c.seq, lf.c.community_id, lf.c.kind, lf.c.member_id,
                  lf.c.at, lf.c.role, lf.c.ref, lf.c.retracted_at)
 
@@ -77,73 +78,106 @@ class Scope:
     # -- the tallies -----------------------------------------------------------------------
 
     def tally(self, start: int | None, end: int | None) -> Tallies:
+        """The window's tallies of all the scope's communities as one."""
+        network, _ = self.rotations(end)
+        return merged(self._tallies(start, end, {}).values(), rotation=network)
+
+    def tallies(self, start: int | None, end: int | None,
+                rotations: dict[str, int] | None = None) -> dict[str, Tallies]:
+        """Each community's tallies of the window, with its rotation among its own
+        sessions (`rotations`, when the caller has them from `rotations` already)."""
+        if rotations is None:
+            _, rotations = self.rotations(end)
+        return self._tallies(start, end, rotations)
+
+    def _tallies(self, start: int | None, end: int | None, rotations: dict[str, int]
+                 ) -> dict[str, Tallies]:
         if not self.communities:
-            return Tallies(0, {}, 0, 0, set(), {}, set())
+            return {}
         execute = self.conn.execute
-        sessions = execute(select(func.count()).select_from(lf)
-                           .where(self._where(("session",), start, end))).scalar_one()
-        led: Counter[str] = Counter()
+        sessions: dict[str, int] = dict(execute(
+            select(lf.c.community_id, func.count())
+            .where(self._where(("session",), start, end)).group_by(lf.c.community_id)).all())
+        led: dict[str, Counter[str]] = defaultdict(Counter)
         leaders: dict[int, list[str]] = defaultdict(list)
-        member_led: set[int] = set()
+        member_led: dict[str, set[int]] = defaultdict(set)
         role_at = self.membership.role_at
         for community_id, member_id, at, position in self._fetch(
                 select(lf.c.community_id, lf.c.member_id, lf.c.at, lf.c.position)
                 .where(self._where(("led",), start, end))):
-            led[member_id] += 1
+            led[community_id][member_id] += 1
             leaders[position].append(member_id)
-            if position not in member_led and role_at(community_id, member_id, at) == "member":
-                member_led.add(position)
+            if (position not in member_led[community_id]
+                    and role_at(community_id, member_id, at) == "member"):
+                member_led[community_id].add(position)
         # Attendance edges from rows, not a self-join: the leaders are at hand already, and
         # planners have picked a scan per row for that join.
-        edges = {(member_id, leader) for member_id, position in self._fetch(
-                    select(lf.c.member_id, lf.c.position)
-                    .where(self._where(("attended",), start, end)))
-                 for leader in leaders.get(position, ())}
-        edges |= self._edges(start, end)
-        actions: dict[str, int] = {}
-        leads: set[str] = set()
+        attended: dict[str, list[tuple[str, int]]] = defaultdict(list)
+        for community_id, member_id, position in self._fetch(
+                select(lf.c.community_id, lf.c.member_id, lf.c.position)
+                .where(self._where(("attended",), start, end))):
+            attended[community_id].append((member_id, position))
+        edges: dict[str, set[tuple[Any, Any]]] = defaultdict(set)
+        for community_id, rows in attended.items():
+            edges[community_id] = {(member_id, leader) for member_id, position in rows
+                                   for leader in leaders.get(position, ())}
+        for community_id, u, v in self._edges(start, end):
+            edges[community_id].add((u, v))
+        actions: dict[str, dict[str, int]] = defaultdict(dict)
+        leads: dict[str, set[str]] = defaultdict(set)
         leading = func.max(case((lf.c.kind.in_(LEADING), 1), else_=0))
-        for member_id, count, leader in execute(
-                select(lf.c.member_id, func.count(distinct(lf.c.position)), leading)
-                .where(self._where(ACTIONS, start, end)).group_by(lf.c.member_id)):
-            actions[member_id] = count
+        for community_id, member_id, count, leader in execute(
+                select(lf.c.community_id, lf.c.member_id, func.count(distinct(lf.c.position)),
+                       leading)
+                .where(self._where(ACTIONS, start, end))
+                .group_by(lf.c.community_id, lf.c.member_id)):
+            actions[community_id][member_id] = count
             if leader:
-                leads.add(member_id)
-        return Tallies(sessions=sessions, led=led, member_led=len(member_led),
-                       rotation=self._rotation(end), edges=edges, actions=actions, leads=leads)
+                leads[community_id].add(member_id)
+        return {c: Tallies(sessions=sessions.get(c, 0), led=led[c],
+                           member_led=len(member_led[c]), rotation=rotations.get(c, 0),
+                           edges=edges[c], actions=actions[c], leads=leads[c])
+                for c in self.communities}
 
-    def _rotation(self, end: int | None) -> int:
-        """Distinct leaders of the last ROTATION_SESSIONS sessions held before `end`."""
+    def rotations(self, end: int | None) -> tuple[int, dict[str, int]]:
+        """Distinct leaders of the last ROTATION_SESSIONS sessions held before `end`: of all
+        the communities, and of each."""
         # Per community, each a short walk down the index in (at, position) order; a query
         # over all the communities at once would sort every session before `end`.
-        last: list[tuple[int, int]] = []
+        last: dict[str, list[tuple[int, int]]] = {}
         for community_id in self.communities:
-            last += self.conn.execute(
+            last[community_id] = [tuple(row) for row in self.conn.execute(
                 select(lf.c.at, lf.c.position)
                 .where(lf.c.kind == "session", lf.c.community_id == community_id,
                        known(lf, self.position), *_window(None, end))
                 .order_by(lf.c.at.desc(), lf.c.position.desc())
-                .limit(ROTATION_SESSIONS)).all()
-        positions = [p for _, p in sorted(last)[-ROTATION_SESSIONS:]]
-        if not positions:
-            return 0
-        rows = self.conn.execute(select(lf.c.kind, lf.c.member_id)
-                                 .where(lf.c.position.in_(positions)))
-        return len({member_id for kind, member_id in rows if kind == "led"})
+                .limit(ROTATION_SESSIONS))]
+        wanted = sorted({position for rows in last.values() for _, position in rows})
+        leaders: dict[int, set[str]] = defaultdict(set)
+        for start in range(0, len(wanted), IN_PAGE):
+            for position, member_id in self.conn.execute(
+                    select(lf.c.position, lf.c.member_id)
+                    .where(lf.c.kind == "led", lf.c.position.in_(wanted[start:start + IN_PAGE]))):
+                leaders[position].add(member_id)
 
-    def _edges(self, start: int | None, end: int | None) -> set[tuple[Any, Any]]:
-        """u -> v: reused v's resource (shared in any community), gave v feedback."""
+        def distinct_leaders(positions: Iterable[int]) -> int:
+            return len(set().union(*(leaders[p] for p in positions)))
+
+        network = sorted(row for rows in last.values() for row in rows)[-ROTATION_SESSIONS:]
+        return (distinct_leaders(p for _, p in network),
+                {c: distinct_leaders(p for _, p in rows) for c, rows in last.items()})
+
+    def _edges(self, start: int | None, end: int | None) -> set[tuple[str, Any, Any]]:
+        """(community, u, v): u reused v's resource (shared in any community) there, or
+        gave v feedback there."""
         owner = lf.alias("owner")
-        reuses = (select(lf.c.member_id, owner.c.member_id).distinct()
+        reuses = (select(lf.c.community_id, lf.c.member_id, owner.c.member_id).distinct()
                   .join(owner, and_(owner.c.kind == "shared", owner.c.ref == lf.c.ref,
                                     known(owner, self.position)))
                   .where(self._where(("reused",), start, end)))
-        feedback = (select(lf.c.member_id, lf.c.ref).distinct()
+        feedback = (select(lf.c.community_id, lf.c.member_id, lf.c.ref).distinct()
                     .where(self._where(("feedback",), start, end)))
-        edges: set[tuple[Any, Any]] = set()
-        for query in (reuses, feedback):
-            edges.update(tuple(row) for row in self.conn.execute(query))
-        return edges
+        return {*self._fetch(reuses), *self._fetch(feedback)}
 
     def _fetch(self, statement: Select) -> list[tuple]:
         """The rows of a SELECT of plain integer and text columns, fetched on the DBAPI

@@ -8,13 +8,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Connection, Engine, func, select
 
 from events.store import EventStore
 from journey import errors
 from journey.clock import format_time, from_micros
-from projections.leadership.metrics import (Log, Tallies, combined, measure, parse_day,
-                                            sessions)
+from projections.leadership.metrics import (Log, Tallies, combined, measure,
+                                            membership_by_community, membership_of, merged,
+                                            parse_day, sessions)
 from projections.leadership.projection import EVERYWHERE
 from projections.leadership.queries import Scope
 from projections.tables import leadership_changes, leadership_facts as lf
@@ -55,10 +56,13 @@ class ReportCache:
     Entries without a trend also keep their tallies and membership timelines: when every
     change since the entry's position was an addition of facts (no membership fact, no
     retraction: reshaped_at is at or before it), a later report counts only the facts
-    added since and adds them (`basis`). Least recently used entries go first.
+    added since and adds them (`basis`). A report of several communities is made of each
+    community's tallies (`counted`), so a change in one community recounts only that
+    one; each community's entry answers its own report too. Least recently used entries
+    go first (a network's report keeps one entry per community).
     """
 
-    def __init__(self, size: int = 256, reach: int = 20_000) -> None:
+    def __init__(self, size: int = 1024, reach: int = 20_000) -> None:
         self.size = size
         # Counting forward walks the log positions after the basis (facts of every
         # community): beyond this many, counting the communities' facts afresh is cheaper.
@@ -79,6 +83,16 @@ class ReportCache:
                 return copy.deepcopy(entry[1])
             self.misses += 1
             return None
+
+    def counted(self, key: tuple, position: int, changed: int) -> tuple[Tallies, Log] | None:
+        """The tallies and membership of an entry that holds at `position` (as `get`)."""
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None or entry[2] is None or not (
+                    entry[0] == position or changed <= min(entry[0], position)):
+                return None
+            self._entries.move_to_end(key)
+            return entry[2]
 
     def basis(self, key: tuple, position: int, reshaped: int
               ) -> tuple[int, Tallies, Log] | None:
@@ -158,14 +172,18 @@ class LeadershipReports:
         changed, reshaped = self._changes(communities)
         metrics = self.cache.get(key, position, changed)
         if metrics is None:
-            metrics = self._metrics(key, communities, (start, end), position, reshaped)
+            metrics = self._metrics(key, communities, (start, end), position, reshaped,
+                                    live=window.as_of is None)
         report.update(metrics)
         return report
 
     def _metrics(self, key: tuple, communities: set[str], window: tuple[int | None, int | None],
-                 position: int, reshaped: int) -> dict[str, Any]:
-        """Compute the metrics (counting forward from a cached basis when one holds), and
-        cache them."""
+                 position: int, reshaped: int, *, live: bool = True) -> dict[str, Any]:
+        """Compute the metrics (counting forward from a cached basis when one holds, or,
+        live, from each community's tallies), and cache them.
+
+        A report as of a past moment is counted whole: its communities' tallies at that
+        cut seldom serve again, and counting them apart costs a fifth more."""
         start, end = window
         with_trend = key[-1]
         with self.engine.connect() as conn:
@@ -176,16 +194,45 @@ class LeadershipReports:
                 self.cache.put(key, position, metrics)
                 return metrics
             basis = self.cache.basis(key, position, reshaped)
-            if basis is None:
-                scope = Scope(conn, communities, position)
-                tallies = scope.tally(start, end)
-            else:
+            if basis is not None:
                 since, counted, membership = basis
                 scope = Scope(conn, communities, position, since=since, membership=membership)
                 tallies = combined(counted, scope.tally(start, end))
-        metrics = measure(scope.membership.spans, tallies, start, end)
-        self.cache.put(key, position, metrics, (tallies, scope.membership))
+            elif live and len(communities) > 1:
+                tallies, membership = self._of_communities(conn, communities, window, position)
+            else:
+                scope = Scope(conn, communities, position)
+                tallies, membership = scope.tally(start, end), scope.membership
+        metrics = measure(membership.spans, tallies, start, end)
+        self.cache.put(key, position, metrics, (tallies, membership))
         return metrics
+
+    def _of_communities(self, conn: Connection, communities: set[str],
+                        window: tuple[int | None, int | None], position: int
+                        ) -> tuple[Tallies, Log]:
+        """The tallies and membership of several communities, made of each one's: cached
+        where its facts stood still since, counted together for the others (and cached as
+        their own reports). Rotation is of all the communities' last sessions together."""
+        start, end = window
+        changes = self._changes_each(communities)
+        parts: dict[str, tuple[Tallies, Log]] = {}
+        for community_id in communities:
+            found = self.cache.counted(((community_id,), start, end, False), position,
+                                       changes[community_id])
+            if found is not None:
+                parts[community_id] = found
+        stale = communities - parts.keys()
+        scope = Scope(conn, stale, position)
+        logs = membership_by_community(scope.membership, stale, position)
+        network_rotation, rotations = Scope(conn, communities, position,
+                                            membership=scope.membership).rotations(end)
+        for community_id, tallies in scope.tallies(start, end, rotations).items():
+            log = logs[community_id]
+            parts[community_id] = (tallies, log)
+            self.cache.put(((community_id,), start, end, False), position,
+                           measure(log.spans, tallies, start, end), (tallies, log))
+        return (merged((t for t, _ in parts.values()), rotation=network_rotation),
+                membership_of((log for _, log in parts.values()), communities, position))
 
     def _changes(self, communities: set[str]) -> tuple[int, int]:
         """The last positions at which a fact the communities' reports read changed, and at
@@ -196,6 +243,16 @@ class LeadershipReports:
                 select(func.max(table.c.changed_at), func.max(table.c.reshaped_at))
                 .where(table.c.community_id.in_([*sorted(communities), EVERYWHERE]))).one()
         return changed or 0, reshaped or 0
+
+    def _changes_each(self, communities: set[str]) -> dict[str, int]:
+        """`_changes`'s first position, for each community on its own."""
+        table = leadership_changes
+        with self.engine.connect() as conn:
+            found = dict(conn.execute(
+                select(table.c.community_id, table.c.changed_at)
+                .where(table.c.community_id.in_([*sorted(communities), EVERYWHERE]))).all())
+        everywhere = found.get(EVERYWHERE, 0)
+        return {c: max(found.get(c, 0), everywhere) for c in communities}
 
     def sessions_rows(self, communities: list[str], window: Window) -> list[list[Any]]:
         """SESSIONS_CSV_COLUMNS rows: every non-retracted session held in the window."""

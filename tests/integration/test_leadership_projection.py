@@ -16,6 +16,7 @@ from journey.config import Config
 from journey.records import RecordEvent
 from projections.app import init_journey, open_journey
 from projections.leadership.metrics import fold, leadership, trend
+from projections.leadership.queries import Scope
 from projections.leadership.report import Window
 
 UTC = timezone.utc
@@ -307,6 +308,68 @@ def test_cached_reports_follow_every_change_and_only_then(database_url, tmp_path
         assert after["as_of_position"] == before["as_of_position"] + 1
         network = journey.leadership.network("n", Window())
         assert network["sessions"] == journey.leadership.network("n", Window())["sessions"]
+    finally:
+        journey.close()
+
+
+def test_a_network_report_recounts_only_the_community_that_changed(database_url, tmp_path,
+                                                                  monkeypatch):
+    """A network's report is made of its communities' tallies: after a membership change in
+    one community (which no report can count forward over), only that one is counted
+    again; the others' cached tallies stand. Each answer equals the pure fold."""
+    journey = open_installation(database_url, tmp_path / "instance")
+    counted: list[list[str]] = []
+    tallies = Scope.tallies
+    monkeypatch.setattr(Scope, "tallies", lambda self, *args: (
+        counted.append(list(self.communities)), tallies(self, *args))[1])
+    try:
+        setup_communities(journey)
+        apply_operations(journey, [(kind, i % 6, i % 2, 1 + (i * 17) % 300, (i * 5 + 1) % 6)
+                                   for i, kind in enumerate(["join", "join", "lead", "share",
+                                                             "reuse", "feedback", "lead"] * 3)])
+        journey.runner.catch_up()
+        records = list(journey.store.read())
+        expected = pure_reports(records, Window(), len(records))
+        # The network first, from nothing: its communities are counted together, and each
+        # one's tallies answer its own report afterwards.
+        assert metrics_only(journey.leadership.network("n", Window())) == expected[-1]
+        assert counted == [COMMUNITIES]
+        hits = journey.leadership.cache.hits
+        assert [metrics_only(journey.leadership.community(c, Window()))
+                for c in COMMUNITIES] == expected[:-1]
+        assert journey.leadership.cache.hits == hits + len(COMMUNITIES)
+
+        journey.store.submit(RecordEvent(
+            E.MemberJoined(community_id="c1", member_id="p4", role="member",
+                           invited_by="p1"), "p1", datetime(2024, 11, 1, tzinfo=UTC)))
+        journey.runner.catch_up()
+        records = list(journey.store.read())
+        counted.clear()
+        got = journey.leadership.network("n", Window())
+        assert counted == [["c1"]]
+        assert [metrics_only(r) for r in reports(journey, Window())] == \
+            pure_reports(records, Window(), len(records))
+        assert metrics_only(got) == pure_reports(records, Window(), len(records))[-1]
+
+        # A resource of c0 reused in c1, then retracted: c1's reuse edge goes with it,
+        # though no fact of c1 changed.
+        at = datetime(2024, 11, 2, tzinfo=UTC)
+        shared = journey.store.submit(RecordEvent(E.ResourceShared(
+            community_id="c0", resource_id="r-late", member_id="p0", title="Plan",
+            kind="lesson_plan"), "p0", at)).position
+        journey.store.submit(RecordEvent(E.ResourceReused(
+            community_id="c1", resource_id="r-late", member_id="p1"), "p1", at))
+        journey.runner.catch_up()
+        reports(journey, Window())  # each community's tallies cached with the reuse
+        journey.store.submit(RecordEvent(E.EntryRetracted(
+            position=shared, retracted_by="p0", reason="mistake"), "p0", at))
+        journey.runner.catch_up()
+        records = list(journey.store.read())
+        counted.clear()
+        expected = pure_reports(records, Window(), len(records))
+        assert metrics_only(journey.leadership.network("n", Window())) == expected[-1]
+        assert counted == [COMMUNITIES]
+        assert expected[-1] != pure_reports(records[:-1], Window(), len(records) - 1)[-1]
     finally:
         journey.close()
 
