@@ -117,19 +117,49 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         def _begin(conn):
             # pysqlite's own transaction handling is off (isolation_level=None); we say
             # BEGIN ourselves, IMMEDIATE for appends so the write lock is taken up front.
-            # On the driver's connection: SQLAlchemy's execute path costs more than the
-            # statement (errors are wrapped as exec_driver_sql would, so a busy database
-            # is still an OperationalError the store retries).
-            statement = ("BEGIN IMMEDIATE" if conn.get_execution_options().get("sqlite_immediate")
-                         else "BEGIN")
-            try:
-                conn.connection.driver_connection.execute(statement)
-            except sqlite3.Error as exc:
-                raise DBAPIError.instance(statement, (), exc, sqlite3.Error,
-                                          dialect=conn.dialect) from exc
+            if conn.connection.driver_connection.in_transaction:
+                return  # begun on the driver already: the append section (_immediate)
+            _on_driver(conn, "BEGIN IMMEDIATE"
+                       if conn.get_execution_options().get("sqlite_immediate") else "BEGIN")
 
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def _on_driver(conn: Connection, statement: str) -> None:
+    """A statement run on a SQLite connection's driver connection: SQLAlchemy's execute
+    path costs more than BEGIN or COMMIT. Errors are wrapped as exec_driver_sql would, so
+    a busy database is still an OperationalError the store retries."""
+    try:
+        conn.connection.driver_connection.execute(statement)
+    except sqlite3.Error as exc:
+        raise DBAPIError.instance(statement, (), exc, sqlite3.Error,
+                                  dialect=conn.dialect) from exc
+
+
+@contextmanager
+def _immediate(conn: Connection) -> Iterator[None]:
+    """SQLite's append transaction, begun and ended on the driver's connection.
+
+    SQLAlchemy's begin and commit (its transaction objects and events) cost a tenth of a
+    one-event append. A statement of the section that runs through SQLAlchemy (a key, an
+    idempotency lookup) has it begin a transaction of its own record, for which the
+    `begin` listener emits nothing: SQLAlchemy then ends the transaction, so the two
+    never disagree about whether one is open.
+    """
+    _on_driver(conn, "BEGIN IMMEDIATE")
+    try:
+        yield
+        if conn.in_transaction():
+            conn.commit()
+        else:
+            _on_driver(conn, "COMMIT")
+    except BaseException:
+        if conn.in_transaction():
+            conn.rollback()
+        elif conn.connection.driver_connection.in_transaction:
+            _on_driver(conn, "ROLLBACK")
+        raise
 
 
 _decode = json.JSONDecoder().decode  # json.loads without its per-call checks
@@ -258,7 +288,7 @@ class SqlRecorder:
         with self._writer_lock:
             conn = self._writer_connection()
             try:
-                with conn.begin():
+                with _immediate(conn) if self.is_sqlite else conn.begin():
                     if not self.is_sqlite:
                         conn.execute(select(func.pg_advisory_xact_lock(APPEND_LOCK_KEY)))
                     tx = _SqlTransaction(conn, self._direct_statements(conn))
