@@ -14,7 +14,6 @@ Layout (most significant first): 48 bits Unix time in milliseconds, 4 bits versi
 from __future__ import annotations
 
 import os
-import uuid
 from time import time_ns
 
 _RAND_A_BITS = 12
@@ -28,5 +27,17 @@ def new_event_id() -> str:
     random_bits = int.from_bytes(os.urandom(10), "big")  # 80 bits, 74 of them used
     rand_a = (random_bits >> _RAND_B_BITS) & ((1 << _RAND_A_BITS) - 1)
     rand_b = random_bits & ((1 << _RAND_B_BITS) - 1)
-    value = (millis << 80) | (0x7 << 76) | (rand_a << 64) | (0b10 << 62) | rand_b
-    return str(uuid.UUID(int=value))
+    return _canonical((millis << 80) | (0x7 << 76) | (rand_a << 64) | (0b10 << 62) | rand_b)
+
+
+def new_correlation_id() -> str:
+    """A new random UUID (version 4), as str(uuid.uuid4()) writes it."""
+    value = int.from_bytes(os.urandom(16), "big")
+    value &= ~(0xF000 << 64 | 0xC000 << 48)  # clear the version and variant bits
+    return _canonical(value | 0x4000 << 64 | 0x8000 << 48)
+
+
+def _canonical(value: int) -> str:
+    """str(uuid.UUID(int=value)) without making a UUID: every append makes two ids."""
+    h = f"{value:032x}"
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"

@@ -10,7 +10,6 @@ from __future__ import annotations
 import gc
 import threading
 import time
-import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable, Iterator, TypeVar
@@ -20,7 +19,7 @@ from blinker import Namespace
 from events.codec import GENESIS_HASH, canonical_json, request_digest
 from events.codec import row_hash as chain_row_hash
 from events.crypto import Cipher
-from events.ids import new_event_id
+from events.ids import new_correlation_id, new_event_id
 from events.recorder import Head, Recorder, StoredRow, Transaction
 from events.schemas import LATEST_VERSION, from_stored
 from events.snapshot import SNAPSHOT_AFTER, Snapshots
@@ -294,7 +293,7 @@ class EventStore:
         if options.recorded_at is not None:
             recorded_at = self._kept_recorded_at(options.recorded_at, proposed, now)
         recorded_text = format_micros(recorded_at)
-        correlation = options.meta.get("correlation_id") or str(uuid.uuid4())
+        correlation = options.meta.get("correlation_id") or new_correlation_id()
         causation = options.meta.get("causation_id")
         client = options.meta.get("client")
         prev_hash = self._tip.hash

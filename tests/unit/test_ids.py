@@ -56,3 +56,22 @@ def test_ten_thousand_ids_are_unique():
 
     assert len(set(made)) == 10_000
     assert all(uuid.UUID(event_id).version == 7 for event_id in made)
+
+
+def test_a_correlation_id_is_a_canonical_version_4_rfc_uuid():
+    made = {ids.new_correlation_id() for _ in range(1000)}
+
+    assert len(made) == 1000
+    for correlation_id in made:
+        parsed = uuid.UUID(correlation_id)
+        assert parsed.version == 4
+        assert parsed.variant == uuid.RFC_4122
+        assert str(parsed) == correlation_id
+    # Every one of the 122 random bits varies.
+    values = [uuid.UUID(c).int for c in made]
+    random_mask = ~(0xF000 << 64 | 0xC000 << 48) & ((1 << 128) - 1)
+    ones = zeros = 0
+    for value in values:
+        ones |= value
+        zeros |= ~value
+    assert ones & random_mask == random_mask and zeros & random_mask == random_mask
