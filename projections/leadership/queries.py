@@ -10,17 +10,18 @@ membership facts (a few per person) and the leaders of the window's sessions (wh
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Select, and_, case, distinct, func, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from projections.leadership.metrics import (ACTIONS, LEADING, MEMBERSHIP, ROTATION_SESSIONS,
-                                            Fact, Log, Tallies, by_quarter, measure, merged)
+                                            Fact, Log, Tallies, by_quarter, measure)
 from projections.tables import leadership_facts as lf
 
 IN_PAGE = 500  # positions per IN list (well inside every driver's parameter limit)
+_ALL = ""  # the key of the tallies of all the communities as one (no community's id)
 _FACT_COLUMNS = (lf.c.position, lf.c.seq, lf.c.community_id, lf.c.kind, lf.c.member_id,
                  lf.c.at, lf.c.role, lf.c.ref, lf.c.retracted_at)
 
@@ -79,69 +80,80 @@ class Scope:
 
     def tally(self, start: int | None, end: int | None) -> Tallies:
         """The window's tallies of all the scope's communities as one."""
-        network, _ = self.rotations(end)
-        return merged(self._tallies(start, end, {}).values(), rotation=network)
+        if not self.communities:
+            return Tallies(0, {}, 0, 0, set(), {}, set())
+        network, _ = self.rotations(end, each=False)
+        return self._tallies(start, end, {_ALL: network}, apart=False)[_ALL]
 
     def tallies(self, start: int | None, end: int | None,
                 rotations: dict[str, int] | None = None) -> dict[str, Tallies]:
         """Each community's tallies of the window, with its rotation among its own
         sessions (`rotations`, when the caller has them from `rotations` already)."""
-        if rotations is None:
-            _, rotations = self.rotations(end)
-        return self._tallies(start, end, rotations)
-
-    def _tallies(self, start: int | None, end: int | None, rotations: dict[str, int]
-                 ) -> dict[str, Tallies]:
         if not self.communities:
             return {}
+        if rotations is None:
+            _, rotations = self.rotations(end)
+        return self._tallies(start, end, rotations, apart=True)
+
+    def _tallies(self, start: int | None, end: int | None, rotations: dict[str, int], *,
+                 apart: bool) -> dict[str, Tallies]:
+        """Each community's tallies (`apart`), or all of theirs as one under _ALL: counts
+        grouped by community as well cost the database a fifth more."""
         execute = self.conn.execute
-        sessions: dict[str, int] = dict(execute(
-            select(lf.c.community_id, func.count())
-            .where(self._where(("session",), start, end)).group_by(lf.c.community_id)).all())
+        by = [lf.c.community_id] if apart else []
+
+        def part(row: Sequence[Any]) -> str:
+            """Whose tallies a row counts in: its community's (its first column), or _ALL."""
+            return row[0] if apart else _ALL
+
+        sessions = {part(row): row[-1] for row in execute(
+            select(*by, func.count()).select_from(lf)
+            .where(self._where(("session",), start, end)).group_by(*by))}
         led: dict[str, Counter[str]] = defaultdict(Counter)
         leaders: dict[int, list[str]] = defaultdict(list)
         member_led: dict[str, set[int]] = defaultdict(set)
         role_at = self.membership.role_at
-        for community_id, member_id, at, position in self._fetch(
-                select(lf.c.community_id, lf.c.member_id, lf.c.at, lf.c.position)
-                .where(self._where(("led",), start, end))):
-            led[community_id][member_id] += 1
+        for row in self._fetch(select(lf.c.community_id, lf.c.member_id, lf.c.at, lf.c.position)
+                               .where(self._where(("led",), start, end))):
+            community_id, member_id, at, position = row
+            key = part(row)
+            led[key][member_id] += 1
             leaders[position].append(member_id)
-            if (position not in member_led[community_id]
+            if (position not in member_led[key]
                     and role_at(community_id, member_id, at) == "member"):
-                member_led[community_id].add(position)
+                member_led[key].add(position)
         # Attendance edges from rows, not a self-join: the leaders are at hand already, and
         # planners have picked a scan per row for that join.
         attended: dict[str, list[tuple[str, int]]] = defaultdict(list)
-        for community_id, member_id, position in self._fetch(
-                select(lf.c.community_id, lf.c.member_id, lf.c.position)
-                .where(self._where(("attended",), start, end))):
-            attended[community_id].append((member_id, position))
+        for row in self._fetch(select(lf.c.community_id, lf.c.member_id, lf.c.position)
+                               .where(self._where(("attended",), start, end))):
+            attended[part(row)].append((row[1], row[2]))
         edges: dict[str, set[tuple[Any, Any]]] = defaultdict(set)
-        for community_id, rows in attended.items():
-            edges[community_id] = {(member_id, leader) for member_id, position in rows
-                                   for leader in leaders.get(position, ())}
-        for community_id, u, v in self._edges(start, end):
-            edges[community_id].add((u, v))
+        for key, rows in attended.items():
+            edges[key] = {(member_id, leader) for member_id, position in rows
+                          for leader in leaders.get(position, ())}
+        for row in self._edges(start, end, by):
+            edges[part(row)].add(tuple(row[-2:]))
         actions: dict[str, dict[str, int]] = defaultdict(dict)
         leads: dict[str, set[str]] = defaultdict(set)
         leading = func.max(case((lf.c.kind.in_(LEADING), 1), else_=0))
-        for community_id, member_id, count, leader in execute(
-                select(lf.c.community_id, lf.c.member_id, func.count(distinct(lf.c.position)),
-                       leading)
-                .where(self._where(ACTIONS, start, end))
-                .group_by(lf.c.community_id, lf.c.member_id)):
-            actions[community_id][member_id] = count
+        for row in execute(
+                select(*by, lf.c.member_id, func.count(distinct(lf.c.position)), leading)
+                .where(self._where(ACTIONS, start, end)).group_by(*by, lf.c.member_id)):
+            key = part(row)
+            member_id, count, leader = row[-3:]
+            actions[key][member_id] = count
             if leader:
-                leads[community_id].add(member_id)
+                leads[key].add(member_id)
         return {c: Tallies(sessions=sessions.get(c, 0), led=led[c],
                            member_led=len(member_led[c]), rotation=rotations.get(c, 0),
                            edges=edges[c], actions=actions[c], leads=leads[c])
-                for c in self.communities}
+                for c in (self.communities if apart else [_ALL])}
 
-    def rotations(self, end: int | None) -> tuple[int, dict[str, int]]:
+    def rotations(self, end: int | None, *, each: bool = True
+                  ) -> tuple[int, dict[str, int]]:
         """Distinct leaders of the last ROTATION_SESSIONS sessions held before `end`: of all
-        the communities, and of each."""
+        the communities, and (`each`) of each."""
         # Per community, each a short walk down the index in (at, position) order; a query
         # over all the communities at once would sort every session before `end`.
         last: dict[str, list[tuple[int, int]]] = {}
@@ -152,32 +164,37 @@ class Scope:
                        known(lf, self.position), *_window(None, end))
                 .order_by(lf.c.at.desc(), lf.c.position.desc())
                 .limit(ROTATION_SESSIONS))]
-        wanted = sorted({position for rows in last.values() for _, position in rows})
+        network = sorted(row for rows in last.values() for row in rows)[-ROTATION_SESSIONS:]
+        wanted = sorted({position for rows in (last.values() if each else [network])
+                         for _, position in rows})
         leaders: dict[int, set[str]] = defaultdict(set)
         for start in range(0, len(wanted), IN_PAGE):
-            for position, member_id in self.conn.execute(
-                    select(lf.c.position, lf.c.member_id)
-                    .where(lf.c.kind == "led", lf.c.position.in_(wanted[start:start + IN_PAGE]))):
-                leaders[position].add(member_id)
+            # The kind is tested here: said in the query, it can lead the planner to walk
+            # every `led` fact on the kind index instead of these few positions.
+            for position, kind, member_id in self.conn.execute(
+                    select(lf.c.position, lf.c.kind, lf.c.member_id)
+                    .where(lf.c.position.in_(wanted[start:start + IN_PAGE]))):
+                if kind == "led":
+                    leaders[position].add(member_id)
 
         def distinct_leaders(positions: Iterable[int]) -> int:
             return len(set().union(*(leaders[p] for p in positions)))
 
-        network = sorted(row for rows in last.values() for row in rows)[-ROTATION_SESSIONS:]
         return (distinct_leaders(p for _, p in network),
-                {c: distinct_leaders(p for _, p in rows) for c, rows in last.items()})
+                {c: distinct_leaders(p for _, p in rows) for c, rows in last.items()}
+                if each else {})
 
-    def _edges(self, start: int | None, end: int | None) -> set[tuple[str, Any, Any]]:
-        """(community, u, v): u reused v's resource (shared in any community) there, or
-        gave v feedback there."""
+    def _edges(self, start: int | None, end: int | None, by: list[Any]) -> list[tuple]:
+        """(*by, u, v): u reused v's resource (shared in any community), or gave v
+        feedback (`by`: the community's column, or nothing)."""
         owner = lf.alias("owner")
-        reuses = (select(lf.c.community_id, lf.c.member_id, owner.c.member_id).distinct()
+        reuses = (select(*by, lf.c.member_id, owner.c.member_id).distinct()
                   .join(owner, and_(owner.c.kind == "shared", owner.c.ref == lf.c.ref,
                                     known(owner, self.position)))
                   .where(self._where(("reused",), start, end)))
-        feedback = (select(lf.c.community_id, lf.c.member_id, lf.c.ref).distinct()
+        feedback = (select(*by, lf.c.member_id, lf.c.ref).distinct()
                     .where(self._where(("feedback",), start, end)))
-        return {*self._fetch(reuses), *self._fetch(feedback)}
+        return [*self._fetch(reuses), *self._fetch(feedback)]
 
     def _fetch(self, statement: Select) -> list[tuple]:
         """The rows of a SELECT of plain integer and text columns, fetched on the DBAPI
