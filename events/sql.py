@@ -144,8 +144,10 @@ def _immediate(conn: Connection) -> Iterator[None]:
     SQLAlchemy's begin and commit (its transaction objects and events) cost a tenth of a
     one-event append. A statement of the section that runs through SQLAlchemy (a key, an
     idempotency lookup) has it begin a transaction of its own record, for which the
-    `begin` listener emits nothing: SQLAlchemy then ends the transaction, so the two
-    never disagree about whether one is open.
+    `begin` listener emits nothing: SQLAlchemy then ends the transaction. On any failure
+    (a COMMIT that fails included) both are ended, SQLAlchemy's record first: a failed
+    commit leaves it inactive but attached, and the long-lived writer connection would
+    refuse every later statement until it is rolled back.
     """
     _on_driver(conn, "BEGIN IMMEDIATE")
     try:
@@ -155,10 +157,13 @@ def _immediate(conn: Connection) -> Iterator[None]:
         else:
             _on_driver(conn, "COMMIT")
     except BaseException:
-        if conn.in_transaction():
-            conn.rollback()
-        elif conn.connection.driver_connection.in_transaction:
-            _on_driver(conn, "ROLLBACK")
+        try:
+            if conn.get_transaction() is not None:
+                conn.rollback()
+        finally:
+            # rollback() of an inactive record sends nothing to the database.
+            if conn.connection.driver_connection.in_transaction:
+                _on_driver(conn, "ROLLBACK")
         raise
 
 

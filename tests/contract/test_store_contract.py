@@ -16,6 +16,7 @@ from typing import Any, Iterator
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import DBAPIError
 
 from events.crypto import is_ciphertext
 from events.memory import MemoryRecorder
@@ -629,6 +630,51 @@ def test_a_failed_append_leaves_the_decision_state_as_the_log(backend, cop):
     assert cop.last_position() == start
     # The command that failed was never recorded: it may be sent again.
     assert cop.submit(share(C1, "ivan", "r-1")).positions == [start + 1]
+    assert_sound(backend, cop)
+
+
+# A COMMIT the database refuses (as a full disk or an I/O error would): a row of `bad`,
+# written by a trigger on every new event, names a position that does not exist, and the
+# deferred foreign key is checked only at COMMIT.
+_FAULT = {
+    "sqlite": ["CREATE TABLE bad (pid INTEGER REFERENCES events(position) "
+               "DEFERRABLE INITIALLY DEFERRED)",
+               "CREATE TRIGGER fault AFTER INSERT ON events BEGIN INSERT INTO bad VALUES (-1); END"],
+    "postgres": ["CREATE TABLE bad (pid BIGINT REFERENCES events(position) "
+                 "DEFERRABLE INITIALLY DEFERRED)",
+                 "CREATE FUNCTION fault() RETURNS trigger LANGUAGE plpgsql AS "
+                 "$$ BEGIN INSERT INTO bad VALUES (-1); RETURN NEW; END $$",
+                 "CREATE TRIGGER fault AFTER INSERT ON events FOR EACH ROW EXECUTE FUNCTION fault()"],
+}
+_MENDED = {"sqlite": "DROP TRIGGER fault", "postgres": "DROP TRIGGER fault ON events"}
+
+
+# A registration writes a member key through SQLAlchemy inside the append (and its
+# idempotency key is looked up there); a keyless share by a known member runs on the
+# driver alone.
+@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgres",
+                                                             marks=pytest.mark.postgres)],
+                         indirect=True)  # a refused COMMIT is a database's
+@pytest.mark.parametrize("command", ["register", "share"])
+def test_an_append_whose_commit_fails_leaves_the_store_able_to_append(backend, cop, command):
+    engine = cop.recorder.engine
+    with engine.begin() as conn:
+        for statement in _FAULT[backend.name]:
+            conn.exec_driver_sql(statement)
+    start = cop.last_position()
+    failing = register("zoran") if command == "register" else share(C1, "ivan", "r-1")
+    key = "first" if command == "register" else None
+    with pytest.raises(DBAPIError):
+        cop.submit(failing, Options(idempotency_key=key))
+    assert cop.last_position() == start
+    with engine.begin() as conn:
+        conn.exec_driver_sql(_MENDED[backend.name])
+
+    # The same writer connection goes on: with a key, without one, and the one that failed.
+    assert cop.submit(register("vesna"), Options(idempotency_key="second")).positions == \
+        [start + 1]
+    assert cop.submit(share(C1, "mila", "r-2")).positions == [start + 2]
+    assert cop.submit(failing, Options(idempotency_key=key)).positions == [start + 3]
     assert_sound(backend, cop)
 
 
