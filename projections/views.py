@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 
 from events.instance import InstanceKeys
 from events.store import EventStore
+from events.store import erased as member_erased
 from events.verify import sign_head
 from journey import errors
 from journey import events as ev
@@ -79,7 +80,9 @@ class PortfolioCache:
     same too. So one fold answers every later request, live or as of, until an event the
     member's portfolio reads is indexed. Least recently used entries go first, within a
     budget of records folded (a long history weighs more). Any erasure empties it: no
-    personal data of an erased member outlives the request that sees the erasure.
+    personal data of an erased member outlives the request that sees the erasure (in this
+    process at once, by the store's `erased` signal; an erasure made by another process
+    once the index holds it), and a fold that began before an erasure keeps nothing.
     Cached views are shared: callers read them, never change them.
 
     It also keeps, by (member, viewer), the records the last fold read (`basis`), within
@@ -98,6 +101,7 @@ class PortfolioCache:
         self._reads: OrderedDict[tuple[str, str | None], _Read] = OrderedDict()
         self._lock = threading.Lock()
         self._erased: frozenset[str] | None = None
+        self._generation = 0  # moves on each emptying: what began before it is not kept
         self.hits = 0
         self.misses = 0
 
@@ -113,9 +117,11 @@ class PortfolioCache:
                 self._entries.move_to_end(key)
             self.hits += 1
 
-    def put(self, key: tuple, entry: _Folded) -> None:
+    def put(self, key: tuple, entry: _Folded, generation: int) -> None:
         with self._lock:
             self.misses += 1
+            if generation != self._generation:
+                return
             if entry.weight > self.budget:
                 self._entries.pop(key, None)
                 return
@@ -135,10 +141,12 @@ class PortfolioCache:
             self._reads.move_to_end(key)
             return found
 
-    def keep(self, key: tuple[str, str | None], read: _Read) -> None:
+    def keep(self, key: tuple[str, str | None], read: _Read, generation: int) -> None:
         """Keep `read` as the basis of the next fold for (member, viewer), unless one read
         further on is kept (an as-of request does not push back the live one's basis)."""
         with self._lock:
+            if generation != self._generation:
+                return
             found = self._reads.get(key)
             if found is not None and found.position > read.position:
                 return
@@ -152,18 +160,23 @@ class PortfolioCache:
                 _, dropped = self._reads.popitem(last=False)
                 total -= len(dropped.records)
 
-    def erasures(self, erased: frozenset[str]) -> None:
-        """Empty the cache when someone was erased since it last looked."""
+    def erasures(self, erased: frozenset[str]) -> int:
+        """Empty the cache when someone was erased since it last looked; returns the
+        generation a fold beginning now passes to `put` and `keep`."""
         with self._lock:
             if self._erased is not None and erased != self._erased:
-                self._entries.clear()
-                self._reads.clear()
+                self._empty()
             self._erased = erased
+            return self._generation
 
     def clear(self) -> None:
         with self._lock:
-            self._entries.clear()
-            self._reads.clear()
+            self._empty()
+
+    def _empty(self) -> None:
+        self._entries.clear()
+        self._reads.clear()
+        self._generation += 1
 
 
 class Views:
@@ -177,6 +190,11 @@ class Views:
         self.checkpoint_of = checkpoint_of  # () -> position the index has folded
         self.instance = instance            # signs the head of archives when given
         self.cache = cache if cache is not None else PortfolioCache()
+        # An erasure here empties it at once: kept records were decrypted before it.
+        member_erased.connect(self._on_erased, sender=store)
+
+    def _on_erased(self, _store: EventStore, member_id: str) -> None:
+        self.cache.clear()
 
     # -- the views -----------------------------------------------------------------------
 
@@ -200,7 +218,7 @@ class Views:
     def _portfolio(self, member_id: str, viewer: str | None, cut: Cut,
                    filters: Filters) -> dict[str, Any]:
         erased = self.erased()
-        self.cache.erasures(frozenset(erased))
+        generation = self.cache.erasures(frozenset(erased))
         cache_key = (member_id, viewer, filters)
         quarter = _quarter(cut.moment)
         found = self.cache.get(cache_key)
@@ -219,8 +237,10 @@ class Views:
         view = portfolio_fold(records, member_id, viewer=viewer, erased=erased,
                               moment=cut.moment, filters=filters)
         self.cache.put(cache_key, _Folded(cut.position, tuple(sorted(read)), quarter, view,
-                                          len(records)))
-        self.cache.keep((member_id, viewer), _Read(cut.position, frozenset(read), have))
+                                          len(records)), generation)
+        # ERASURES is read for the views' sake (erased()), not into `have`.
+        self.cache.keep((member_id, viewer),
+                        _Read(cut.position, frozenset(read - {ERASURES}), have), generation)
         return {**_head(cut), **view}
 
     def community(self, community_id: str, *, viewer: str | None = None,

@@ -572,6 +572,20 @@ def test_a_portfolio_folded_again_reads_only_what_was_filed_since(site, monkeypa
     assert len(read) > 3
 
 
+def test_an_erasure_here_empties_the_kept_records_before_the_index_holds_it(site):
+    site.history.try_("share", "ivan", "c1", 10)
+    site.runner.catch_up()
+    site.views.portfolio("ivan")  # keeps the records it read: mila's registration among them
+    site.history.try_("reuse", "mila", "c1", 0, 13)
+    site.runner.catch_up()
+
+    site.store.erase("mila", requested_by="mila", actor="mila")  # not indexed yet
+    view = site.views.portfolio("ivan")
+
+    assert view["resources"][0]["reused_by"] == [{"member_id": "mila", "name": ERASED}]
+    assert "Name mila" not in repr(view)
+
+
 def test_unknown_members_and_communities_and_times_before_they_existed(site):
     with pytest.raises(errors.UnknownReference) as raised:
         site.views.portfolio("nobody")
