@@ -356,17 +356,18 @@ def _reports(journey, as_of: datetime, times: int) -> dict[str, Any]:
     live = _timed(lambda: reports.network(NETWORK, Window()), times)
     appended = itertools.count()
 
-    def after(objs: Callable[[int], list[dict[str, Any]]]) -> Callable[[], None]:
-        """Append and fold `objs(n)` (untimed), then time the report."""
-        def run() -> None:
-            n = next(appended)
-            for obj in objs(n):
+    def after(objs: Callable[[int], list[dict[str, Any]]], count: int) -> dict[str, float]:
+        """p50/p95 of `count` reports, each after `objs(n)` was appended and folded
+        (untimed)."""
+        timings: list[float] = []
+        for _ in range(count):
+            for obj in objs(next(appended)):
                 journey.store.submit(_command(obj))
             journey.runner.catch_up()
             started = time.perf_counter()
             reports.network(NETWORK, Window())
             timings.append(time.perf_counter() - started)
-        return run
+        return _percentiles(timings)
 
     def a_session(n: int) -> list[dict[str, Any]]:
         return [{"type": "SessionLed", "occurred_at": "2022-06-01T10:00:00Z",
@@ -384,14 +385,9 @@ def _reports(journey, as_of: datetime, times: int) -> dict[str, Any]:
                  "actor": "m-00001", "data": {"community_id": "c-001", "member_id": member,
                                               "role": "member", "invited_by": "m-00001"}}]
 
-    timings: list[float] = []
-    for _ in range(min(times, 50)):
-        after(a_session)()
-    after_append, timings = _percentiles(timings), []
+    after_append = after(a_session, min(times, 50))
     reports.network(NETWORK, Window())  # the network's report as it stands, cached
-    for _ in range(min(times, 10)):
-        after(a_member_joining)()
-    after_join = _percentiles(timings)
+    after_join = after(a_member_joining, min(times, 10))
     reports.cache.clear()
     started = time.perf_counter()
     reports.network(NETWORK, Window(as_of=as_of))

@@ -16,11 +16,11 @@ from typing import Any
 from sqlalchemy import Connection, Select, and_, case, distinct, func, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
+from events.sql import IN_PAGE
 from projections.leadership.metrics import (ACTIONS, LEADING, MEMBERSHIP, ROTATION_SESSIONS,
                                             Fact, Log, Tallies, by_quarter, measure)
 from projections.tables import leadership_facts as lf
 
-IN_PAGE = 500  # positions per IN list (well inside every driver's parameter limit)
 _ALL = ""  # the key of the tallies of all the communities as one (no community's id)
 _FACT_COLUMNS = (lf.c.position, lf.c.seq, lf.c.community_id, lf.c.kind, lf.c.member_id,
                  lf.c.at, lf.c.role, lf.c.ref, lf.c.retracted_at)
@@ -86,13 +86,11 @@ class Scope:
         return self._tallies(start, end, {_ALL: network}, apart=False)[_ALL]
 
     def tallies(self, start: int | None, end: int | None,
-                rotations: dict[str, int] | None = None) -> dict[str, Tallies]:
+                rotations: dict[str, int]) -> dict[str, Tallies]:
         """Each community's tallies of the window, with its rotation among its own
-        sessions (`rotations`, when the caller has them from `rotations` already)."""
+        sessions (`rotations`: each community's, as `rotations` gives them)."""
         if not self.communities:
             return {}
-        if rotations is None:
-            _, rotations = self.rotations(end)
         return self._tallies(start, end, rotations, apart=True)
 
     def _tallies(self, start: int | None, end: int | None, rotations: dict[str, int], *,

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Connection, Engine, select
 
 from events.store import EventStore
 from journey import errors
@@ -169,16 +169,17 @@ class LeadershipReports:
                   "as_of": format_time(window.as_of) if window.as_of else None,
                   "as_of_position": position}
         key = (tuple(sorted(communities)), start, end, with_trend)
-        changed, reshaped = self._changes(communities)
-        metrics = self.cache.get(key, position, changed)
+        changes = self._changes(communities)
+        metrics = self.cache.get(key, position, max((c for c, _ in changes.values()), default=0))
         if metrics is None:
-            metrics = self._metrics(key, communities, (start, end), position, reshaped,
+            metrics = self._metrics(key, communities, (start, end), position, changes,
                                     live=window.as_of is None)
         report.update(metrics)
         return report
 
     def _metrics(self, key: tuple, communities: set[str], window: tuple[int | None, int | None],
-                 position: int, reshaped: int, *, live: bool = True) -> dict[str, Any]:
+                 position: int, changes: dict[str, tuple[int, int]], *, live: bool = True
+                 ) -> dict[str, Any]:
         """Compute the metrics (counting forward from a cached basis when one holds, or,
         live, from each community's tallies), and cache them.
 
@@ -193,13 +194,15 @@ class LeadershipReports:
                 metrics["trend"] = scope.trend(start, end)
                 self.cache.put(key, position, metrics)
                 return metrics
+            reshaped = max((r for _, r in changes.values()), default=0)
             basis = self.cache.basis(key, position, reshaped)
             if basis is not None:
                 since, counted, membership = basis
                 scope = Scope(conn, communities, position, since=since, membership=membership)
                 tallies = combined(counted, scope.tally(start, end))
             elif live and len(communities) > 1:
-                tallies, membership = self._of_communities(conn, communities, window, position)
+                tallies, membership = self._of_communities(conn, communities, window, position,
+                                                           changes)
             else:
                 scope = Scope(conn, communities, position)
                 tallies, membership = scope.tally(start, end), scope.membership
@@ -208,17 +211,16 @@ class LeadershipReports:
         return metrics
 
     def _of_communities(self, conn: Connection, communities: set[str],
-                        window: tuple[int | None, int | None], position: int
-                        ) -> tuple[Tallies, Log]:
+                        window: tuple[int | None, int | None], position: int,
+                        changes: dict[str, tuple[int, int]]) -> tuple[Tallies, Log]:
         """The tallies and membership of several communities, made of each one's: cached
         where its facts stood still since, counted together for the others (and cached as
         their own reports). Rotation is of all the communities' last sessions together."""
         start, end = window
-        changes = self._changes_each(communities)
         parts: dict[str, tuple[Tallies, Log]] = {}
         for community_id in communities:
             found = self.cache.counted(((community_id,), start, end, False), position,
-                                       changes[community_id])
+                                       changes[community_id][0])
             if found is not None:
                 parts[community_id] = found
         stale = communities - parts.keys()
@@ -234,25 +236,20 @@ class LeadershipReports:
         return (merged((t for t, _ in parts.values()), rotation=network_rotation),
                 membership_of((log for _, log in parts.values()), communities, position))
 
-    def _changes(self, communities: set[str]) -> tuple[int, int]:
-        """The last positions at which a fact the communities' reports read changed, and at
-        which one changed otherwise than by being added."""
+    def _changes(self, communities: set[str]) -> dict[str, tuple[int, int]]:
+        """For each community, the last positions at which a fact its reports read changed,
+        and at which one changed otherwise than by being added (a change stamped '*',
+        which reaches every community, included)."""
         table = leadership_changes
         with self.engine.connect() as conn:
-            changed, reshaped = conn.execute(
-                select(func.max(table.c.changed_at), func.max(table.c.reshaped_at))
-                .where(table.c.community_id.in_([*sorted(communities), EVERYWHERE]))).one()
-        return changed or 0, reshaped or 0
-
-    def _changes_each(self, communities: set[str]) -> dict[str, int]:
-        """`_changes`'s first position, for each community on its own."""
-        table = leadership_changes
-        with self.engine.connect() as conn:
-            found = dict(conn.execute(
-                select(table.c.community_id, table.c.changed_at)
-                .where(table.c.community_id.in_([*sorted(communities), EVERYWHERE]))).all())
-        everywhere = found.get(EVERYWHERE, 0)
-        return {c: max(found.get(c, 0), everywhere) for c in communities}
+            found = {community_id: (changed, reshaped) for community_id, changed, reshaped
+                     in conn.execute(select(table.c.community_id, table.c.changed_at,
+                                            table.c.reshaped_at)
+                                     .where(table.c.community_id.in_(
+                                         [*sorted(communities), EVERYWHERE])))}
+        everywhere = found.get(EVERYWHERE, (0, 0))
+        return {c: tuple(map(max, found.get(c, (0, 0)), everywhere))  # type: ignore[misc]
+                for c in communities}
 
     def sessions_rows(self, communities: list[str], window: Window) -> list[list[Any]]:
         """SESSIONS_CSV_COLUMNS rows: every non-retracted session held in the window."""
