@@ -2,8 +2,10 @@
 
 The floor writes equivalent rows with the engine's own driver and nothing else: stdlib
 `sqlite3` with Journey's PRAGMAs, or raw psycopg taking Journey's append advisory lock —
-one row per transaction, batches of 1,000 (executemany), and reading everything back with
-JSON decoding. Journey then runs over the same events: acknowledged single appends through
+the events' rows into the log's own table (its keys and unique constraints), one row per
+transaction, batches of 1,000 (executemany), and reading everything back with JSON
+decoding. The same rows into a bare table (a primary key, nothing else) are printed beside
+it for reference. Journey then runs over the same events: acknowledged single appends through
 the full command path (and, separately, the projection lag p95), `journey import`, a full
 rebuild of every projection, a live and an as-of leadership report, a portfolio and a
 coordinator's network dashboard through the WSGI app (p50/p95 of 200 requests), and
@@ -152,95 +154,131 @@ class Databases:
 
 # -- the floor -------------------------------------------------------------------------------
 
-# The position type is Journey's on each engine (events/tables.py): INTEGER on SQLite, where
-# that makes the primary key the rowid itself (one b-tree), BIGINT on PostgreSQL.
-_FLOOR_TABLE = """CREATE TABLE floor (position {position} PRIMARY KEY, event_id TEXT NOT NULL,
-    stream TEXT NOT NULL, version INTEGER NOT NULL, type TEXT NOT NULL, data TEXT NOT NULL,
-    meta TEXT NOT NULL, occurred_at BIGINT NOT NULL, recorded_at BIGINT NOT NULL,
+# The log's own table, as Journey creates it on each engine (events/tables.py): the position
+# primary key, the unique event id, the unique (stream, version) that optimistic concurrency
+# rests on, and the partial idempotency index. A row of the log is a row of that table; the
+# bare table below (no constraint but the primary key) is printed beside it for reference.
+_BARE_TABLE = """CREATE TABLE bare (position {position} PRIMARY KEY, event_id TEXT NOT NULL,
+    stream TEXT NOT NULL, version INTEGER NOT NULL, type TEXT NOT NULL,
+    schema_version SMALLINT NOT NULL, data TEXT NOT NULL, meta TEXT NOT NULL,
+    occurred_at BIGINT NOT NULL, recorded_at BIGINT NOT NULL, idempotency_scope TEXT,
     hash TEXT NOT NULL)"""
 
 
+def _log_ddl(dialect) -> list[str]:
+    from sqlalchemy.schema import CreateIndex, CreateTable
+
+    from events.tables import events
+
+    return [str(CreateTable(events).compile(dialect=dialect)),
+            *(str(CreateIndex(index).compile(dialect=dialect)) for index in events.indexes)]
+
+
 def _floor_rows(objs: list[dict[str, Any]]) -> list[tuple]:
+    """The events' rows as Journey writes them: its id format, one stream per community (or
+    per member), versions counted per stream."""
+    from events.ids import new_event_id
+
     rows = []
+    versions: dict[str, int] = {}
     for position, obj in enumerate(objs, start=1):
         data = json.dumps(obj["data"], separators=(",", ":"), sort_keys=True)
-        meta = json.dumps({"actor": obj["actor"]}, separators=(",", ":"))
-        rows.append((position, uuid.uuid4().hex, f"s-{position % 50}", position, obj["type"],
-                     data, meta, position * 1000, position * 1000, "0" * 64))
+        meta = json.dumps({"actor": obj["actor"], "correlation_id": str(uuid.uuid4())},
+                          separators=(",", ":"), sort_keys=True)
+        community = obj["data"].get("community_id")
+        stream = f"community-{community}" if community else f"member-{obj['actor']}"
+        versions[stream] = version = versions.get(stream, 0) + 1
+        rows.append((position, new_event_id(), stream, version, obj["type"], 1, data, meta,
+                     position * 1000, position * 1000, None, "0" * 64))
     return rows
 
 
 def _sqlite_floor(path: Path, rows: list[tuple]) -> dict[str, float]:
+    from sqlalchemy.dialects import sqlite
+
     from events.sql import WAL_AUTOCHECKPOINT
 
-    def connect(name: str) -> sqlite3.Connection:
-        conn = sqlite3.connect(path.with_name(name), isolation_level=None, timeout=30)
+    def connect(name: str, ddl: list[str]) -> sqlite3.Connection:
+        target = path.with_name(name)
+        for leftover in (target, target.with_name(target.name + "-wal")):
+            leftover.unlink(missing_ok=True)
+        conn = sqlite3.connect(target, isolation_level=None, timeout=30)
         # Journey's own PRAGMAs (events/sql.py make_engine), checkpoint interval included.
         for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "secure_delete=ON",
                        "busy_timeout=30000", "foreign_keys=ON",
                        f"wal_autocheckpoint={WAL_AUTOCHECKPOINT}"):
             conn.execute(f"PRAGMA {pragma}")
-        conn.execute(_FLOOR_TABLE.format(position="INTEGER"))
+        for statement in ddl:
+            conn.execute(statement)
         return conn
 
-    insert = "INSERT INTO floor VALUES (?,?,?,?,?,?,?,?,?,?)"
-    conn = connect("floor-single.db")
-    started = time.perf_counter()
-    for row in rows:
-        conn.execute("BEGIN IMMEDIATE")
-        conn.execute(insert, row)
-        conn.execute("COMMIT")
-    single = time.perf_counter() - started
-    conn.close()
-    conn = connect("floor-batch.db")
-    started = time.perf_counter()
-    for start in range(0, len(rows), 1000):
-        conn.execute("BEGIN IMMEDIATE")
-        conn.executemany(insert, rows[start:start + 1000])
-        conn.execute("COMMIT")
-    batch = time.perf_counter() - started
-    started = time.perf_counter()
-    count = 0
-    for r in conn.execute("SELECT * FROM floor ORDER BY position"):
-        json.loads(r[5]), json.loads(r[6])
-        count += 1
-    read = time.perf_counter() - started
-    conn.close()
-    return {"single": single, "batch": batch, "read": read}
+    figures: dict[str, float] = {}
+    for prefix, table, ddl in (("", "events", _log_ddl(sqlite.dialect())),
+                               ("bare_", "bare", [_BARE_TABLE.format(position="INTEGER")])):
+        insert = f"INSERT INTO {table} VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"
+        conn = connect(f"{prefix}floor-single.db", ddl)
+        started = time.perf_counter()
+        for row in rows:
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute(insert, row)
+            conn.execute("COMMIT")
+        figures[f"{prefix}single"] = time.perf_counter() - started
+        conn.close()
+        conn = connect(f"{prefix}floor-batch.db", ddl)
+        started = time.perf_counter()
+        for start in range(0, len(rows), 1000):
+            conn.execute("BEGIN IMMEDIATE")
+            conn.executemany(insert, rows[start:start + 1000])
+            conn.execute("COMMIT")
+        figures[f"{prefix}batch"] = time.perf_counter() - started
+        if not prefix:
+            started = time.perf_counter()
+            for r in conn.execute(f"SELECT * FROM {table} ORDER BY position"):
+                json.loads(r[6]), json.loads(r[7])
+            figures["read"] = time.perf_counter() - started
+        conn.close()
+    return figures
 
 
 def _postgres_floor(url: str, rows: list[tuple]) -> dict[str, float]:
     import psycopg
     from sqlalchemy import make_url
+    from sqlalchemy.dialects import postgresql
 
     from events.sql import APPEND_LOCK_KEY
 
     parsed = make_url(url)
     conninfo = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
-    insert = "INSERT INTO floor VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)"
+    figures: dict[str, float] = {}
     with psycopg.connect(conninfo, autocommit=True) as conn:
-        conn.execute(_FLOOR_TABLE.format(position="BIGINT"))
-        started = time.perf_counter()
-        for row in rows:
-            with conn.transaction():
-                conn.execute("SELECT pg_advisory_xact_lock(%s)", (APPEND_LOCK_KEY,))
-                conn.execute(insert, row)
-        single = time.perf_counter() - started
-        conn.execute("TRUNCATE floor")
-        started = time.perf_counter()
-        with conn.cursor() as cur:
-            for start in range(0, len(rows), 1000):
+        for prefix, table, ddl in (("", "events", _log_ddl(postgresql.dialect())),
+                                   ("bare_", "bare", [_BARE_TABLE.format(position="BIGINT")])):
+            insert = f"INSERT INTO {table} VALUES ({','.join(['%s'] * 12)})"
+            for statement in ddl:
+                conn.execute(statement)
+            started = time.perf_counter()
+            for row in rows:
                 with conn.transaction():
-                    cur.execute("SELECT pg_advisory_xact_lock(%s)", (APPEND_LOCK_KEY,))
-                    cur.executemany(insert, rows[start:start + 1000])
-        batch = time.perf_counter() - started
-        started = time.perf_counter()
-        with conn.cursor() as cur:
-            cur.execute("SELECT * FROM floor ORDER BY position")
-            for r in cur:
-                json.loads(r[5]), json.loads(r[6])
-        read = time.perf_counter() - started
-    return {"single": single, "batch": batch, "read": read}
+                    conn.execute("SELECT pg_advisory_xact_lock(%s)", (APPEND_LOCK_KEY,))
+                    conn.execute(insert, row)
+            figures[f"{prefix}single"] = time.perf_counter() - started
+            conn.execute(f"TRUNCATE {table}")
+            started = time.perf_counter()
+            with conn.cursor() as cur:
+                for start in range(0, len(rows), 1000):
+                    with conn.transaction():
+                        cur.execute("SELECT pg_advisory_xact_lock(%s)", (APPEND_LOCK_KEY,))
+                        cur.executemany(insert, rows[start:start + 1000])
+            figures[f"{prefix}batch"] = time.perf_counter() - started
+            if not prefix:
+                started = time.perf_counter()
+                with conn.cursor() as cur:
+                    cur.execute(f"SELECT * FROM {table} ORDER BY position")
+                    for r in cur:
+                        json.loads(r[6]), json.loads(r[7])
+                figures["read"] = time.perf_counter() - started
+            conn.execute(f"DROP TABLE {table}")
+    return figures
 
 
 # -- Journey ---------------------------------------------------------------------------------
@@ -661,7 +699,9 @@ def run_once(n: int, databases: Databases, folder: Path, *, requests: int = 200,
         serve_error = f"{type(exc).__name__}: {exc}"
 
     floor_rates = {"single_per_s": count / floor["single"],
-                   "batch_per_s": count / floor["batch"], "read_per_s": count / floor["read"]}
+                   "batch_per_s": count / floor["batch"], "read_per_s": count / floor["read"],
+                   "bare_single_per_s": count / floor["bare_single"],
+                   "bare_batch_per_s": count / floor["bare_batch"]}
     single_rate = single_count / appends["seconds"]
     import_rate = count / import_seconds
     rebuild_rate = count / rebuild_seconds
@@ -669,8 +709,11 @@ def run_once(n: int, databases: Databases, folder: Path, *, requests: int = 200,
         "events": count,
         "engine": "sqlite" if databases.is_sqlite else "postgresql",
         "serve_error": serve_error,  # the serve phase's failure, if any (its figures are 0)
+        # single/batch: into the log's own table; bare_*: into a table with a primary key
+        # and no other constraint, for reference.
         "floor": {"single_seconds": floor["single"], "batch_seconds": floor["batch"],
-                  "read_seconds": floor["read"], **floor_rates},
+                  "read_seconds": floor["read"], "bare_single_seconds": floor["bare_single"],
+                  "bare_batch_seconds": floor["bare_batch"], **floor_rates},
         "journey": {
             "single_appends": single_count, "single_seconds": appends["seconds"],
             "single_per_s": single_rate,
@@ -704,11 +747,14 @@ def run_once(n: int, databases: Databases, folder: Path, *, requests: int = 200,
             "single_vs_floor_single": single_rate / floor_rates["single_per_s"],
             "import_vs_floor_batch": import_rate / floor_rates["batch_per_s"],
             "rebuild_vs_floor_read": rebuild_rate / floor_rates["read_per_s"],
+            "single_vs_bare_floor_single": single_rate / floor_rates["bare_single_per_s"],
+            "import_vs_bare_floor_batch": import_rate / floor_rates["bare_batch_per_s"],
         },
     }
 
 
 _SCALED = (("floor", "single_seconds"), ("floor", "batch_seconds"), ("floor", "read_seconds"),
+           ("floor", "bare_single_seconds"), ("floor", "bare_batch_seconds"),
            ("journey", "single_seconds"), ("journey", "import_seconds"),
            ("journey", "rebuild_seconds"), ("journey", "leadership_as_of_seconds"))
 
@@ -751,12 +797,16 @@ def table(result: dict[str, Any]) -> str:
             f"  {'floor: one row per transaction':<44}{f['single_per_s']:>12,.0f}/s",
             f"  {'floor: batches of 1,000 (executemany)':<44}{f['batch_per_s']:>12,.0f}/s",
             f"  {'floor: read all + JSON decode':<44}{f['read_per_s']:>12,.0f}/s",
+            f"  {'  bare table: one row per transaction':<44}{f['bare_single_per_s']:>12,.0f}/s",
+            f"  {'  bare table: batches of 1,000':<44}{f['bare_batch_per_s']:>12,.0f}/s",
             f"  {'single appends (full command path)':<44}{j['single_per_s']:>12,.0f}/s"
-            f"  {q['single_vs_floor_single']:>8.1%}",
+            f"  {q['single_vs_floor_single']:>8.1%}"
+            f"  ({q['single_vs_bare_floor_single']:.1%} of bare)",
             f"  {'  projection lag p50 / p95':<44}{j['projection_lag_p50_ms']:>9.1f} ms"
             f"  {j['projection_lag_p95_ms']:.1f} ms",
             f"  {'journey import':<44}{j['import_per_s']:>12,.0f}/s"
-            f"  {q['import_vs_floor_batch']:>8.1%}",
+            f"  {q['import_vs_floor_batch']:>8.1%}"
+            f"  ({q['import_vs_bare_floor_batch']:.1%} of bare)",
             f"  {'rebuild of every projection':<44}{j['rebuild_per_s']:>12,.0f}/s"
             f"  {q['rebuild_vs_floor_read']:>8.1%}",
             f"  {'  peak RSS (the rebuilding process)':<44}{j['rebuild_peak_rss_mb']:>11,.0f} MB",

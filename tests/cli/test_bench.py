@@ -8,11 +8,15 @@ import sys
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
+
+from cli import benchmark
 
 JOURNEY = str(Path(sys.executable).with_name("journey"))
 
 FLOOR = ("single_seconds", "batch_seconds", "read_seconds", "single_per_s", "batch_per_s",
-         "read_per_s")
+         "read_per_s", "bare_single_seconds", "bare_batch_seconds", "bare_single_per_s",
+         "bare_batch_per_s")
 JOURNEY_KEYS = (
     "single_appends", "single_seconds", "single_per_s", "projection_lag_p50_ms",
     "projection_lag_p95_ms", "import_seconds", "import_per_s", "rebuild_seconds",
@@ -25,7 +29,8 @@ JOURNEY_KEYS = (
     "dashboard_p95_ms", "portfolio_requests", "dashboard_requests", "serve_requests_per_s",
     "serve_first_answer_seconds", "serve_restart_first_answer_seconds", "serve_clients",
     "serve_workers")
-RATIOS = ("single_vs_floor_single", "import_vs_floor_batch", "rebuild_vs_floor_read")
+RATIOS = ("single_vs_floor_single", "import_vs_floor_batch", "rebuild_vs_floor_read",
+          "single_vs_bare_floor_single", "import_vs_bare_floor_batch")
 
 
 @pytest.mark.slow
@@ -45,3 +50,46 @@ def test_bench_json_has_every_figure_and_ratio(tmp_path) -> None:
             assert value > 0 or key.startswith("projection_lag"), (part, key, value)
     assert run["journey"]["serve_requests_per_s"] > 0
     assert list(tmp_path.iterdir()) == []  # nothing left behind in the working folder
+
+
+def test_floor_rows_keep_the_logs_identity() -> None:
+    rows = benchmark._floor_rows(list(benchmark.generate(300)))
+    assert len({r[1] for r in rows}) == len(rows)  # event ids
+    assert len({(r[2], r[3]) for r in rows}) == len(rows)  # (stream, version)
+    by_stream: dict[str, list[int]] = {}
+    for row in rows:
+        by_stream.setdefault(row[2], []).append(row[3])
+    assert all(v == list(range(1, len(v) + 1)) for v in by_stream.values())
+
+
+def test_the_floor_writes_into_the_logs_own_table(database_url, tmp_path) -> None:
+    """Both engines' floors time every figure, and their table refuses what the log's
+    table refuses: a second (stream, version), a second event id."""
+    rows = benchmark._floor_rows(list(benchmark.generate(300)))
+    if database_url.startswith("sqlite"):
+        figures = benchmark._sqlite_floor(tmp_path / "floor.db", rows)
+    else:
+        figures = benchmark._postgres_floor(database_url, rows)
+    assert set(figures) == {"single", "batch", "read", "bare_single", "bare_batch"}
+    assert all(value > 0 for value in figures.values())
+
+    engine = sa.create_engine(database_url if not database_url.startswith("sqlite")
+                              else f"sqlite:///{tmp_path / 'check.db'}")
+    dialect = engine.dialect
+    try:
+        with engine.begin() as conn:
+            for statement in benchmark._log_ddl(dialect):
+                conn.exec_driver_sql(statement)
+        columns = ", ".join(["?" if dialect.name == "sqlite" else "%s"] * 12)
+        insert = f"INSERT INTO events VALUES ({columns})"
+        with engine.begin() as conn:
+            conn.exec_driver_sql(insert, rows[0])
+        clashes = [(rows[0][0] + 1000, "another-id", *rows[0][2:]),  # same stream, version
+                   (rows[0][0] + 2000, rows[0][1], "elsewhere", *rows[0][3:])]  # same id
+        for clash in clashes:
+            with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:
+                conn.exec_driver_sql(insert, clash)
+    finally:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("DROP TABLE events")
+        engine.dispose()
