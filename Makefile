@@ -12,8 +12,11 @@ PYTEST_ARGS ?=
 demo: $(INSTALLED)
 	bash scripts/demo.sh
 
+# One pytest worker per CPU, up to 4 (pytest-xdist): each is a test session of its own,
+# with its own PostgreSQL databases and servers on free ports. XDIST_ARGS= runs serially.
+XDIST_ARGS ?= -n auto --maxprocesses=4
 test: $(INSTALLED_DEV)
-	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q $(XDIST_ARGS) $(PYTEST_ARGS)
 
 # Issue 9's reliability and security checks at full counts (16 writers x 1,000 appends,
 # 100,000-line imports killed mid-way, ...): slow; figures are printed as "[stress]" lines.
