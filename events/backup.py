@@ -37,7 +37,6 @@ import hashlib
 import io
 import json
 import os
-import secrets
 import time
 import zipfile
 from dataclasses import dataclass, field
@@ -52,7 +51,8 @@ from sqlalchemy import (Connection, Engine, Integer, LargeBinary, Table, delete,
 from events.codec import GENESIS_HASH
 from events.crypto import Cipher, CipherError, MemoryKeyStore
 from events.instance import (ERASURES, KEY_BYTES, MASTER_KEY, SEAL_KEY, SECRET_KEY,
-                             SIGNING_KEY, InstanceKeys, _create_file, _fsync_dir, ensure_instance)
+                             SIGNING_KEY, InstanceKeys, ensure_instance)
+from events.files import WholeFile, create_file, fsync_dir
 from events.migrate import alembic_config, upgrade
 from events.recorder import StoredRow
 from events.sql import APPEND_LOCK_KEY, SqlRecorder
@@ -320,40 +320,31 @@ def write_backup(recorder: SqlRecorder, path: Path | str, *,
         raise ValueError("include_instance needs the instance whose keys go in")
     if path.is_dir():
         raise BackupError("backup", f"{path} is a directory")
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        whole = WholeFile(path.parent, prefix=f".{path.name}.")
     except OSError as exc:
         raise BackupError("backup", f"cannot write {path}: {exc.strerror or exc}") from None
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "w+b") as f:
-            with zipfile.ZipFile(f, "w", compression=zipfile.ZIP_DEFLATED,
-                                 compresslevel=6) as archive:
-                snap = _write_snapshot(recorder.engine, archive, progress)
-                archive.writestr(_member(HEAD), json.dumps(snap.head, indent=2) + "\n")
-                if include_instance and instance is not None:
-                    # Read after the snapshot: an erasure made meanwhile is in the file.
-                    for name in INSTANCE_FILES:
-                        source = instance.path / name
-                        if source.exists():
-                            archive.writestr(_member(INSTANCE_PREFIX + name), source.read_bytes())
-                head = snap.head or {"position": 0, "hash": GENESIS_HASH}
-                manifest = BackupManifest(
-                    format_version=FORMAT_VERSION, created_at=format_time(utcnow()),
-                    engine=recorder.engine.dialect.name, schema=snap.schema,
-                    events=snap.events, member_keys=snap.keys,
-                    head_position=head["position"], head_hash=head["hash"],
-                    includes_instance=include_instance, sha256=snap.digests,
-                    tables=snap.tables)
-                archive.writestr(_member(MANIFEST), json.dumps(manifest.to_json(), indent=2) + "\n")
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    _fsync_dir(path.parent)
+    with whole:
+        with zipfile.ZipFile(whole.file, "w", compression=zipfile.ZIP_DEFLATED,
+                             compresslevel=6) as archive:
+            snap = _write_snapshot(recorder.engine, archive, progress)
+            archive.writestr(_member(HEAD), json.dumps(snap.head, indent=2) + "\n")
+            if include_instance and instance is not None:
+                # Read after the snapshot: an erasure made meanwhile is in the file.
+                for name in INSTANCE_FILES:
+                    source = instance.path / name
+                    if source.exists():
+                        archive.writestr(_member(INSTANCE_PREFIX + name), source.read_bytes())
+            head = snap.head or {"position": 0, "hash": GENESIS_HASH}
+            manifest = BackupManifest(
+                format_version=FORMAT_VERSION, created_at=format_time(utcnow()),
+                engine=recorder.engine.dialect.name, schema=snap.schema,
+                events=snap.events, member_keys=snap.keys,
+                head_position=head["position"], head_hash=head["hash"],
+                includes_instance=include_instance, sha256=snap.digests,
+                tables=snap.tables)
+            archive.writestr(_member(MANIFEST), json.dumps(manifest.to_json(), indent=2) + "\n")
+        whole.place(path)
     return BackupReport(path, manifest, path.stat().st_size)
 
 
@@ -499,14 +490,14 @@ def _restore_instance(files: dict[str, bytes], instance_dir: Path) -> list[str]:
         instance_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         os.chmod(instance_dir, 0o700)
     written = [name for name in INSTANCE_FILES if name in files
-               and _create_file(instance_dir / name, files[name])]
+               and create_file(instance_dir / name, files[name])]
     keys = ensure_instance(instance_dir)  # uploads/ and an erasures file if missing
     for member_id in (files.get(ERASURES, b"").decode("utf-8").split()):
         if member_id not in keys.erasures():
             keys.add_erasure(member_id)
             if ERASURES not in written:
                 written.append(ERASURES)
-    _fsync_dir(instance_dir)
+    fsync_dir(instance_dir)
     return written
 
 

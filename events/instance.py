@@ -23,6 +23,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from events.files import create_file, fsync_dir
+
 KEY_BYTES = 32
 MASTER_KEY = "master.key"
 SEAL_KEY = "seal.key"
@@ -112,44 +114,6 @@ class InstanceKeys:
             os.close(fd)
 
 
-def _fsync_dir(path: Path) -> None:
-    # A new file's name is durable only once its directory is synced.
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def _create_file(path: Path, content: bytes) -> bool:
-    """Write `content` to a new file with mode 0600; False (untouched) when it exists."""
-    if path.exists():
-        return False
-    # Written in full to a temporary name, then linked into place: a crash never leaves a
-    # half-written key behind, and link() refuses to replace a file another process made.
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        os.fchmod(fd, 0o600)  # the umask may have taken bits we want; it can never add any
-        os.write(fd, content)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    try:
-        os.link(tmp, path)
-        created = True
-    except FileExistsError:
-        created = False
-    finally:
-        tmp.unlink(missing_ok=True)
-    return created
-
-
 def _signing_key_pem() -> bytes:
     return Ed25519PrivateKey.generate().private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
@@ -175,8 +139,8 @@ def ensure_instance(path: Path | str) -> InstanceKeys:
         ERASURES: lambda: b"",
     }
     # A list, not a generator: every missing file is created, not just the first.
-    if any([_create_file(path / name, make()) for name, make in makers.items()]):
-        _fsync_dir(path)
+    if any([create_file(path / name, make()) for name, make in makers.items()]):
+        fsync_dir(path)
     return load_instance(path)
 
 

@@ -28,11 +28,12 @@ import os
 import pickle
 import secrets
 import sys
-import tempfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
+
+from events.files import write_whole
 
 log = logging.getLogger("journey.snapshots")
 
@@ -122,7 +123,8 @@ class Snapshots:
                   + zlib.compress(pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL), 1))
         try:
             key = self._key(create=True)
-            _write_atomically(self.path, MAGIC + _seal(key, sealed) + sealed)
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            write_whole(self.path, MAGIC + _seal(key, sealed) + sealed)
         except OSError as exc:
             log.warning("snapshot not written to %s: %s", self.path, exc)
             return False
@@ -159,15 +161,3 @@ class Snapshots:
 
 def _seal(key: bytes, sealed: bytes) -> bytes:
     return hmac.digest(key, sealed, "sha256")
-
-
-def _write_atomically(path: Path, content: bytes) -> None:
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(content)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

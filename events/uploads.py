@@ -17,10 +17,11 @@ import hashlib
 import json
 import os
 import re
-import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
+
+from events.files import WholeFile, write_whole
 
 #: DESIGN "Errors": uploads up to 20 MiB.
 MAX_UPLOAD = 20 * 1024 * 1024
@@ -101,35 +102,25 @@ class Uploads:
         way nothing is left behind.
         """
         self._ensure_root()
-        tmp = self.root / f".upload-{secrets.token_hex(8)}.tmp"
         digest = hashlib.sha256()
         size = 0
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            with os.fdopen(fd, "wb") as out:
-                while True:
-                    chunk = stream.read(min(CHUNK, self.limit + 1 - size))
-                    if not chunk:
-                        break
-                    size += len(chunk)
-                    if size > self.limit:
-                        raise TooLarge(self.limit)
-                    digest.update(chunk)
-                    out.write(chunk)
-                if size == 0:
-                    raise EmptyUpload("the file is empty")
-                out.flush()
-                os.fsync(out.fileno())
+        with WholeFile(self.root, prefix=".upload-") as whole:
+            while True:
+                chunk = stream.read(min(CHUNK, self.limit + 1 - size))
+                if not chunk:
+                    break
+                size += len(chunk)
+                if size > self.limit:
+                    raise TooLarge(self.limit)
+                digest.update(chunk)
+                whole.file.write(chunk)
+            if size == 0:
+                raise EmptyUpload("the file is empty")
             hexdigest = digest.hexdigest()
             final = self.root / hexdigest
             created = not final.exists()
-            if created:
-                os.replace(tmp, final)
-            else:
-                tmp.unlink()
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
+            if created:  # else the same bytes are there: the temporary file goes
+                whole.place(final)
         name, kind = _clean_name(filename), _clean_type(media_type)
         self._write_sidecar(hexdigest, {"media_type": kind, "filename": name}, keep=not created)
         meta = self.meta(hexdigest) or {"media_type": kind, "filename": name}
@@ -140,11 +131,7 @@ class Uploads:
         path = self.root / f"{digest}.json"
         if keep and path.exists():
             return
-        tmp = self.root / f".meta-{secrets.token_hex(8)}.tmp"
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            json.dump(meta, out, ensure_ascii=False)
-        os.replace(tmp, path)
+        write_whole(path, json.dumps(meta, ensure_ascii=False).encode("utf-8"))
 
     def meta(self, digest: str) -> dict[str, str] | None:
         """The sidecar of a stored file (None when the file is not here)."""
