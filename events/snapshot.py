@@ -80,9 +80,10 @@ class Snapshots:
         self.path = self.folder / FILE
         self._format: str | None = None
 
-    def load(self, holds: Callable[[int, str], bool]) -> Snapshot | None:
-        """The snapshot if there is one it may use: sealed, of this fold, and at a position
-        whose hash `holds(position, hash)` confirms. None otherwise (then fold the log)."""
+    def load(self, holds: Callable[[int, str], bool], *, beyond: int = 0) -> Snapshot | None:
+        """The snapshot if there is one it may use: sealed, of this fold, past `beyond`,
+        and at a position whose hash `holds(position, hash)` confirms. None otherwise (then
+        fold the log)."""
         key = self._key(create=False)
         if key is None:
             return None
@@ -97,6 +98,8 @@ class Snapshots:
             return None
         length = int.from_bytes(sealed[:_LENGTH], "big")
         header = json.loads(sealed[_LENGTH:_LENGTH + length])
+        if header["position"] <= beyond:
+            return None  # not worth unpickling
         if header["format"] != self._fold_format() or not holds(header["position"],
                                                                  header["hash"]):
             return None  # another fold's, or another log's

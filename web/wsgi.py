@@ -47,13 +47,15 @@ def run_gunicorn(config: Config, host: str, port: int, workers: int, *,
             app = create_app(config)
             # Start from the master's fold and fold what was appended since, before serving,
             # so no request waits for it; it must end within `timeout` (gunicorn restarts a
-            # worker silent for longer, and loading counts).
+            # worker silent for longer, and loading counts). A worker respawned long after
+            # the master's fold starts from a newer snapshot when there is one, and leaves
+            # one after a long fold, for the next.
             store = app.extensions["journey"].store
             try:
                 store.start_from(folded.store)
             except ValueError:  # the database no longer holds the master's fold (a restore)
                 log.warning("the master's decision state is not of this log: folding it")
-            store.catch_up()
+            store.catch_up(starting=True)
             return app
 
     _Journey().run()

@@ -28,11 +28,20 @@ def logs(database_url, tmp_path, monkeypatch) -> Iterator[list[Log]]:
 
 def two_more(log: Log) -> None:
     """Two events appended after the snapshot: another session and resource of ivan's."""
+    more(log, pairs=1)
+
+
+def more(log: Log, pairs: int, first: int = 2) -> None:
+    """`pairs` more sessions and resources of ivan's (ids from `first` on)."""
     session, resource = story()[6:8]
-    lines = [dict(session, position=2000, data={**session["data"], "session_id": "s-2"}),
-             dict(resource, position=2010, data={**resource["data"], "resource_id": "r-2"})]
-    report = import_lines(log.store, jsonl(lines), source_id="two more")
-    assert report.ok and report.appended == 2, report.to_json()
+    lines = []
+    for n in range(first, first + pairs):
+        lines += [dict(session, position=2000 + 20 * n,
+                       data={**session["data"], "session_id": f"s-{n}"}),
+                  dict(resource, position=2010 + 20 * n,
+                       data={**resource["data"], "resource_id": f"r-{n}"})]
+    report = import_lines(log.store, jsonl(lines), source_id=f"more from {first}")
+    assert report.ok and report.appended == 2 * pairs, report.to_json()
 
 
 def another(logs: list[Log]) -> Log:
@@ -135,3 +144,55 @@ def test_erasing_a_member_deletes_the_snapshot(logs):
     reads = reads_after(later)
     later.store.catch_up()
     assert reads == [0] and "ivan" in later.store.state.erased
+
+
+def snapshot_position(log: Log) -> int | None:
+    snapshot = log.store.snapshots.load(lambda position, hash: True)
+    return snapshot.position if snapshot is not None else None
+
+
+def test_a_worker_forked_from_an_old_fold_starts_from_a_newer_snapshot(logs):
+    """gunicorn respawns a worker from its master's fold, made at the master's start: a
+    snapshot another process wrote since is far enough ahead to load instead."""
+    master = another(logs)
+    master.store.catch_up()  # 13 rows, snapshot at 13
+    more(logs[0], pairs=4)  # the log at 21
+    another(logs).store.catch_up()  # a process started since: from 13, a snapshot at 21
+    assert snapshot_position(master) == 21
+    worker = another(logs)
+    worker.store.start_from(master.store)  # at 13
+    reads = reads_after(worker)
+
+    worker.store.catch_up(starting=True)
+
+    assert reads == [21]  # from the newer snapshot, not from 13
+    assert worker.store.state == folded_from_scratch(worker).state
+
+
+def test_a_worker_that_folds_long_leaves_a_snapshot_for_the_next(logs):
+    master = another(logs)
+    master.store.catch_up()  # snapshot at 13
+    more(logs[0], pairs=4)  # 8 rows (>= 5) after the master's fold
+    worker = another(logs)
+    worker.store.start_from(master.store)
+    reads = reads_after(worker)
+
+    worker.store.catch_up(starting=True)
+
+    assert reads == [13]  # the snapshot at 13 is the state it holds: folded from there
+    assert snapshot_position(worker) == 21
+    assert worker.store.state == folded_from_scratch(worker).state
+
+
+def test_a_request_of_a_running_process_neither_loads_nor_writes_a_snapshot(logs):
+    running = another(logs)
+    running.store.catch_up()  # snapshot at 13
+    more(logs[0], pairs=4)
+    another(logs).store.catch_up()  # snapshot at 21
+    more(logs[0], pairs=4, first=6)  # the log at 29
+    reads = reads_after(running)
+
+    running.store.catch_up()
+
+    assert reads == [13]
+    assert snapshot_position(running) == 21
