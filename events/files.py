@@ -39,8 +39,10 @@ class WholeFile:
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
                  trace: TracebackType | None) -> None:
         if not self._done:
-            self.file.close()
-            self.temporary.unlink(missing_ok=True)
+            try:
+                self.file.close()  # flushes what is buffered: a full disk raises again here
+            finally:
+                self.temporary.unlink(missing_ok=True)
 
     def place(self, path: Path) -> None:
         """Sync the content, move it to `path` (replacing what is there), sync the folder."""

@@ -185,14 +185,40 @@ def test_a_worker_that_folds_long_leaves_a_snapshot_for_the_next(logs):
 
 
 def test_a_request_of_a_running_process_neither_loads_nor_writes_a_snapshot(logs):
+    master = another(logs)
+    master.store.catch_up()  # snapshot at 13
     running = another(logs)
-    running.store.catch_up()  # snapshot at 13
+    running.store.start_from(master.store)  # at 13, and it never looked for a snapshot
     more(logs[0], pairs=4)
     another(logs).store.catch_up()  # snapshot at 21
     more(logs[0], pairs=4, first=6)  # the log at 29
     reads = reads_after(running)
 
-    running.store.catch_up()
+    running.store.catch_up()  # a request's: not a start
 
-    assert reads == [13]
-    assert snapshot_position(running) == 21
+    assert reads == [13]  # not from the snapshot at 21
+    assert snapshot_position(running) == 21  # 16 rows folded, none written
+    assert running.store.state == folded_from_scratch(running).state
+
+
+def test_a_snapshot_a_little_ahead_is_not_worth_loading(logs):
+    master = another(logs)
+    master.store.catch_up()  # snapshot at 13
+    more(logs[0], pairs=1)  # the log at 15
+    since = another(logs)
+    since.store.catch_up()  # from 13, two rows: too few to write one
+    _save_tip(since)  # as if it had
+    assert snapshot_position(master) == 15
+    worker = another(logs)
+    worker.store.start_from(master.store)
+    reads = reads_after(worker)
+
+    worker.store.catch_up(starting=True)
+
+    assert reads == [13]  # 15 is not past 13 + 5: folding two rows beats unpickling all
+    assert worker.store.state == folded_from_scratch(worker).state
+
+
+def _save_tip(log: Log) -> None:
+    tip = log.recorder.row_at(log.store.state.position)
+    log.store.snapshots.save(tip.position, tip.hash, log.store.state)

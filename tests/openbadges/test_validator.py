@@ -8,6 +8,7 @@ network the validator's own bundled copy of the OB 2.0 context is served to it
 """
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import subprocess
@@ -29,17 +30,22 @@ def validator_python() -> Path:
                                Path.home() / ".cache" / "journey-tests" / "openbadges-venv"))
     python = venv / "bin" / "python"
     ready = venv / ".journey-ready"
-    if not ready.exists():
-        steps = [[sys.executable, "-m", "venv", "--clear", str(venv)],
-                 [str(python), "-m", "pip", "install", "-q", "openbadges==1.1.2"],
-                 [str(python), "-m", "pip", "install", "-q", "pycryptodome>=3.20",
-                  "python-jose>=3.3", "pytz>=2024.1"]]
-        for step in steps:
-            done = subprocess.run(step, capture_output=True, text=True, timeout=600)
-            if done.returncode != 0:
-                pytest.skip(f"cannot set up the openbadges validator ({' '.join(step[2:5])}):"
-                            f" {(done.stderr or done.stdout)[-500:]}")
-        ready.touch()
+    venv.parent.mkdir(parents=True, exist_ok=True)
+    # pytest-xdist workers are sessions of their own: one builds the venv while the others
+    # wait for it, or a second `venv --clear` would wipe the first's mid-install.
+    with open(venv.parent / f"{venv.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not ready.exists():
+            steps = [[sys.executable, "-m", "venv", "--clear", str(venv)],
+                     [str(python), "-m", "pip", "install", "-q", "openbadges==1.1.2"],
+                     [str(python), "-m", "pip", "install", "-q", "pycryptodome>=3.20",
+                      "python-jose>=3.3", "pytz>=2024.1"]]
+            for step in steps:
+                done = subprocess.run(step, capture_output=True, text=True, timeout=600)
+                if done.returncode != 0:
+                    pytest.skip(f"cannot set up the openbadges validator "
+                                f"({' '.join(step[2:5])}): {(done.stderr or done.stdout)[-500:]}")
+            ready.touch()
     return python
 
 

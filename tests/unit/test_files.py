@@ -1,6 +1,8 @@
 """Files written whole (events/files.py): all or nothing under the real name, 0600."""
 from __future__ import annotations
 
+import resource
+import signal
 import stat
 
 import pytest
@@ -49,3 +51,19 @@ def test_link_loses_to_a_file_made_meanwhile(tmp_path) -> None:
         assert whole.link(path) is False
     assert path.read_bytes() == b"theirs"
     assert [p.name for p in tmp_path.iterdir()] == ["seal.key"]
+
+
+def test_a_full_disk_leaves_nothing_behind(tmp_path) -> None:
+    """The write fails when the buffer reaches the disk (a full disk, here a file size
+    limit), and again when the file is closed: the temporary file still goes."""
+    handler = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # EFBIG, not a killed process
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (1000, hard))
+    try:
+        with pytest.raises(OSError), WholeFile(tmp_path, prefix=".big.") as whole:
+            whole.file.write(b"x" * 5000)  # buffered: nothing reaches the disk yet
+            whole.place(tmp_path / "big")
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+        signal.signal(signal.SIGXFSZ, handler)
+    assert list(tmp_path.iterdir()) == []
