@@ -177,13 +177,13 @@ def _log_ddl(dialect) -> list[str]:
 def _floor_rows(objs: list[dict[str, Any]]) -> list[tuple]:
     """The events' rows as Journey writes them: its id format, one stream per community (or
     per member), versions counted per stream."""
-    from events.ids import new_event_id
+    from events.ids import new_correlation_id, new_event_id
 
     rows = []
     versions: dict[str, int] = {}
     for position, obj in enumerate(objs, start=1):
         data = json.dumps(obj["data"], separators=(",", ":"), sort_keys=True)
-        meta = json.dumps({"actor": obj["actor"], "correlation_id": str(uuid.uuid4())},
+        meta = json.dumps({"actor": obj["actor"], "correlation_id": new_correlation_id()},
                           separators=(",", ":"), sort_keys=True)
         community = obj["data"].get("community_id")
         stream = f"community-{community}" if community else f"member-{obj['actor']}"
@@ -199,10 +199,7 @@ def _sqlite_floor(path: Path, rows: list[tuple]) -> dict[str, float]:
     from events.sql import WAL_AUTOCHECKPOINT
 
     def connect(name: str, ddl: list[str]) -> sqlite3.Connection:
-        target = path.with_name(name)
-        for leftover in (target, target.with_name(target.name + "-wal")):
-            leftover.unlink(missing_ok=True)
-        conn = sqlite3.connect(target, isolation_level=None, timeout=30)
+        conn = sqlite3.connect(path.with_name(name), isolation_level=None, timeout=30)
         # Journey's own PRAGMAs (events/sql.py make_engine), checkpoint interval included.
         for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "secure_delete=ON",
                        "busy_timeout=30000", "foreign_keys=ON",

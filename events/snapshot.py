@@ -24,7 +24,6 @@ import hmac
 import importlib
 import json
 import logging
-import os
 import pickle
 import secrets
 import sys
@@ -33,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from events.files import write_whole
+from events.files import create_file, write_whole
 
 log = logging.getLogger("journey.snapshots")
 
@@ -125,8 +124,7 @@ class Snapshots:
         sealed = (len(header).to_bytes(_LENGTH, "big") + header
                   + zlib.compress(pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL), 1))
         try:
-            key = self._key(create=True)
-            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            key = self._key(create=True)  # in the folder: made with the key if need be
             write_whole(self.path, MAGIC + _seal(key, sealed) + sealed)
         except OSError as exc:
             log.warning("snapshot not written to %s: %s", self.path, exc)
@@ -154,10 +152,7 @@ class Snapshots:
                 raise
         self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         key = secrets.token_bytes(32)
-        try:
-            with open(path, "xb", opener=lambda p, flags: os.open(p, flags, 0o600)) as out:
-                out.write(key)
-        except FileExistsError:  # another process made it first: use theirs
+        if not create_file(path, key):  # another process made it first: use theirs
             return path.read_bytes()
         return key
 

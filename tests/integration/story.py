@@ -15,18 +15,31 @@ from typing import Any
 from events.log import Log, init_log, open_log
 from journey.clock import format_time, parse_time
 from journey.config import Config
+from projections.app import Journey, init_journey, open_journey
 
 IVAN_NAME = "Ivan Jovanović"
 IVAN_EMAIL = "ivan.jovanovic@example.org"
 IVAN_REFLECTION = "Leading my first session taught me to ask before I explain."
 
 
+def installation_config(database_url: str, tmp_path: Path) -> Config:
+    """The configuration of an installation on `database_url`, its instance in tmp_path."""
+    return Config(database_url=database_url, instance_dir=tmp_path / "instance",
+                  base_url="http://127.0.0.1:5000")
+
+
 def open_test_log(database_url: str, tmp_path: Path) -> Log:
     """An initialised, empty log on `database_url` with its instance in tmp_path."""
-    config = Config(database_url=database_url, instance_dir=tmp_path / "instance",
-                    base_url="http://127.0.0.1:5000")
+    config = installation_config(database_url, tmp_path)
     init_log(config)
     return open_log(config)
+
+
+def open_test_journey(database_url: str, tmp_path: Path) -> Journey:
+    """An initialised, empty installation (log and projections), as open_test_log."""
+    config = installation_config(database_url, tmp_path)
+    init_journey(config)
+    return open_journey(config)
 
 
 def label(index: int) -> int:

@@ -12,12 +12,12 @@ from hypothesis import strategies as st
 
 from journey import errors
 from journey import events as E
-from journey.config import Config
 from journey.records import RecordEvent
-from projections.app import init_journey, open_journey
+from projections.app import open_journey
 from projections.leadership.metrics import fold, leadership, trend
 from projections.leadership.queries import Scope
 from projections.leadership.report import Window
+from tests.integration.story import installation_config, open_test_journey
 
 UTC = timezone.utc
 PEOPLE = [f"p{i}" for i in range(6)]
@@ -36,10 +36,8 @@ class Clock:
         return self.now
 
 
-def open_installation(url: str, instance: Path):
-    config = Config(database_url=url, instance_dir=instance, base_url="http://127.0.0.1:5000")
-    init_journey(config)
-    journey = open_journey(config)
+def open_installation(url: str, tmp_path: Path):
+    journey = open_test_journey(url, tmp_path)
     journey.store.clock = Clock()
     return journey
 
@@ -173,7 +171,7 @@ def metrics_only(report: dict) -> dict:
 @given(ops=operations, data=st.data())
 def test_live_equals_rebuild_equals_pure_fold_as_of_any_cut(database_factory, tmp_path, ops,
                                                              data):
-    journey = open_installation(database_factory(), tmp_path / "instance")
+    journey = open_installation(database_factory(), tmp_path)
     try:
         setup_communities(journey)
         apply_operations(journey, ops)
@@ -207,10 +205,8 @@ def test_live_equals_rebuild_equals_pure_fold_as_of_any_cut(database_factory, tm
         journey.close()
 
 
-def _fold_in_another_process(url: str, instance: str) -> None:
-    config = Config(database_url=url, instance_dir=Path(instance),
-                    base_url="http://127.0.0.1:5000")
-    journey = open_journey(config)
+def _fold_in_another_process(url: str, tmp_path: str) -> None:
+    journey = open_journey(installation_config(url, Path(tmp_path)))
     try:
         for _ in range(3):
             journey.runner.catch_up()
@@ -219,7 +215,7 @@ def _fold_in_another_process(url: str, instance: str) -> None:
 
 
 def test_two_processes_folding_at_once_leave_what_a_rebuild_gives(database_url, tmp_path):
-    journey = open_installation(database_url, tmp_path / "instance")
+    journey = open_installation(database_url, tmp_path)
     try:
         setup_communities(journey)
         ops = [(kind, i % 6, i % 2, 1 + (i * 7) % 300, (i * 5) % 6)
@@ -228,7 +224,7 @@ def test_two_processes_folding_at_once_leave_what_a_rebuild_gives(database_url, 
         apply_operations(journey, ops)
         context = multiprocessing.get_context("spawn")
         workers = [context.Process(target=_fold_in_another_process,
-                                   args=(database_url, str(tmp_path / "instance")))
+                                   args=(database_url, str(tmp_path)))
                    for _ in range(2)]
         for worker in workers:
             worker.start()
@@ -245,7 +241,7 @@ def test_two_processes_folding_at_once_leave_what_a_rebuild_gives(database_url, 
 
 
 def test_an_unknown_community_or_network_is_refused_by_name(database_url, tmp_path):
-    journey = open_installation(database_url, tmp_path / "instance")
+    journey = open_installation(database_url, tmp_path)
     try:
         setup_communities(journey)
         journey.runner.catch_up()
@@ -270,7 +266,7 @@ def test_cached_reports_follow_every_change_and_only_then(database_url, tmp_path
     happened; retractions (of a shared resource too), joins, role changes and new facts in
     another community are exercised, as-of reports at earlier cuts included.
     """
-    journey = open_installation(database_url, tmp_path / "instance")
+    journey = open_installation(database_url, tmp_path)
     try:
         setup_communities(journey)
         ops = [(kind, i % 6, i % 2, 1 + (i * 11) % 300, (i * 5) % 6)
@@ -317,7 +313,7 @@ def test_a_network_report_recounts_only_the_community_that_changed(database_url,
     """A network's report is made of its communities' tallies: after a membership change in
     one community (which no report can count forward over), only that one is counted
     again; the others' cached tallies stand. Each answer equals the pure fold."""
-    journey = open_installation(database_url, tmp_path / "instance")
+    journey = open_installation(database_url, tmp_path)
     counted: list[list[str]] = []
     tallies = Scope.tallies
     monkeypatch.setattr(Scope, "tallies", lambda self, *args: (
@@ -378,7 +374,7 @@ def test_reports_counted_forward_from_a_cached_one_equal_the_pure_fold(database_
                                                                       tmp_path):
     """While only additions happen (sessions, shares, reuses, feedback, reflections), a
     report is its cached tallies plus the facts added since; it equals the pure fold."""
-    journey = open_installation(database_url, tmp_path / "instance")
+    journey = open_installation(database_url, tmp_path)
     try:
         setup_communities(journey)
         made = Made()
@@ -406,7 +402,7 @@ def test_reports_counted_forward_from_a_cached_one_equal_the_pure_fold(database_
 def test_rotation_counts_the_last_sessions_by_when_they_were_held(database_url, tmp_path):
     """Rotation reads the last six sessions by occurred_at, not by log position, before the
     window's end: a back-dated session recorded last is the oldest, not the newest."""
-    journey = open_installation(database_url, tmp_path / "instance")
+    journey = open_installation(database_url, tmp_path)
     try:
         setup_communities(journey)
         day = datetime(2024, 1, 1, tzinfo=UTC)
@@ -437,7 +433,7 @@ def test_a_retraction_then_a_join_folded_in_one_batch_leave_the_later_stamp(data
     """Stamps only move forward: a retraction folded in the same batch as a later join
     must not leave the community's last change at the retraction, or a report cached as
     of a cut between them would answer (or be counted forward) without the join."""
-    journey = open_installation(database_url, tmp_path / "instance")
+    journey = open_installation(database_url, tmp_path)
     try:
         setup_communities(journey)
         day = datetime(2024, 2, 1, tzinfo=UTC)

@@ -6,9 +6,9 @@ from sqlalchemy import select
 
 from cli.benchmark import write_file
 from events.exchange import import_lines
-from journey.config import Config
-from projections.app import init_journey, open_journey, rebuild_projections
+from projections.app import rebuild_projections
 from projections.tables import event_keys, leadership_changes, leadership_facts
+from tests.integration.story import open_test_journey
 
 
 def contents(journey) -> dict[str, list[tuple]]:
@@ -18,10 +18,7 @@ def contents(journey) -> dict[str, list[tuple]]:
 
 
 def test_two_processes_fold_the_same_rows_as_one(database_url, tmp_path):
-    config = Config(database_url=database_url, instance_dir=tmp_path / "instance",
-                    base_url="http://127.0.0.1:5000")
-    init_journey(config)
-    journey = open_journey(config)
+    journey = open_test_journey(database_url, tmp_path)
     try:
         with write_file(tmp_path / "events.jsonl", 3000).open("rb") as lines:
             assert import_lines(journey.store, lines, source_id="test").ok

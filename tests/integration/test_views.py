@@ -28,9 +28,8 @@ from events.verify import check_signed_head
 from journey import errors
 from journey import events as ev
 from journey.clock import UTC, from_micros
-from journey.config import Config
 from journey.records import HandOverFacilitation, Recorded, RecordEvent
-from projections.app import all_projections, init_journey, open_journey
+from projections.app import all_projections
 from projections.community.fold import community as community_fold
 from projections.evaluation.fold import evaluation as evaluation_fold
 from projections.folds.personal import ERASED
@@ -41,6 +40,7 @@ from projections.runner import ProjectionRunner
 from projections.tables import event_keys, metadata as projection_metadata
 from projections.views import Views
 from tests.contract.scenario import FakeClock, Seal
+from tests.integration.story import open_test_journey
 
 PEOPLE = ("ana", "ivan", "mila", "zoran")
 COMMUNITIES = {"c1": "ana", "c2": "zoran", "c3": "mila"}   # community -> founder
@@ -613,10 +613,7 @@ def test_the_archive_is_the_members_own_view_with_the_head_it_was_made_from(site
 
 
 def test_open_journey_wires_the_index_and_signs_archives(database_url, tmp_path):
-    config = Config(database_url=database_url, instance_dir=tmp_path / "instance",
-                    base_url="http://127.0.0.1:5000")
-    init_journey(config)
-    journey = open_journey(config)
+    journey = open_test_journey(database_url, tmp_path)
     try:
         assert "index" in {p.name for p in all_projections()}
         History(journey.store).setup()
