@@ -249,8 +249,12 @@ def _write_snapshot(engine: Engine, archive: zipfile.ZipFile,
         with archive.open(_member(EVENTS), "w", force_zip64=True) as member:
             out = _Digesting(member)
             position = 0
+            # Pages bounded on both sides, so PostgreSQL plans them on the primary key even
+            # without statistics (events/sql.py, _ROWS_AFTER).
+            last = conn.execute(select(func.coalesce(func.max(events.c.position), 0))).scalar()
             while True:
-                page = conn.execute(select(*columns).where(events.c.position > position)
+                page = conn.execute(select(*columns).where(events.c.position > position,
+                                                           events.c.position <= last)
                                     .order_by(events.c.position).limit(PAGE)).all()
                 out.write(b"".join(_line(dict(zip(_EVENT_COLUMNS, r))) for r in page))
                 snap.events += len(page)

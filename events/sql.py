@@ -45,17 +45,24 @@ _COLUMNS = (events.c.position, events.c.event_id, events.c.stream, events.c.vers
 
 # The append path's statements, built once: constructing Core statements per call costs
 # more than SQLite takes to run them.
-_ROWS_AFTER = select(*_COLUMNS).where(events.c.position > bindparam("after")).order_by(
-    events.c.position)
-_PAGE = _ROWS_AFTER.limit(bindparam("limit"))
-_PAGE_UPTO = _PAGE.where(events.c.position <= bindparam("upto"))
+_LAST_POSITION = select(func.coalesce(func.max(events.c.position), 0))
+# Every read of a run of the log bounds it on both sides. On PostgreSQL a table without
+# statistics (never analysed: new, or autovacuum off) gets a guessed selectivity for
+# `position > x` alone, and the plan chosen for it is a scan of the whole table and a
+# sort, on every append; a range bounded on both sides is planned on the primary key.
+_ROWS_AFTER = select(*_COLUMNS).where(
+    events.c.position > bindparam("after"),
+    events.c.position <= _LAST_POSITION.scalar_subquery()).order_by(events.c.position)
+_PAGE_UPTO = select(*_COLUMNS).where(
+    events.c.position > bindparam("after"),
+    events.c.position <= bindparam("upto")).order_by(events.c.position).limit(
+    bindparam("limit"))
 _ROW_AT = select(*_COLUMNS).where(events.c.position == bindparam("at"))
 _BY_SCOPE = select(*_COLUMNS).where(events.c.idempotency_scope == bindparam("scope"))
 _INSERT = insert(events)
 _UPDATE_HEAD = update(log_head).where(log_head.c.id == 1)
 _INSERT_HEAD = insert(log_head)
 _NOTIFY = select(func.pg_notify(NOTIFY_CHANNEL, bindparam("position")))
-_LAST_POSITION = select(func.coalesce(func.max(events.c.position), 0))
 _RECORDED_AT = select(events.c.recorded_at).where(events.c.position == bindparam("at"))
 _GET_KEY = select(member_keys.c.wrapped_key).where(member_keys.c.member_id == bindparam("m"))
 
@@ -224,8 +231,10 @@ class _SqlTransaction:
         head = _row(first)
         rows = [head]
         correlation = head.meta.get("correlation_id")
+        # A command's rows are consecutive positions: bounded on both sides (see _ROWS_AFTER).
         for r in self.conn.execute(select(*_COLUMNS).where(
-                events.c.position > head.position).order_by(events.c.position).limit(16)):
+                events.c.position > head.position, events.c.position <= head.position + 16)
+                .order_by(events.c.position)):
             row = _row(r)
             # The rows of one command: same actor, same key, same correlation, no new scope.
             if (row.idempotency_scope is not None or row.actor != head.actor
@@ -315,8 +324,7 @@ class SqlRecorder:
                 "rows_after": _Direct(_ROWS_AFTER, conn),
                 "insert": _Direct(_INSERT, conn, _ROW_KEYS),
                 "update_head": _Direct(_UPDATE_HEAD, conn, ["position", "hash", "seal"]),
-                "page": _Direct(_PAGE, conn),
-                "page_upto": _Direct(_PAGE_UPTO, conn),
+                "page": _Direct(_PAGE_UPTO, conn),
             }
         return self._direct
 
@@ -342,8 +350,10 @@ class SqlRecorder:
         # cursor (see _Direct): SQLAlchemy's result rows cost more than SQLite's read.
         with self.engine.connect() as conn:
             driver = conn.connection.driver_connection
-            direct = self._direct_statements(conn)
-            statement = direct["page"] if upto is None else direct["page_upto"]
+            statement = self._direct_statements(conn)["page"]
+            if upto is None:  # the log as it stands now: what is appended later, next time
+                upto = conn.execute(_LAST_POSITION).scalar()
+                conn.rollback()
             cursor = driver.cursor()
             try:
                 while True:
