@@ -15,6 +15,7 @@ import json
 import sqlite3
 import threading
 from contextlib import contextmanager
+from functools import lru_cache
 from typing import Any, Iterable, Iterator
 
 from sqlalchemy import bindparam, create_engine, delete, event, func, insert, select, update
@@ -188,6 +189,28 @@ def _wrapped(conn: Connection, cursor: Any, sql: str, error: Exception) -> DBAPI
                                connection_invalidated=gone, dialect=conn.dialect)
 
 
+def copies(dialect: Any) -> bool:
+    """Whether many rows go by COPY: PostgreSQL through psycopg 3. psycopg's executemany
+    sends a statement per row through its pipeline, about 15 µs of Python each; COPY
+    formats the rows in psycopg's C."""
+    return dialect.name == "postgresql" and dialect.driver == "psycopg"
+
+
+@lru_cache(maxsize=32)
+def copy_sql(dialect: Any, table: Any, columns: tuple[str, ...]) -> str:
+    """COPY `table` (`columns`) FROM STDIN, names quoted for the dialect."""
+    quote = dialect.identifier_preparer.quote
+    return (f"COPY {dialect.identifier_preparer.format_table(table)} "
+            f"({', '.join(quote(c) for c in columns)}) FROM STDIN")
+
+
+def copy_rows(cursor: Any, sql: str, rows: Iterable[tuple]) -> None:
+    """Send `rows` (tuples in the COPY's column order) on a psycopg cursor."""
+    with cursor.copy(sql) as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
 def _row(r: Any) -> StoredRow:
     return StoredRow(r[0], r[1], r[2], r[3], r[4], r[5], _decode(r[6]), _decode(r[7]),
                      r[8], r[9], r[10], r[11])
@@ -256,12 +279,15 @@ class _SqlTransaction:
     def insert(self, rows: list[StoredRow]) -> None:
         if not rows:
             return
-        statement = self.direct["insert"]
-        self.cursor.executemany(statement.sql, [statement.row_params(
-            (r.position, r.event_id, r.stream, r.version, r.type, r.schema_version,
-             r.data_json if r.data_json is not None else canonical_json(r.data),
-             r.meta_json if r.meta_json is not None else canonical_json(r.meta),
-             r.occurred_at, r.recorded_at, r.idempotency_scope, r.hash)) for r in rows])
+        values = [(r.position, r.event_id, r.stream, r.version, r.type, r.schema_version,
+                   r.data_json if r.data_json is not None else canonical_json(r.data),
+                   r.meta_json if r.meta_json is not None else canonical_json(r.meta),
+                   r.occurred_at, r.recorded_at, r.idempotency_scope, r.hash) for r in rows]
+        if copies(self.conn.dialect):
+            copy_rows(self.cursor, copy_sql(self.conn.dialect, events, tuple(_ROW_KEYS)), values)
+        else:
+            statement = self.direct["insert"]
+            self.cursor.executemany(statement.sql, [statement.row_params(v) for v in values])
         self.last_inserted = max(self.last_inserted, rows[-1].position)
 
     def write_head(self, head: Head) -> None:

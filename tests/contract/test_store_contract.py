@@ -24,7 +24,7 @@ from events.store import EventStore, Options, appended, erased
 from events.tables import member_keys
 from journey import errors
 from journey.clock import from_micros, to_micros
-from journey.events import MemberErased
+from journey.events import MemberErased, ResourceShared
 from journey.records import RecordEvent
 from tests.contract.scenario import (ACTED, JOINED, FakeClock, check_log, community_with,
                                      found, give_feedback, hand_over, join, lead, reflect,
@@ -73,6 +73,20 @@ def test_positions_are_gapless_from_one(backend, cop):
     assert [r.position for r in rows] == list(range(1, len(rows) + 1))
     assert [r.position for r in cop.read()] == [r.position for r in rows]
     assert cop.last_position() == len(rows) == 10
+
+
+def test_text_comes_back_as_written_whatever_its_characters(backend, cop):
+    # Tabs, line ends, backslashes and "\\N" are what a bulk format (PostgreSQL's COPY)
+    # must escape; a new store reads the rows from the database, not from its own state.
+    title = "Tab\there, line\nend, back\\slash, \\N, \"quoted\", Ćirilica — школа 🌱"
+    cop.submit(RecordEvent(ResourceShared(community_id=C1, resource_id="r-text",
+                                          member_id="ivan", title=title, kind="rubric"),
+                           "ivan", ACTED))
+    assert_sound(backend, cop)
+    fresh = backend.open()
+    shared = [r.event for r in fresh.read() if r.type == "ResourceShared"]
+    assert [e.title for e in shared] == [title]
+    assert [r.idempotency_scope for r in fresh.read_rows()][-1] is None
 
 
 def test_stream_versions_count_from_one_in_each_stream(cop):
