@@ -17,7 +17,8 @@ import itertools
 import logging
 import threading
 import time
-from contextlib import ExitStack, closing
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import closing
 from dataclasses import dataclass
 from typing import Callable, Iterable, Protocol, Sequence
 
@@ -42,7 +43,11 @@ class Projection(Protocol):
     #: Whether the fold reads personal fields (decryption costs; most folds need only ids).
     clear_text: bool
 
-    def apply(self, conn: Connection, records: Sequence[Recorded]) -> None: ...
+    def prepare(self, records: Sequence[Recorded]) -> object:
+        """Fold a batch into what `write` stores (pure: no database)."""
+
+    def write(self, conn: Connection, prepared: object) -> None:
+        """Store a prepared batch, in the transaction that moves the checkpoint."""
 
 
 @dataclass(frozen=True)
@@ -63,6 +68,78 @@ def _lock_key(name: str) -> int:
 
 def _now_micros() -> int:
     return time.time_ns() // 1000
+
+
+class _Writes:
+    """The writing half of a catch-up: each batch's prepared rows, each projection in its
+    own transaction, on one connection.
+
+    Inline at first (a live catch-up is one short batch). After `start_thread` (a long
+    catch-up on PostgreSQL) the batches are written in a thread of their own, in order:
+    the server inserts batch k while this process reads and folds batch k+1 (psycopg
+    waits for the server without holding the GIL). One thread for every projection: a
+    thread each measured no faster on 2 CPUs (5.0-5.6 s against 4.8-5.2 s for a rebuild
+    of 100,000 events), the folding and the rows' formatting sharing one GIL.
+    """
+
+    def __init__(self, runner: "ProjectionRunner") -> None:
+        self.runner = runner
+        self.thread: ThreadPoolExecutor | None = None
+        self.conn: Connection | None = None
+        self.pending: list[tuple[Projection, Future[bool]]] = []
+        self.stopped: set[Projection] = set()
+
+    def start_thread(self) -> None:
+        if self.thread is None:
+            self.thread = ThreadPoolExecutor(1, thread_name_prefix="journey-fold-writes")
+
+    def submit(self, start: int, rows: tuple[int, int],
+               prepared: list[tuple[Projection, object]]) -> None:
+        """Write a batch (after the one before it): its projections at checkpoint `start`,
+        `rows` its first and last positions. `wait` tells which projections stopped."""
+        for projection, done in prepared:
+            if self.thread is None:
+                if not self._write(projection, start, rows, done):
+                    self.stopped.add(projection)
+            else:
+                self.pending.append((projection, self.thread.submit(
+                    self._write, projection, start, rows, done)))
+
+    def wait(self) -> set[Projection]:
+        """The projections the batches written since the last call stopped (failed, or
+        leased elsewhere)."""
+        pending, self.pending = self.pending, []
+        for projection, future in pending:
+            if not future.result():
+                self.stopped.add(projection)
+        stopped, self.stopped = self.stopped, set()
+        return stopped
+
+    def _write(self, projection: Projection, start: int, rows: tuple[int, int],
+               done: object) -> bool:
+        if self.conn is None:
+            self.conn = self.runner._connect()
+        try:
+            return self.runner._write(self.conn, projection, start, rows[1], done)
+        except Exception as exc:  # noqa: BLE001 - a projection never breaks the log
+            self.runner._mark_failed(projection, rows[0], exc)
+            # The failure may have broken the connection: the others get a new one.
+            conn, self.conn = self.conn, None
+            conn.close()
+            return False
+
+    def __enter__(self) -> "_Writes":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            for _, future in self.pending:  # leaving on an error: let the batches end
+                future.exception()
+        finally:
+            if self.thread is not None:
+                self.thread.shutdown()
+            if self.conn is not None:
+                self.conn.close()
 
 
 class ProjectionRunner:
@@ -107,40 +184,54 @@ class ProjectionRunner:
 
     def _catch_up_from(self, position: int, projections: list[Projection],
                        progress: Progress | None) -> None:
-        """Fold `projections`, all at checkpoint `position`, up to the end of the log."""
+        """Fold `projections`, all at checkpoint `position`, up to the end of the log.
+
+        Each batch is read, decoded and prepared (the folds' Python) here, then written
+        (the database's work) by `_Writes`: on PostgreSQL, once the log has more than one
+        batch to fold, in a thread of its own, so the next batch is prepared while the
+        server writes this one. Rebuild of 100,000 events: 7.1 s -> 5.1 s.
+        """
         active = list(projections)
         end = self.store.last_position() if progress else 0
         # One stream of the log for every batch (one reading connection, not one each).
-        with closing(self.store.read_rows(after=position)) as log, ExitStack() as stack:
-            conn: Connection | None = None  # one for every batch's transactions, when needed
+        with closing(self.store.read_rows(after=position)) as log, _Writes(self) as writes:
             while active:
                 rows = list(itertools.islice(log, self.batch))
                 if not rows:
-                    return
-                if conn is None:
-                    conn = stack.enter_context(self._connect())
+                    break
+                if len(rows) == self.batch and not self.is_sqlite:
+                    # More may follow: PostgreSQL's server inserts this batch while this
+                    # process folds the next. (SQLite inserts in this process, under the
+                    # GIL at every row: a thread there only adds switching, 8.0 -> 9.3 s.)
+                    writes.start_thread()
                 decoded: dict[bool, list[Recorded]] = {}
-                for projection in list(active):
+                prepared: list[tuple[Projection, object]] = []
+                refused: list[tuple[Projection, Exception]] = []
+                for projection in active:
                     clear = projection.clear_text
                     if clear not in decoded:
                         decoded[clear] = [self.store.to_recorded(r, decrypt=clear) for r in rows]
-                    records = decoded[clear]
                     try:
-                        advanced = self._write(conn, projection, position, records)
+                        prepared.append((projection, projection.prepare(decoded[clear])))
                     except Exception as exc:  # noqa: BLE001 - a projection never breaks the log
-                        self._mark_failed(projection, records[0].position, exc)
-                        advanced = False
-                        # The failure may have broken the connection: the others get a new one.
-                        stack.close()
-                        conn = stack.enter_context(self._connect())
-                    if not advanced:  # failed, or another process holds the lease: it folds
-                        active.remove(projection)
+                        refused.append((projection, exc))
+                # The previous batch's writes tell which projections go on; a failure is
+                # marked only once they are done, so their commit cannot overwrite it.
+                stopped = writes.wait()
+                for projection, exc in refused:
+                    if projection not in stopped:
+                        self._mark_failed(projection, rows[0].position, exc)
+                    stopped.add(projection)
+                active = [p for p in active if p not in stopped]
+                writes.submit(position, (rows[0].position, rows[-1].position),
+                              [(p, done) for p, done in prepared if p not in stopped])
                 position = rows[-1].position
                 if progress:
                     progress(position, max(end, position))
+            writes.wait()
 
-    def _write(self, conn: Connection, projection: Projection, start: int,
-               records: list[Recorded]) -> bool:
+    def _write(self, conn: Connection, projection: Projection, start: int, last: int,
+               prepared: object) -> bool:
         with conn.begin():
             if not self.is_sqlite and not conn.execute(
                     select(func.pg_try_advisory_xact_lock(_lock_key(projection.name)))).scalar():
@@ -150,12 +241,12 @@ class ProjectionRunner:
                 .where(checkpoints.c.name == projection.name,
                        checkpoints.c.position == start,
                        checkpoints.c.version == projection.version)
-                .values(position=records[-1].position, state="ok", error=None,
+                .values(position=last, state="ok", error=None,
                         failed_position=None, updated_at=_now_micros()))
             if moved.rowcount != 1:
                 conn.rollback()
                 return False
-            projection.apply(conn, records)
+            projection.write(conn, prepared)
         return True
 
     def _connect(self) -> Connection:

@@ -1,14 +1,25 @@
 """Writes the index (projections/index/keys.py) as rows of `event_keys`."""
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Sequence
 
 from sqlalchemy import Connection, func, select
 
 from journey.records import Recorded
 from projections.bulk import insert_rows
-from projections.index.keys import filed_keys
+from projections.index.keys import filed_keys, keys_of, target_of
 from projections.tables import event_keys
+
+
+@dataclass
+class _Filed:
+    """A batch folded into index rows; targeting events wait for the write (see below)."""
+
+    rows: list[tuple[str, int]] = field(default_factory=list)
+    filed: dict[int, set[str]] = field(default_factory=dict)
+    first: dict[str, int] = field(default_factory=dict)
+    targeting: list[Recorded] = field(default_factory=list)
 
 
 class IndexProjection:
@@ -19,10 +30,25 @@ class IndexProjection:
     tables = (event_keys,)
     clear_text = False  # ids only
 
-    def apply(self, conn: Connection, records: Sequence[Recorded]) -> None:
-        # A target is always earlier in the log: in this batch, or filed by an earlier one.
-        filed: dict[int, set[str]] = {}
-        first: dict[str, int] = {}
+    def prepare(self, records: Sequence[Recorded]) -> _Filed:
+        """Every event's own keys. An event that targets another takes its target's keys,
+        which may be in an earlier batch not yet written while this one is prepared: those
+        few are filed by `write`, in the transaction that sees every earlier batch."""
+        done = _Filed()
+        for rec in records:
+            if target_of(rec) is not None:
+                done.targeting.append(rec)
+                continue
+            keys = keys_of(rec)
+            done.filed[rec.position] = keys
+            for k in keys:
+                done.first.setdefault(k, rec.position)
+                done.rows.append((k, rec.position))
+        return done
+
+    def write(self, conn: Connection, done: _Filed) -> None:
+        filed, first = done.filed, done.first
+        current = 0  # the targeting event being filed
 
         def keys_at(position: int) -> set[str]:
             if position in filed:
@@ -33,10 +59,14 @@ class IndexProjection:
         def first_of(key: str) -> int | None:
             stored = conn.execute(select(func.min(event_keys.c.position))
                                   .where(event_keys.c.key == key)).scalar()
-            return stored if stored is not None else first.get(key)
+            if stored is not None:
+                return stored
+            found = first.get(key)  # the batch's first (prepared ahead): only if earlier
+            return found if found is not None and found < current else None
 
-        rows = []
-        for rec in records:
+        rows = done.rows
+        for rec in done.targeting:  # in position order: one may target another
+            current = rec.position
             keys = filed_keys(rec, keys_at, first_of)
             filed[rec.position] = keys
             for k in keys:

@@ -1,7 +1,7 @@
 """Writes the leadership facts (projections/leadership/metrics.py) as rows."""
 from __future__ import annotations
 
-from dataclasses import fields
+from dataclasses import dataclass, field, fields
 from typing import Sequence
 
 from sqlalchemy import Connection, insert, select, update
@@ -12,6 +12,16 @@ from projections.leadership.metrics import MEMBERSHIP, Fact, fact_rows
 from projections.tables import leadership_changes, leadership_facts
 
 _COLUMNS = tuple(f.name for f in fields(Fact))  # the order of fact_rows' tuples
+
+
+@dataclass
+class _Facts:
+    """A batch folded into fact rows, the retractions to stamp, and the communities moved."""
+
+    rows: list[tuple] = field(default_factory=list)
+    retractions: list[dict[str, int]] = field(default_factory=list)
+    changed: dict[str, int] = field(default_factory=dict)
+    reshaped: dict[str, int] = field(default_factory=dict)
 
 
 #: The leadership_changes row of changes that may touch every community (see tables.py).
@@ -32,22 +42,24 @@ class LeadershipProjection:
     tables = (leadership_facts, leadership_changes)
     clear_text = False  # ids, roles and times only
 
-    def apply(self, conn: Connection, records: Sequence[Recorded]) -> None:
-        rows = []
-        retractions = []
-        changed: dict[str, int] = {}
-        reshaped: dict[str, int] = {}
+    def prepare(self, records: Sequence[Recorded]) -> _Facts:
+        done = _Facts()
+        rows, changed, reshaped = done.rows, done.changed, done.reshaped
         for rec in records:
             if rec.event.type == "EntryRetracted":
-                retractions.append({"target": rec.event.position, "by": rec.position})
+                done.retractions.append({"target": rec.event.position, "by": rec.position})
             for row in fact_rows(rec):
                 rows.append(row)
                 position, _, community_id, kind = row[:4]
                 changed[community_id] = position
                 if kind in MEMBERSHIP:  # who is enrolled, and roles at every moment
                     reshaped[community_id] = position
-        insert_rows(conn, leadership_facts, _COLUMNS, rows)
-        for r in retractions:
+        return done
+
+    def write(self, conn: Connection, done: _Facts) -> None:
+        changed, reshaped = done.changed, done.reshaped
+        insert_rows(conn, leadership_facts, _COLUMNS, done.rows)
+        for r in done.retractions:
             # Facts of the target may have been inserted in this very batch: run after.
             touched = conn.execute(
                 update(leadership_facts)

@@ -35,11 +35,14 @@ class Probe:
         self.version = version
         self.fail_at = fail_at
 
-    def apply(self, conn, records) -> None:
+    def prepare(self, records) -> list[dict]:
         for rec in records:
             if rec.position == self.fail_at:
                 raise RuntimeError(f"cannot fold position {rec.position}")
-        conn.execute(insert(seen), [{"position": r.position, "type": r.type} for r in records])
+        return [{"position": r.position, "type": r.type} for r in records]
+
+    def write(self, conn, rows) -> None:
+        conn.execute(insert(seen), rows)
 
 
 @pytest.fixture
@@ -154,3 +157,95 @@ def test_two_runners_folding_at_once_write_every_row_once(database_url, closing)
     assert rows(engine) == list(range(1, 41))
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(seen)).scalar() == 40
+
+
+# -- long catch-ups: batches prepared here, written after (in a thread on PostgreSQL) --------
+
+other_seen = Table("runner_probe_other", probe_metadata,
+                   Column("position", Integer, primary_key=True), Column("type", String(64)))
+
+
+class OtherProbe(Probe):
+    """A second projection writing to a table of its own."""
+
+    name = "other_probe"
+    tables = (other_seen,)
+
+    def write(self, conn, rows) -> None:
+        conn.execute(insert(other_seen), rows)
+
+
+class BrokenWrite(Probe):
+    """Prepares fine; its write of the batch holding `fail_at` breaks in the database."""
+
+    name = "broken_write"
+
+    def prepare(self, records) -> list[dict]:
+        rows = [{"position": r.position, "type": r.type} for r in records]
+        if any(r.position == self.fail_at for r in records):
+            rows.append(dict(rows[0]))  # the same primary key twice
+        return rows
+
+
+def other_rows(engine) -> list[int]:
+    with engine.connect() as conn:
+        return list(conn.execute(select(other_seen.c.position)
+                                 .order_by(other_seen.c.position)).scalars())
+
+
+def test_a_projection_failing_mid_catch_up_leaves_the_others_folding(database_url, closing):
+    engine, store = make(database_url, closing)
+    register(store, 9)
+    runner = ProjectionRunner(engine, store, [Probe(fail_at=5), OtherProbe()], batch=2)
+    runner.catch_up()
+    status = {s.name: s for s in runner.status()}
+    # Batches 1-2, 3-4 folded; 5-6 refused in the fold: the checkpoint stays at 4.
+    assert (status["probe"].checkpoint, status["probe"].state) == (4, "failed")
+    assert "cannot fold position 5" in status["probe"].error
+    assert rows(engine) == [1, 2, 3, 4]
+    assert (status["other_probe"].checkpoint, status["other_probe"].state) == (9, "ok")
+    assert other_rows(engine) == list(range(1, 10))
+
+
+def test_a_write_refused_by_the_database_marks_that_projection_and_resumes(database_url,
+                                                                          closing):
+    engine, store = make(database_url, closing)
+    register(store, 9)
+    broken = BrokenWrite(fail_at=7)
+    runner = ProjectionRunner(engine, store, [broken, OtherProbe()], batch=2)
+    runner.catch_up()
+    status = {s.name: s for s in runner.status()}
+    assert (status["broken_write"].checkpoint, status["broken_write"].state) == (6, "failed")
+    assert rows(engine) == [1, 2, 3, 4, 5, 6]  # the refused batch left nothing behind
+    assert status["other_probe"].checkpoint == 9
+    broken.fail_at = None
+    runner.catch_up()
+    assert rows(engine) == list(range(1, 10))
+    assert {s.name: s.state for s in runner.status()} == {"broken_write": "ok",
+                                                           "other_probe": "ok"}
+
+
+def test_an_event_targeting_the_batch_before_takes_its_keys(database_url, closing):
+    # The index prepares batch k+1 while batch k may still be being written: an event
+    # that targets batch k is filed when its own batch is written, after batch k.
+    from projections.index.projection import IndexProjection
+    from projections.tables import event_keys
+    from tests.contract.scenario import community_with, reflect, retract, share
+
+    engine, store = make(database_url, closing)
+    before = community_with(store, "c1", "ana", ["ivan"])
+    shared = store.submit(share("c1", "ivan", "r-1")).position
+    reflected = store.submit(reflect("c1", "ivan", "ref-1")).position
+    retracted = store.submit(retract(shared, "ivan")).position
+    hidden = store.submit(RecordEvent(E.ReflectionVisibilityChanged(
+        reflection_id="ref-1", member_id="ivan", visibility="private"), "ivan", AT)).position
+    assert reflected == before + 2 and retracted == reflected + 1
+    # Batches end with the reflection: the retraction and the visibility change come next.
+    ProjectionRunner(engine, store, [IndexProjection()], batch=reflected).catch_up()
+    with engine.connect() as conn:
+        keys = {}
+        for key, position in conn.execute(select(event_keys.c.key, event_keys.c.position)):
+            keys.setdefault(position, set()).add(key)
+    assert keys[retracted] == keys[shared]
+    assert keys[hidden] == keys[reflected]
+    assert "resource:r-1" in keys[shared] and "reflection:ref-1" in keys[reflected]
