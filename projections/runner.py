@@ -35,7 +35,8 @@ Progress = Callable[[int, int], None]  # (position reached, log end)
 
 
 class Projection(Protocol):
-    """A read model: pure folds live elsewhere; `apply` writes their results as rows."""
+    """A read model: `prepare` folds a batch of records (pure folds live elsewhere),
+    `write` stores the result as rows."""
 
     name: str
     version: int
@@ -94,9 +95,10 @@ class _Writes:
             self.thread = ThreadPoolExecutor(1, thread_name_prefix="journey-fold-writes")
 
     def submit(self, start: int, rows: tuple[int, int],
-               prepared: list[tuple[Projection, object]]) -> None:
+               prepared: list[tuple[Projection, object]]) -> set[Projection]:
         """Write a batch (after the one before it): its projections at checkpoint `start`,
-        `rows` its first and last positions. `wait` tells which projections stopped."""
+        `rows` its first and last positions. Returns the projections already known to
+        have stopped (written inline); `wait` tells them all."""
         for projection, done in prepared:
             if self.thread is None:
                 if not self._write(projection, start, rows, done):
@@ -104,6 +106,7 @@ class _Writes:
             else:
                 self.pending.append((projection, self.thread.submit(
                     self._write, projection, start, rows, done)))
+        return set(self.stopped)
 
     def wait(self) -> set[Projection]:
         """The projections the batches written since the last call stopped (failed, or
@@ -122,10 +125,13 @@ class _Writes:
         try:
             return self.runner._write(self.conn, projection, start, rows[1], done)
         except Exception as exc:  # noqa: BLE001 - a projection never breaks the log
-            self.runner._mark_failed(projection, rows[0], exc)
-            # The failure may have broken the connection: the others get a new one.
+            # The failure may have broken the connection: the others get a new one, even
+            # when marking the failure fails too (the database is gone).
             conn, self.conn = self.conn, None
-            conn.close()
+            try:
+                conn.close()
+            finally:
+                self.runner._mark_failed(projection, rows[0], exc)
             return False
 
     def __enter__(self) -> "_Writes":
@@ -133,8 +139,10 @@ class _Writes:
 
     def __exit__(self, *exc: object) -> None:
         try:
-            for _, future in self.pending:  # leaving on an error: let the batches end
-                future.exception()
+            for projection, future in self.pending:  # leaving on an error: let them end
+                if future.exception() is not None:
+                    log.error("projection %s: a batch's write failed as the catch-up ended",
+                              projection.name, exc_info=future.exception())
         finally:
             if self.thread is not None:
                 self.thread.shutdown()
@@ -223,8 +231,9 @@ class ProjectionRunner:
                         self._mark_failed(projection, rows[0].position, exc)
                     stopped.add(projection)
                 active = [p for p in active if p not in stopped]
-                writes.submit(position, (rows[0].position, rows[-1].position),
-                              [(p, done) for p, done in prepared if p not in stopped])
+                stopped = writes.submit(position, (rows[0].position, rows[-1].position),
+                                        [(p, done) for p, done in prepared if p in active])
+                active = [p for p in active if p not in stopped]
                 position = rows[-1].position
                 if progress:
                     progress(position, max(end, position))

@@ -51,7 +51,7 @@ class IndexProjection:
         current = 0  # the targeting event being filed
 
         def keys_at(position: int) -> set[str]:
-            if position in filed:
+            if position in filed and position < current:  # targets are always earlier
                 return filed[position]
             return set(conn.execute(select(event_keys.c.key)
                                     .where(event_keys.c.position == position)).scalars())
@@ -70,6 +70,7 @@ class IndexProjection:
             keys = filed_keys(rec, keys_at, first_of)
             filed[rec.position] = keys
             for k in keys:
-                first.setdefault(k, rec.position)
+                if k not in first or rec.position < first[k]:  # prepared from later events
+                    first[k] = rec.position
                 rows.append((k, rec.position))
         insert_rows(conn, event_keys, ("key", "position"), rows)
