@@ -226,6 +226,8 @@ class ProjectionRunner:
                 # The previous batch's writes tell which projections go on; a failure is
                 # marked only once they are done, so their commit cannot overwrite it.
                 stopped = writes.wait()
+                if progress:  # what is written, not what is folded ahead
+                    progress(position, max(end, position))
                 for projection, exc in refused:
                     if projection not in stopped:
                         self._mark_failed(projection, rows[0].position, exc)
@@ -235,9 +237,9 @@ class ProjectionRunner:
                                         [(p, done) for p, done in prepared if p in active])
                 active = [p for p in active if p not in stopped]
                 position = rows[-1].position
-                if progress:
-                    progress(position, max(end, position))
             writes.wait()
+            if progress:
+                progress(position, max(end, position))
 
     def _write(self, conn: Connection, projection: Projection, start: int, last: int,
                prepared: object) -> bool:

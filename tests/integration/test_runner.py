@@ -249,3 +249,18 @@ def test_an_event_targeting_the_batch_before_takes_its_keys(database_url, closin
     assert keys[retracted] == keys[shared]
     assert keys[hidden] == keys[reflected]
     assert "resource:r-1" in keys[shared] and "reflection:ref-1" in keys[reflected]
+
+
+def test_progress_reports_only_what_is_written(database_url, closing):
+    engine, store = make(database_url, closing)
+    register(store, 9)
+    runner = ProjectionRunner(engine, store, [Probe(), OtherProbe()], batch=2)
+    told: list[tuple[int, int, int]] = []
+
+    def progress(reached: int, end: int) -> None:
+        written = min(runner.checkpoint_of("probe"), runner.checkpoint_of("other_probe"))
+        told.append((reached, end, written))
+
+    runner.rebuild(progress=progress)
+    assert told[-1][:2] == (9, 9)
+    assert all(reached <= written for reached, _, written in told), told
