@@ -55,7 +55,7 @@ from events.instance import (ERASURES, KEY_BYTES, MASTER_KEY, SEAL_KEY, SECRET_K
 from events.files import WholeFile, create_file, fsync_dir
 from events.migrate import alembic_config, upgrade
 from events.recorder import StoredRow
-from events.sql import APPEND_LOCK_KEY, SqlRecorder
+from events.sql import APPEND_LOCK_KEY, LAST_POSITION, SqlRecorder
 from events.store import EventStore
 from events.tables import (accounts, events, log_head, member_keys, metadata,
                            one_time_links, tokens)
@@ -251,7 +251,7 @@ def _write_snapshot(engine: Engine, archive: zipfile.ZipFile,
             position = 0
             # Pages bounded on both sides, so PostgreSQL plans them on the primary key even
             # without statistics (events/sql.py, _ROWS_AFTER).
-            last = conn.execute(select(func.coalesce(func.max(events.c.position), 0))).scalar()
+            last = conn.execute(LAST_POSITION).scalar()
             while True:
                 page = conn.execute(select(*columns).where(events.c.position > position,
                                                            events.c.position <= last)

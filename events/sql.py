@@ -47,14 +47,15 @@ _COLUMNS = (events.c.position, events.c.event_id, events.c.stream, events.c.vers
 
 # The append path's statements, built once: constructing Core statements per call costs
 # more than SQLite takes to run them.
-_LAST_POSITION = select(func.coalesce(func.max(events.c.position), 0))
+#: The log's last position (0 when empty): one lookup at the end of the primary key.
+LAST_POSITION = select(func.coalesce(func.max(events.c.position), 0))
 # Every read of a run of the log bounds it on both sides. On PostgreSQL a table without
 # statistics (never analysed: new, or autovacuum off) gets a guessed selectivity for
 # `position > x` alone, and the plan chosen for it is a scan of the whole table and a
 # sort, on every append; a range bounded on both sides is planned on the primary key.
 _ROWS_AFTER = select(*_COLUMNS).where(
     events.c.position > bindparam("after"),
-    events.c.position <= _LAST_POSITION.scalar_subquery()).order_by(events.c.position)
+    events.c.position <= LAST_POSITION.scalar_subquery()).order_by(events.c.position)
 _PAGE_UPTO = select(*_COLUMNS).where(
     events.c.position > bindparam("after"),
     events.c.position <= bindparam("upto")).order_by(events.c.position).limit(
@@ -102,7 +103,7 @@ class _Direct:
         return self.params(dict(zip(self.keys, values)))
 
 
-_ROW_KEYS = [c.name for c in _COLUMNS]
+_ROW_KEYS = tuple(c.name for c in _COLUMNS)
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -293,10 +294,10 @@ class _SqlTransaction:
                    r.meta_json if r.meta_json is not None else canonical_json(r.meta),
                    r.occurred_at, r.recorded_at, r.idempotency_scope, r.hash) for r in rows]
         if copies(self.conn.dialect):
-            copy_rows(self.cursor, copy_sql(self.conn.dialect, events, tuple(_ROW_KEYS)), values)
+            copy_rows(self.cursor, copy_sql(self.conn.dialect, events, _ROW_KEYS), values)
         else:
             statement = self.direct["insert"]
-            self.cursor.executemany(statement.sql, [statement.row_params(v) for v in values])
+            self.cursor.executemany(statement.sql, map(statement.row_params, values))
         self.last_inserted = max(self.last_inserted, rows[-1].position)
 
     def write_head(self, head: Head) -> None:
@@ -387,7 +388,7 @@ class SqlRecorder:
             driver = conn.connection.driver_connection
             statement = self._direct_statements(conn)["page"]
             if upto is None:  # the log as it stands now: what is appended later, next time
-                upto = conn.execute(_LAST_POSITION).scalar()
+                upto = conn.execute(LAST_POSITION).scalar()
                 conn.rollback()
             cursor = driver.cursor()
             try:
@@ -431,7 +432,7 @@ class SqlRecorder:
 
     def last_position(self) -> int:
         with self.engine.connect() as conn:
-            return conn.execute(_LAST_POSITION).scalar()
+            return conn.execute(LAST_POSITION).scalar()
 
     def position_at(self, recorded_at: int) -> int:
         """A binary search on the primary key: recorded_at never decreases along the log
@@ -439,7 +440,7 @@ class SqlRecorder:
         twenty lookups for a million events, and no index on recorded_at, which every
         append would otherwise write."""
         with self.engine.connect() as conn:
-            low, high = 0, conn.execute(_LAST_POSITION).scalar()
+            low, high = 0, conn.execute(LAST_POSITION).scalar()
             while low < high:  # invariant: position low is in the cut, high + 1 is not
                 middle = (low + high + 1) // 2
                 if conn.execute(_RECORDED_AT, {"at": middle}).scalar() <= recorded_at:

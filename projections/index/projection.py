@@ -21,6 +21,15 @@ class _Filed:
     first: dict[str, int] = field(default_factory=dict)
     targeting: list[Recorded] = field(default_factory=list)
 
+    def file(self, position: int, keys: set[str]) -> None:
+        """File the event at `position` under `keys`. Targeting events are filed after the
+        rest of the batch, so a key's first position may move back."""
+        self.filed[position] = keys
+        for k in keys:
+            if k not in self.first or position < self.first[k]:
+                self.first[k] = position
+            self.rows.append((k, position))
+
 
 class IndexProjection:
     """(key, position) rows: the positions every view reads, live or as of a position."""
@@ -39,11 +48,7 @@ class IndexProjection:
             if target_of(rec) is not None:
                 done.targeting.append(rec)
                 continue
-            keys = keys_of(rec)
-            done.filed[rec.position] = keys
-            for k in keys:
-                done.first.setdefault(k, rec.position)
-                done.rows.append((k, rec.position))
+            done.file(rec.position, keys_of(rec))
         return done
 
     def write(self, conn: Connection, done: _Filed) -> None:
@@ -64,13 +69,7 @@ class IndexProjection:
             found = first.get(key)  # the batch's first (prepared ahead): only if earlier
             return found if found is not None and found < current else None
 
-        rows = done.rows
         for rec in done.targeting:  # in position order: one may target another
             current = rec.position
-            keys = filed_keys(rec, keys_at, first_of)
-            filed[rec.position] = keys
-            for k in keys:
-                if k not in first or rec.position < first[k]:  # prepared from later events
-                    first[k] = rec.position
-                rows.append((k, rec.position))
-        insert_rows(conn, event_keys, ("key", "position"), rows)
+            done.file(rec.position, filed_keys(rec, keys_at, first_of))
+        insert_rows(conn, event_keys, ("key", "position"), done.rows)
