@@ -55,7 +55,7 @@ from events.instance import (ERASURES, KEY_BYTES, MASTER_KEY, SEAL_KEY, SECRET_K
 from events.files import WholeFile, create_file, fsync_dir
 from events.migrate import alembic_config, upgrade
 from events.recorder import StoredRow
-from events.sql import APPEND_LOCK_KEY, LAST_POSITION, SqlRecorder
+from events.sql import APPEND_LOCK_KEY, LAST_POSITION, SqlRecorder, windows
 from events.store import EventStore
 from events.tables import (accounts, events, log_head, member_keys, metadata,
                            one_time_links, tokens)
@@ -248,21 +248,17 @@ def _write_snapshot(engine: Engine, archive: zipfile.ZipFile,
         snap.schema = _schema_revision(conn)
         with archive.open(_member(EVENTS), "w", force_zip64=True) as member:
             out = _Digesting(member)
-            position = 0
-            # Pages bounded on both sides, so PostgreSQL plans them on the primary key even
-            # without statistics (events/sql.py, _ROWS_AFTER).
+            # Pages are windows of positions, so PostgreSQL reads only their rows even
+            # without statistics (events/sql.py, _PAGE_UPTO).
             last = conn.execute(LAST_POSITION).scalar()
-            while True:
-                page = conn.execute(select(*columns).where(events.c.position > position,
-                                                           events.c.position <= last)
-                                    .order_by(events.c.position).limit(PAGE)).all()
+            for start, end in windows(0, last, PAGE):
+                page = conn.execute(select(*columns).where(events.c.position > start,
+                                                           events.c.position <= end)
+                                    .order_by(events.c.position)).all()
                 out.write(b"".join(_line(dict(zip(_EVENT_COLUMNS, r))) for r in page))
                 snap.events += len(page)
                 if progress is not None and page:
                     progress(len(page))
-                if len(page) < PAGE:
-                    break
-                position = page[-1][0]
             snap.digests[EVENTS] = out.digest.hexdigest()
         with archive.open(_member(KEYS), "w", force_zip64=True) as member:
             out = _Digesting(member)
