@@ -264,3 +264,31 @@ def test_progress_reports_only_what_is_written(database_url, closing):
     runner.rebuild(progress=progress)
     assert told[-1][:2] == (9, 9)
     assert all(reached <= written for reached, _, written in told), told
+
+
+class FlushProbe(Probe):
+    """A Probe noting, as it writes, whether its transaction waits for the WAL flush."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.settings: list[str] = []
+
+    def write(self, conn, rows) -> None:
+        self.settings.append(conn.exec_driver_sql("SHOW synchronous_commit").scalar())
+        super().write(conn, rows)
+
+
+@pytest.mark.postgres
+def test_projection_commits_skip_the_flush_wait_and_leave_the_connection_as_it_was(
+        fresh_postgres_url, closing):
+    engine, store = make(fresh_postgres_url, closing)
+    register(store, 3)
+    probe = FlushProbe()
+    ProjectionRunner(engine, store, [probe], batch=2).catch_up()
+    assert probe.settings == ["off", "off"]
+    assert rows(engine) == [1, 2, 3]
+    # The runner's connection is back in the pool: whoever takes it next (an append,
+    # which must wait for the flush) finds the server's setting.
+    assert engine.pool.checkedin() == 1
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SHOW synchronous_commit").scalar() == "on"
