@@ -3,7 +3,8 @@
 - load_event's quick load (events/schemas.py) returns what the marshmallow schema returns,
   and leaves every refusal (and its messages) to the schema;
 - codec.row_hash, written from data and meta already canonical, is codec.chain_hash;
-- codec.canonical_json, its encoder built once, writes what json.dumps writes.
+- codec.canonical_json, its encoder built once, writes what json.dumps writes;
+- clock.format_time, by isoformat, writes what strftime writes.
 """
 from __future__ import annotations
 
@@ -11,13 +12,16 @@ import copy
 import json
 import random
 import uuid
+from datetime import datetime, timedelta, timezone
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from marshmallow import ValidationError
 
 from events.codec import canonical_json, chain_hash, hashed_row, row_hash
 from events.schemas import SCHEMAS, SchemaInvalid, _loaded, flatten_messages
-from journey.clock import format_micros, format_time, from_micros
+from journey.clock import format_micros, format_time, from_micros, to_micros
 
 from tests.unit.test_schemas import EXAMPLES
 
@@ -123,3 +127,16 @@ def test_command_digest_is_the_request_digest_of_the_body():
     assert command_digest(hand_over) == request_digest(
         {"type": "HandOverFacilitation", "community_id": "c-1", "from": "ana", "to": "ivan",
          "occurred_at": "2024-03-05T14:00:00.000012Z"})
+
+
+# From 1000 on (format_time spells earlier years with strftime itself).
+@given(st.datetimes(min_value=datetime(1000, 1, 2), max_value=datetime(9999, 12, 31, 23, 59, 59,
+                                                                     999_999),
+                    timezones=st.sampled_from([timezone.utc, timezone(timedelta(hours=5)),
+                                               timezone(timedelta(hours=-3, minutes=-30))])))
+def test_format_time_writes_what_strftime_writes(moment):
+    utc = moment.astimezone(timezone.utc)
+    fraction = ".%f" if utc.microsecond else ""
+    expected = utc.strftime(f"%Y-%m-%dT%H:%M:%S{fraction}Z")
+    assert format_time(moment) == expected
+    assert format_micros(to_micros(moment)) == expected
