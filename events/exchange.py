@@ -169,7 +169,9 @@ def import_lines(store: EventStore, lines: Iterable[str | bytes], *, source_id: 
     importer = _Importer(store, source_id=source_id, keep_recorded_at=keep_recorded_at,
                          skip_invalid=skip_invalid, progress=progress,
                          batch_size=max(1, batch_size))
-    return importer.run(enumerate(lines, start=1), resume=resume)
+    report = importer.run(enumerate(lines, start=1), resume=resume)
+    store.recorder.analyse(report.appended)  # a large import changes the planner's picture
+    return report
 
 
 @dataclass

@@ -129,6 +129,9 @@ class MemoryRecorder:
         """The position of each idempotency scope already in the log."""
         return {scope: self.scopes[scope] for scope in scopes if scope in self.scopes}
 
+    def analyse(self, added: int) -> None:
+        """A Python list has no planner."""
+
     def scrub(self) -> None:
         """Nothing lingers in a Python list once the key is dropped."""
 

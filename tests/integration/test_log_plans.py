@@ -72,3 +72,19 @@ def test_reads_of_a_run_use_the_primary_key_without_statistics(fresh_postgres_ur
         assert "events_pkey" in plan, f"{name}:\n{plan}"
     assert visited == PAGE
 
+
+
+def test_a_large_import_has_postgresql_analyse_the_log(fresh_postgres_url, tmp_path):
+    log = open_test_log(fresh_postgres_url, tmp_path)
+    try:
+        log.recorder.analyse_after = 200  # what 10,000 is in production, at this size
+        lines = [json.dumps(obj).encode() + b"\n" for obj in generate(300)]
+        assert import_lines(log.store, lines, source_id="bulk").appended == len(lines)
+        with log.recorder.engine.connect() as conn:
+            maintained = {r.relname: (r.vacuumed, r.analysed) for r in conn.execute(text(
+                "SELECT relname, last_vacuum IS NOT NULL AS vacuumed, "
+                "last_analyze IS NOT NULL AS analysed FROM pg_stat_user_tables "
+                "WHERE relname IN ('events', 'member_keys')"))}
+    finally:
+        log.close()
+    assert maintained == {"events": (True, True), "member_keys": (True, True)}

@@ -6,7 +6,7 @@ import threading
 import pytest
 from datetime import datetime, timezone
 
-from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, select
+from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, select, text
 
 from events.migrate import upgrade
 from events.sql import SqlRecorder, make_engine
@@ -292,3 +292,26 @@ def test_projection_commits_skip_the_flush_wait_and_leave_the_connection_as_it_w
     assert engine.pool.checkedin() == 1
     with engine.connect() as conn:
         assert conn.exec_driver_sql("SHOW synchronous_commit").scalar() == "on"
+
+
+def _maintained(engine, table: str) -> tuple[bool, bool]:
+    """Whether PostgreSQL has vacuumed and analysed `table` (by hand, not autovacuum)."""
+    with engine.connect() as conn:
+        return tuple(conn.execute(text(
+            "SELECT last_vacuum IS NOT NULL, last_analyze IS NOT NULL "
+            "FROM pg_stat_user_tables WHERE relname = :t"), {"t": table}).one())
+
+
+@pytest.mark.postgres
+def test_a_long_catch_up_has_postgresql_analyse_what_it_wrote(fresh_postgres_url, closing):
+    engine, store = make(fresh_postgres_url, closing)
+    register(store, 30)
+    runner = ProjectionRunner(engine, store, [Probe()], batch=4)
+    runner.analyse_after = 40  # more than the log holds: a live catch-up, left alone
+    runner.catch_up()
+    assert _maintained(engine, "runner_probe") == (False, False)
+    register(store, 10, start=30)
+    runner.analyse_after = 10  # 10 folded of 40: a quarter of the log, past the bar
+    runner.catch_up()
+    assert rows(engine) == list(range(1, 41))
+    assert _maintained(engine, "runner_probe") == (True, True)
