@@ -245,8 +245,8 @@ def analyse(engine: Engine, tables: Iterable[Table]) -> None:
     before and 3.0 s after, a member's first portfolio 1.9 s and 0.6 s. Autovacuum does
     this in time, when it runs; here it may be off, and right after a rebuild or a
     restore it has not run yet. SKIP_LOCKED: if another process is at it, leave it be.
-    SQLite's plans are left as they are (its queries are written for a planner without
-    statistics; ANALYZE there was not measured).
+    SQLite's are left as they are: ANALYZE there changed nothing measurable at 1,000,000
+    events (a cold leadership report 3.4 s and 3.8 s, a first portfolio 0.45 s both).
     """
     if engine.dialect.name != "postgresql":
         return
