@@ -18,9 +18,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from sqlalchemy import Engine, func, insert, inspect, select
+from sqlalchemy import Engine, func, insert, inspect, select, text
 
 import events.backup as backup_module
+import events.sql as events_sql
 from cli.main import main
 from events.backup import (BackupError, read_backup_manifest, restore_backup, write_backup)
 from events.crypto import is_ciphertext
@@ -132,6 +133,23 @@ def test_a_restore_gives_back_the_same_rows_keys_and_head(source: Log, database_
     assert verify_log(SqlRecorder(target), source.instance).line() == \
         f"OK 13 events, head {source_head.hash}"
     assert reflection_text(store_on(target, source.instance)) == IVAN_REFLECTION
+
+
+@pytest.mark.postgres
+def test_a_restore_into_postgresql_leaves_its_tables_analysed(source: Log, fresh_postgres_url,
+                                                              tmp_path, engines,
+                                                              monkeypatch) -> None:
+    path = tmp_path / "journey.backup"
+    write_backup(source.recorder, path)
+    monkeypatch.setattr(events_sql, "ANALYSE_AFTER", 10)  # 10,000 in production: 13 here
+    target = engine_at(fresh_postgres_url, engines)
+    assert restore_backup(target, path, instance=source.instance).events == 13
+    with target.connect() as conn:
+        maintained = {r.relname: (r.vacuumed, r.analysed) for r in conn.execute(text(
+            "SELECT relname, last_vacuum IS NOT NULL AS vacuumed, "
+            "last_analyze IS NOT NULL AS analysed FROM pg_stat_user_tables "
+            "WHERE relname IN ('events', 'member_keys')"))}
+    assert maintained == {"events": (True, True), "member_keys": (True, True)}
 
 
 def test_projections_rebuild_from_a_restored_log(source: Log, database_factory,
