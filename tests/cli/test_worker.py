@@ -3,7 +3,6 @@ tests/e2e/test_production_mode.py)."""
 from __future__ import annotations
 
 import threading
-import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -45,9 +44,7 @@ def test_a_web_process_in_worker_mode_waits_for_the_worker(tmp_path) -> None:
         assert web.runner._thread is None
         assert not web.runner.wait_for(position, timeout=0.2)
         thread.start()
-        started = time.monotonic()
-        assert web.runner.wait_for(position, timeout=5)
-        assert time.monotonic() - started < 2
+        assert web.runner.wait_for(position, timeout=5)  # the worker folded it
         for n in range(3):
             position = web.store.submit(RecordEvent(ev.NetworkCreated(
                 network_id=f"n-{n}", name=f"N {n}"), "ana", AT + timedelta(minutes=n))).position

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 from click.testing import CliRunner
@@ -326,15 +325,19 @@ def test_min_position_that_does_not_arrive_in_time_is_503(sqlite_url: str, tmp_p
             "community_id": "vrsac-1", "session_id": "s-2", "leaders": ["ivan"],
             "title": "Second", "format": "meeting"}).json["position"]
         # A runner that never folds: the thread is stopped, and wait_for only waits.
-        site.journey.runner._thread = object()  # noqa: SLF001 - simulate a stuck worker
-        started = time.monotonic()
+        runner = site.journey.runner
+        runner._thread = object()  # noqa: SLF001 - simulate a stuck worker
+        waits: list[tuple[int, float]] = []
+        wait_for = runner.wait_for
+        runner.wait_for = lambda at, timeout: waits.append((at, timeout)) or wait_for(
+            at, timeout=timeout)
 
         response = site.get("ana", f"/api/communities/vrsac-1?min_position={position}")
 
         assert response.status_code == 503
         assert response.json["error"] == "not_caught_up"
         assert response.headers["Retry-After"] == "1"
-        assert time.monotonic() - started < 2
-        site.journey.runner._thread = None  # noqa: SLF001
+        assert waits == [(position, 0.2)]  # bounded by READ_WAIT_SECONDS, once
+        runner._thread = None  # noqa: SLF001
     finally:
         close_app(app)
