@@ -55,7 +55,7 @@ from events.instance import (ERASURES, KEY_BYTES, MASTER_KEY, SEAL_KEY, SECRET_K
 from events.files import WholeFile, create_file, fsync_dir
 from events.migrate import alembic_config, upgrade
 from events.recorder import StoredRow
-from events.sql import APPEND_LOCK_KEY, LAST_POSITION, SqlRecorder, windows
+from events.sql import APPEND_LOCK_KEY, FIRST_AFTER, LAST_POSITION, SqlRecorder, paged
 from events.store import EventStore
 from events.tables import (accounts, events, log_head, member_keys, metadata,
                            one_time_links, tokens)
@@ -249,12 +249,17 @@ def _write_snapshot(engine: Engine, archive: zipfile.ZipFile,
         with archive.open(_member(EVENTS), "w", force_zip64=True) as member:
             out = _Digesting(member)
             # Pages are windows of positions, so PostgreSQL reads only their rows even
-            # without statistics (events/sql.py, _PAGE_UPTO).
-            last = conn.execute(LAST_POSITION).scalar()
-            for start, end in windows(0, last, PAGE):
-                page = conn.execute(select(*columns).where(events.c.position > start,
+            # without statistics (events/sql.py, `paged`).
+            def fetch(start: int, end: int) -> list:
+                return conn.execute(select(*columns).where(events.c.position > start,
                                                            events.c.position <= end)
                                     .order_by(events.c.position)).all()
+
+            def first_after(end: int, upto: int) -> int | None:
+                return conn.execute(FIRST_AFTER, {"after": end, "upto": upto}).scalar()
+
+            last = conn.execute(LAST_POSITION).scalar()
+            for page in paged(fetch, first_after, 0, last, PAGE):
                 out.write(b"".join(_line(dict(zip(_EVENT_COLUMNS, r))) for r in page))
                 snap.events += len(page)
                 if progress is not None and page:

@@ -17,7 +17,7 @@ import sqlite3
 import threading
 from contextlib import contextmanager
 from functools import lru_cache
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from sqlalchemy import (ARRAY, String, Table, any_, bindparam, create_engine, delete, event,
                         func, insert, select, update)
@@ -62,21 +62,13 @@ _ROWS_AFTER = select(*_COLUMNS).where(
 # A page is a window of positions, not a LIMIT: without statistics PostgreSQL plans
 # `position in (after, upto] ORDER BY position LIMIT n` as a bitmap scan of the whole range
 # and a sort, so each page of a long read visited every row after it (20 ms a page at
-# 100,000 events, a rebuild's read 5x the floor's). See `windows`.
+# 100,000 events, a rebuild's read 5x the floor's). See `paged`.
 _PAGE_UPTO = select(*_COLUMNS).where(
     events.c.position > bindparam("after"),
     events.c.position <= bindparam("upto")).order_by(events.c.position)
-
-
-def windows(after: int, upto: int, size: int) -> Iterator[tuple[int, int]]:
-    """(after, upto] as consecutive windows of at most `size` positions.
-
-    The log's positions are gapless, so a window holds at most `size` rows whatever the
-    planner guesses, and reading it visits only them."""
-    while after < upto:
-        end = min(after + size, upto)
-        yield after, end
-        after = end
+#: The first position in (after, upto]: where a read goes on after a gap (see `paged`).
+FIRST_AFTER = select(func.min(events.c.position)).where(
+    events.c.position > bindparam("after"), events.c.position <= bindparam("upto"))
 _ROW_AT = select(*_COLUMNS).where(events.c.position == bindparam("at"))
 _BY_SCOPE = select(*_COLUMNS).where(events.c.idempotency_scope == bindparam("scope"))
 _SCOPES_IN_ARRAY = select(events.c.idempotency_scope).where(
@@ -87,6 +79,32 @@ _INSERT_HEAD = insert(log_head)
 _NOTIFY = select(func.pg_notify(NOTIFY_CHANNEL, bindparam("position")))
 _RECORDED_AT = select(events.c.recorded_at).where(events.c.position == bindparam("at"))
 _GET_KEY = select(member_keys.c.wrapped_key).where(member_keys.c.member_id == bindparam("m"))
+
+
+def paged(fetch: Callable[[int, int], list], first_after: Callable[[int, int], int | None],
+          after: int, upto: int, size: int) -> Iterator[list]:
+    """The rows of (after, upto], a page per window of at most `size` positions.
+
+    `fetch(start, end)` reads the rows of (start, end]; `first_after(end, upto)` the first
+    position present in (end, upto], or None. The log's positions are gapless, so a window
+    of `size` positions holds `size` rows at most, whatever a planner guesses. A window
+    that comes back short before `upto` is a gap (a damaged log, which `journey verify`
+    must walk to report): the next one starts at the next position present, in one step.
+    """
+    if size < 1:
+        raise ValueError(f"a page holds at least one position, not {size}")
+    start = after
+    while start < upto:
+        end = min(start + size, upto)
+        page = fetch(start, end)
+        yield page
+        if len(page) < end - start and end < upto:
+            present = first_after(end, upto)
+            if present is None:
+                return
+            start = present - 1
+        else:
+            start = end
 
 
 class _Direct:
@@ -415,6 +433,7 @@ class SqlRecorder:
                 "insert": _Direct(_INSERT, conn, _ROW_KEYS),
                 "update_head": _Direct(_UPDATE_HEAD, conn, ["position", "hash", "seal"]),
                 "page": _Direct(_PAGE_UPTO, conn),
+                "first_after": _Direct(FIRST_AFTER, conn),
             }
         return self._direct
 
@@ -446,16 +465,26 @@ class SqlRecorder:
             conn.rollback()
             upto = last if upto is None else min(upto, last)
             cursor = driver.cursor()
+
+            def run(sql: str, params: Any) -> list:
+                try:
+                    cursor.execute(sql, params)
+                    found = cursor.fetchall()
+                    if not self.is_sqlite:
+                        driver.rollback()  # psycopg began a transaction; SQLite did not
+                except conn.dialect.loaded_dbapi.Error as exc:
+                    raise _wrapped(conn, cursor, sql, exc) from exc
+                return found
+
+            def fetch(start: int, end: int) -> list:
+                return run(statement.sql, statement.params({"after": start, "upto": end}))
+
+            def first_after(end: int, last: int) -> int | None:
+                return run(first.sql, first.params({"after": end, "upto": last}))[0][0]
+
+            first = self._direct_statements(conn)["first_after"]
             try:
-                for start, end in windows(after, upto, batch):
-                    try:
-                        cursor.execute(statement.sql, statement.params(
-                            {"after": start, "upto": end}))
-                        page = cursor.fetchall()
-                        if not self.is_sqlite:
-                            driver.rollback()  # psycopg began a transaction; SQLite did not
-                    except conn.dialect.loaded_dbapi.Error as exc:
-                        raise _wrapped(conn, cursor, statement.sql, exc) from exc
+                for page in paged(fetch, first_after, after, upto, batch):
                     for r in page:
                         yield _row(r)
             finally:
