@@ -790,6 +790,6 @@ def _reapply_erasures(engine: Engine, instance: InstanceKeys, people: _People,
         report.member_keys = len(keys)
         report.accounts_deleted = _erase_accounts(engine, instance.erasures())
         recorder.scrub()
-        recorder.analyse(report.events)  # the whole log, new to the planner
+        recorder.analyse(report.events, report.events)  # the whole log, new to the planner
     finally:
         recorder.close()

@@ -170,7 +170,8 @@ def import_lines(store: EventStore, lines: Iterable[str | bytes], *, source_id: 
                          skip_invalid=skip_invalid, progress=progress,
                          batch_size=max(1, batch_size))
     report = importer.run(enumerate(lines, start=1), resume=resume)
-    store.recorder.analyse(report.appended)  # a large import changes the planner's picture
+    # A large import changes the planner's picture of the log.
+    store.recorder.analyse(report.appended, report.last_position or 0)
     return report
 
 

@@ -129,7 +129,7 @@ class MemoryRecorder:
         """The position of each idempotency scope already in the log."""
         return {scope: self.scopes[scope] for scope in scopes if scope in self.scopes}
 
-    def analyse(self, added: int) -> None:
+    def analyse(self, added: int, total: int) -> None:
         """A Python list has no planner."""
 
     def scrub(self) -> None:

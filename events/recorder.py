@@ -84,9 +84,9 @@ class Recorder(Protocol):
     def positions_of_scopes(self, scopes: list[str]) -> dict[str, int]:
         """The position of the first event of each idempotency scope that is in the log."""
         ...
-    def analyse(self, added: int) -> None:
-        """After `added` rows were appended in bulk: let the database's planner know the
-        log's new size, when that is worth it."""
+    def analyse(self, added: int, total: int) -> None:
+        """After `added` rows were appended in bulk (`total` now): let the database's
+        planner know the log's new size, when that is worth it. Never raises."""
         ...
     def scrub(self) -> None:
         """Make deleted bytes unrecoverable (WAL checkpoint, VACUUM) after an erasure."""

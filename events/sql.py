@@ -273,7 +273,7 @@ def analyse(engine: Engine, tables: Iterable[Table]) -> None:
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             for table in tables:
                 conn.exec_driver_sql(f"VACUUM (ANALYZE, SKIP_LOCKED) {quote(table)}")
-    except DBAPIError:  # statistics are an aid: a failure here must not fail the write
+    except Exception:  # noqa: BLE001 - an aid to the planner must not fail the write it follows
         log.warning("VACUUM ANALYZE after a bulk write failed", exc_info=True)
 
 
@@ -545,10 +545,10 @@ class SqlRecorder:
                     .where(events.c.idempotency_scope.in_(page))))
         return found
 
-    def analyse(self, added: int) -> None:
-        """After `added` rows were appended in bulk: if that is a good part of the log, its
-        tables' statistics, on PostgreSQL (`analyse`)."""
-        if added and grew_enough(added, self.last_position(), self.analyse_after):
+    def analyse(self, added: int, total: int) -> None:
+        """After `added` rows were appended in bulk, `total` now: if that is a good part of
+        the log, its tables' statistics, on PostgreSQL (`analyse`)."""
+        if grew_enough(added, total, self.analyse_after):
             analyse(self.engine, (events, member_keys))
 
     def scrub(self) -> None:

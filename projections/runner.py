@@ -165,9 +165,11 @@ class ProjectionRunner:
         self.projections = {p.name: p for p in projections}
         self.batch = batch
         self.poll_seconds = poll_seconds
-        #: A catch-up folding at least this many events (and a tenth of the log) has
-        #: PostgreSQL refresh the statistics of the tables it wrote.
+        #: Once the catch-ups of this runner have folded this many events (and a tenth
+        #: of the log) since the last time, PostgreSQL refreshes the statistics of the
+        #: projections' tables.
         self.analyse_after = ANALYSE_AFTER
+        self._unanalysed = 0
         self.is_sqlite = engine.dialect.name == "sqlite"
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -193,14 +195,26 @@ class ProjectionRunner:
             for name in names or self.projections:
                 projection = self.projections[name]
                 group.setdefault(self._checkpoint(projection), []).append(projection)
+            reached = 0
             for position, projections in sorted(group.items()):
-                self._catch_up_from(position, projections, progress)
+                reached = self._catch_up_from(position, projections, progress)
+            if group:  # what the projection furthest behind folded
+                self._unanalysed += max(0, reached - min(group))
+            due = grew_enough(self._unanalysed, reached, self.analyse_after)
+            if due:
+                self._unanalysed = 0
         with self._progress:
             self._progress.notify_all()
+        if due:
+            # A rebuild, a worker back after a long stop, or many small catch-ups (an
+            # import into a running server): the tables are new to PostgreSQL's planner
+            # (events/sql.py, `analyse`). Outside the lock: other catch-ups go on meanwhile.
+            analyse(self.engine, [t for p in self.projections.values() for t in p.tables])
 
     def _catch_up_from(self, position: int, projections: list[Projection],
-                       progress: Progress | None) -> None:
-        """Fold `projections`, all at checkpoint `position`, up to the end of the log.
+                       progress: Progress | None) -> int:
+        """Fold `projections`, all at checkpoint `position`, up to the end of the log;
+        returns the position reached.
 
         Each batch is read, decoded and prepared (the folds' Python) here, then written
         (the database's work) by `_Writes`: on PostgreSQL, once the log has more than one
@@ -208,7 +222,6 @@ class ProjectionRunner:
         server writes this one. Rebuild of 100,000 events: 7.1 s -> 5.1 s.
         """
         active = list(projections)
-        start = position
         end = self.store.last_position() if progress else 0
         # One stream of the log for every batch (one reading connection, not one each).
         with closing(self.store.read_rows(after=position)) as log, _Writes(self) as writes:
@@ -249,10 +262,7 @@ class ProjectionRunner:
             writes.wait()
             if progress:
                 progress(position, max(end, position))
-        if grew_enough(position - start, position, self.analyse_after):
-            # A rebuild, or a worker back after a long stop: the tables it wrote are new
-            # to PostgreSQL's planner (events/sql.py, `analyse`).
-            analyse(self.engine, [t for p in projections for t in p.tables])
+        return position
 
     def _write(self, conn: Connection, projection: Projection, start: int, last: int,
                prepared: object) -> bool:

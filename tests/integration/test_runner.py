@@ -303,15 +303,21 @@ def _maintained(engine, table: str) -> tuple[bool, bool]:
 
 
 @pytest.mark.postgres
-def test_a_long_catch_up_has_postgresql_analyse_what_it_wrote(fresh_postgres_url, closing):
+def test_catch_ups_have_postgresql_analyse_once_they_folded_a_tenth_of_the_log(
+        fresh_postgres_url, closing):
     engine, store = make(fresh_postgres_url, closing)
-    register(store, 30)
+    register(store, 100)
+    first = ProjectionRunner(engine, store, [Probe()], batch=4)
+    first.analyse_after = 1000  # more than a catch-up of 100: left alone
+    first.catch_up()
     runner = ProjectionRunner(engine, store, [Probe()], batch=4)
-    runner.analyse_after = 40  # more than the log holds: a live catch-up, left alone
-    runner.catch_up()
+    runner.analyse_after = 8
+    register(store, 5, start=100)
+    runner.catch_up()  # 5 folded: fewer than 8
+    register(store, 4, start=105)
+    runner.catch_up()  # 9 folded in all, but not a tenth of 109
     assert _maintained(engine, "runner_probe") == (False, False)
-    register(store, 10, start=30)
-    runner.analyse_after = 10  # 10 folded of 40: a quarter of the log, past the bar
-    runner.catch_up()
-    assert rows(engine) == list(range(1, 41))
+    register(store, 3, start=109)
+    runner.catch_up()  # 12 folded in all, more than a tenth of 112: no catch-up alone was
+    assert rows(engine) == list(range(1, 113))
     assert _maintained(engine, "runner_probe") == (True, True)
