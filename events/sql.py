@@ -243,6 +243,13 @@ def copy_sql(dialect: Any, table: Any, columns: tuple[str, ...]) -> str:
             f"({', '.join(quote(c) for c in columns)}) FROM STDIN")
 
 
+def copy_rows(cursor: Any, sql: str, rows: Iterable[tuple]) -> None:
+    """Send `rows` (tuples in the COPY's column order) on a psycopg cursor."""
+    with cursor.copy(sql) as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
 #: A bulk write (an import, a long catch-up of the projections) that adds at least this
 #: many rows, and at least a tenth of what the tables held, has PostgreSQL refresh their
 #: statistics and visibility map at its end (`analyse`).
@@ -275,13 +282,6 @@ def analyse(engine: Engine, tables: Iterable[Table]) -> None:
                 conn.exec_driver_sql(f"VACUUM (ANALYZE, SKIP_LOCKED) {quote(table)}")
     except Exception:  # noqa: BLE001 - an aid to the planner must not fail the write it follows
         log.warning("VACUUM ANALYZE after a bulk write failed", exc_info=True)
-
-
-def copy_rows(cursor: Any, sql: str, rows: Iterable[tuple]) -> None:
-    """Send `rows` (tuples in the COPY's column order) on a psycopg cursor."""
-    with cursor.copy(sql) as copy:
-        for row in rows:
-            copy.write_row(row)
 
 
 def _row(r: Any) -> StoredRow:
@@ -458,12 +458,13 @@ class SqlRecorder:
         # cursor (see _Direct): SQLAlchemy's result rows cost more than SQLite's read.
         with self.engine.connect() as conn:
             driver = conn.connection.driver_connection
-            statement = self._direct_statements(conn)["page"]
-            # The log as it stands now (what is appended later is read next time), and
-            # never past its end: the windows would run on through positions not there.
-            last = conn.execute(LAST_POSITION).scalar()
-            conn.rollback()
-            upto = last if upto is None else min(upto, last)
+            direct = self._direct_statements(conn)
+            statement, first = direct["page"], direct["first_after"]
+            if upto is None:  # the log as it stands now: what is appended later, next time
+                upto = conn.execute(LAST_POSITION).scalar()
+                conn.rollback()
+            # An `upto` past the end costs one lookup: the window that comes back short
+            # finds no position after it (`paged`).
             cursor = driver.cursor()
 
             def run(sql: str, params: Any) -> list:
@@ -482,7 +483,6 @@ class SqlRecorder:
             def first_after(end: int, last: int) -> int | None:
                 return run(first.sql, first.params({"after": end, "upto": last}))[0][0]
 
-            first = self._direct_statements(conn)["first_after"]
             try:
                 for page in paged(fetch, first_after, after, upto, batch):
                     for r in page:

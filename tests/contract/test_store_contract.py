@@ -497,6 +497,10 @@ def test_read_pages_between_positions(cop):
     assert [r.position for r in cop.read(after=2, upto=5)] == [3, 4, 5]
     assert [r.position for r in cop.read_rows(after=5)] == [6, 7]
     assert list(cop.read(after=7)) == [] and list(cop.read(after=2, upto=2)) == []
+    # An upto past the end reads to the end (the rest of its window finds nothing).
+    assert [r.position for r in cop.read_rows(after=4, upto=10**12)] == [5, 6, 7]
+    assert [r.position for r in cop.recorder.read(after=0, upto=10**12, batch=3)] == [
+        1, 2, 3, 4, 5, 6, 7]
 
 
 def test_rows_at_gives_each_position_once_in_order_and_skips_missing_ones(cop):
