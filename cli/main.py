@@ -103,12 +103,45 @@ def _describe(exc: Exception) -> tuple[str, str]:
     return "internal", f"{type(exc).__name__}: {exc}"
 
 
+class UsageMistake(click.ClickException):
+    """A usage error (a missing argument, an unknown command or option, a file that is not
+    there), told like every other failure: `error: usage: <sentence>` and exit 1 (DESIGN
+    "Errors"), then the command's usage; click alone would say `Error:` and exit 2."""
+
+    exit_code = 1
+
+    def __init__(self, error: click.UsageError) -> None:
+        super().__init__(error.format_message())
+        self.ctx = error.ctx
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"error: usage: {self.format_message()}", err=True)
+        if self.ctx is not None:
+            click.echo(f"{self.ctx.get_usage()}\n"
+                       f"Try '{self.ctx.command_path} --help' for help.", err=True)
+
+
+def _told(error: click.UsageError) -> click.ClickException:
+    # A bare `journey` (or command group) shows its help, as asked.
+    if isinstance(error, click.exceptions.NoArgsIsHelpError):
+        return error
+    return UsageMistake(error)
+
+
 class JourneyGroup(click.Group):
     """A group whose commands' failures become one `error:` line and exit status 1."""
+
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        try:
+            return super().make_context(*args, **kwargs)
+        except click.UsageError as error:  # the group's own options
+            raise _told(error) from None
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except click.UsageError as error:  # a command, its arguments or options
+            raise _told(error) from None
         except (click.exceptions.ClickException, click.exceptions.Exit,
                 click.exceptions.Abort):
             raise

@@ -110,6 +110,30 @@ def test_record_refusals_are_one_line_and_exit_1(ready: Journey, args, message) 
     assert result.stderr.count("\n") == 1
 
 
+@pytest.mark.parametrize("args, message", [
+    (["import", "/nonexistent.jsonl"],
+     "error: usage: Invalid value for 'FILE': File '/nonexistent.jsonl' does not exist."),
+    (["import"], "error: usage: Missing argument 'FILE'."),
+    (["promote"], "error: usage: No such command 'promote'."),
+    (["--verbose", "verify"], "error: usage: No such option '--verbose'."),
+    (["projections", "rebuild", "--jobs", "0"], "error: usage: Invalid value for '--jobs'"),
+])
+def test_usage_mistakes_are_errors_with_exit_1_and_the_usage(ready: Journey, args,
+                                                             message) -> None:
+    before = ready.db.read_bytes()
+
+    result = ready(*args, code=1)
+
+    first, *rest = result.stderr.splitlines()
+    assert first.startswith(message)
+    assert rest[0].startswith("Usage: ") and rest[1].endswith("--help' for help.")
+    assert ready.db.read_bytes() == before
+
+
+def test_journey_alone_shows_its_help(journey: Journey) -> None:
+    assert "Commands:" in journey(code=None).output
+
+
 def test_the_sample_imports_exports_and_verifies(ready: Journey) -> None:
     lines = SAMPLE.read_text(encoding="utf-8").splitlines()
     out = ready.folder / "dump.jsonl"
