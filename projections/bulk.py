@@ -1,6 +1,7 @@
 """Many rows inserted at once: how projections write their batches."""
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from functools import lru_cache
 
@@ -18,6 +19,12 @@ def insert_rows(conn: Connection, table: Table, columns: Sequence[str],
     SQLite's insert itself (a rebuild's profile: 2.2 s of 10 s in SQLAlchemy's parameter
     handling); the driver's executemany takes the tuples as they are. On PostgreSQL the
     rows go by COPY (events/sql.py `copies`): a rebuild of 100,000 events, 9.25 -> 6.17 s.
+
+    On SQLite the batch goes as one JSON array into one statement (`json_each`): SQLite
+    inserts every row inside a single call, which holds no GIL, so a catch-up folds its
+    next batch meanwhile (projections/runner.py `_Writes`). executemany takes the GIL back
+    for every row, and the two threads then queue on it: a rebuild of 100,000 events,
+    5.0-5.2 s -> 3.9-4.0 s with the thread; alone the JSON costs a tenth more.
     """
     if not rows:
         return
@@ -29,7 +36,18 @@ def insert_rows(conn: Connection, table: Table, columns: Sequence[str],
         finally:
             cursor.close()
         return
+    if dialect.name == "sqlite":
+        array = _json_array(rows)
+        # SQLite's JSON ends a text at a NUL character: such a batch goes row by row.
+        if "\\u0000" not in array:
+            conn.exec_driver_sql(_json_insert_sql(dialect, table, tuple(columns)), (array,))
+            return
     conn.exec_driver_sql(_insert_sql(dialect, table, tuple(columns)), rows)
+
+
+# The rows' values are ints, text and None: JSON numbers, strings and null, which `->>`
+# gives back as SQL integers, text and NULL (text as it is: no ASCII escapes to undo).
+_json_array = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 @lru_cache(maxsize=32)
@@ -38,3 +56,11 @@ def _insert_sql(dialect: Dialect, table: Table, columns: tuple[str, ...]) -> str
     mark = "?" if dialect.paramstyle == "qmark" else "%s"
     return (f"INSERT INTO {dialect.identifier_preparer.format_table(table)} "
             f"({', '.join(quote(c) for c in columns)}) VALUES ({', '.join([mark] * len(columns))})")
+
+
+@lru_cache(maxsize=32)
+def _json_insert_sql(dialect: Dialect, table: Table, columns: tuple[str, ...]) -> str:
+    quote = dialect.identifier_preparer.quote
+    values = ", ".join(f"value ->> {i}" for i in range(len(columns)))
+    return (f"INSERT INTO {dialect.identifier_preparer.format_table(table)} "
+            f"({', '.join(quote(c) for c in columns)}) SELECT {values} FROM json_each(?)")
