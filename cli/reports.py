@@ -320,7 +320,8 @@ def register(main: click.Group, journey_of: Callable[[click.Context], Any]) -> N
     @click.argument("name", required=False)
     @click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True,
                   metavar="N", help="Fold the projections in N processes at once (each "
-                                    "projection in one of them): for a long log and N CPUs.")
+                                    "projection in one of them): for a long log and CPUs "
+                                    "to spare (one process already writes while it folds).")
     @click.pass_context
     def rebuild(ctx, name, jobs) -> None:
         """Drop a projection's rows (all projections without NAME) and fold the log again.

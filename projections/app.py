@@ -81,7 +81,9 @@ def rebuild_projections(journey: Journey, names: list[str] | None = None, *, job
     Each projection is folded by one process, under its own lease and checkpoint, so a
     process that dies leaves its projections to resume from their checkpoints (the next
     catch-up, anywhere). Processes cost a start each and share one database: worth it for
-    a long log on a machine with a CPU for each.
+    a long log on a machine with CPUs to spare. On 2 CPUs one process, which writes each
+    batch while it folds the next, is faster (1,000,000 events on SQLite: 45.0 s against
+    52.5 s in two).
     """
     runner = journey.runner
     chosen = list(names or runner.projections)
