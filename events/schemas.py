@@ -542,6 +542,8 @@ def from_stored(type_name: str, data: dict[str, Any], schema_version: int = 1) -
 
 
 def _to_latest(type_name: str, version: int, data: dict[str, Any]) -> dict[str, Any]:
+    if type(version) is int and version == LATEST_VERSION[type_name]:
+        return data  # nearly every row: nothing to lift (and no chain to walk to know it)
     try:
         upcast_data, reached = upcast(type_name, version, data)
     except UpcastingError as exc:

@@ -312,6 +312,14 @@ def test_a_type_without_upcasters_stays_at_version_one():
         upcast("MemberLeft", 2, {})
 
 
+def test_a_row_at_the_latest_version_is_read_as_it_is_and_a_bool_is_no_version():
+    left = {"community_id": "vrsac-1", "member_id": "ana"}
+    assert from_stored("MemberLeft", left, 1) == load_event("MemberLeft", left)
+    with pytest.raises(SchemaInvalid) as refused:
+        from_stored("MemberLeft", left, True)  # True == 1, yet not a version
+    assert "schema_version" in refused.value.fields
+
+
 def test_registering_an_upcaster_twice_or_with_a_gap_raises():
     with pytest.raises(UpcastingError):
         upcaster("SessionLed", from_version=1)(lambda data: data)
