@@ -52,15 +52,17 @@ _json_array = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 @lru_cache(maxsize=32)
 def _insert_sql(dialect: Dialect, table: Table, columns: tuple[str, ...]) -> str:
-    quote = dialect.identifier_preparer.quote
     mark = "?" if dialect.paramstyle == "qmark" else "%s"
-    return (f"INSERT INTO {dialect.identifier_preparer.format_table(table)} "
-            f"({', '.join(quote(c) for c in columns)}) VALUES ({', '.join([mark] * len(columns))})")
+    return f"{_into(dialect, table, columns)} VALUES ({', '.join([mark] * len(columns))})"
 
 
 @lru_cache(maxsize=32)
 def _json_insert_sql(dialect: Dialect, table: Table, columns: tuple[str, ...]) -> str:
-    quote = dialect.identifier_preparer.quote
     values = ", ".join(f"value ->> {i}" for i in range(len(columns)))
+    return f"{_into(dialect, table, columns)} SELECT {values} FROM json_each(?)"
+
+
+def _into(dialect: Dialect, table: Table, columns: tuple[str, ...]) -> str:
+    quote = dialect.identifier_preparer.quote
     return (f"INSERT INTO {dialect.identifier_preparer.format_table(table)} "
-            f"({', '.join(quote(c) for c in columns)}) SELECT {values} FROM json_each(?)")
+            f"({', '.join(quote(c) for c in columns)})")
