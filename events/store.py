@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 import threading
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable, Iterator, TypeVar
@@ -18,6 +19,7 @@ from blinker import Namespace
 
 from events.codec import GENESIS_HASH, canonical_json, request_digest
 from events.codec import row_hash as chain_row_hash
+from events.collector import collector_paused
 from events.crypto import Cipher
 from events.ids import new_correlation_id, new_event_id
 from events.recorder import Head, Recorder, StoredRow, Transaction
@@ -415,21 +417,13 @@ class EventStore:
         with self._lock:
             first = not self.state.position
             start = first or starting
-            # A first fold (or snapshot) makes millions of objects and no garbage: the
-            # collector's passes over them would only cost time. Only where no other
-            # thread runs (a command, gunicorn's master): the switch is process-wide.
-            quiet = start and gc.isenabled() and threading.active_count() == 1
-            if quiet:
-                gc.disable()
-            try:
+            # A first fold (or snapshot) makes millions of objects and no garbage.
+            with collector_paused() if start else nullcontext():
                 loaded = start and self._start_from_snapshot()
                 folded = 0
                 for row in self.recorder.read(after=self.state.position):
                     self._fold(row, None)
                     folded += 1
-            finally:
-                if quiet:
-                    gc.enable()
             self._grew(folded, loaded)
             if start and folded >= SNAPSHOT_AFTER and self.snapshots is not None:
                 self.snapshots.save(self._tip.position, self._tip.hash, self.state)

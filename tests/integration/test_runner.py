@@ -1,6 +1,7 @@
 """The projection runner: checkpoints, failures that never touch the log, version rebuilds."""
 from __future__ import annotations
 
+import gc
 import threading
 
 import pytest
@@ -321,3 +322,40 @@ def test_catch_ups_have_postgresql_analyse_once_they_folded_a_tenth_of_the_log(
     runner.catch_up()  # 12 folded in all, more than a tenth of 112: no catch-up alone was
     assert rows(engine) == list(range(1, 113))
     assert _maintained(engine, "runner_probe") == (True, True)
+
+
+# -- the collector through a long catch-up -----------------------------------------------------
+
+class CollectorProbe(Probe):
+    """Notes, at each batch it prepares, whether the cyclic collector runs."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.collecting: list[bool] = []
+
+    def prepare(self, records) -> list[dict]:
+        self.collecting.append(gc.isenabled())
+        return super().prepare(records)
+
+
+@pytest.mark.parametrize("threads", [1, 3])
+def test_a_long_catch_up_pauses_the_collector_only_where_nothing_else_runs(
+        sqlite_url, closing, monkeypatch, threads):
+    engine, store = make(sqlite_url, closing)
+    register(store, 5)
+    probe = CollectorProbe()
+    monkeypatch.setattr(threading, "active_count", lambda: threads)
+    ProjectionRunner(engine, store, [probe], batch=2).catch_up()
+    assert rows(engine) == [1, 2, 3, 4, 5]
+    # A full first batch tells a long catch-up: from it on, the folds run paused.
+    assert probe.collecting == [threads != 1] * 3
+    assert gc.isenabled()  # and the collector is back afterwards
+
+
+def test_a_short_catch_up_leaves_the_collector_alone(sqlite_url, closing, monkeypatch):
+    engine, store = make(sqlite_url, closing)
+    register(store, 1)
+    probe = CollectorProbe()
+    monkeypatch.setattr(threading, "active_count", lambda: 1)
+    ProjectionRunner(engine, store, [probe], batch=2).catch_up()
+    assert probe.collecting == [True] and gc.isenabled()
