@@ -19,9 +19,9 @@ from blinker import Namespace
 
 from events.codec import GENESIS_HASH, canonical_json, request_digest
 from events.codec import row_hash as chain_row_hash
-from events.collector import collector_paused
 from events.crypto import Cipher
 from events.ids import new_correlation_id, new_event_id
+from events.quiet import quiet_fold
 from events.recorder import Head, Recorder, StoredRow, Transaction
 from events.schemas import LATEST_VERSION, from_stored
 from events.snapshot import SNAPSHOT_AFTER, Snapshots
@@ -418,7 +418,7 @@ class EventStore:
             first = not self.state.position
             start = first or starting
             # A first fold (or snapshot) makes millions of objects and no garbage.
-            with collector_paused() if start else nullcontext():
+            with quiet_fold() if start else nullcontext():
                 loaded = start and self._start_from_snapshot()
                 folded = 0
                 for row in self.recorder.read(after=self.state.position):

@@ -25,7 +25,7 @@ from typing import Callable, Iterable, Protocol, Sequence
 from sqlalchemy import Connection, Engine, Table, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from events.collector import collector_paused
+from events.quiet import quiet_fold
 from events.sql import ANALYSE_AFTER, analyse, grew_enough
 from events.store import EventStore, appended
 from journey.records import Recorded
@@ -240,12 +240,10 @@ class ProjectionRunner:
                 if not rows:
                     break
                 if len(rows) == self.batch and writes.thread is None:
-                    # More may follow. In a process doing nothing else (a rebuild, a
-                    # worker) the collector pauses, which only walked the batches'
-                    # short-lived objects: a rebuild of 100,000 events on SQLite, 3.45 s
-                    # -> 3.15 s. Then the database inserts this batch while this process
-                    # folds the next.
-                    long.enter_context(collector_paused())
+                    # More may follow: in a process doing nothing else (a rebuild, a
+                    # worker) the interpreter is tuned for it (events/quiet.py), and the
+                    # database inserts this batch while this process folds the next.
+                    long.enter_context(quiet_fold())
                     writes.start_thread()
                 decoded: dict[bool, list[Recorded]] = {}
                 prepared: list[tuple[Projection, object]] = []

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import gc
+import sys
 import threading
 
 import pytest
@@ -324,38 +325,40 @@ def test_catch_ups_have_postgresql_analyse_once_they_folded_a_tenth_of_the_log(
     assert _maintained(engine, "runner_probe") == (True, True)
 
 
-# -- the collector through a long catch-up -----------------------------------------------------
+# -- the interpreter through a long catch-up (events/quiet.py) ---------------------------------
 
-class CollectorProbe(Probe):
-    """Notes, at each batch it prepares, whether the cyclic collector runs."""
+class QuietProbe(Probe):
+    """Notes, at each batch it prepares, whether the fold runs quietly: the cyclic
+    collector paused, the switch interval short."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.collecting: list[bool] = []
+        self.quiet: list[bool] = []
 
     def prepare(self, records) -> list[dict]:
-        self.collecting.append(gc.isenabled())
+        self.quiet.append(not gc.isenabled() and sys.getswitchinterval() < 0.001)
         return super().prepare(records)
 
 
 @pytest.mark.parametrize("threads", [1, 3])
-def test_a_long_catch_up_pauses_the_collector_only_where_nothing_else_runs(
+def test_a_long_catch_up_runs_quietly_only_where_nothing_else_runs(
         sqlite_url, closing, monkeypatch, threads):
     engine, store = make(sqlite_url, closing)
     register(store, 5)
-    probe = CollectorProbe()
+    probe = QuietProbe()
+    interval = sys.getswitchinterval()
     monkeypatch.setattr(threading, "active_count", lambda: threads)
     ProjectionRunner(engine, store, [probe], batch=2).catch_up()
     assert rows(engine) == [1, 2, 3, 4, 5]
-    # A full first batch tells a long catch-up: from it on, the folds run paused.
-    assert probe.collecting == [threads != 1] * 3
-    assert gc.isenabled()  # and the collector is back afterwards
+    # A full first batch tells a long catch-up: from it on, the folds run quietly.
+    assert probe.quiet == [threads == 1] * 3
+    assert gc.isenabled() and sys.getswitchinterval() == interval  # both back
 
 
-def test_a_short_catch_up_leaves_the_collector_alone(sqlite_url, closing, monkeypatch):
+def test_a_short_catch_up_leaves_the_interpreter_alone(sqlite_url, closing, monkeypatch):
     engine, store = make(sqlite_url, closing)
     register(store, 1)
-    probe = CollectorProbe()
+    probe = QuietProbe()
     monkeypatch.setattr(threading, "active_count", lambda: 1)
     ProjectionRunner(engine, store, [probe], batch=2).catch_up()
-    assert probe.collecting == [True] and gc.isenabled()
+    assert probe.quiet == [False] and gc.isenabled()
