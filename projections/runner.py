@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterable, Protocol, Sequence
 
 from sqlalchemy import Connection, Engine, Table, delete, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from events.quiet import quiet_fold
 from events.sql import ANALYSE_AFTER, analyse, grew_enough
@@ -67,6 +67,9 @@ class ProjectionStatus:
 
 #: This transaction's commit returns before its WAL is flushed (never torn, at worst lost).
 _NO_FLUSH_WAIT = "SET LOCAL synchronous_commit TO off"
+#: Why a TRUNCATE may be refused where a DELETE is not (SQLSTATE): a lock not granted
+#: within lock_timeout, or a role allowed to DELETE but not to TRUNCATE.
+_DELETE_INSTEAD = frozenset({"55P03", "42501"})
 
 #: Events read, folded and written at a time in a catch-up. Larger batches hand the GIL
 #: between the folding and the writing thread less often: a rebuild of 100,000 events,
@@ -178,6 +181,9 @@ class ProjectionRunner:
         #: projections' tables.
         self.analyse_after = ANALYSE_AFTER
         self._unanalysed = 0
+        #: How long a reset on PostgreSQL waits for the tables' readers before it empties
+        #: them by DELETE instead of TRUNCATE (`_empty`).
+        self.truncate_wait = 1.0
         self.is_sqlite = engine.dialect.name == "sqlite"
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -329,11 +335,38 @@ class ProjectionRunner:
             return row.position
 
     def _reset(self, conn: Connection, projection: Projection) -> None:
-        for table in projection.tables:
-            conn.execute(delete(table))
+        self._empty(conn, projection.tables)
         conn.execute(update(checkpoints).where(checkpoints.c.name == projection.name).values(
             version=projection.version, position=0, state="rebuilding", error=None,
             failed_position=None, updated_at=_now_micros()))
+
+    def _empty(self, conn: Connection, tables: Sequence[Table]) -> None:
+        """Drop every row of `tables`, in the transaction that resets the checkpoint.
+
+        On PostgreSQL, TRUNCATE: DELETE leaves every old row dead in the table and its
+        indexes, and the fold that follows inserts the same keys again, each checked
+        against its dead twin (a rebuild of 100,000 events: 4.0-4.3 s after a DELETE,
+        3.1-3.2 s after a TRUNCATE). TRUNCATE waits for the readers of the tables, and new
+        readers wait behind it: after `truncate_wait` seconds it gives way to DELETE, as it
+        does for a role without the TRUNCATE privilege. SQLite's DELETE without WHERE is
+        its own truncate.
+        """
+        if not self.is_sqlite:
+            names = ", ".join(self.engine.dialect.identifier_preparer.format_table(t)
+                              for t in tables)
+            try:
+                with conn.begin_nested():
+                    conn.exec_driver_sql(
+                        f"SET LOCAL lock_timeout = {int(self.truncate_wait * 1000)}")
+                    conn.exec_driver_sql(f"TRUNCATE {names}")
+                    conn.exec_driver_sql("SET LOCAL lock_timeout = DEFAULT")
+                return
+            except DBAPIError as exc:
+                if getattr(exc.orig, "sqlstate", None) not in _DELETE_INSTEAD:
+                    raise
+                log.info("projection tables %s emptied by DELETE: %s", names, exc.orig)
+        for table in tables:
+            conn.execute(delete(table))
 
     def _mark_failed(self, projection: Projection, position: int, exc: Exception) -> None:
         log.exception("projection %s failed at position %s", projection.name, position)

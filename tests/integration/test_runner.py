@@ -4,11 +4,13 @@ from __future__ import annotations
 import gc
 import sys
 import threading
+import uuid
 
 import pytest
 from datetime import datetime, timezone
 
 from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, select, text
+from sqlalchemy.engine import make_url
 
 from events.migrate import upgrade
 from events.sql import SqlRecorder, make_engine
@@ -362,3 +364,64 @@ def test_a_short_catch_up_leaves_the_interpreter_alone(sqlite_url, closing, monk
     monkeypatch.setattr(threading, "active_count", lambda: 1)
     ProjectionRunner(engine, store, [probe], batch=2).catch_up()
     assert probe.quiet == [False] and gc.isenabled()
+
+
+# -- emptying the tables on PostgreSQL: TRUNCATE, or DELETE when readers hold them -------------
+
+def _filenode(engine) -> int:
+    with engine.connect() as conn:
+        return conn.execute(text("SELECT pg_relation_filenode('runner_probe')")).scalar()
+
+
+@pytest.mark.postgres
+def test_a_rebuild_on_postgresql_truncates_the_tables(fresh_postgres_url, closing):
+    engine, store = make(fresh_postgres_url, closing)
+    register(store, 5)
+    runner = ProjectionRunner(engine, store, [Probe()], batch=2)
+    runner.catch_up()
+    before = _filenode(engine)
+    runner.rebuild()
+    assert rows(engine) == [1, 2, 3, 4, 5]
+    assert _filenode(engine) != before  # a new, empty file: no dead rows left behind
+
+
+@pytest.mark.postgres
+def test_a_reset_gives_way_to_delete_while_a_reader_holds_the_table(fresh_postgres_url, closing):
+    engine, store = make(fresh_postgres_url, closing)
+    register(store, 5)
+    runner = ProjectionRunner(engine, store, [Probe()], batch=2)
+    runner.catch_up()
+    runner.truncate_wait = 0.2
+    before = _filenode(engine)
+    reader = engine_for(fresh_postgres_url, closing).connect()
+    closing.append(reader)
+    reader.begin()
+    assert len(reader.execute(select(seen)).all()) == 5  # a report's transaction, still open
+    runner.reset(["probe"])
+    reader.rollback()
+    assert rows(engine) == [] and _filenode(engine) == before
+    runner.catch_up()
+    assert rows(engine) == [1, 2, 3, 4, 5]
+
+
+@pytest.mark.postgres
+def test_a_role_that_may_not_truncate_empties_by_delete(fresh_postgres_url, closing):
+    engine, store = make(fresh_postgres_url, closing)
+    register(store, 3)
+    ProjectionRunner(engine, store, [Probe()], batch=2).catch_up()
+    role = f"journey_no_truncate_{uuid.uuid4().hex[:8]}"
+    with engine.begin() as conn:
+        conn.execute(text(f"CREATE ROLE {role} LOGIN"))
+        conn.execute(text(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA "
+                          f"public TO {role}"))
+    try:
+        url = make_url(fresh_postgres_url).set(username=role, password=None)
+        limited = engine_for(url.render_as_string(hide_password=False), closing)
+        runner = ProjectionRunner(limited, store, [Probe()], batch=2)
+        runner.rebuild()
+        assert rows(engine) == [1, 2, 3]
+    finally:
+        limited.dispose()
+        with engine.begin() as conn:
+            conn.execute(text(f"DROP OWNED BY {role}"))
+            conn.execute(text(f"DROP ROLE {role}"))
