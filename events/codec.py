@@ -71,4 +71,9 @@ def row_hash(prev_hash: str, *, position: int, event_id: str, stream: str, versi
 
 def request_digest(value: Any) -> str:
     """A digest of a command's body, to tell a replay from a reused idempotency key."""
-    return hashlib.sha256(canonical_json(value).encode("utf-8")).hexdigest()
+    return request_digest_of_json(canonical_json(value))
+
+
+def request_digest_of_json(text: str) -> str:
+    """request_digest of a body given as its canonical JSON."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

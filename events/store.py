@@ -8,6 +8,7 @@ head, commit. Only then are the new events folded into the cached state and anno
 from __future__ import annotations
 
 import gc
+import json
 import threading
 import time
 from contextlib import nullcontext
@@ -17,7 +18,7 @@ from typing import Any, Callable, Iterator, TypeVar
 
 from blinker import Namespace
 
-from events.codec import GENESIS_HASH, canonical_json, request_digest
+from events.codec import GENESIS_HASH, canonical_json, request_digest, request_digest_of_json
 from events.codec import row_hash as chain_row_hash
 from events.crypto import Cipher
 from events.ids import new_correlation_id, new_event_id
@@ -249,12 +250,16 @@ class EventStore:
 
     def _decide_one(self, command: Command, options: Options, tx: Transaction
                     ) -> tuple[AppendResult, list[StoredRow]]:
-        scope = digest = None
+        scope = digest = clear_json = None
         # The clear data of the command's event, made once for the digest and the row.
         clear = command.event.to_data() if isinstance(command, RecordEvent) else None
         if options.idempotency_key is not None:
             # The digest tells a replay from a reused key: only a keyed command needs it.
-            digest = options.digest or command_digest(command, clear)
+            digest = options.digest
+            if digest is None:
+                # Its canonical JSON serves the digest and, if no field is encrypted, the row.
+                clear_json = canonical_json(clear) if clear is not None else None
+                digest = command_digest(command, clear, clear_json)
             scope = f"{command.actor}\x1f{options.idempotency_key}"
             earlier = tx.rows_from_scope(scope)
             if earlier:
@@ -268,7 +273,7 @@ class EventStore:
                     f"{proposed[0].stream} is at version {current}, not "
                     f"{options.expected_version}: reload and try again")
         rows = self._rows(proposed, now, scope, digest, options, tx,
-                          command.event if clear is not None else None, clear)
+                          command.event if clear is not None else None, clear, clear_json)
         for p in proposed:
             if p.event.type == "MemberErased":
                 self.cipher.forget(p.event.member_id)  # in this transaction
@@ -288,9 +293,10 @@ class EventStore:
         return AppendResult([self.to_recorded(r, tx) for r in earlier], replayed=True)
 
     def _rows(self, proposed, now: datetime, scope, digest, options: Options,
-              tx: Transaction, known_event=None, known_data: dict[str, Any] | None = None
-              ) -> list[StoredRow]:
-        """The rows of the proposed events (`known_data` is the clear data of `known_event`)."""
+              tx: Transaction, known_event=None, known_data: dict[str, Any] | None = None,
+              known_json: str | None = None) -> list[StoredRow]:
+        """The rows of the proposed events (`known_data` is the clear data of `known_event`,
+        `known_json` its canonical JSON when already made)."""
         recorded_at = max(to_micros(now), self.state.last_recorded_at)
         if options.recorded_at is not None:
             recorded_at = self._kept_recorded_at(options.recorded_at, proposed, now)
@@ -315,13 +321,15 @@ class EventStore:
             if scope is not None:
                 meta["idempotency_key"] = options.idempotency_key
                 meta["request_digest"] = digest
-            data = self._encrypt(p.event, p.actor, tx,
-                                 known_data if p.event is known_event else None)
+            known = p.event is known_event
+            data = self._encrypt(p.event, p.actor, tx, known_data if known else None)
             occurred = to_micros(p.occurred_at)
             event_id = new_event_id()
             type_name = p.event.type
             schema_version = LATEST_VERSION[type_name]
-            data_json = canonical_json(data)
+            # Equal to the clear data: no personal field was there to encrypt.
+            data_json = (known_json if known and known_json is not None and data == known_data
+                         else canonical_json(data))
             meta_json = canonical_json(meta)
             row_hash = chain_row_hash(prev_hash, position=position, event_id=event_id,
                                       stream=p.stream, version=version, type=type_name,
@@ -527,11 +535,19 @@ class EventStore:
         return self.recorder.head()
 
 
-def command_digest(command: Command, data: dict[str, Any] | None = None) -> str:
+def command_digest(command: Command, data: dict[str, Any] | None = None,
+                   data_json: str | None = None) -> str:
     """The digest of what a command asks, for telling a replay from a reused key.
 
-    `data` is the event's to_data() when the caller has it already.
+    `data` is the event's to_data() when the caller has it already, `data_json` its
+    canonical JSON.
     """
+    if isinstance(command, RecordEvent) and data_json is not None:
+        # The body's canonical JSON written out in its sorted key order (as codec.row_hash).
+        string = json.encoder.encode_basestring
+        return request_digest_of_json(
+            f'{{"data":{data_json},"occurred_at":{string(format_time(command.occurred_at))},'
+            f'"type":{string(command.event.type)}}}')
     if isinstance(command, RecordEvent):
         body = {"type": command.event.type,
                 "data": data if data is not None else command.event.to_data()}

@@ -384,6 +384,23 @@ def test_personal_fields_are_ciphertext_at_rest_and_clear_when_read(personal):
         ("ana", "feedback"): "Ana thanks Ivan"}
 
 
+def test_keyed_commands_keep_personal_fields_ciphertext_and_the_chain_sound(backend, store):
+    # A keyed command encodes its clear data once for its digest, and stores that text
+    # only when no field of it is personal.
+    store.submit(register("ana", email="ana@example.org"), Options(idempotency_key="k-1"))
+    store.submit(register("ivan", email="ivan@example.org"), Options(idempotency_key="k-2"))
+    community_with(store, C1, "ana", ["ivan"])
+    store.submit(share(C1, "ivan", "r-1"), Options(idempotency_key="k-3"))
+    reflection = reflect(C1, "ivan", "rf-1", text="Ivan's own words")
+    store.submit(reflection, Options(idempotency_key="k-4"))
+    stored = personal_values(store.read_rows())
+    assert len(stored) == 5 and all(is_ciphertext(v) for v in stored.values())
+    assert personal_values(store.read())[("ivan", "reflection")] == "Ivan's own words"
+    assert store.submit(reflection, Options(idempotency_key="k-4")).replayed
+    assert store.submit(share(C1, "ivan", "r-1"), Options(idempotency_key="k-3")).replayed
+    assert_sound(backend, store)
+
+
 def test_an_erased_members_words_stay_ciphertext_and_their_key_is_gone(backend, personal):
     stored_before = personal_values(personal.read_rows())
     wrapped = personal.recorder.get_wrapped("ivan")
