@@ -12,6 +12,7 @@ import json
 import subprocess
 import threading
 import time
+import urllib.error
 import urllib.request
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from multiprocessing import get_context
@@ -102,7 +103,9 @@ def _wait_up(server: subprocess.Popen, port: int) -> None:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/openapi.json",
                                         timeout=2):
                 return
-        except OSError:
+        except OSError as exc:
+            if isinstance(exc, urllib.error.HTTPError):
+                exc.close()  # an answer, not up yet: its connection closed here
             assert server.poll() is None, "journey serve exited"
             assert time.monotonic() < deadline, "journey serve did not answer"
             time.sleep(0.1)
