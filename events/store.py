@@ -259,7 +259,7 @@ class EventStore:
             if digest is None:
                 # Its canonical JSON serves the digest and, if no field is encrypted, the row.
                 clear_json = canonical_json(clear) if clear is not None else None
-                digest = command_digest(command, clear, clear_json)
+                digest = command_digest(command, clear_json)
             scope = f"{command.actor}\x1f{options.idempotency_key}"
             earlier = tx.rows_from_scope(scope)
             if earlier:
@@ -535,27 +535,24 @@ class EventStore:
         return self.recorder.head()
 
 
-def command_digest(command: Command, data: dict[str, Any] | None = None,
-                   data_json: str | None = None) -> str:
+def command_digest(command: Command, data_json: str | None = None) -> str:
     """The digest of what a command asks, for telling a replay from a reused key.
 
-    `data` is the event's to_data() when the caller has it already, `data_json` its
-    canonical JSON.
+    `data_json` is the canonical JSON of the event's to_data(), when the caller has it.
     """
-    if isinstance(command, RecordEvent) and data_json is not None:
-        # The body's canonical JSON written out in its sorted key order (as codec.row_hash).
-        string = json.encoder.encode_basestring
-        return request_digest_of_json(
-            f'{{"data":{data_json},"occurred_at":{string(format_time(command.occurred_at))},'
-            f'"type":{string(command.event.type)}}}')
-    if isinstance(command, RecordEvent):
-        body = {"type": command.event.type,
-                "data": data if data is not None else command.event.to_data()}
-    else:
-        body = {"type": "HandOverFacilitation", "community_id": command.community_id,
-                "from": command.from_member, "to": command.to_member}
-    body["occurred_at"] = format_time(command.occurred_at)
-    return request_digest(body)
+    occurred_at = format_time(command.occurred_at)
+    if not isinstance(command, RecordEvent):
+        return request_digest({"type": "HandOverFacilitation",
+                               "community_id": command.community_id,
+                               "from": command.from_member, "to": command.to_member,
+                               "occurred_at": occurred_at})
+    if data_json is None:
+        data_json = canonical_json(command.event.to_data())
+    # request_digest({"type", "data", "occurred_at"}), the body's canonical JSON written out
+    # in its sorted key order (as codec.row_hash): the data is encoded once, by the caller.
+    string = json.encoder.encode_basestring
+    return request_digest_of_json(f'{{"data":{data_json},"occurred_at":{string(occurred_at)},'
+                                  f'"type":{string(command.event.type)}}}')
 
 
 def stored_json(row: StoredRow) -> tuple[str, str]:
