@@ -373,12 +373,18 @@ def _filenode(engine) -> int:
         return conn.execute(text("SELECT pg_relation_filenode('runner_probe')")).scalar()
 
 
-@pytest.mark.postgres
-def test_a_rebuild_on_postgresql_truncates_the_tables(fresh_postgres_url, closing):
-    engine, store = make(fresh_postgres_url, closing)
-    register(store, 5)
+def _folded(url: str, closing: list, count: int):
+    """(engine, store, runner): `count` members registered, the probe caught up with them."""
+    engine, store = make(url, closing)
+    register(store, count)
     runner = ProjectionRunner(engine, store, [Probe()], batch=2)
     runner.catch_up()
+    return engine, store, runner
+
+
+@pytest.mark.postgres
+def test_a_rebuild_on_postgresql_truncates_the_tables(fresh_postgres_url, closing):
+    engine, _, runner = _folded(fresh_postgres_url, closing, 5)
     before = _filenode(engine)
     runner.rebuild()
     assert rows(engine) == [1, 2, 3, 4, 5]
@@ -387,10 +393,7 @@ def test_a_rebuild_on_postgresql_truncates_the_tables(fresh_postgres_url, closin
 
 @pytest.mark.postgres
 def test_a_reset_gives_way_to_delete_while_a_reader_holds_the_table(fresh_postgres_url, closing):
-    engine, store = make(fresh_postgres_url, closing)
-    register(store, 5)
-    runner = ProjectionRunner(engine, store, [Probe()], batch=2)
-    runner.catch_up()
+    engine, _, runner = _folded(fresh_postgres_url, closing, 5)
     runner.truncate_wait = 0.2
     before = _filenode(engine)
     reader = engine_for(fresh_postgres_url, closing).connect()
@@ -406,9 +409,7 @@ def test_a_reset_gives_way_to_delete_while_a_reader_holds_the_table(fresh_postgr
 
 @pytest.mark.postgres
 def test_a_role_that_may_not_truncate_empties_by_delete(fresh_postgres_url, closing):
-    engine, store = make(fresh_postgres_url, closing)
-    register(store, 3)
-    ProjectionRunner(engine, store, [Probe()], batch=2).catch_up()
+    engine, store, _ = _folded(fresh_postgres_url, closing, 3)
     role = f"journey_no_truncate_{uuid.uuid4().hex[:8]}"
     with engine.begin() as conn:
         conn.execute(text(f"CREATE ROLE {role} LOGIN"))
