@@ -123,17 +123,23 @@ TIMELINE_LIMIT = 1000
 TIMELINE_MAX = 100_000
 
 
-def timeline_page(view: dict[str, Any], limit: int, offset: int | None = None
-                  ) -> dict[str, Any]:
+def timeline_page(view: dict[str, Any], limit: int, offset: int | None = None, *,
+                  around: int | None = None) -> dict[str, Any]:
     """`view` (a portfolio) with one page of its timeline, and `timeline_page` saying which.
 
     Entries stay in time order; `offset` counts from the oldest entry (0), and without it
-    the page is the latest `limit` entries. `timeline_page` = {"total", "offset", "limit",
+    the page is the latest `limit` entries. Pages are counted back from the latest, so
+    `around` (a position; it wins over `offset`) picks the page of those that holds its
+    entry, the latest if none does. `timeline_page` = {"total", "offset", "limit",
     "count"}: every entry the filters keep, where the page starts, its size as asked, and
     how many entries it holds. `view` itself is not changed."""
     entries = view["timeline"]
     total = len(entries)
     start = max(0, total - limit) if offset is None else min(offset, total)
+    if around is not None:
+        index = next((i for i, e in enumerate(entries) if e["position"] == around), None)
+        if index is not None:
+            start = max(0, total - ((total - 1 - index) // limit + 1) * limit)
     page = entries[start:start + limit]
     return {**view, "timeline": page,
             "timeline_page": {"total": total, "offset": start, "limit": limit,

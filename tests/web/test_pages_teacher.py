@@ -130,6 +130,73 @@ def test_filters_keep_only_what_is_asked_and_a_bad_date_says_so_in_place(sqlite_
     assert 'id="filter-error"' in bad.text and 'aria-invalid="true"' in bad.text
 
 
+def _entries(html: str) -> list[int]:
+    """The positions of the timeline entries a page shows, in the page's order."""
+    timeline = html.split('id="p-timeline"')[1]
+    return [int(p) for p in re.findall(r'<li id="entry-(\d+)"', timeline)]
+
+
+def _links(html: str) -> dict[str, str]:
+    """The pager's links by their rel (prev: later entries, next: earlier ones)."""
+    return {rel: href.replace("&amp;", "&") for href, rel in
+            re.findall(r'<a href="([^"]+)" rel="(prev|next)"', html)}
+
+
+def test_a_long_timeline_comes_a_page_at_a_time_and_the_pages_tile_it(sqlite_site, monkeypatch):
+    import web.pages.portfolio as pages
+
+    client = signed(sqlite_site, "ivan")
+    everything = _entries(client.get("/portfolio").text)
+    assert len(everything) == 6 and 'class="pager' not in client.get("/portfolio").text
+    monkeypatch.setattr(pages, "PAGE_ENTRIES", 4)  # two pages, the oldest overlapping
+
+    latest = client.get("/portfolio")
+    assert latest.status_code == 200
+    assert "Entries 1 to 4 of 6, the latest first." in latest.text
+    assert _entries(latest.text) == everything[:4] and "prev" not in _links(latest.text)
+    seen, page = [], latest.text
+    while True:  # back through the pages, then forward again
+        seen += _entries(page)
+        if "next" not in _links(page):
+            break
+        page = client.get(_links(page)["next"]).text
+    # The oldest page is full, so it may repeat entries of the page before it.
+    assert list(dict.fromkeys(seen)) == everything
+    assert "Entries 3 to 6 of 6" in page and _entries(page) == everything[2:]
+    assert _entries(client.get(_links(page)["prev"]).text) == everything[:4]  # the latest
+
+    oldest = everything[-1]
+    assert _entries(client.get(f"/portfolio?entry={oldest}").text) == everything[2:]
+
+
+def test_the_pages_keep_the_filters_and_a_bad_page_says_so(sqlite_site, monkeypatch):
+    import web.pages.portfolio as pages
+
+    monkeypatch.setattr(pages, "PAGE_ENTRIES", 1)
+    client = signed(sqlite_site, "ivan")
+    page = client.get("/portfolio?kind=resource&kind=reflection")
+    earlier = _links(page.text)["next"]
+    assert "kind=resource" in earlier and "kind=reflection" in earlier
+    assert "timeline_offset=" in earlier
+    for bad in ("abc", "-1", "1.5", "١"):
+        refused = client.get(f"/portfolio?timeline_offset={bad}")
+        assert refused.status_code == 400, bad
+        assert "is not a place in the timeline; showing the latest entries." in refused.text
+        assert _entries(refused.text) == _entries(client.get("/portfolio").text)
+
+
+def test_evidence_on_another_page_links_to_the_page_that_holds_it(sqlite_site, monkeypatch):
+    import web.pages.portfolio as pages
+
+    monkeypatch.setattr(pages, "PAGE_ENTRIES", 1)
+    client = signed(sqlite_site, "ivan")
+    html = client.get("/portfolio").text
+    evidence = re.findall(r'href="/portfolio\?entry=(\d+)#entry-\1"', html)
+    assert evidence, "ana's recognition of ivan has evidence on an earlier page"
+    target = int(evidence[0])
+    assert target in _entries(client.get(f"/portfolio?entry={target}").text)
+
+
 def test_as_of_shows_the_notice_and_a_bad_as_of_is_explained(sqlite_site):
     client = signed(sqlite_site, "ivan")
     before = datetime.now(UTC).date() - timedelta(days=1)

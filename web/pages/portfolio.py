@@ -21,7 +21,7 @@ from journey import errors
 from journey import events as ev
 from journey.access import may_read_portfolio
 from journey.clock import format_time
-from projections.portfolio.timeline import KINDS, Filters
+from projections.portfolio.timeline import KINDS, Filters, timeline_page
 from web.charts import tier_path
 from web.pages import bp
 from web.pages.common import (AsOf, account, as_of_from_request, fold_first, record, require,
@@ -134,11 +134,54 @@ def _own_member() -> str:
     return member_id
 
 
+#: Timeline entries a portfolio page shows at once: a long record comes a page at a time.
+PAGE_ENTRIES = 100
+_PAGE_ARGS = ("timeline_offset", "entry")
+
+
+def _page_asked() -> tuple[int | None, int | None, str | None]:
+    """?timeline_offset= (from the oldest entry) and ?entry= (a position: its page), and a
+    sentence when either is not a whole number (the latest page is shown then)."""
+    asked: dict[str, int] = {}
+    for name in _PAGE_ARGS:
+        text = (request.args.get(name) or "").strip()
+        if not text:
+            continue
+        if not (text.isascii() and text.isdigit()) or len(text) > 15:
+            return None, None, _("“%(text)s” is not a place in the timeline; showing the "
+                                 "latest entries.", text=text)
+        asked[name] = int(text)
+    return asked.get("timeline_offset"), asked.get("entry"), None
+
+
+def _pager(view: dict[str, Any]) -> dict[str, Any] | None:
+    """Which entries the page shows (counted from the latest) and links to the pages
+    before and after, keeping the other choices (filters, as_of); None for one page."""
+    page = view["timeline_page"]
+    total, start, count, limit = page["total"], page["offset"], page["count"], page["limit"]
+    if count >= total:
+        return None
+    args = {k: v for k, v in request.args.lists() if k not in _PAGE_ARGS}
+
+    def link(offset: int | None) -> str:
+        chosen = args if offset is None else {**args, "timeline_offset": [str(offset)]}
+        return url_for(request.endpoint, **(request.view_args or {}), **chosen)
+
+    later = start + limit
+    return {"first": total - (start + count) + 1, "last": total - start, "total": total,
+            # The page after the last but one is the latest: its link has no offset.
+            "later": (link(later if later + limit < total else None)
+                      if start + count < total else None),
+            "earlier": link(max(0, start - limit)) if start > 0 else None}
+
+
 def _render(member_id: str, *, own: bool, visibility_errors: dict[str, list[str]] | None = None,
             status: int = 200):
     fold_first()
     as_of = as_of_from_request()
     view, filter_error = read_portfolio(member_id, viewer(), as_of, _filters())
+    offset, around, page_error = _page_asked()
+    view = timeline_page(view, PAGE_ENTRIES, offset, around=around)
     forms = {}
     if own and as_of.moment is None:
         for note in view["reflections"]:
@@ -153,8 +196,9 @@ def _render(member_id: str, *, own: bool, visibility_errors: dict[str, list[str]
         "pages/portfolio/portfolio.html", view=view, own=own, as_of=as_of,
         filter_error=filter_error, charts=tier_charts(view), forms=forms,
         visibility_errors=visibility_errors or {}, editable=editable, kinds=sorted(set(KINDS.values())),
-        here=here, print_url=here.rstrip("/") + "/print", **labels()), \
-        (400 if filter_error else status)
+        here=here, print_url=here.rstrip("/") + "/print", pager=_pager(view),
+        page_error=page_error, **labels()), \
+        (400 if filter_error or page_error else status)
 
 
 @bp.get("/portfolio")
