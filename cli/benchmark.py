@@ -20,6 +20,7 @@ import itertools
 import json
 import os
 import random
+import re
 import shutil
 import socket
 import sqlite3
@@ -116,6 +117,36 @@ def write_file(path: Path, lines: int) -> Path:
 
 
 # -- databases -------------------------------------------------------------------------------
+
+def server_url(url: str) -> str:
+    """`--database` checked before any work: a PostgreSQL server URL through psycopg that
+    answers. ValueError with a sentence when it is not one; the driver's error (an
+    SQLAlchemyError) when the server does not answer."""
+    from sqlalchemy import create_engine, make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise ValueError(f"{url!r} is not a database URL such as "
+                         "postgresql+psycopg://user@host/postgres") from None
+    if parsed.get_backend_name() == "sqlite":
+        raise ValueError("the bench makes SQLite files of its own: leave --database out for "
+                         "SQLite, or give a PostgreSQL server URL")
+    if parsed.get_backend_name() != "postgresql":
+        raise ValueError("Journey runs on SQLite or PostgreSQL: give a PostgreSQL server URL "
+                         "such as postgresql+psycopg://user@host/postgres")
+    if parsed.get_driver_name() != "psycopg":
+        raise ValueError("Journey speaks to PostgreSQL through psycopg 3: write the URL as "
+                         "postgresql+psycopg://…")
+    engine = create_engine(parsed, connect_args={"connect_timeout": 10})
+    try:
+        with engine.connect():
+            pass
+    finally:
+        engine.dispose()
+    return url
+
 
 class Databases:
     """New empty databases for each phase: SQLite files, or PostgreSQL databases."""
@@ -431,53 +462,81 @@ def _reports(journey, as_of: datetime, times: int) -> dict[str, Any]:
             "after_join": after_join, "as_of_seconds": as_of_seconds}
 
 
+PASSWORD = "bench password 1"
+
+
 def _tokens(config, journey) -> dict[str, str]:
     from events.accounts import Accounts
 
     accounts = Accounts(journey.log.recorder.engine, password_method="scrypt:1024:8:1")
     tokens = {}
     for username, member in (("teacher", "m-00011"), ("coordinator", COORDINATOR)):
-        account = accounts.add(username, "bench password 1", member_id=member)
+        account = accounts.add(username, PASSWORD, member_id=member)
         tokens[username] = accounts.create_token(account.id, "bench")[1]
     return tokens
 
 
+def _signed_in(app, username: str):
+    """A test client signed in as `username` through the sign-in form, as a browser is."""
+    client = app.test_client()
+    form = client.get("/auth/login").text
+    found = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', form)
+    answer = client.post("/auth/login", data={"username": username, "password": PASSWORD,
+                                               "csrf_token": found.group(1) if found else ""})
+    if answer.status_code != 302:
+        raise RuntimeError(f"signing in as {username}: {answer.status_code}")
+    return client
+
+
 def _wsgi(config, tokens: dict[str, str], requests: int) -> dict[str, Any]:
+    """The portfolio and the coordinator's dashboard through the WSGI app: the pages people
+    open (HTML, signed in) and the JSON API's answers."""
     from web.app import close_app, create_app
 
     app = create_app({"JOURNEY_CONFIG": config, "PASSWORD_METHOD": "scrypt:1024:8:1"})
     try:
         app.extensions["journey"].runner.catch_up()
-        client = app.test_client()
+        api = app.test_client()
+        teacher, coordinator = _signed_in(app, "teacher"), _signed_in(app, "coordinator")
 
-        def get(path: str, token: str) -> Callable[[], None]:
+        def get(client, path: str, token: str | None = None) -> Callable[[], None]:
+            headers = {"Authorization": f"Bearer {token}"} if token else {}
+
             def run() -> None:
-                answer = client.get(path, headers={"Authorization": f"Bearer {token}"})
+                answer = client.get(path, headers=headers)
                 if answer.status_code != 200:
                     raise RuntimeError(f"GET {path}: {answer.status_code} {answer.text[:200]}")
             return run
 
-        portfolio = get("/api/members/m-00011/portfolio", tokens["teacher"])
-        dashboard = get(f"/api/networks/{NETWORK}/leadership", tokens["coordinator"])
-        portfolio(), dashboard()  # warm
-        figures = {"portfolio": _timed(portfolio, requests),
-                   "dashboard": _timed(dashboard, requests)}
+        timed = {
+            "portfolio_page": get(teacher, "/portfolio"),
+            "dashboard_page": get(coordinator, f"/coordinate/networks/{NETWORK}"),
+            "portfolio": get(api, "/api/members/m-00011/portfolio", tokens["teacher"]),
+            "dashboard": get(api, f"/api/networks/{NETWORK}/leadership",
+                             tokens["coordinator"])}
+        for request in timed.values():
+            request()  # warm
+        figures = {name: _timed(request, requests) for name, request in timed.items()}
         # The first request after the member's own portfolio changed (a resource of theirs
-        # appended and folded, untimed) folds it afresh: no cached view answers it.
+        # appended and folded, untimed) folds it afresh: no cached view answers it. The page
+        # and the API share that fold, so each is timed after appends of its own.
         journey = app.extensions["journey"]
-        after: list[float] = []
-        for n in range(min(requests, 20)):
-            journey.store.submit(_command({
-                "type": "ResourceShared", "occurred_at": "2022-06-01T10:00:00Z",
-                "actor": "m-00011", "data": {"community_id": "c-001",
-                                             "resource_id": f"after-{n}",
-                                             "member_id": "m-00011", "title": f"Plan {n}",
-                                             "kind": "lesson_plan"}}))
-            journey.runner.catch_up()
-            started = time.perf_counter()
-            portfolio()
-            after.append(time.perf_counter() - started)
-        figures["portfolio_after_append"] = _percentiles(after)
+        appended = itertools.count()
+        for name in ("portfolio_page", "portfolio"):
+            after: list[float] = []
+            for _ in range(min(requests, 20)):
+                n = next(appended)
+                journey.store.submit(_command({
+                    "type": "ResourceShared", "occurred_at": "2022-06-01T10:00:00Z",
+                    "actor": "m-00011", "data": {"community_id": "c-001",
+                                                 "resource_id": f"after-{n}",
+                                                 "member_id": "m-00011",
+                                                 "title": f"Plan {n}", "kind": "lesson_plan"}}))
+                journey.runner.catch_up()
+                started = time.perf_counter()
+                timed[name]()
+                after.append(time.perf_counter() - started)
+            figures[f"{name}_after_append"] = _percentiles(after)
         return figures
     finally:
         close_app(app)
@@ -727,6 +786,12 @@ def run_once(n: int, databases: Databases, folder: Path, *, requests: int = 200,
             "leadership_after_join_p50_ms": reports["after_join"]["p50_ms"],
             "leadership_after_join_p95_ms": reports["after_join"]["p95_ms"],
             "leadership_as_of_seconds": reports["as_of_seconds"],
+            "portfolio_page_p50_ms": wsgi["portfolio_page"]["p50_ms"],
+            "portfolio_page_p95_ms": wsgi["portfolio_page"]["p95_ms"],
+            "portfolio_page_after_append_p50_ms": wsgi["portfolio_page_after_append"]["p50_ms"],
+            "portfolio_page_after_append_p95_ms": wsgi["portfolio_page_after_append"]["p95_ms"],
+            "dashboard_page_p50_ms": wsgi["dashboard_page"]["p50_ms"],
+            "dashboard_page_p95_ms": wsgi["dashboard_page"]["p95_ms"],
             "portfolio_p50_ms": wsgi["portfolio"]["p50_ms"],
             "portfolio_p95_ms": wsgi["portfolio"]["p95_ms"],
             "portfolio_requests": wsgi["portfolio"]["count"],
@@ -818,12 +883,19 @@ def table(result: dict[str, Any]) -> str:
             f"{j['leadership_after_append_p50_ms']:>9.1f} ms"
             f"  {j['leadership_after_append_p95_ms']:.1f} ms",
             f"  {'leadership report, as of (one)':<44}{j['leadership_as_of_seconds'] * 1000:>9.1f} ms",
-            f"  {'portfolio (WSGI) p50 / p95, %d requests' % j['portfolio_requests']:<44}{j['portfolio_p50_ms']:>9.1f} ms"
+            f"  {'portfolio page p50 / p95, %d requests' % j['portfolio_requests']:<44}"
+            f"{j['portfolio_page_p50_ms']:>9.1f} ms  {j['portfolio_page_p95_ms']:.1f} ms",
+            f"  {'  after an append p50/p95':<44}"
+            f"{j['portfolio_page_after_append_p50_ms']:>9.1f} ms"
+            f"  {j['portfolio_page_after_append_p95_ms']:.1f} ms",
+            f"  {'  its API answer p50 / p95':<44}{j['portfolio_p50_ms']:>9.1f} ms"
             f"  {j['portfolio_p95_ms']:.1f} ms",
-            f"  {'portfolio, after an append p50/p95':<44}"
+            f"  {'  its API answer, after an append p50/p95':<44}"
             f"{j['portfolio_after_append_p50_ms']:>9.1f} ms"
             f"  {j['portfolio_after_append_p95_ms']:.1f} ms",
-            f"  {'coordinator dashboard p50 / p95, %d req.' % j['dashboard_requests']:<44}{j['dashboard_p50_ms']:>9.1f} ms"
+            f"  {'coordinator dashboard page p50 / p95':<44}"
+            f"{j['dashboard_page_p50_ms']:>9.1f} ms  {j['dashboard_page_p95_ms']:.1f} ms",
+            f"  {'  its API answer p50 / p95':<44}{j['dashboard_p50_ms']:>9.1f} ms"
             f"  {j['dashboard_p95_ms']:.1f} ms",
             f"  {'serve --workers %d, %d clients' % (j['serve_workers'], j['serve_clients']):<44}"
             f"{j['serve_requests_per_s']:>12,.0f}/s",

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import math
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -23,7 +24,10 @@ JOURNEY_KEYS = (
     "rebuild_per_s", "rebuild_peak_rss_mb", "leadership_live_p50_ms", "leadership_live_p95_ms",
     "leadership_uncached_p50_ms", "leadership_after_append_p50_ms",
     "leadership_after_append_p95_ms", "leadership_after_join_p50_ms",
-    "leadership_after_join_p95_ms", "leadership_as_of_seconds", "portfolio_p50_ms",
+    "leadership_after_join_p95_ms", "leadership_as_of_seconds", "portfolio_page_p50_ms",
+    "portfolio_page_p95_ms", "portfolio_page_after_append_p50_ms",
+    "portfolio_page_after_append_p95_ms", "dashboard_page_p50_ms", "dashboard_page_p95_ms",
+    "portfolio_p50_ms",
     "portfolio_p95_ms", "portfolio_after_append_p50_ms", "portfolio_after_append_p95_ms",
     "dashboard_p50_ms",
     "dashboard_p95_ms", "portfolio_requests", "dashboard_requests", "serve_requests_per_s",
@@ -34,22 +38,34 @@ RATIOS = ("single_vs_floor_single", "import_vs_floor_batch", "rebuild_vs_floor_r
 
 
 @pytest.mark.slow
-def test_bench_json_has_every_figure_and_ratio(tmp_path) -> None:
-    done = subprocess.run([JOURNEY, "bench", "--events", "2000", "--json"], cwd=tmp_path,
-                          capture_output=True, text=True, timeout=240)
+def test_bench_json_has_every_figure_and_ratio_at_n_and_2n_and_the_table_shows_them(
+        tmp_path) -> None:
+    done = subprocess.run([JOURNEY, "bench", "--events", "1000", "--scaling", "--json"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
-    run = result["n"]
-    assert run["events"] == 2000 and run["engine"] == "sqlite"
-    assert set(FLOOR) <= set(run["floor"])
-    assert set(JOURNEY_KEYS) <= set(run["journey"])
-    assert set(RATIOS) <= set(run["ratios"])
-    for part in ("floor", "journey", "ratios"):
-        for key, value in run[part].items():
-            assert isinstance(value, (int, float)) and math.isfinite(value), (part, key)
-            assert value > 0 or key.startswith("projection_lag"), (part, key, value)
-    assert run["journey"]["serve_requests_per_s"] > 0
+    for label, events in (("n", 1000), ("2n", 2000)):
+        run = result[label]
+        assert run["events"] == events and run["engine"] == "sqlite"
+        assert set(FLOOR) <= set(run["floor"])
+        assert set(JOURNEY_KEYS) <= set(run["journey"])
+        assert set(RATIOS) <= set(run["ratios"])
+        for part in ("floor", "journey", "ratios"):
+            for key, value in run[part].items():
+                assert isinstance(value, (int, float)) and math.isfinite(value), (part, key)
+                assert value > 0 or key.startswith("projection_lag"), (part, key, value)
+        assert run["journey"]["serve_requests_per_s"] > 0
+    assert {"journey.import_seconds", "journey.rebuild_seconds"} <= set(result["scaling"])
+    assert all(value > 0 for value in result["scaling"].values())
     assert list(tmp_path.iterdir()) == []  # nothing left behind in the working folder
+
+    text = benchmark.table(result)
+    for line in ("sqlite, 1,000 events", "sqlite, 2,000 events", "T(2N)/T(N)",
+                 "journey.import_seconds", "portfolio page p50 / p95",
+                 "coordinator dashboard page p50 / p95", "  its API answer p50 / p95"):
+        assert line in text, line
+    import_ratio = f"{result['n']['ratios']['import_vs_floor_batch']:.1%}"
+    assert import_ratio in next(row for row in text.splitlines() if "journey import" in row)
 
 
 def test_floor_rows_keep_the_logs_identity() -> None:
@@ -93,3 +109,28 @@ def test_the_floor_writes_into_the_logs_own_table(database_url, tmp_path) -> Non
         with engine.begin() as conn:
             conn.exec_driver_sql("DROP TABLE events")
         engine.dispose()
+
+
+@pytest.mark.parametrize("url, says", [
+    ("not-a-url", "is not a database URL"),
+    ("sqlite:///nonexistent/dir/x.db", "leave --database out for SQLite"),
+    ("mysql://u@h/db", "Journey runs on SQLite or PostgreSQL"),
+    ("postgresql+psycopg2://u@h/db", "through psycopg 3"),
+])
+def test_a_database_that_is_not_a_postgresql_server_url_is_refused_before_any_work(
+        url: str, says: str) -> None:
+    done = subprocess.run([JOURNEY, "bench", "--events", "500", "--database", url],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1 and done.stdout == ""
+    assert done.stderr.startswith("error: usage: ") and says in done.stderr, done.stderr
+
+
+def test_a_server_that_does_not_answer_is_told_before_any_work() -> None:
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    done = subprocess.run([JOURNEY, "bench", "--events", "500", "--database",
+                           f"postgresql+psycopg://root@127.0.0.1:{port}/postgres"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1 and done.stdout == ""
+    assert done.stderr.startswith("error: database: ") and "refused" in done.stderr
