@@ -10,6 +10,7 @@ from the checkpoints (stored in the transaction of the rows they cover).
 from __future__ import annotations
 
 import logging
+import math
 import signal
 import threading
 import time
@@ -74,7 +75,7 @@ def run_worker(journey: Any, poll: float, stop: threading.Event,
             listener.wait(0)  # LISTEN before the first catch-up: no append falls between
         while not stop.is_set():
             try:
-                runner.catch_up()
+                runner.catch_up(stop=stop)  # SIGTERM ends it after the batch in hand
             except Exception:  # noqa: BLE001 - survive a database outage; retry next round
                 log.exception("projection catch-up failed; retrying")
             if listener is not None:
@@ -91,9 +92,21 @@ def run_worker(journey: Any, poll: float, stop: threading.Event,
             listener.close()
 
 
+#: The longest --poll: beyond an hour a worker is as good as stopped while it waits.
+MAX_POLL = 3600.0
+
+
+def _finite(_ctx: click.Context, _param: click.Parameter, value: float) -> float:
+    # FloatRange lets NaN through (no comparison with NaN is true): a worker would spin.
+    if math.isnan(value):
+        raise click.BadParameter("must be a number of seconds")
+    return value
+
+
 def register(main: click.Group, journey_of: Callable[[click.Context], Any]) -> None:
     @main.command()
-    @click.option("--poll", default=1.0, show_default=True, type=click.FloatRange(min=0.01),
+    @click.option("--poll", default=1.0, show_default=True,
+                  type=click.FloatRange(min=0.01, max=MAX_POLL), callback=_finite,
                   metavar="SECONDS", help="Fold at least this often (the fallback to NOTIFY).")
     @click.pass_context
     def worker(ctx: click.Context, poll: float) -> None:

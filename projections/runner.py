@@ -197,12 +197,16 @@ class ProjectionRunner:
     # -- folding -------------------------------------------------------------------------
 
     def catch_up(self, names: Iterable[str] | None = None,
-                 progress: Progress | None = None) -> None:
+                 progress: Progress | None = None, *,
+                 stop: threading.Event | None = None) -> None:
         """Fold everything appended since each projection's checkpoint.
 
         Projections standing at the same checkpoint (after a rebuild, or caught up
         together) share one read of the log: each batch is read and decoded once and
-        written by each of them in its own transaction, under its own lease.
+        written by each of them in its own transaction, under its own lease. Once `stop`
+        is set it ends after the batch being written (checkpoints are committed with each
+        batch, so the next catch-up goes on from there): a worker told to stop in a long
+        catch-up stops within a batch, not at the end of the log.
         """
         with self._fold_lock:
             group: dict[int, list[Projection]] = {}
@@ -211,10 +215,14 @@ class ProjectionRunner:
                 group.setdefault(self._checkpoint(projection), []).append(projection)
             reached = 0
             for position, projections in sorted(group.items()):
-                reached = self._catch_up_from(position, projections, progress)
+                if stop is not None and stop.is_set():
+                    break
+                reached = self._catch_up_from(position, projections, progress, stop)
             if group:  # what the projection furthest behind folded
                 self._unanalysed += max(0, reached - min(group))
-            due = grew_enough(self._unanalysed, reached, self.analyse_after)
+            # Stopping: the statistics wait for the next catch-up.
+            due = grew_enough(self._unanalysed, reached, self.analyse_after) and not (
+                stop is not None and stop.is_set())
             if due:
                 self._unanalysed = 0
         with self._progress:
@@ -226,7 +234,7 @@ class ProjectionRunner:
             analyse(self.engine, [t for p in self.projections.values() for t in p.tables])
 
     def _catch_up_from(self, position: int, projections: list[Projection],
-                       progress: Progress | None) -> int:
+                       progress: Progress | None, stop: threading.Event | None = None) -> int:
         """Fold `projections`, all at checkpoint `position`, up to the end of the log;
         returns the position reached.
 
@@ -241,7 +249,7 @@ class ProjectionRunner:
         # One stream of the log for every batch (one reading connection, not one each).
         with closing(self.store.read_rows(after=position)) as log, _Writes(self) as writes, \
                 ExitStack() as long:
-            while active:
+            while active and not (stop is not None and stop.is_set()):
                 rows = list(itertools.islice(log, self.batch))
                 if not rows:
                     break
@@ -464,7 +472,7 @@ class ProjectionRunner:
     def _loop(self) -> None:
         while not self._stop.is_set():
             try:
-                self.catch_up()
+                self.catch_up(stop=self._stop)
             except Exception:  # noqa: BLE001 - the loop must survive a database outage
                 log.exception("projection catch-up failed; retrying")
             self._wake.wait(self.poll_seconds)

@@ -63,3 +63,11 @@ def test_worker_and_serve_workers_have_help() -> None:
     runner = CliRunner()
     assert "--poll" in runner.invoke(main, ["worker", "--help"]).output
     assert "--workers" in runner.invoke(main, ["serve", "--help"]).output
+
+
+@pytest.mark.parametrize("poll", ["nan", "inf", "1e12", "0", "-1", "abc"])
+def test_a_poll_that_is_not_a_sane_number_of_seconds_is_refused(poll: str) -> None:
+    # NaN passes a range check (every comparison with it is false): a worker would spin.
+    done = CliRunner().invoke(main, ["worker", "--poll", poll])
+    assert done.exit_code != 0 and "--poll" in done.output
+    assert done.exception is None or isinstance(done.exception, SystemExit)

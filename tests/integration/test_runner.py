@@ -270,6 +270,26 @@ def test_progress_reports_only_what_is_written(database_url, closing):
     assert all(reached <= written for reached, _, written in told), told
 
 
+def test_a_catch_up_told_to_stop_ends_after_the_batch_in_hand(database_url, closing):
+    engine, store = make(database_url, closing)
+    register(store, 9)
+    runner = ProjectionRunner(engine, store, [Probe(), OtherProbe()], batch=2)
+    stop = threading.Event()
+
+    def progress(reached: int, end: int) -> None:
+        if reached >= 4:
+            stop.set()  # SIGTERM to a worker, while it folds
+
+    runner.catch_up(progress=progress, stop=stop)
+    stopped_at = {runner.checkpoint_of("probe"), runner.checkpoint_of("other_probe")}
+    assert len(stopped_at) == 1 and 4 <= stopped_at.pop() < 9  # not at the end of the log
+    assert rows(engine) == list(range(1, runner.checkpoint_of("probe") + 1))
+    runner.catch_up(stop=stop)  # still stopping: nothing more
+    assert runner.checkpoint_of("probe") < 9
+    runner.catch_up()  # the next worker goes on from the checkpoints
+    assert rows(engine) == list(range(1, 10)) and other_rows(engine) == list(range(1, 10))
+
+
 class FlushProbe(Probe):
     """A Probe noting, as it writes, whether its transaction waits for the WAL flush."""
 
