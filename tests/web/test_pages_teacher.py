@@ -456,6 +456,22 @@ def test_share_link_lifecycle(site):
     assert anonymous.get("/shared/js_unknown").status_code == 404
 
 
+def test_a_shared_view_comes_a_page_at_a_time_too(sqlite_site, monkeypatch):
+    import web.pages.portfolio as pages
+
+    _link, secret = ShareLinks(sqlite_site.accounts.engine).create("ivan", "pages", "1d")
+    path = f"/shared/{secret}"
+    anonymous = sqlite_site.client
+    everything = _entries(anonymous.get(path).text)
+    monkeypatch.setattr(pages, "PAGE_ENTRIES", 1)
+    latest = anonymous.get(path)
+    assert _entries(latest.text) == everything[:1]
+    earlier = _links(latest.text)["next"]
+    assert earlier.startswith(f"{path}?timeline_offset=")
+    assert _entries(anonymous.get(earlier).text) == everything[1:2]
+    assert anonymous.get(f"{path}?timeline_offset=x").status_code == 400
+
+
 def test_expired_link_is_410_and_frozen_link_shows_its_date(sqlite_site):
     store = ShareLinks(sqlite_site.accounts.engine,
                        clock=lambda: utcnow() - timedelta(days=8))

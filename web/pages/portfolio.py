@@ -175,13 +175,20 @@ def _pager(view: dict[str, Any]) -> dict[str, Any] | None:
             "earlier": link(max(0, start - limit)) if start > 0 else None}
 
 
+def paged(view: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any] | None, str | None]:
+    """The view with the page of its timeline the request asks for, its pager, and a
+    sentence when the request's page was not understood."""
+    offset, around, error = _page_asked()
+    view = timeline_page(view, PAGE_ENTRIES, offset, around=around)
+    return view, _pager(view), error
+
+
 def _render(member_id: str, *, own: bool, visibility_errors: dict[str, list[str]] | None = None,
             status: int = 200):
     fold_first()
     as_of = as_of_from_request()
     view, filter_error = read_portfolio(member_id, viewer(), as_of, _filters())
-    offset, around, page_error = _page_asked()
-    view = timeline_page(view, PAGE_ENTRIES, offset, around=around)
+    view, pager, page_error = paged(view)
     forms = {}
     if own and as_of.moment is None:
         for note in view["reflections"]:
@@ -196,7 +203,7 @@ def _render(member_id: str, *, own: bool, visibility_errors: dict[str, list[str]
         "pages/portfolio/portfolio.html", view=view, own=own, as_of=as_of,
         filter_error=filter_error, charts=tier_charts(view), forms=forms,
         visibility_errors=visibility_errors or {}, editable=editable, kinds=sorted(set(KINDS.values())),
-        here=here, print_url=here.rstrip("/") + "/print", pager=_pager(view),
+        here=here, print_url=here.rstrip("/") + "/print", pager=pager,
         page_error=page_error, **labels()), \
         (400 if filter_error or page_error else status)
 

@@ -23,7 +23,7 @@ from events.share_links import LIFETIMES, ShareLinkError, ShareLinks
 from journey.clock import UTC, utcnow
 from web.pages import bp
 from web.pages.common import AsOf, account, fold_first
-from web.pages.portfolio import labels, read_portfolio, tier_charts
+from web.pages.portfolio import labels, paged, read_portfolio, tier_charts
 from web.services import accounts
 
 STORE = "journey_share_links"
@@ -151,6 +151,9 @@ def shared_portfolio(token: str):
     view, _error = read_portfolio(link.member_id, OUTSIDER, as_of)
     if view["member"].get("erased"):
         abort(410)
+    view, pager, page_error = paged(view)
     response = render_template("pages/portfolio/shared.html", view=view, as_of=as_of,
-                               link=link, charts=tier_charts(view), **labels())
-    return response, 200, {"X-Robots-Tag": "noindex", "Cache-Control": "no-store"}
+                               link=link, charts=tier_charts(view), pager=pager,
+                               page_error=page_error, **labels())
+    return response, 400 if page_error else 200, {"X-Robots-Tag": "noindex",
+                                                   "Cache-Control": "no-store"}
