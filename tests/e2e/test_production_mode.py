@@ -153,3 +153,72 @@ def test_two_web_processes_and_a_worker_that_is_killed(fresh_postgres_url, tmp_p
     folded = projection_rows(fresh_postgres_url)
     journey(env, "projections", "rebuild")
     assert projection_rows(fresh_postgres_url) == folded
+
+
+def _folded_positions(url: str) -> list[int]:
+    from projections.tables import checkpoints as table
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return list(conn.execute(select(table.c.position)).scalars())
+    finally:
+        engine.dispose()
+
+
+def _when(condition, seconds: float, what: str) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.02)
+
+
+@pytest.mark.slow
+def test_workers_killed_or_stopped_in_the_middle_of_a_long_fold_lose_and_repeat_nothing(
+        fresh_postgres_url, tmp_path) -> None:
+    """A worker SIGKILLed while it folds a long backlog, another stopped by SIGTERM while it
+    goes on from there: the third ends where a rebuild ends, row for row."""
+    from cli.benchmark import write_file
+
+    env = {**os.environ, "JOURNEY_DATABASE_URL": fresh_postgres_url,
+           "JOURNEY_INSTANCE_DIR": str(tmp_path / "instance"), "JOURNEY_PROJECTIONS": "worker"}
+    journey(env, "init")
+    events = write_file(tmp_path / "events.jsonl", 60_000)
+    journey(env, "import", str(events))
+    last = 60_000
+    workers: list[subprocess.Popen] = []
+
+    def start() -> subprocess.Popen:
+        workers.append(subprocess.Popen([JOURNEY, "worker"], env=env,
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                        start_new_session=True))
+        return workers[-1]
+
+    def folded() -> list[int]:
+        return _folded_positions(fresh_postgres_url)
+
+    try:
+        first = start()
+        _when(lambda: any(folded()), 60, "the first worker folded nothing")
+        os.killpg(first.pid, signal.SIGKILL)
+        first.wait(10)
+        killed_at = folded()
+        assert min(killed_at) < last, "killed after it had folded everything: too late"
+
+        second = start()
+        _when(lambda: min(folded()) > min(killed_at), 60, "the second worker did not go on")
+        os.killpg(second.pid, signal.SIGTERM)  # it ends after the batch in hand (test_runner)
+        second.wait(15)
+        assert second.returncode == 0
+
+        start()
+        _when(lambda: folded() and min(folded()) == last, 120, "the third never caught up")
+    finally:
+        for process in workers:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+                process.wait(15)
+
+    rows = projection_rows(fresh_postgres_url)
+    journey(env, "projections", "rebuild")
+    assert projection_rows(fresh_postgres_url) == rows
