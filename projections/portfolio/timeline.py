@@ -139,8 +139,23 @@ def timeline_page(view: dict[str, Any], limit: int, offset: int | None = None, *
     if around is not None:
         index = next((i for i, e in enumerate(entries) if e["position"] == around), None)
         if index is not None:
-            start = max(0, total - ((total - 1 - index) // limit + 1) * limit)
+            start = page_start(total, index, limit)
     page = entries[start:start + limit]
     return {**view, "timeline": page,
             "timeline_page": {"total": total, "offset": start, "limit": limit,
                               "count": len(page)}}
+
+
+def page_start(total: int, index: int, limit: int) -> int:
+    """Where the page holding entry `index` starts, pages counted back from the latest
+    (the oldest page starts at 0 and is full, so it may repeat entries of the next)."""
+    return max(0, total - ((total - 1 - index) // limit + 1) * limit)
+
+
+def neighbours(page: dict[str, int]) -> tuple[int | None, int | None]:
+    """The starts of the pages before and after `page` (a `timeline_page`), None where
+    there is none: the pages counted back from the latest, whatever offset `page` has."""
+    total, start, count, limit = page["total"], page["offset"], page["count"], page["limit"]
+    earlier = page_start(total, start - 1, limit) if 0 < start <= total else None
+    later = page_start(total, start + count, limit) if start + count < total else None
+    return earlier, later

@@ -21,7 +21,7 @@ from journey import errors
 from journey import events as ev
 from journey.access import may_read_portfolio
 from journey.clock import format_time
-from projections.portfolio.timeline import KINDS, Filters, timeline_page
+from projections.portfolio.timeline import KINDS, Filters, neighbours, timeline_page
 from web.charts import tier_path
 from web.pages import bp
 from web.pages.common import (AsOf, account, as_of_from_request, fold_first, record, require,
@@ -158,21 +158,22 @@ def _pager(view: dict[str, Any]) -> dict[str, Any] | None:
     """Which entries the page shows (counted from the latest) and links to the pages
     before and after, keeping the other choices (filters, as_of); None for one page."""
     page = view["timeline_page"]
-    total, start, count, limit = page["total"], page["offset"], page["count"], page["limit"]
+    total, start, count = page["total"], page["offset"], page["count"]
     if count >= total:
         return None
     args = {k: v for k, v in request.args.lists() if k not in _PAGE_ARGS}
+    latest = max(0, total - page["limit"])
 
-    def link(offset: int | None) -> str:
-        chosen = args if offset is None else {**args, "timeline_offset": [str(offset)]}
+    def link(offset: int | None) -> str | None:
+        if offset is None:
+            return None
+        # The latest page's link has no offset: it stays the latest as entries are added.
+        chosen = args if offset == latest else {**args, "timeline_offset": [str(offset)]}
         return url_for(request.endpoint, **(request.view_args or {}), **chosen)
 
-    later = start + limit
+    earlier, later = neighbours(page)
     return {"first": total - (start + count) + 1, "last": total - start, "total": total,
-            # The page after the last but one is the latest: its link has no offset.
-            "later": (link(later if later + limit < total else None)
-                      if start + count < total else None),
-            "earlier": link(max(0, start - limit)) if start > 0 else None}
+            "earlier": link(earlier), "later": link(later)}
 
 
 def paged(view: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any] | None, str | None]:

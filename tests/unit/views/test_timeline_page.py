@@ -4,7 +4,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from projections.portfolio.timeline import timeline_page
+from projections.portfolio.timeline import neighbours, timeline_page
 
 
 def _view(total: int) -> dict:
@@ -62,3 +62,31 @@ def test_the_page_around_an_entry_holds_it_and_is_one_of_the_pages_back_from_the
     # Stepping back a page at a time from the latest page reaches this one.
     assert start == 0 or (total - start) % limit == 0
     assert page["timeline"] == view["timeline"][start:start + limit]
+
+
+@given(total=st.integers(1, 300), limit=st.integers(1, 50))
+def test_earlier_and_later_walk_the_same_pages_both_ways_and_cover_the_timeline(
+        total: int, limit: int) -> None:
+    view = _view(total)
+    page = timeline_page(view, limit)["timeline_page"]
+    back, seen = [page["offset"]], set()
+    while True:  # from the latest page back to the oldest
+        seen.update(range(page["offset"], page["offset"] + page["count"]))
+        earlier, _later = neighbours(page)
+        if earlier is None:
+            break
+        assert earlier < back[-1]
+        page = timeline_page(view, limit, earlier)["timeline_page"]
+        back.append(earlier)
+    assert back[-1] == 0 and seen == set(range(total))
+    forth = [0]
+    while (later := neighbours(page)[1]) is not None:  # and forward to the latest again
+        forth.append(later)
+        page = timeline_page(view, limit, later)["timeline_page"]
+    assert forth == back[::-1]
+
+
+def test_an_offset_off_the_pages_steps_onto_them() -> None:
+    page = timeline_page(_view(10), 4, 3)["timeline_page"]  # [3, 7): not a page of its own
+    assert neighbours(page) == (2, 6)  # the pages [2, 6) and [6, 10)
+    assert neighbours(timeline_page(_view(10), 4, 99)["timeline_page"]) == (6, None)
