@@ -34,11 +34,11 @@ def register(main: click.Group) -> None:
           journey bench --events 100000
           journey bench --events 20000 --database postgresql+psycopg://u@db/postgres --json
         """
-        from cli.benchmark import run, server_url, table
+        from cli.benchmark import check_server, run, table
 
         if database is not None:
             try:
-                database = server_url(database)  # before generating N events
+                check_server(database)  # before generating N events
             except ValueError as exc:
                 raise click.BadParameter(str(exc), param_hint="'--database'") from None
 

@@ -118,7 +118,7 @@ def write_file(path: Path, lines: int) -> Path:
 
 # -- databases -------------------------------------------------------------------------------
 
-def server_url(url: str) -> str:
+def check_server(url: str) -> None:
     """`--database` checked before any work: a PostgreSQL server URL through psycopg that
     answers. ValueError with a sentence when it is not one; the driver's error (an
     SQLAlchemyError) when the server does not answer."""
@@ -145,7 +145,6 @@ def server_url(url: str) -> str:
             pass
     finally:
         engine.dispose()
-    return url
 
 
 class Databases:

@@ -67,6 +67,8 @@ class ProjectionStatus:
 
 #: This transaction's commit returns before its WAL is flushed (never torn, at worst lost).
 _NO_FLUSH_WAIT = "SET LOCAL synchronous_commit TO off"
+#: The stop of a catch-up nobody stops.
+_NEVER = threading.Event()
 #: Why a TRUNCATE may be refused where a DELETE is not (SQLSTATE): a lock not granted
 #: within lock_timeout, or a role allowed to DELETE but not to TRUNCATE.
 _DELETE_INSTEAD = frozenset({"55P03", "42501"})
@@ -208,6 +210,7 @@ class ProjectionRunner:
         batch, so the next catch-up goes on from there): a worker told to stop in a long
         catch-up stops within a batch, not at the end of the log.
         """
+        stop = stop or _NEVER
         with self._fold_lock:
             group: dict[int, list[Projection]] = {}
             for name in names or self.projections:
@@ -215,14 +218,14 @@ class ProjectionRunner:
                 group.setdefault(self._checkpoint(projection), []).append(projection)
             reached = 0
             for position, projections in sorted(group.items()):
-                if stop is not None and stop.is_set():
+                if stop.is_set():
                     break
                 reached = self._catch_up_from(position, projections, progress, stop)
             if group:  # what the projection furthest behind folded
                 self._unanalysed += max(0, reached - min(group))
             # Stopping: the statistics wait for the next catch-up.
-            due = grew_enough(self._unanalysed, reached, self.analyse_after) and not (
-                stop is not None and stop.is_set())
+            due = (grew_enough(self._unanalysed, reached, self.analyse_after)
+                   and not stop.is_set())
             if due:
                 self._unanalysed = 0
         with self._progress:
@@ -234,7 +237,7 @@ class ProjectionRunner:
             analyse(self.engine, [t for p in self.projections.values() for t in p.tables])
 
     def _catch_up_from(self, position: int, projections: list[Projection],
-                       progress: Progress | None, stop: threading.Event | None = None) -> int:
+                       progress: Progress | None, stop: threading.Event = _NEVER) -> int:
         """Fold `projections`, all at checkpoint `position`, up to the end of the log;
         returns the position reached.
 
@@ -249,7 +252,7 @@ class ProjectionRunner:
         # One stream of the log for every batch (one reading connection, not one each).
         with closing(self.store.read_rows(after=position)) as log, _Writes(self) as writes, \
                 ExitStack() as long:
-            while active and not (stop is not None and stop.is_set()):
+            while active and not stop.is_set():
                 rows = list(itertools.islice(log, self.batch))
                 if not rows:
                     break
