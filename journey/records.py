@@ -1,16 +1,23 @@
 """What the log knows of an event once appended, and the commands that ask for appends."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from types import MappingProxyType
+from typing import Any, Mapping, NamedTuple
 
 from journey.events import Event
 
+# The meta of a Recorded made without one (tests, folds of plain lists): shared, so read-only.
+_NO_META: Mapping[str, Any] = MappingProxyType({})
 
-@dataclass(frozen=True, slots=True)
-class Recorded:
-    """One event as the log holds it (personal fields in clear, as the domain sees them)."""
+class Recorded(NamedTuple):
+    """One event as the log holds it (personal fields in clear, as the domain sees them).
+
+    A named tuple, not a frozen dataclass: every read of the log makes one per row, and
+    a frozen dataclass's __init__ sets each field through object.__setattr__ (1.15 µs
+    against 0.35 µs). Immutable either way; a changed copy is `rec._replace(...)`.
+    """
 
     position: int
     event_id: str
@@ -21,7 +28,7 @@ class Recorded:
     occurred_at: datetime
     recorded_at: datetime
     schema_version: int = 1
-    meta: dict[str, Any] = field(default_factory=dict)
+    meta: Mapping[str, Any] = _NO_META
 
     @property
     def type(self) -> str:

@@ -40,8 +40,8 @@ def settle(records: Iterable[Recorded]) -> Settled:
         elif isinstance(e, ev.EntryCorrected):
             target = live.get(e.position)
             if target is not None:
-                live[target.position] = dataclasses.replace(
-                    target, event=with_fields(target.event, e.fields))
+                live[target.position] = target._replace(
+                    event=with_fields(target.event, e.fields))
                 corrected.add(target.position)
         else:
             live[rec.position] = rec

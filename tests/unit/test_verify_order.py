@@ -1,8 +1,6 @@
 """`journey verify` refuses a chain whose recorded_at goes back: the as-of cut relies on it."""
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 
 from events.codec import GENESIS_HASH
@@ -17,7 +15,7 @@ def chain(recorded: list[int]) -> list[StoredRow]:
         draft = StoredRow(position, f"e-{position}", "s", position, "NetworkCreated", 1,
                           {"network_id": f"n-{position}"}, {"actor": "admin"}, at, at, None, "")
         digest = row_hash(previous, draft)
-        rows.append(replace(draft, hash=digest))
+        rows.append(draft._replace(hash=digest))
         previous = digest
     return rows
 

@@ -168,7 +168,7 @@ def spread(records: list[Recorded], factor: int = 2) -> list[Recorded]:
         e = rec.event
         if isinstance(e, (ev.EntryRetracted, ev.EntryCorrected)):
             e = dataclasses.replace(e, position=e.position * factor)
-        out.append(dataclasses.replace(rec, position=rec.position * factor, event=e))
+        out.append(rec._replace(position=rec.position * factor, event=e))
     return out
 
 
