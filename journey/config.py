@@ -22,6 +22,11 @@ class Config:
     base_url: str
     projections: str = "inline"
 
+    def __post_init__(self) -> None:
+        # Relative to the directory the command started in, fixed now: Flask's send_file
+        # reads a relative path against the app's package (web/), not the working one.
+        object.__setattr__(self, "instance_dir", Path(self.instance_dir).expanduser().absolute())
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Config:
         """Build from JOURNEY_* variables; an unset or empty variable takes its default."""
@@ -32,7 +37,7 @@ class Config:
 
         return cls(
             database_url=value("JOURNEY_DATABASE_URL", DEFAULT_DATABASE_URL),
-            instance_dir=Path(value("JOURNEY_INSTANCE_DIR", DEFAULT_INSTANCE_DIR)).expanduser(),
+            instance_dir=Path(value("JOURNEY_INSTANCE_DIR", DEFAULT_INSTANCE_DIR)),
             base_url=value("JOURNEY_BASE_URL", DEFAULT_BASE_URL).rstrip("/"),
             projections=_mode(value("JOURNEY_PROJECTIONS", "inline")),
         )

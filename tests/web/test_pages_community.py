@@ -6,6 +6,7 @@ import hashlib
 import io
 import re
 import time
+from pathlib import Path
 
 import pytest
 from werkzeug.datastructures import FileStorage
@@ -13,7 +14,8 @@ from werkzeug.test import encode_multipart
 
 from events.uploads import MAX_UPLOAD
 from journey.clock import format_time, utcnow
-from tests.web.conftest import Site, csrf_of, sign_in
+from tests.web.conftest import Site, csrf_of, make_app, seed, sign_in
+from web.app import close_app
 
 PAGES = ["", "/norms", "/calendar", "/library", "/plans"]
 
@@ -322,6 +324,24 @@ def test_an_upload_is_stored_by_content_hash_and_downloaded_by_members(site: Sit
     assert site.app.test_client().get(f"/files/{digest}").status_code == 302
     assert client_of(site, "ana").get("/files/" + "0" * 64).status_code == 404
     assert client_of(site, "ana").get("/files/not-a-hash").status_code == 404
+
+
+def test_a_relative_instance_folder_serves_its_files(sqlite_url: str, tmp_path,
+                                                     monkeypatch) -> None:
+    """`make demo` runs with JOURNEY_INSTANCE_DIR=instance: the folder under the working
+    directory, wherever the app's code lives."""
+    monkeypatch.chdir(tmp_path)
+    app = make_app(sqlite_url, Path("instance"))
+    try:
+        site = Site(app, seed(app))
+        content = b"%PDF-1.4 rubric"
+        assert upload(client_of(site, "ivan"), content).status_code == 302
+        digest = hashlib.sha256(content).hexdigest()
+        assert (tmp_path / "instance" / "uploads" / digest).read_bytes() == content
+        with client_of(site, "ana").get(f"/files/{digest}") as response:
+            assert response.status_code == 200 and response.data == content
+    finally:
+        close_app(app)
 
 
 def test_the_same_file_twice_is_stored_once(sqlite_site: Site) -> None:
