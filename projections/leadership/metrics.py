@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from journey import events as ev
+from journey import errors, events as ev
 from journey.clock import UTC, from_micros, parse_time, to_micros
 from journey.records import Recorded
 
@@ -387,21 +387,38 @@ def _tier(actions: int, leads: bool) -> str:
 
 # -- trend by calendar quarter --------------------------------------------------------------
 
+#: The most quarters a trend covers (50 years): each is counted over the window's facts,
+#: so a window from year 1 would keep a request busy for minutes.
+MAX_QUARTERS = 200
+_LAST_MOMENT = to_micros(datetime.max.replace(tzinfo=UTC)) + 1  # the end of year 9999
+
+
 def quarters(start: int, end: int) -> list[tuple[str, int, int]]:
-    """The calendar quarters (UTC) intersecting [start, end): (label, from, to) in micros."""
+    """The calendar quarters (UTC) intersecting [start, end): (label, from, to) in micros.
+
+    More than MAX_QUARTERS is refused (`bad_window`); year 9999's last quarter ends with
+    the calendar.
+    """
     if start >= end:
         return []
-    first = from_micros(start)
+    first, last = from_micros(start), from_micros(min(end, _LAST_MOMENT) - 1)
+    count = (last.year - first.year) * 4 + (last.month - 1) // 3 - (first.month - 1) // 3 + 1
+    if count > MAX_QUARTERS:
+        message = (f"a trend covers at most {MAX_QUARTERS} calendar quarters; this window "
+                   f"({first.date().isoformat()} to {last.date().isoformat()}) covers "
+                   f"{count}: narrow it with from and to")
+        raise errors.InvalidValue(message, rule="bad_window",
+                                  fields={"from": [message], "to": [message]})
     year, q = first.year, (first.month - 1) // 3
     out = []
-    while True:
+    for _ in range(count):
         lo = to_micros(datetime(year, 3 * q + 1, 1, tzinfo=UTC))
-        if lo >= end:
-            return out
         year_after, q_after = (year + 1, 0) if q == 3 else (year, q + 1)
-        hi = to_micros(datetime(year_after, 3 * q_after + 1, 1, tzinfo=UTC))
+        hi = (to_micros(datetime(year_after, 3 * q_after + 1, 1, tzinfo=UTC))
+              if year_after <= datetime.max.year else _LAST_MOMENT)
         out.append((f"{year}-Q{q + 1}", lo, hi))
         year, q = year_after, q_after
+    return out
 
 
 def trend(facts: Iterable[Fact], *, communities: Collection[str], start: int | None,

@@ -117,6 +117,8 @@ def test_unknown_ids_and_bad_input_are_named(demo: Journey) -> None:
                  "as_of",
              ("report", "leadership", "--community", RS_COMMUNITIES[0], "--from",
               "2024-13-01"): "bad_window",
+             ("report", "leadership", "--community", RS_COMMUNITIES[0], "--trend", "--from",
+              "0001-01-01", "--to", "9999-12-31"): "bad_window",
              ("report", "portfolio", "nobody"): "unknown_member",
              ("projections", "rebuild", "nothing"): "unknown_projection"}
     for args, code in cases.items():

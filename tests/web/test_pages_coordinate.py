@@ -126,7 +126,8 @@ def test_as_of_replays_the_earlier_numbers(sqlite_site):
 
 
 @pytest.mark.parametrize("query", ["as_of=not-a-date", "as_of=2999-01-01", "from=xx",
-                                   "from=2024-05-01&to=2024-01-01"])
+                                   "from=2024-05-01&to=2024-01-01", "to=9999-12-31",
+                                   "from=1000-01-01"])
 def test_bad_dates_are_messages_not_errors(sqlite_site, query):
     response = _client(sqlite_site, "vera").get(f"/coordinate/communities/vrsac-1?{query}")
     assert response.status_code == 200

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from flask import Response, abort, render_template, request, url_for
@@ -94,9 +94,27 @@ def _window_args(as_of: AsOf) -> tuple[Window, str | None]:
     try:
         window.bounds()
     except errors.Refused as exc:
-        return Window(None, None, as_of.moment), _("The window was not understood (%(reason)s); "
-                                                    "showing all time.", reason=exc.message)
+        return _all_time(as_of, exc)
     return window, None
+
+
+def _all_time(as_of: AsOf, refused: errors.Refused) -> tuple[Window, str]:
+    return Window(None, None, as_of.moment), _("The window was not understood (%(reason)s); "
+                                               "showing all time.", reason=refused.message)
+
+
+def _windowed(report_of: Callable[[Window], dict[str, Any]], window: Window,
+              window_error: str | None, as_of: AsOf
+              ) -> tuple[dict[str, Any], Window, str | None]:
+    """The report over `window`; a window the report itself refuses (a trend over too many
+    quarters) is a message, and all time is shown."""
+    try:
+        return report_of(window), window, window_error
+    except errors.Refused as exc:
+        if exc.rule != "bad_window":
+            raise
+        window, window_error = _all_time(as_of, exc)
+        return report_of(window), window, window_error
 
 
 def _charts(report: dict[str, Any]) -> dict[str, Markup]:
@@ -188,7 +206,7 @@ def _dashboard(kind: str, ident: str, report_of, csv_endpoint: str, *,
     as_of = as_of_from_request()
     window, window_error = _window_args(as_of)
     try:
-        report = report_of(window)
+        report, window, window_error = _windowed(report_of, window, window_error, as_of)
     except errors.UnknownReference:
         # As of a moment before it was founded: say so beside the picker, not a 404.
         return render_template("pages/coordinate/not_yet.html", kind=kind, ident=ident,

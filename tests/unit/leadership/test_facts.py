@@ -1,9 +1,12 @@
 """Events to facts: one event at a time (facts_of), and the reference fold."""
 from __future__ import annotations
 
-from journey import events as ev
-from projections.leadership.metrics import (Fact, facts_of, fold, network_communities,
-                                            parse_day, quarters, retracted_position)
+import pytest
+
+from journey import errors, events as ev
+from projections.leadership.metrics import (MAX_QUARTERS, Fact, facts_of, fold,
+                                            network_communities, parse_day, quarters,
+                                            retracted_position)
 from tests.unit.leadership.build import Log, recorded
 
 # 2024-03-05T14:00:00Z = 1709647200 s since the epoch.
@@ -132,3 +135,20 @@ def test_quarters_are_whole_calendar_quarters_intersecting_the_window() -> None:
                                               parse_day("2024-04-01") + 1)] == [
         "2024-Q1", "2024-Q2"]
     assert quarters(parse_day("2024-02-01"), parse_day("2024-02-01")) == []
+
+
+def test_the_calendar_ends_with_year_9999s_last_quarter() -> None:
+    q = quarters(parse_day("9999-11-01"), parse_day("9999-12-31"))
+    assert [label for label, _, _ in q] == ["9999-Q4"]
+    assert q[0][2] > parse_day("9999-12-31")
+
+
+@pytest.mark.parametrize("start,end", [("0001-01-01", "2024-01-01"),
+                                       ("2020-01-01", "9999-12-31")])
+def test_a_trend_over_more_than_fifty_years_is_refused(start: str, end: str) -> None:
+    with pytest.raises(errors.InvalidValue) as refused:
+        quarters(parse_day(start), parse_day(end))
+    assert refused.value.rule == "bad_window"
+    assert f"at most {MAX_QUARTERS}" in refused.value.message
+    # Fifty years exactly is a trend.
+    assert len(quarters(parse_day("2000-01-01"), parse_day("2050-01-01"))) == MAX_QUARTERS
