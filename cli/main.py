@@ -242,6 +242,8 @@ def _read_data(value: str) -> Any:
     except json.JSONDecodeError as exc:
         raise CliError("json", f"--data is not JSON: {exc.msg} at line {exc.lineno} "
                                f"column {exc.colno}") from None
+    except RecursionError:
+        raise CliError("json", "--data is nested too deeply to be read") from None
 
 
 @main.command()

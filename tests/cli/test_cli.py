@@ -92,6 +92,7 @@ def test_record_reads_data_from_a_file(ready: Journey) -> None:
 @pytest.mark.parametrize("args, message", [
     (["MemberRegistered", "--data", ANA], "error: duplicate_id: a member with id ana already"),
     (["MemberRegistered", "--data", '{"member_id": "ana",'], "error: json: --data is not JSON"),
+    (["MemberRegistered", "--data", "[" * 5000], "error: json: --data is nested too deeply"),
     (["MemberRegistered", "--data", '{"member_id": "bo b", "display_name": "Bob"}'],
      "error: member_id: must not contain spaces"),
     (["MemberRegistered", "--data", '{"member_id": "bob"}'], "error: display_name: "),

@@ -110,6 +110,14 @@ def test_the_public_verification_page(served: Served) -> None:
     unknown = json.loads(text)
     unknown["@context"].append("https://example.org/unknown")
     assert client.post("/ob/v3/verify", json=unknown).json["valid"] is False
+    # Nested past the parser's depth: not JSON, as any other text that is not.
+    deep = "[" * 5000
+    assert client.post("/ob/v3/verify", data=deep, content_type="application/json").json \
+        == {"valid": False, "reason": "this is not JSON"}
+    assert b"not JSON" in client.post("/ob/v3/verify", data={"credential": deep}).data
+    assert b"not JSON" in client.post("/ob/v3/verify", data={
+        "file": (io.BytesIO(deep.encode()), "deep.json")},
+        content_type="multipart/form-data").data
 
 
 def test_the_page_reports_a_revocation_after_issue(served: Served) -> None:

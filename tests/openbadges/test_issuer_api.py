@@ -42,6 +42,9 @@ def test_only_an_admin_with_a_valid_body_for_a_known_network(served: Served) -> 
     not_json = put("/api/networks/sel-serbia/issuer", data="x", headers=served.as_("root"))
     assert not_json.status_code == 400
     assert set(not_json.json) == {"error", "message", "fields"}
+    deep = put("/api/networks/sel-serbia/issuer", data="[" * 5000,
+               content_type="application/json", headers=served.as_("root"))
+    assert deep.status_code == 400 and deep.json["error"] == "malformed_json"
 
 
 def test_the_path_is_in_the_openapi_document(served: Served) -> None:

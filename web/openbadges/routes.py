@@ -22,6 +22,7 @@ from projections.openbadges import documents as docs
 from projections.openbadges.catalogue import Award, Catalogue
 from projections.openbadges.contexts import OB_V2_URL
 from projections.openbadges.png import baked_badge
+from web.api.body import json_body
 from web.api.errors import ApiError
 from web.extensions import csrf
 from web.i18n import DEFAULT, html_lang
@@ -265,7 +266,7 @@ def put_issuer(network_id: str) -> Response:
     networks = journey().store.read_state(lambda state: set(state.networks))
     if network_id not in networks:
         raise ApiError(404, "unknown_network", f"there is no network {network_id}")
-    body = request.get_json(silent=True)
+    body = json_body()
     if not isinstance(body, dict):
         raise ApiError(400, "bad_request", "send a JSON object: {name, url, email?, image?}")
     fields: dict[str, list[str]] = {}

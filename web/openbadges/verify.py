@@ -15,7 +15,7 @@ def check(text: str | bytes) -> tuple[bool, str, dict[str, Any] | None]:
     """(valid, reason, credential) of a credential's JSON text."""
     try:
         credential = json.loads(text)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # nested past the parser's depth
         return False, "this is not JSON", None
     if not isinstance(credential, dict):
         return False, "a credential is a JSON object", None
