@@ -6,14 +6,16 @@ import csv
 import io
 import re
 import time
+from datetime import datetime
 from urllib.parse import quote
 
 import pytest
 
-from journey.clock import format_time, utcnow
+from journey.clock import UTC, format_time, utcnow
 from projections.csv_rows import EVALUATION_CSV_COLUMNS
 from projections.leadership.report import LEADERSHIP_CSV_COLUMNS, SESSIONS_CSV_COLUMNS
 from tests.web.conftest import sign_in
+from web.pages.common import as_of_from_request
 
 METRICS = ("enrolled", "sessions", "breadth", "gini", "entropy", "member_led_share", "rotation",
            "reciprocity", "in_degree_centralization")
@@ -132,6 +134,18 @@ def test_bad_dates_are_messages_not_errors(sqlite_site, query):
     response = _client(sqlite_site, "vera").get(f"/coordinate/communities/vrsac-1?{query}")
     assert response.status_code == 200
     assert 'class="errors"' in response.text
+
+
+@pytest.mark.parametrize("text,utc", [
+    ("2024-01-01T00:00:00-05:00", datetime(2024, 1, 1, 5, tzinfo=UTC)),
+    ("2024-01-01T00:00:00+01:00", datetime(2023, 12, 31, 23, tzinfo=UTC)),
+    ("2024-01-01T00:00:00Z", datetime(2024, 1, 1, tzinfo=UTC)),
+    ("2024-01-01T00:00:00", datetime(2024, 1, 1, tzinfo=UTC)),  # the reader's zone: UTC
+])
+def test_as_of_keeps_the_offset_it_is_given(sqlite_site, text, utc):
+    with sqlite_site.app.test_request_context(f"/coordinate?as_of={quote(text)}"):
+        as_of = as_of_from_request()
+    assert as_of.error is None and as_of.moment == utc
 
 
 def test_as_of_before_the_community_existed_says_so(sqlite_site):

@@ -114,10 +114,11 @@ def as_of_from_request(name: str = "as_of") -> AsOf:
         if len(text) == 10:
             day = datetime.strptime(text, "%Y-%m-%d")
             moment = datetime.combine(day.date(), time(23, 59, 59, 999999), zone)
-        elif "Z" in text or "+" in text[10:]:
-            moment = parse_time(text)
         else:
-            moment = datetime.fromisoformat(text).replace(tzinfo=zone)
+            moment = datetime.fromisoformat(text)
+            # With its own offset (Z, +hh:mm or -hh:mm) it is read as the API reads it;
+            # without one, in the account's zone.
+            moment = parse_time(text) if moment.tzinfo else moment.replace(tzinfo=zone)
     except (ValueError, BadTime):
         return AsOf(text, None, _("“%(text)s” is not a date (use YYYY-MM-DD).", text=text))
     if moment.astimezone(ZoneInfo("UTC")) > utcnow():
