@@ -390,6 +390,34 @@ def test_correct_and_retract_my_entry(sqlite_site):
     assert "listen to students and parents" not in client.get("/portfolio").text
 
 
+def test_norms_and_links_are_corrected_through_the_form(sqlite_site):
+    """Every field the form offers has a label of its own, and a list of texts (norms)
+    is written one per line."""
+    site = sqlite_site
+    agreed = site.post("ana", "NormsAgreed", {"community_id": "vrsac-1",
+                                              "norms": ["We listen first"],
+                                              "agreed_by": ["ana"]})
+    scheduled = site.post("ana", "SessionScheduled", {
+        "community_id": "vrsac-1", "session_id": "s-9", "starts_at": "2024-04-01T15:00:00Z",
+        "title": "Survey results", "format": "meeting", "planned_leaders": ["ana"],
+        "link": "https://meet.example.org/s-9"})
+    assert agreed.status_code == scheduled.status_code == 201
+    client = signed(site, "ana")
+    page = client.get("/record/correct").text
+    select = page[page.index('name="field_name"'):]
+    labels = re.findall(r"<option[^>]*>([^<]*)</option>", select[:select.index("</select>")])
+    assert len(labels) == len(set(labels)) and "Meeting link" in labels
+    position = agreed.get_json()["position"]
+    assert f'value="{position}"' in page
+    done = form_post(client, "/record/correct", {
+        "entry": str(position), "field_name": "norms", "reason": "we added one",
+        "value": "We listen first\n\n  We share our plans  \n"})
+    assert done.status_code == 302, done.text
+    site.journey.runner.catch_up()
+    community = site.get("ana", "/api/communities/vrsac-1").get_json()
+    assert community["norms"]["current"]["norms"] == ["We listen first", "We share our plans"]
+
+
 def test_cannot_retract_someone_elses_entry(sqlite_site):
     client = signed(sqlite_site, "mila")
     before = sqlite_site.log_length()

@@ -106,12 +106,24 @@ def my_entries(member_id: str) -> list[dict[str, Any]]:
     return [e for e in view["timeline"] if authored(e, member_id)][::-1]
 
 
-def correctable_text_fields(type_name: str) -> list[str]:
-    """Content fields of a type that hold one text (what the correction form can change)."""
+#: The kinds of content field the correction form can change: one text or link, or a
+#: list of texts (norms, tags), written one per line.
+_FORM_KINDS = frozenset({"text", "url", "texts"})
+
+
+def correctable_form_fields(type_name: str) -> dict[str, str]:
+    """Content fields of a type the correction form can change: name -> kind."""
     cls = ev.EVENT_TYPES[type_name]
     allowed = ev.correctable_fields(cls)
-    return [f.name for f in ev.field_specs(cls)
-            if f.name in allowed and f.metadata["kind"] in ("text", "url")]
+    return {f.name: f.metadata["kind"] for f in ev.field_specs(cls)
+            if f.name in allowed and f.metadata["kind"] in _FORM_KINDS}
+
+
+def _corrected_value(kind: str, text: str) -> str | list[str]:
+    """The form's value as the field holds it: a list of texts is one per line."""
+    if kind != "texts":
+        return text
+    return [line.strip() for line in text.splitlines() if line.strip()]
 
 
 def _entry_label(entry: dict[str, Any]) -> str:
@@ -138,10 +150,12 @@ def type_labels() -> dict[str, str]:
 
 
 def field_labels() -> dict[str, str]:
+    # One label per field name: the correction form offers every name once, by its label.
     return {"text": _("Text"), "title": _("Title"), "outcome": _("Outcome"),
             "note": _("Note"), "reason": _("Reason"), "prompt": _("Prompt"),
             "url": _("Link"), "evidence_url": _("Evidence link"),
-            "link": _("Link"), "starts_at": _("Starts at")}
+            "link": _("Meeting link"), "starts_at": _("Starts at"),
+            "norms": _("Norms (one per line)"), "tags": _("Tags (one per line)")}
 
 
 # -- forms -----------------------------------------------------------------------------------
@@ -309,9 +323,8 @@ def record_feedback():
                               "about_kind": "about", "community_id": "about"})
 
 
-def _entry_choices(member_id: str) -> tuple[list[dict[str, Any]], list[tuple[str, str]]]:
-    entries = my_entries(member_id)
-    return entries, [("", _("Choose one of your entries"))] + [
+def _entry_choices(entries: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    return [("", _("Choose one of your entries"))] + [
         (str(e["position"]), _entry_label(e)) for e in entries]
 
 
@@ -320,24 +333,29 @@ def _entry_choices(member_id: str) -> tuple[list[dict[str, Any]], list[tuple[str
 def record_correct():
     member_id = _member_only()
     fold_first()
-    entries, choices = _entry_choices(member_id)
+    mine = my_entries(member_id)
+    kinds_of = {str(e["position"]): correctable_form_fields(e["type"]) for e in mine}
+    # Only entries with something the form can change (every entry can be retracted).
+    entries = [e for e in mine if kinds_of[str(e["position"])]]
     form = CorrectForm()
-    form.entry.choices = choices
+    form.entry.choices = _entry_choices(entries)
     labels = field_labels()
-    names = sorted({f for e in entries for f in correctable_text_fields(e["type"])})
+    names = sorted({f for e in entries for f in kinds_of[str(e["position"])]})
     form.field_name.choices = [("", _("Choose a field"))] + [(n, labels.get(n, n)) for n in names]
-    fields_of = {str(e["position"]): correctable_text_fields(e["type"]) for e in entries}
+    fields_of = {str(e["position"]): [labels.get(n, n) for n in kinds_of[str(e["position"])]]
+                 for e in entries}
     if request.method == "GET":
         form.entry.data = request.args.get("entry", "")
 
     def corrected() -> ev.EntryCorrected | None:
-        if form.field_name.data not in fields_of.get(form.entry.data, ()):
+        kinds = kinds_of.get(form.entry.data, {})
+        if form.field_name.data not in kinds:
             form.field_name.errors = [_("This entry has no such field; it has: %(fields)s",
-                                        fields=", ".join(labels.get(n, n) for n in
-                                                         fields_of.get(form.entry.data, ())))]
+                                        fields=", ".join(labels.get(n, n) for n in kinds))]
             return None
+        value = _corrected_value(kinds[form.field_name.data], form.value.data)
         return ev.EntryCorrected(position=int(form.entry.data), corrected_by=member_id,
-                                 fields={form.field_name.data: form.value.data},
+                                 fields={form.field_name.data: value},
                                  reason=form.reason.data)
 
     def done(outcome: Outcome):
@@ -354,9 +372,8 @@ def record_correct():
 def record_retract():
     member_id = _member_only()
     fold_first()
-    _entries, choices = _entry_choices(member_id)
     form = RetractForm()
-    form.entry.choices = choices
+    form.entry.choices = _entry_choices(my_entries(member_id))
     if request.method == "GET":
         form.entry.data = request.args.get("entry", "")
 
