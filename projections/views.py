@@ -326,6 +326,11 @@ class Views:
         self._load(have, _related(have.values(), member_id), upto, read, basis)
         return self._with_names(have, upto, read, basis)
 
+    def display_name(self, member_id: str) -> str | None:
+        """The member's name as registered (None once erased, or never registered)."""
+        profile = self._profile(member_id, self.checkpoint_of())
+        return profile["display_name"] if profile else None
+
     def _profile(self, member_id: str, upto: int) -> dict[str, Any] | None:
         """The member's registration in their own words (None once erased)."""
         if member_id in self.erased():

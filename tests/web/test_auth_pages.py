@@ -185,6 +185,11 @@ def test_an_invitation_for_a_newcomer_registers_them_in_the_log(site: Site) -> N
     assert site.log_length() == before + 1
     row = site.journey.store.recorder.row_at(before + 1)
     assert row.type == "MemberRegistered" and row.actor == "m-new"
+    # In no community yet, greeted by the name they gave.
+    site.journey.runner.catch_up()
+    home = client.get("/").text
+    assert "<h1>Welcome, Nova Nović</h1>" in home
+    assert "Welcome, Nova Nović: your account is ready." in home
 
 
 def test_a_link_expires_after_72_hours(sqlite_site: Site) -> None:

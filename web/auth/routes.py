@@ -273,7 +273,8 @@ def accept_invite(token: str):
             account = accounts().set_language(account.id, form.language.data)
             _sign_in(account)
             refresh()
-            flash(_("Welcome, %(member)s: your account is ready.", member=member_id),
+            name = form.display_name.data or journey().views.display_name(member_id)
+            flash(_("Welcome, %(member)s: your account is ready.", member=name or member_id),
                   "success")
             return redirect(url_for("main.home"))
     elif request.method == "POST":

@@ -74,8 +74,10 @@ def home():
                         v["community"]["community_id"]),
                     "members": sum(1 for m in v["members"] if m["current_role"])}
                    for v in views]
+    # A roster names the member; someone in no community yet (just invited) has none.
     name = next((m["member"].get("name") for v in views for m in v["members"]
-                 if m["member"]["member_id"] == member_id), None)
+                 if m["member"]["member_id"] == member_id), None) or \
+        journey().views.display_name(member_id)
     return render_template("main/home.html", signed_in=True, member_id=member_id,
                            name=name or member_id, communities=communities,
                            happenings=_happenings(views), upcoming=_upcoming(views),
