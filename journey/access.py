@@ -16,6 +16,7 @@ Pure: a function of the decision state (journey/state.py), a person and a moment
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from journey.state import DomainState, status_at
@@ -57,6 +58,21 @@ def reader(state: DomainState, member_id: str | None, *, is_admin: bool, at: int
     reach = set(coordinated) | {c for c, community in state.communities.items()
                                 if community.network_id in networks}
     return Reader(member_id, is_admin, roles, networks, frozenset(reach))
+
+
+def may_agree_norms(who: Reader, community_id: str) -> bool:
+    """A facilitator records the norms a community agreed (journey/decide.py, NormsAgreed):
+    what pages offer, so no one is handed a form the log will refuse."""
+    return who.roles.get(community_id) == "facilitator"
+
+
+def may_cancel_session(who: Reader, community_id: str,
+                       planned_leaders: Iterable[str] | None) -> bool:
+    """A facilitator, or a member among the session's planned leaders, cancels it
+    (journey/decide.py, `_scheduler`)."""
+    role = who.roles.get(community_id)
+    return role == "facilitator" or (role is not None and who.member_id is not None
+                                     and who.member_id in (planned_leaders or ()))
 
 
 def _network(state: DomainState, community_id: str) -> str | None:

@@ -220,6 +220,27 @@ def test_norms_are_agreed_and_earlier_ones_kept(sqlite_site: Site) -> None:
     assert "We share what we try" in current and "We listen first" in earlier
 
 
+def test_only_those_the_log_would_accept_are_offered_norms_and_cancelling(
+        sqlite_site: Site) -> None:
+    site = sqlite_site
+    for session_id, planned in (("s-ana", ["ana"]), ("s-ivan", ["ivan"])):
+        assert site.post("ana", "SessionScheduled", {
+            "community_id": "vrsac-1", "session_id": session_id, "title": f"Plan {session_id}",
+            "starts_at": "2099-04-01T15:00:00Z", "format": "meeting",
+            "planned_leaders": planned}).status_code == 201
+
+    def cancels(who: str) -> set[str]:
+        page = client_of(site, who).get("/communities/vrsac-1/calendar").text
+        return set(re.findall(r"/sessions/(s-\w+)/cancel", page))
+
+    def offers_norms(who: str) -> bool:
+        page = client_of(site, who).get("/communities/vrsac-1/norms").text
+        return "/communities/vrsac-1/norms/agree" in page
+
+    assert cancels("ana") == {"s-ana", "s-ivan"} and offers_norms("ana")  # the facilitator
+    assert cancels("ivan") == {"s-ivan"} and not offers_norms("ivan")    # a planned leader
+
+
 def test_norms_must_include_me_and_a_norm(sqlite_site: Site) -> None:
     client = client_of(sqlite_site, "ana")
     before = sqlite_site.log_length()

@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from journey import errors
-from journey.access import may_read_community
+from journey.access import may_agree_norms, may_cancel_session, may_read_community
 from web.pages import bp
 from web.pages.common import AsOf, as_of_from_request, fold_first, judged, require, viewer
 from web.pages.names import community_names, network_names
@@ -93,12 +93,18 @@ def _render(template: str, community_id: str, *, as_of: AsOf | None = None,
         as_of = as_of_from_request()
         view = community_view(community_id, as_of)
     assert as_of is not None
-    role = judged(lambda state, who, now: who.roles.get(community_id))
+    who = judged(lambda state, who, now: who)
+    role = who.roles.get(community_id)
+    live = as_of.moment is None
     context.setdefault("status", 200)
     status = context.pop("status")
     return render_template(template, view=view, as_of=as_of, tabs=TABS,
                            community_id=community_id, my_role=role,
-                           may_act=role is not None and as_of.moment is None,
+                           may_act=role is not None and live,
+                           may_agree_norms=live and may_agree_norms(who, community_id),
+                           may_cancel=lambda s: live and may_cancel_session(
+                               who, community_id,
+                               [p["member_id"] for p in s.get("planned_leaders") or ()]),
                            **context), status
 
 
