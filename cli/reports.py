@@ -9,6 +9,7 @@ from typing import Any, Callable, Iterable
 import click
 
 from journey import errors
+from journey.access import require_known
 from journey.clock import BadTime, parse_time
 from projections.app import rebuild_projections
 from projections.csv_rows import (EVALUATION_CSV_COLUMNS, PORTFOLIO_CSV_COLUMNS,
@@ -46,6 +47,13 @@ def _fresh(journey) -> Any:
     """Fold what was appended since the projections' checkpoints before reading."""
     journey.runner.catch_up()
     return journey
+
+
+def _known(journey, *, members=(), communities=(), networks=()) -> None:
+    """Refuse an unknown member, community or network id before reading anything: every
+    command here checks the ids it was given through this one check (DESIGN "Errors")."""
+    journey.store.read_state(lambda state: require_known(
+        state, members=members, communities=communities, networks=networks))
 
 
 def _scope(community: str | None, network: str | None) -> tuple[str, str]:
@@ -123,7 +131,9 @@ def register(main: click.Group, journey_of: Callable[[click.Context], Any]) -> N
           journey report leadership --network sel-serbia --as-of 2024-06-30 --trend
         """
         kind, ident = _scope(community, network)
-        result = _leadership(journey_of(ctx), kind, ident, Window(start, end, _as_of(as_of)),
+        journey = journey_of(ctx)
+        _known(journey, communities=[community], networks=[network])
+        result = _leadership(journey, kind, ident, Window(start, end, _as_of(as_of)),
                              trend)
         if as_json:
             _echo_json(result)
@@ -155,6 +165,7 @@ def register(main: click.Group, journey_of: Callable[[click.Context], Any]) -> N
         moment = _as_of(as_of)
         windows = [parse_period(p) for p in periods]
         journey = journey_of(ctx)
+        _known(journey, communities=communities, networks=networks)
         results = [_leadership(journey, kind, ident, Window(w.start, w.end, moment))
                    for kind, ident in scopes for w in windows]
         if as_json:
@@ -189,8 +200,10 @@ def register(main: click.Group, journey_of: Callable[[click.Context], Any]) -> N
         """
         filters = {"communities": list(communities), "types": list(types), "from": start,
                    "to": end}
-        view = _fresh(journey_of(ctx)).views.portfolio(member, viewer=viewer,
-                                                       as_of=_as_of(as_of), filters=filters)
+        journey = journey_of(ctx)
+        _known(journey, members=[member, viewer], communities=communities)
+        view = _fresh(journey).views.portfolio(member, viewer=viewer, as_of=_as_of(as_of),
+                                               filters=filters)
         if as_json:
             _echo_json(view)
         else:
@@ -209,8 +222,10 @@ def register(main: click.Group, journey_of: Callable[[click.Context], Any]) -> N
         Example:
           journey report community stepojevac-1 --as-of 2023-06-30
         """
-        view = _fresh(journey_of(ctx)).views.community(community, viewer=viewer,
-                                                       as_of=_as_of(as_of))
+        journey = journey_of(ctx)
+        _known(journey, members=[viewer], communities=[community])
+        view = _fresh(journey).views.community(community, viewer=viewer,
+                                               as_of=_as_of(as_of))
         if as_json:
             _echo_json(view)
         else:
@@ -232,7 +247,9 @@ def register(main: click.Group, journey_of: Callable[[click.Context], Any]) -> N
         Example:
           journey report evaluation --community vrsac-1 --period 2023-01-01..2024-01-01
         """
-        view = _fresh(journey_of(ctx)).views.evaluation(
+        journey = journey_of(ctx)
+        _known(journey, members=[viewer], communities=communities)
+        view = _fresh(journey).views.evaluation(
             list(communities), _periods(periods), viewer=viewer, as_of=_as_of(as_of))
         if as_json:
             _echo_json(view)
@@ -268,7 +285,9 @@ def register(main: click.Group, journey_of: Callable[[click.Context], Any]) -> N
           journey export-csv --report sessions --community vrsac-1
           journey export-csv --report portfolio --member m-0086b46f01 --viewer m-0086b46f01
         """
-        journey = _fresh(journey_of(ctx))
+        journey = journey_of(ctx)
+        _known(journey, members=[member, viewer], communities=communities, networks=[network])
+        journey = _fresh(journey)
         window = Window(start, end, _as_of(as_of))
         if kind in ("portfolio", "resources", "evaluation"):
             columns, rows = _view_csv(journey, kind, member, viewer, list(communities),

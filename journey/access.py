@@ -16,9 +16,11 @@ Pure: a function of the decision state (journey/state.py), a person and a moment
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 
+from typing import Iterable
+
+from journey import errors
 from journey.state import DomainState, status_at
 
 READ_ROLES = frozenset({"facilitator", "coordinator"})
@@ -73,6 +75,24 @@ def may_cancel_session(who: Reader, community_id: str,
     role = who.roles.get(community_id)
     return role == "facilitator" or (role is not None and who.member_id is not None
                                      and who.member_id in (planned_leaders or ()))
+
+
+def require_known(state: DomainState, *, members: Iterable[str | None] = (),
+                  communities: Iterable[str | None] = (),
+                  networks: Iterable[str | None] = ()) -> None:
+    """Refuse the first id the log has never known, naming its kind (`unknown_member`,
+    `unknown_community`, `unknown_network`); None (an id not given) passes.
+
+    A reader names who they are and what they read: a typo there must be refused, not read
+    as someone with no rights or as a scope with nothing in it. An erased member's id is
+    still known."""
+    kinds = (("member", members, state.members), ("community", communities, state.communities),
+             ("network", networks, state.networks))
+    for kind, ids, known in kinds:
+        for ident in ids:
+            if ident is not None and ident not in known:
+                raise errors.UnknownReference(f"there is no {kind} {ident}",
+                                              rule=f"unknown_{kind}")
 
 
 def _network(state: DomainState, community_id: str) -> str | None:

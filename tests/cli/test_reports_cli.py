@@ -125,6 +125,31 @@ def test_unknown_ids_and_bad_input_are_named(demo: Journey) -> None:
         assert demo(*args, code=1).stderr.startswith(f"error: {code}: "), args
 
 
+def test_every_reader_refuses_an_unknown_id_it_is_given(demo: Journey) -> None:
+    community = RS_COMMUNITIES[0]
+    member = json.loads(demo("report", "community", community, "--json").output)[
+        "members"][0]["member"]["member_id"]
+    cases = [(("report", "portfolio", member, "--viewer", "nobody"), "unknown_member"),
+             (("report", "portfolio", member, "--community", "nowhere"), "unknown_community"),
+             (("report", "community", community, "--viewer", "nobody"), "unknown_member"),
+             (("report", "evaluation", "--community", community, "--viewer", "nobody"),
+              "unknown_member"),
+             (("report", "compare", "--community", "nowhere", "--period", ".."),
+              "unknown_community")]
+    for kind in ("leadership", "sessions", "portfolio", "resources", "evaluation"):
+        report = ("export-csv", "--report", kind)
+        cases += [(report + ("--community", "nowhere"), "unknown_community"),
+                  (report + ("--network", "nowhere"), "unknown_network"),
+                  (report + ("--community", community, "--member", "nobody"),
+                   "unknown_member"),
+                  (report + ("--community", community, "--member", member, "--viewer",
+                             "nobody"), "unknown_member")]
+    for args, code in cases:
+        result = demo(*args, code=1)
+        assert result.stderr.startswith(f"error: {code}: there is no "), args
+        assert result.stdout == "", args  # not even a CSV header
+
+
 def test_projections_status_and_rebuild(demo: Journey) -> None:
     states = json.loads(demo("projections", "status", "--json").output)
     assert {s["name"] for s in states} == {"leadership", "index"}

@@ -1,8 +1,11 @@
 """Reading rights (journey/access.py) on the decision state, at a moment."""
 from __future__ import annotations
 
+import pytest
+
+from journey import errors
 from journey.access import (may_evaluate, may_read_community, may_read_log, may_read_network,
-                            may_read_portfolio, reader)
+                            may_read_portfolio, reader, require_known)
 from journey.clock import to_micros
 from tests.unit.domain import make
 from tests.unit.domain.ledger import FOUNDED, MAY, Ledger, when
@@ -71,3 +74,20 @@ def test_nobody_reads_before_they_join() -> None:
 
     assert ivan.roles == {}
     assert not may_read_community(ivan, "vrsac-1")
+
+
+def test_an_unknown_id_is_refused_with_its_kind_and_a_known_one_passes() -> None:
+    ledger = book()
+    ledger.record(make.erased("mila", "mila"), "admin", MAY, privileged=True)
+    state = ledger.state
+
+    require_known(state, members=["ivan", "mila", None], communities=["vrsac-1"],
+                  networks=["serbia-sel", None])  # an erased member's id is still known
+    cases = {"member": {"members": ["ivan", "nowhere"]},
+             "community": {"communities": ["vrsac-1", "nowhere"]},
+             "network": {"networks": ["nowhere"]}}
+    for kind, ids in cases.items():
+        with pytest.raises(errors.UnknownReference) as refused:
+            require_known(state, **ids)
+        assert refused.value.rule == f"unknown_{kind}"
+        assert refused.value.message == f"there is no {kind} nowhere"
