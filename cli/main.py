@@ -558,14 +558,23 @@ def restore(cli: Cli, file: Path, as_json: bool) -> None:
 
 # -- serve -----------------------------------------------------------------------------------
 
+#: More gunicorn workers than this on one machine is a typo, not a plan: each process holds
+#: its own fold of the decision state (a programme that outgrows one machine runs several).
+MAX_WORKERS = 64
+#: A day: beyond it the worker's wait overflows the platform's time_t (every worker dies
+#: as it starts), and a worker silent that long is as good as never restarted.
+MAX_TIMEOUT = 86_400
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True, type=int)
-@click.option("--workers", type=click.IntRange(min=1), metavar="N",
-              help="Serve with gunicorn and N worker processes (production); without it, "
-                   "werkzeug's single-process server.")
-@click.option("--timeout", type=click.IntRange(min=10), default=300, show_default=True,
-              metavar="SECONDS",
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535),
+              metavar="PORT")
+@click.option("--workers", type=click.IntRange(1, MAX_WORKERS), metavar="N",
+              help=f"Serve with gunicorn and N worker processes, 1 to {MAX_WORKERS} "
+                   "(production); without it, werkzeug's single-process server.")
+@click.option("--timeout", type=click.IntRange(10, MAX_TIMEOUT), default=300,
+              show_default=True, metavar="SECONDS",
               help="With --workers: a worker silent this long is restarted (its start "
                    "counts; it folds only what was appended since the master's fold).")
 @pass_cli
@@ -593,7 +602,9 @@ def serve(cli: Cli, host: str, port: int, workers: int | None, timeout: int) -> 
 
 
 def _check_port(host: str, port: int) -> None:
-    """Say plainly, before starting anything, that the port is taken."""
+    """Say plainly, before starting anything, that the port is taken or the host is not
+    an address to listen on."""
+    import errno
     import socket
 
     with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
@@ -601,8 +612,14 @@ def _check_port(host: str, port: int) -> None:
         try:
             probe.bind((host, port))
         except OSError as exc:
-            raise CliError("serve", f"cannot listen on {host}:{port} ({exc.strerror}): stop "
-                                    "what uses it, or choose another --port") from None
+            if exc.errno == errno.EADDRINUSE:
+                advice = "stop what uses it, or choose another --port"
+            elif isinstance(exc, socket.gaierror) or exc.errno == errno.EADDRNOTAVAIL:
+                advice = "give --host an address of this machine, such as 127.0.0.1 or 0.0.0.0"
+            else:
+                advice = "choose another --host or --port"
+            raise CliError("serve", f"cannot listen on {host}:{port} "
+                                    f"({exc.strerror or exc}): {advice}") from None
 
 
 reports.register(main, lambda ctx: ctx.find_object(Cli).journey)

@@ -71,3 +71,25 @@ def test_a_poll_that_is_not_a_sane_number_of_seconds_is_refused(poll: str) -> No
     done = CliRunner().invoke(main, ["worker", "--poll", poll])
     assert done.exit_code != 0 and "--poll" in done.output
     assert done.exception is None or isinstance(done.exception, SystemExit)
+
+
+@pytest.mark.parametrize(("option", "value"), [
+    ("--port", "99999"), ("--port", "65536"), ("--port", "0"), ("--port", "-1"),
+    ("--workers", "0"), ("--workers", "100000"),
+    ("--timeout", "9"), ("--timeout", "10000000000000")])
+def test_serve_refuses_a_number_out_of_range_before_starting(option: str, value: str) -> None:
+    # A port beyond 65535 reached bind() (`error: internal: OverflowError`); a timeout that
+    # big overflows every gunicorn worker's select() as it starts; 100,000 workers fork-bomb.
+    done = CliRunner().invoke(main, ["serve", option, value])
+    assert done.exit_code == 1
+    assert done.stderr.startswith(f"error: usage: Invalid value for '{option}': {value} is "
+                                  "not in the range"), done.stderr
+    assert "internal" not in done.stderr
+
+
+def test_serve_on_an_address_not_of_this_machine_says_so() -> None:
+    # 192.0.2.1 is TEST-NET-1 (RFC 5737): never an address of this machine.
+    done = CliRunner().invoke(main, ["serve", "--host", "192.0.2.1", "--port", "5000"])
+    assert done.exit_code == 1
+    assert done.stderr.startswith("error: serve: cannot listen on 192.0.2.1:5000 (")
+    assert "give --host an address of this machine" in done.stderr
