@@ -123,6 +123,8 @@ def register(main: click.Group, accounts_of: Callable[[click.Context], Accounts]
         if as_json:
             _echo_json(found)
             return
+        if not found:
+            click.echo("No accounts yet: add one with `journey user add USERNAME`.")
         for a in found:
             click.echo(f"{a['username']:<24} {a['member_id'] or '-':<24} "
                        f"{'admin' if a['is_admin'] else '':<6} {a['time_zone']}"

@@ -64,6 +64,11 @@ def test_add_refuses_an_unregistered_member_a_taken_name_and_a_weak_password(
         "error: weak_password: ")
 
 
+def test_list_says_when_there_is_no_account_yet(ready: Journey) -> None:
+    assert ready("user", "list").output.startswith("No accounts yet")
+    assert json.loads(ready("user", "list", "--json").output) == []
+
+
 def test_an_admin_account_needs_no_member(ready: Journey, accounts: Accounts) -> None:
     add(ready, "root", "--admin", "--time-zone", "Europe/Skopje")
 
