@@ -12,6 +12,7 @@ import base64
 import binascii
 import json
 import os
+import re
 import threading
 import time
 from collections import OrderedDict
@@ -27,6 +28,8 @@ PREFIX = "enc:v1:"
 ACTOR = "@actor"
 KEY_BYTES = 32
 NONCE_BYTES = 12
+TAG_BYTES = 16
+_BASE64URL = re.compile(r"[A-Za-z0-9_-]*={0,2}")
 # Leading byte of a wrapped key, so the wrapping can change (master key rotation) later.
 _WRAP_V1 = b"\x01"
 _WRAP_AAD = b"journey member key v1\x1f"
@@ -77,6 +80,19 @@ class MemoryKeyStore:
 def is_ciphertext(value: Any) -> bool:
     """True for a value in the stored encrypted form ("enc:v1:...")."""
     return isinstance(value, str) and value.startswith(PREFIX)
+
+
+def is_sealed(value: Any, *, max_length: int) -> bool:
+    """True for a well-formed sealed value, as `journey export` writes a personal field whose
+    key is gone: PREFIX and the base64url of a nonce, a ciphertext and its tag, at most
+    `max_length` characters. Its characters say nothing readable; no key is tried on it."""
+    if not is_ciphertext(value) or len(value) > max_length:
+        return False
+    body = value[len(PREFIX):]
+    if len(body) % 4 or _BASE64URL.fullmatch(body) is None:
+        return False
+    # The JSON of the smallest value ("" or 0) is at least one byte.
+    return len(base64.urlsafe_b64decode(body)) > NONCE_BYTES + TAG_BYTES
 
 
 def _aad(field_name: str, member_id: str) -> bytes:

@@ -58,14 +58,16 @@ def checked_actor(value: Any) -> str:
         raise SchemaInvalid({"actor": flatten_messages(exc.messages).get("data", [])}) from None
 
 
-def checked_corrections(store: EventStore, event: Event) -> Event:
-    """An EntryCorrected with its `fields` checked and normalised by its target's schema."""
+def checked_corrections(store: EventStore, event: Event, *, sealed: bool = False) -> Event:
+    """An EntryCorrected with its `fields` checked and normalised by its target's schema
+    (`sealed`: an import's sealed personal values are kept as they are, see load_event)."""
     # The domain checks which fields may change; the values need the target type's schema,
     # which only this side (marshmallow) has.
     target = store.recorder.row_at(event.position)
     if target is None:
         return event  # the domain refuses it: unknown_position
-    return dataclasses.replace(event, fields=validate_corrections(target.type, dict(event.fields)))
+    return dataclasses.replace(event, fields=validate_corrections(
+        target.type, dict(event.fields), sealed=sealed))
 
 
 # -- export ------------------------------------------------------------------------------------
@@ -309,7 +311,7 @@ class _Importer:
         if "data" not in obj:
             raise LineError(number, "data", "required: the event's fields as a JSON object")
         try:
-            event = load_event(type_name, obj["data"], schema_version)
+            event = load_event(type_name, obj["data"], schema_version, sealed=True)
         except SchemaInvalid as exc:
             raise _schema_error(number, exc) from None
         event = self._mapped(number, event)
@@ -361,7 +363,7 @@ class _Importer:
             event = dataclasses.replace(event, **changes)
         if event.type == "EntryCorrected":
             try:
-                event = checked_corrections(self.store, event)
+                event = checked_corrections(self.store, event, sealed=True)
             except SchemaInvalid as exc:
                 raise _schema_error(number, exc) from None
         return event

@@ -16,9 +16,10 @@ from urllib.parse import urlsplit
 
 from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate
 
+from events.crypto import is_sealed
 from events.upcasting import UpcastingError, upcast
 from journey.clock import BadTime, format_time, parse_time
-from journey.events import EVENT_TYPES, Event, correctable_fields, from_data
+from journey.events import EVENT_TYPES, Event, correctable_fields, from_data, personal_fields
 
 MAX_ID = 160  # so "community-" + id fits the 200-character stream column
 MAX_TEXT = 20_000
@@ -26,6 +27,10 @@ MAX_URL = 2_000
 MAX_EMAIL = 320
 # Positions are stored in a BIGINT column.
 MAX_POSITION = 2**63 - 1
+# The longest sealed value an import takes in a personal field (see load_event). A text of
+# MAX_TEXT characters seals to at most about 160,000; each export -> import of an erased
+# member's field seals it once more (x 4/3): room for several such round trips.
+MAX_SEALED = 1_000_000
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _HASH = re.compile(r"^[0-9a-f]{64}$")
@@ -522,14 +527,45 @@ def _loaded(schema: Schema, data: dict[str, Any]) -> dict[str, Any]:
         raise SchemaInvalid(flatten_messages(exc.messages)) from None
 
 
-def load_event(type_name: str, data: dict[str, Any], schema_version: int | None = None) -> Event:
-    """Validate `data` with the schema of its version, upcast it to the latest, build the event."""
+def load_event(type_name: str, data: dict[str, Any], schema_version: int | None = None, *,
+               sealed: bool = False) -> Event:
+    """Validate `data` with the schema of its version, upcast it to the latest, build the event.
+
+    With `sealed` (`journey import` of the exchange format), a personal field whose value is
+    sealed (events.crypto.is_sealed: what export writes when the owner's key is gone, i.e.
+    the owner was erased) is taken as already sealed: not checked as text or e-mail, and
+    kept as it is; the store seals it again under the owner's key here, and no view or
+    export ever opens the inner ciphertext, so it stays unreadable ("erased member").
+    """
     schema = schema_for(type_name, schema_version)
     if not isinstance(data, dict):
         raise SchemaInvalid({"data": ["must be a JSON object of the event's fields"]})
-    loaded = _loaded(schema, data)
+    kept = _sealed_values(type_name, data) if sealed else {}
+    loaded = _loaded(schema, data) if not kept else _loaded_around(schema, data, kept)
     version = LATEST_VERSION[type_name] if schema_version is None else schema_version
     return from_data(type_name, _to_latest(type_name, version, loaded))
+
+
+_PERSONAL: dict[str, frozenset[str]] = {name: frozenset(personal_fields(cls))
+                                        for name, cls in EVENT_TYPES.items()}
+
+
+def _sealed_values(type_name: str, values: dict[str, Any]) -> dict[str, str]:
+    """The personal fields of `values` that hold a sealed value."""
+    personal = _PERSONAL[type_name]
+    return {name: value for name, value in values.items()
+            if name in personal and is_sealed(value, max_length=MAX_SEALED)}
+
+
+def _loaded_around(schema: Schema, data: dict[str, Any], kept: dict[str, str]
+                   ) -> dict[str, Any]:
+    """schema.load of `data` but the `kept` fields, which are put back as they are."""
+    rest = {name: value for name, value in data.items() if name not in kept}
+    try:
+        loaded = schema.load(rest, partial=tuple(kept))
+    except ValidationError as exc:
+        raise SchemaInvalid(flatten_messages(exc.messages)) from None
+    return {**loaded, **kept}
 
 
 def from_stored(type_name: str, data: dict[str, Any], schema_version: int = 1) -> Event:
@@ -555,13 +591,17 @@ def _to_latest(type_name: str, version: int, data: dict[str, Any]) -> dict[str, 
     return upcast_data
 
 
-def validate_corrections(target_type: str, fields: dict[str, Any]) -> dict[str, Any]:
-    """Check an EntryCorrected's `fields` against its target's type; returns normalised values."""
+def validate_corrections(target_type: str, fields: dict[str, Any], *,
+                         sealed: bool = False) -> dict[str, Any]:
+    """Check an EntryCorrected's `fields` against its target's type; returns normalised values.
+
+    `sealed`: a sealed value of a personal field is kept as it is (see load_event)."""
     cls = EVENT_TYPES.get(target_type)
     if cls is None:
         raise SchemaInvalid({"type": [f"unknown event type {target_type}"]})
     if not isinstance(fields, dict) or not fields:
         raise SchemaInvalid({"fields": ["must name at least one field to correct"]})
+    kept = _sealed_values(target_type, fields) if sealed else {}
     allowed = correctable_fields(cls)
     optional = {f.name for f in dataclasses.fields(cls) if f.metadata.get("optional")}
     errors: dict[str, list[str]] = {}
@@ -571,6 +611,8 @@ def validate_corrections(target_type: str, fields: dict[str, Any]) -> dict[str, 
         if name not in allowed:
             errors[f"fields.{name}"] = [
                 f"{name} cannot be corrected on a {target_type}: only its content fields can"]
+        elif name in kept:
+            continue
         elif value is None:
             # None clears an optional field (e.g. withdraw a note); a required one must stay.
             if name in optional:
@@ -590,6 +632,7 @@ def validate_corrections(target_type: str, fields: dict[str, Any]) -> dict[str, 
     if errors:
         raise SchemaInvalid(errors)
     # Keep the caller's order: it is the order the person wrote the corrections in.
+    loaded.update(kept)
     return {name: (None if name in cleared else loaded[name]) for name in fields}
 
 

@@ -211,3 +211,26 @@ def test_erase_leaves_no_trace_in_the_export(ready: Journey) -> None:
     assert "nervous" not in dump.lower()  # his private reflection
     assert "m-zoran" in (ready.folder / "instance" / "erasures").read_text(encoding="utf-8")
     assert ready("verify").output.startswith("OK ")
+
+
+def test_an_export_made_after_an_erasure_imports_into_a_fresh_log(ready: Journey,
+                                                                   tmp_path) -> None:
+    # The exchange format's contract: export, then import into an empty log, erasures too.
+    ready("import", str(SAMPLE), "--keep-recorded-at")
+    ready("erase", "m-zoran", "--requested-by", "m-zoran", "--yes")
+    dump = tmp_path / "all.jsonl"
+    ready("export", "--out", str(dump))
+    fresh = Journey(tmp_path / "fresh")
+    fresh("init")
+
+    imported = fresh("import", str(dump), "--keep-recorded-at").output
+
+    events = len(dump.read_text(encoding="utf-8").splitlines())
+    assert f"{events} appended" in imported and "0 skipped" in imported
+    assert fresh("verify").output.startswith(f"OK {events} events, head ")
+    assert fresh("report", "portfolio", "m-zoran").output.startswith(
+        "Portfolio of erased member (m-zoran)")
+    again = fresh("export").stdout
+    assert "Zoran Ilić" not in again and "zoran.ilic@example.org" not in again
+    assert fresh("erase", "m-zoran", "--requested-by", "admin", "--yes",
+                 code=1).stderr.startswith("error: member_erased: ")

@@ -1,21 +1,28 @@
 """Export and import of the JSON Lines exchange format, on each database backend."""
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 
+from events.crypto import is_ciphertext
 from events.exchange import ENVELOPE, export_lines, import_lines
 from events.log import Log
+from events.schemas import MAX_TEXT
 from events.store import Options
+from events.verify import verify_log
 from journey.clock import format_time, parse_time
 from journey.events import MemberRegistered
 from journey.records import RecordEvent
-from tests.integration.story import jsonl, label, open_test_log, story
+from projections.folds.personal import ERASED, People
+from tests.integration.story import (IVAN_EMAIL, IVAN_NAME, IVAN_REFLECTION, jsonl, label,
+                                     open_test_log, story)
 
 SOURCE = "test-file"
+LONG_WORDS = ("Leading my first session taught me to listen before I explain. " * 300)[:19_000]
 
 
 @pytest.fixture
@@ -104,6 +111,66 @@ def test_export_reimports_into_a_fresh_log(log: Log, database_url, tmp_path) -> 
     keep = ("type", "occurred_at", "recorded_at", "actor", "data", "position")
     assert [{k: line[k] for k in keep} for line in again] == \
         [{k: line[k] for k in keep} for line in first]
+
+
+def test_an_export_made_after_an_erasure_reimports_and_the_member_stays_erased(
+        log: Log, tmp_path) -> None:
+    # ivan (registered with an e-mail) also rewrites his reflection at length: after his
+    # erasure the export carries his name, e-mail and words sealed, his key being gone (and
+    # sealed, the long text is longer than a text may be).
+    lines = story()
+    lines.append({**lines[-1], "type": "EntryCorrected", "actor": "ivan", "position": 999,
+                  "data": {"position": label(8), "corrected_by": "ivan",
+                           "fields": {"text": LONG_WORDS}, "reason": "said it all"}})
+    assert import_lines(log.store, jsonl(lines), source_id=SOURCE, keep_recorded_at=True).ok
+    log.store.erase("ivan", requested_by="ivan")
+    dump = list(export_lines(log.store))
+    sealed = json.loads(dump[1])["data"]
+    assert sealed["email"].startswith("enc:v1:") and "ivan" not in sealed["email"]
+
+    other = open_test_log(f"sqlite:///{tmp_path / 'other.db'}", tmp_path / "other")
+    try:
+        report = import_lines(other.store, dump, source_id="dump", keep_recorded_at=True)
+        assert report.ok, report.stopped
+        assert report.appended == len(dump) == 15
+        assert verify_log(other.recorder, other.instance).ok
+        assert other.store.read_state(lambda state: "ivan" in state.erased)
+        assert not other.store.cipher.has_key("ivan")
+        records = list(other.store.read())
+        again = "".join(export_lines(other.store))
+    finally:
+        other.close()
+
+    people = People(records)
+    assert people.ref("ivan")["name"] == ERASED and people.ref("ana")["name"] == "Ana Petrović"
+    registered, reflection, correction = records[1], records[8], records[-2]
+    assert people.readable(registered)["email"] is None
+    assert people.readable(reflection)["text"] is None
+    assert all(is_ciphertext(v) for v in (registered.event.display_name,
+                                          registered.event.email, reflection.event.text,
+                                          correction.event.fields["text"]))
+    assert len(json.loads(dump[-2])["data"]["fields"]["text"]) > MAX_TEXT
+    for secret in (IVAN_NAME, IVAN_EMAIL, IVAN_REFLECTION, LONG_WORDS[:40]):
+        assert secret not in again
+    assert "Ana Petrović" in again
+
+
+def test_a_sealed_value_brought_by_an_import_is_never_read_as_text(log: Log) -> None:
+    # A line may name a live member with a sealed e-mail (whatever key sealed it): it is
+    # kept sealed under the member's key here, and reads as ciphertext, never as clear text.
+    forged = "enc:v1:" + base64.urlsafe_b64encode(
+        bytes(28) + b'"mallory@example.org"').decode("ascii")
+    line = {"type": "MemberRegistered", "occurred_at": "2024-01-10T09:00:00Z",
+            "actor": "mallory", "data": {"member_id": "mallory", "display_name": "Mallory",
+                                         "email": forged}}
+
+    report = import_lines(log.store, jsonl([line]), source_id=SOURCE)
+
+    assert report.ok, report.stopped
+    registered = log.store.to_recorded(log.recorder.row_at(1))
+    assert registered.event.email == forged
+    assert People([registered]).readable(registered)["email"] is None
+    assert exported(log)[0]["data"]["email"] == forged
 
 
 def test_recorded_at_is_the_servers_unless_kept(log: Log) -> None:

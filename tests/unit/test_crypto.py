@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from events.crypto import Cipher, CipherError, MemoryKeyStore, is_ciphertext
+from events.crypto import Cipher, CipherError, MemoryKeyStore, is_ciphertext, is_sealed
 from events.schemas import data_of, load_event
 from journey.events import EVENT_TYPES, personal_fields
 
@@ -203,3 +203,15 @@ def test_decrypt_of_encrypt_is_identity_for_any_text(text, owner):
     assert cipher.decrypt_data("ReflectionRecorded",
                                cipher.encrypt_data("ReflectionRecorded", data, owner),
                                owner) == data
+
+
+def test_is_sealed_takes_what_encrypt_writes_and_nothing_else(cipher):
+    sealed = cipher.encrypt_value("email", "ana@example.org", "ana")
+    assert is_sealed(sealed, max_length=1000)
+    assert not is_sealed(sealed, max_length=len(sealed) - 1)
+    body = sealed[len("enc:v1:"):]
+    for bad in ("ana@example.org", "enc:v1:", "enc:v1:<b>hello</b>", "enc:v1:" + body[:-1],
+                "enc:v1:" + body + "\n", "enc:v1:" + body.replace(body[4], " ", 1),
+                "enc:v1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",  # 27 bytes: no room for a tag
+                None, 42):
+        assert not is_sealed(bad, max_length=1000), bad

@@ -360,6 +360,49 @@ def test_corrections_need_a_known_target_and_at_least_one_field():
     assert _correction_refusal("SessionLed", {}).field_path == "fields"
 
 
+# -- sealed values (import of an export made after an erasure) ------------------------------
+
+# What export writes for a personal field whose key is gone (events.crypto.is_sealed).
+SEALED = "enc:v1:" + "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo0MjQy"
+
+
+def test_an_import_takes_a_sealed_personal_field_as_it_is():
+    data = {**EXAMPLES["MemberRegistered"], "display_name": SEALED, "email": SEALED,
+            "job_title": SEALED}
+    event = load_event("MemberRegistered", data, sealed=True)
+    assert (event.display_name, event.email, event.job_title) == (SEALED, SEALED, SEALED)
+    assert event.school == EXAMPLES["MemberRegistered"]["school"]
+    # Elsewhere (the API, `journey record`) an e-mail must still look like one.
+    with pytest.raises(SchemaInvalid) as refused:
+        load_event("MemberRegistered", data)
+    assert refused.value.field_path == "email"
+
+
+def test_only_well_formed_sealed_values_of_personal_fields_skip_their_checks():
+    for bad in ("enc:v1:<b>not base64</b>", "enc:v1:", "enc:v1:" + SEALED[7:] + "\n"):
+        data = {**EXAMPLES["MemberRegistered"], "email": bad}
+        with pytest.raises(SchemaInvalid) as refused:
+            load_event("MemberRegistered", data, sealed=True)
+        assert refused.value.field_path == "email", bad
+    # A field that is not personal is never sealed: it is checked as always.
+    with pytest.raises(SchemaInvalid) as refused:
+        load_event("SessionLed", {**EXAMPLES["SessionLed"], "format": SEALED}, sealed=True)
+    assert refused.value.field_path == "format"
+    # The other fields of a line with a sealed value are still checked.
+    with pytest.raises(SchemaInvalid) as refused:
+        load_event("MemberRegistered", {**EXAMPLES["MemberRegistered"], "email": SEALED,
+                                        "display_name": ""}, sealed=True)
+    assert refused.value.field_path == "display_name"
+
+
+def test_an_imported_correction_keeps_a_sealed_personal_value():
+    fixed = validate_corrections("MemberRegistered", {"email": SEALED, "school": "OŠ 2"},
+                                 sealed=True)
+    assert fixed == {"email": SEALED, "school": "OŠ 2"}
+    assert _correction_refusal("MemberRegistered", {"email": SEALED}).field_path == \
+        "fields.email"
+
+
 def _correction_refusal(target_type: str, fields: dict) -> SchemaInvalid:
     with pytest.raises(SchemaInvalid) as caught:
         validate_corrections(target_type, fields)
