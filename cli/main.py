@@ -22,7 +22,7 @@ from cli import bench, demo, reports, users, worker
 
 from events.accounts import AccountError, Accounts
 from events.codec import GENESIS_HASH, request_digest
-from events.erasure import erase_member
+from events.erasure import complete_erasures, erase_member, erased_members
 from events.exchange import (checked_actor, checked_corrections, export_lines,
                              import_lines, scan_file)
 from events.instance import (ERASURES, MASTER_KEY, SEAL_KEY, SECRET_KEY, SIGNING_KEY, UPLOADS,
@@ -277,6 +277,7 @@ def record(cli: Cli, type_name: str, actor: str, occurred_at: str | None,
     store = cli.log.store
     if event.type == "EntryCorrected":
         event = checked_corrections(store, event)
+    erased_before = erased_members(cli.log)
     # Without --occurred-at the time is "now", different on a retry: the request the key
     # stands for is then what was typed, so that retrying it replays instead of clashing.
     digest = None if occurred_at is not None else request_digest(
@@ -285,6 +286,7 @@ def record(cli: Cli, type_name: str, actor: str, occurred_at: str | None,
         RecordEvent(event, checked_actor(actor), moment, privileged=True),
         Options(idempotency_key=idempotency_key, digest=digest,
                 expected_version=expected_version))
+    complete_erasures(cli.log, cli.accounts, erased_members(cli.log) - erased_before)
     if as_json:
         _echo_json({"positions": result.positions, "replayed": result.replayed})
     elif result.replayed:
@@ -318,10 +320,17 @@ def import_(cli: Cli, file: Path, keep_recorded_at: bool, skip_invalid: bool, re
     """
     digest, total = scan_file(file)
     store = cli.log.store
+    erased_before = erased_members(cli.log)
     started = time.perf_counter()
-    with open(file, "rb") as lines, _progress(total, "importing") as progress:
-        report = import_lines(store, lines, source_id=digest, keep_recorded_at=keep_recorded_at,
-                              skip_invalid=skip_invalid, resume=resume, progress=progress)
+    try:
+        with open(file, "rb") as lines, _progress(total, "importing") as progress:
+            report = import_lines(store, lines, source_id=digest,
+                                  keep_recorded_at=keep_recorded_at, skip_invalid=skip_invalid,
+                                  resume=resume, progress=progress)
+    finally:
+        # MemberErased lines erase as `journey erase` does, beside the log too (also when
+        # the import failed after committing some of them).
+        complete_erasures(cli.log, cli.accounts, erased_members(cli.log) - erased_before)
     seconds = time.perf_counter() - started
     rate = report.appended / seconds if seconds > 0 else 0.0
     if as_json:

@@ -14,7 +14,7 @@ import time
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable, Iterator, TypeVar
+from typing import Any, Callable, Iterable, Iterator, TypeVar
 
 from blinker import Namespace
 
@@ -378,9 +378,18 @@ class EventStore:
         result = self.submit(RecordEvent(event, actor, occurred_at or self.clock(),
                                           privileged=True), options)
         if not result.replayed:
-            self.recorder.scrub()
-            erased.send(self, member_id=member_id)
+            self.scrub_erased([member_id])
         return result
+
+    def scrub_erased(self, member_ids: Iterable[str]) -> None:
+        """After MemberErased of these members was appended (by `erase`, or by an import):
+        scrub the database of their deleted keys and tell the caches about them."""
+        member_ids = list(member_ids)
+        if not member_ids:
+            return
+        self.recorder.scrub()
+        for member_id in member_ids:
+            erased.send(self, member_id=member_id)
 
     # -- reading -------------------------------------------------------------------------
 

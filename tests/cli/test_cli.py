@@ -234,3 +234,19 @@ def test_an_export_made_after_an_erasure_imports_into_a_fresh_log(ready: Journey
     assert "Zoran Ilić" not in again and "zoran.ilic@example.org" not in again
     assert fresh("erase", "m-zoran", "--requested-by", "admin", "--yes",
                  code=1).stderr.startswith("error: member_erased: ")
+    # Erased beside the log too, as `journey erase` does: a restore of an older backup of
+    # this log erases him again.
+    assert "m-zoran" in (fresh.folder / "instance" / "erasures").read_text(encoding="utf-8")
+
+
+def test_a_recorded_member_erased_erases_beside_the_log_too(ready: Journey) -> None:
+    ready("record", "MemberRegistered", "--actor", "ana", "--data", ANA)
+    added = ready.runner.invoke(main, ["user", "add", "ana", "--password-stdin"],
+                                env=ready.env, input="a long enough password\n")
+    assert added.exit_code == 0, added.output
+
+    ready("record", "MemberErased", "--actor", "admin",
+          "--data", '{"member_id": "ana", "requested_by": "ana"}')
+
+    assert "ana" in (ready.folder / "instance" / "erasures").read_text(encoding="utf-8")
+    assert "ana" not in ready("user", "list").output
