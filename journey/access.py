@@ -16,9 +16,8 @@ Pure: a function of the decision state (journey/state.py), a person and a moment
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-
-from typing import Iterable
 
 from journey import errors
 from journey.state import DomainState, status_at
