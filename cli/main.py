@@ -84,13 +84,13 @@ def _describe(exc: Exception) -> tuple[str, str]:
     """(code, sentence) of an exception a command let through."""
     if isinstance(exc, CliError):
         return exc.code, exc.message
+    if isinstance(exc, SchemaInvalid):  # a Refused too: named by its field, not its rule
+        path = exc.field_path or "data"
+        return path, "; ".join(exc.fields.get(path, [exc.message]))
     if isinstance(exc, errors.Refused):
         return exc.rule, exc.message
     if isinstance(exc, AccountError):
         return exc.code, exc.message
-    if isinstance(exc, SchemaInvalid):
-        path = exc.field_path or "data"
-        return path, "; ".join(exc.fields.get(path, [exc.message]))
     if isinstance(exc, NotInitialised):
         return "not_initialised", f"run journey init first\n  ({exc})"
     if isinstance(exc, InstanceError):

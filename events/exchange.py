@@ -13,7 +13,6 @@ run again appends nothing twice, and `resume` skips quickly over what is already
 """
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -25,8 +24,8 @@ from typing import Any, Callable, Iterable, Iterator
 from marshmallow import ValidationError
 
 from events.recorder import StoredRow
-from events.schemas import (IdField, SchemaInvalid, flatten_messages, load_event,
-                            validate_corrections)
+from events.schemas import (IdField, SchemaInvalid, corrected_event, flatten_messages,
+                            load_event, with_positions)
 from events.store import AppendResult, EventStore, Options
 from journey.clock import BadTime, format_time, parse_time
 from journey.events import Event
@@ -66,8 +65,7 @@ def checked_corrections(store: EventStore, event: Event, *, sealed: bool = False
     target = store.recorder.row_at(event.position)
     if target is None:
         return event  # the domain refuses it: unknown_position
-    return dataclasses.replace(event, fields=validate_corrections(
-        target.type, dict(event.fields), sealed=sealed))
+    return corrected_event(event, target.type, sealed=sealed)
 
 
 # -- export ------------------------------------------------------------------------------------
@@ -262,7 +260,9 @@ class _Importer:
             if batch.error is None:
                 return
             refused = lines[batch.error_index]
-            error = LineError(refused.number, batch.error.rule, batch.error.message)
+            error = (_schema_error(refused.number, batch.error)
+                     if isinstance(batch.error, SchemaInvalid)
+                     else LineError(refused.number, batch.error.rule, batch.error.message))
             if not self.skip_invalid:
                 self.report.stopped = error
                 raise _Stop
@@ -360,7 +360,7 @@ class _Importer:
             elif value is not None:
                 changes[name] = self._resolve(number, name, value)
         if changes:
-            event = dataclasses.replace(event, **changes)
+            event = with_positions(event, **changes)
         if event.type == "EntryCorrected":
             try:
                 event = checked_corrections(self.store, event, sealed=True)

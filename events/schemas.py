@@ -18,6 +18,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, valida
 
 from events.crypto import is_sealed
 from events.upcasting import UpcastingError, upcast
+from journey import errors
 from journey.clock import BadTime, format_time, parse_time
 from journey.events import EVENT_TYPES, Event, correctable_fields, from_data, personal_fields
 
@@ -39,18 +40,18 @@ _HASH = re.compile(r"^[0-9a-f]{64}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
 
 
-class SchemaInvalid(Exception):
+class SchemaInvalid(errors.Refused):
     """An event's data that its schema refuses; `fields` maps a field path to its messages."""
 
-    # Duck-typed like journey.errors.Refused so error handlers can treat both alike (422).
+    # A refusal like the domain's (422, nothing appended): the store raises it too, for an
+    # event built in code (a web form) that its schema would refuse.
     rule = "schema_invalid"
     kind = "invalid"
 
     def __init__(self, fields: dict[str, list[str]]) -> None:
-        self.fields = {name: list(messages) for name, messages in fields.items()}
-        self.message = "; ".join(f"{name}: {message}" for name, messages in self.fields.items()
-                                 for message in messages)
-        super().__init__(self.message)
+        fields = {name: list(messages) for name, messages in fields.items()}
+        super().__init__("; ".join(f"{name}: {message}" for name, messages in fields.items()
+                                   for message in messages), fields=fields)
 
     def __str__(self) -> str:
         return self.message
@@ -527,6 +528,13 @@ def _loaded(schema: Schema, data: dict[str, Any]) -> dict[str, Any]:
         raise SchemaInvalid(flatten_messages(exc.messages)) from None
 
 
+#: Set on the events load_event built: checked as they were loaded, so the store's check of
+#: every append (check_event) need not run twice for an import line, an API body or a record.
+#: On a correction it names the target type its values were checked against
+#: (`corrected_event`).
+_CHECKED = "_checked_by_schema"
+
+
 def load_event(type_name: str, data: dict[str, Any], schema_version: int | None = None, *,
                sealed: bool = False) -> Event:
     """Validate `data` with the schema of its version, upcast it to the latest, build the event.
@@ -543,7 +551,33 @@ def load_event(type_name: str, data: dict[str, Any], schema_version: int | None 
     kept = _sealed_values(type_name, data) if sealed else {}
     loaded = _loaded(schema, data) if not kept else _loaded_around(schema, data, kept)
     version = LATEST_VERSION[type_name] if schema_version is None else schema_version
-    return from_data(type_name, _to_latest(type_name, version, loaded))
+    latest = _to_latest(type_name, version, loaded)
+    event = from_data(type_name, latest)
+    # Not a field (equality, hashing and to_data never see it), and a changed copy
+    # (dataclasses.replace) is a new instance without it: only this very event is vouched for.
+    object.__setattr__(event, _CHECKED, True)
+    return event
+
+
+def check_event(event: Event, data: dict[str, Any] | None = None,
+                target_type: str | None = None) -> None:
+    """Refuse (SchemaInvalid) an event whose data its schema would refuse.
+
+    What `load_event` checks of data that came as JSON, for an event built in code (the web
+    forms build theirs): the store runs it on every append, so no entry path can store
+    what an import of the export would refuse. `data` is `event.to_data()` when the caller
+    has it; `target_type`, for an EntryCorrected, is its target's type (its corrected
+    values are checked by that type's schema).
+    """
+    checked = event.__dict__.get(_CHECKED)
+    if checked is True and event.type != "EntryCorrected" or \
+            checked is not None and checked == target_type:
+        return  # load_event checked it (a correction's values, against this target type)
+    if data is None:
+        data = event.to_data()
+    _loaded(schema_for(event.type), data)
+    if target_type is not None and event.type == "EntryCorrected":
+        validate_corrections(target_type, dict(data["fields"]))
 
 
 _PERSONAL: dict[str, frozenset[str]] = {name: frozenset(personal_fields(cls))
@@ -589,6 +623,28 @@ def _to_latest(type_name: str, version: int, data: dict[str, Any]) -> dict[str, 
         raise RuntimeError(f"upcasting {type_name} stopped at v{reached}, "
                            f"latest is v{LATEST_VERSION[type_name]}")
     return upcast_data
+
+
+def with_positions(event: Event, **positions: Any) -> Event:
+    """A copy of a checked event with its references to lines changed to the positions
+    this log gave them (an import): still vouched for, as load_event checked the rest
+    and the store's positions are valid references."""
+    moved = dataclasses.replace(event, **positions)
+    if event.__dict__.get(_CHECKED):
+        object.__setattr__(moved, _CHECKED, event.__dict__[_CHECKED])
+    return moved
+
+
+def corrected_event(event: Event, target_type: str, *, sealed: bool = False) -> Event:
+    """An EntryCorrected with its `fields` checked and normalised by its target type's schema
+    (`sealed`: see load_event). When load_event had checked the correction itself, the
+    copy is vouched for this target type, so the store does not check it again (with
+    `sealed` it could not: a sealed value is only taken on import)."""
+    corrected = dataclasses.replace(event, fields=validate_corrections(
+        target_type, dict(event.fields), sealed=sealed))
+    if event.__dict__.get(_CHECKED):
+        object.__setattr__(corrected, _CHECKED, target_type)
+    return corrected
 
 
 def validate_corrections(target_type: str, fields: dict[str, Any], *,

@@ -24,7 +24,7 @@ from events.crypto import Cipher
 from events.ids import new_correlation_id, new_event_id
 from events.quiet import quiet_fold
 from events.recorder import Head, Recorder, StoredRow, Transaction
-from events.schemas import LATEST_VERSION, from_stored
+from events.schemas import LATEST_VERSION, check_event, from_stored
 from events.snapshot import SNAPSHOT_AFTER, Snapshots
 from journey import errors
 from journey.clock import format_micros, format_time, from_micros, to_micros, utcnow
@@ -253,6 +253,12 @@ class EventStore:
         scope = digest = clear_json = None
         # The clear data of the command's event, made once for the digest and the row.
         clear = command.event.to_data() if isinstance(command, RecordEvent) else None
+        # Every entry path appends through here: what the schemas refuse is never stored,
+        # whoever built the event (or an export would not import again). Judged before the
+        # key's lookup, as the API's schemas are: a request that cannot be stored has no
+        # digest to compare, and was never stored under its key.
+        if clear is not None:
+            check_event(command.event, clear, self._target_type(command.event, tx))
         if options.idempotency_key is not None:
             # The digest tells a replay from a reused key: only a keyed command needs it.
             digest = options.digest
@@ -281,6 +287,14 @@ class EventStore:
         # made of them would give them back unchanged.
         records = [self._fold_new(row, p.event) for row, p in zip(rows, proposed)]
         return AppendResult(records), rows
+
+    @staticmethod
+    def _target_type(event, tx: Transaction) -> str | None:
+        """The type of the event an EntryCorrected targets (None: another type, or no target)."""
+        if event.type != "EntryCorrected":
+            return None
+        target = tx.row_at(event.position)
+        return target.type if target is not None else None
 
     def _reset(self) -> None:
         self.state = DomainState()

@@ -97,6 +97,9 @@ def test_record_reads_data_from_a_file(ready: Journey) -> None:
      "error: member_id: must not contain spaces"),
     (["MemberRegistered", "--data", '{"member_id": "bob"}'], "error: display_name: "),
     (["Promoted", "--data", "{}"], "error: type: unknown event type Promoted"),
+    (["ReflectionRecorded", "--data", '{"reflection_id": "rf-1", "member_id": "ana", '
+      '"text": "a\\u0000b", "visibility": "private"}'],
+     "error: text: contains characters that cannot be stored"),
     (["NetworkCreated", "--data", '{"network_id": "n", "name": "N"}',
       "--occurred-at", "yesterday"], "error: occurred_at: "),
     (["NetworkCreated", "--data", '{"network_id": "n", "name": "N"}',
@@ -109,6 +112,7 @@ def test_record_refusals_are_one_line_and_exit_1(ready: Journey, args, message) 
 
     assert result.stderr.startswith(message)
     assert result.stderr.count("\n") == 1
+    assert ready("export").stdout.count("\n") == 1  # ana's registration only
 
 
 @pytest.mark.parametrize("args, message", [
@@ -198,6 +202,17 @@ def test_erase_of_an_unknown_member_is_refused(ready: Journey) -> None:
     result = ready("erase", "m-nobody", "--requested-by", "m-nobody", "--yes", code=1)
 
     assert result.stderr.startswith("error: unknown_member: ")
+
+
+def test_erase_refuses_an_empty_requested_by_as_the_api_does(ready: Journey) -> None:
+    ready("record", "MemberRegistered", "--actor", "ana", "--data", ANA)
+
+    result = ready("erase", "ana", "--requested-by", "", "--yes", code=1)
+
+    assert result.stderr == "error: requested_by: must not be empty\n"
+    assert "Ana Petrović" in ready("export").stdout  # her key is still there
+    assert not (ready.folder / "instance" / "erasures").exists() or \
+        "ana" not in (ready.folder / "instance" / "erasures").read_text()
 
 
 def test_erase_leaves_no_trace_in_the_export(ready: Journey) -> None:

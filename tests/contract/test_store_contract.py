@@ -24,7 +24,9 @@ from events.store import EventStore, Options, appended, erased
 from events.tables import member_keys
 from journey import errors
 from journey.clock import from_micros, to_micros
-from journey.events import MemberErased, ResourceShared
+from events.schemas import SchemaInvalid
+from journey.events import (ActionPlanCreated, EntryCorrected, MemberErased, NormsAgreed,
+                            ResourceShared, Step)
 from journey.records import RecordEvent
 from tests.contract.scenario import (ACTED, JOINED, FakeClock, check_log, community_with,
                                      found, give_feedback, hand_over, join, lead, reflect,
@@ -160,6 +162,64 @@ def test_a_refused_command_appends_nothing(cop, rule):
     assert sent == []
     # The store still appends after the refusal, right after the last position.
     assert cop.submit(share(C1, "mila", "r-2")).positions == [before[0] + 1]
+
+
+# -- input rules: one check on every append, whoever built the event ---------------------------
+
+def _built(event, actor: str = "ivan", privileged: bool = False) -> RecordEvent:
+    return RecordEvent(event, actor, ACTED, privileged=privileged)
+
+
+# The web forms build events in code, without the schemas that load the API's JSON, a CLI
+# record or an import line: the store refuses what those refuse, the field named, so an
+# export always imports again.
+BAD_EVENTS = {
+    "text": lambda p: reflect(C1, "ivan", "rf-9", text="a\x00b"),
+    "title": lambda p: _built(ResourceShared(community_id=C1, resource_id="r-9",
+                                             member_id="ivan", title="lone \ud800",
+                                             kind="rubric")),
+    "norms.1": lambda p: _built(NormsAgreed(community_id=C1, norms=("Listen", "a\x00b"),
+                                            agreed_by=("ana",)), "ana"),
+    "steps.0.title": lambda p: _built(ActionPlanCreated(
+        community_id=C1, plan_id="p-9", inquiry_question="How?",
+        steps=(Step(step_id="st-1", title="a\x00b", owners=("ivan",)),))),
+    "fields.title": lambda p: _built(EntryCorrected(position=p, corrected_by="ivan",
+                                                    fields={"title": "a\x00b"},
+                                                    reason="typo")),
+    "requested_by": lambda p: _built(MemberErased(member_id="mila", requested_by=""),
+                                     "admin", privileged=True),
+}
+
+
+@pytest.mark.parametrize("field", sorted(BAD_EVENTS))
+def test_an_event_its_schema_refuses_appends_nothing_and_names_the_field(cop, field):
+    target = cop.submit(share(C1, "ivan", "r-1")).position
+    before = snapshot(cop)
+    with signals_of(cop) as sent, pytest.raises(SchemaInvalid) as refused:
+        cop.submit(BAD_EVENTS[field](target), Options(idempotency_key="k-9"))
+    assert refused.value.rule == "schema_invalid" and refused.value.kind == "invalid"
+    assert refused.value.field_path == field
+    assert snapshot(cop) == before and sent == []
+    assert cop.submit(share(C1, "ivan", "r-2"), Options(idempotency_key="k-9")).positions \
+        == [before[0] + 1]
+
+
+def test_a_batch_stops_at_an_event_its_schema_refuses_and_commits_the_earlier(cop):
+    before = cop.last_position()
+    batch = cop.submit_batch([(share(C1, "ivan", "r-1"), Options()),
+                               (reflect(C1, "ivan", "rf-9", text="a\x00b"), Options()),
+                               (share(C1, "ivan", "r-2"), Options())])
+    assert isinstance(batch.error, SchemaInvalid) and batch.error_index == 1
+    assert cop.last_position() == before + 1
+
+
+def test_erase_refuses_an_empty_requested_by_and_keeps_the_key(backend, personal):
+    before = snapshot(personal)
+    with pytest.raises(SchemaInvalid) as refused:
+        personal.erase("ivan", "")
+    assert refused.value.fields == {"requested_by": ["must not be empty"]}
+    assert snapshot(personal) == before
+    assert personal_values(personal.read())[("ivan", "display_name")] == "Name of ivan"
 
 
 # -- idempotency -------------------------------------------------------------------------------

@@ -7,10 +7,11 @@ import json
 import pytest
 
 from events import upcasting
-from events.schemas import (LATEST_VERSION, SCHEMAS, SchemaInvalid, data_of, flatten_messages,
-                            from_stored, load_event, validate_corrections)
+from events.schemas import (LATEST_VERSION, SCHEMAS, SchemaInvalid, check_event, data_of,
+                            flatten_messages, from_stored, load_event, validate_corrections)
 from events.upcasting import UpcastingError, upcast, upcaster
-from journey.events import EVENT_TYPES, SessionLed, Step
+from journey import errors
+from journey.events import EVENT_TYPES, ActionPlanCreated, EntryCorrected, SessionLed, Step
 
 HASH = "a" * 64
 
@@ -407,3 +408,49 @@ def _correction_refusal(target_type: str, fields: dict) -> SchemaInvalid:
     with pytest.raises(SchemaInvalid) as caught:
         validate_corrections(target_type, fields)
     return caught.value
+
+
+# -- events built in code (the web forms), as the store checks them ---------------------------
+
+@pytest.mark.parametrize("type_name", sorted(EXAMPLES))
+def test_every_example_built_in_code_passes_the_check(type_name):
+    built = dataclasses.replace(load_event(type_name, EXAMPLES[type_name]))  # a new instance
+    check_event(built)
+    if type_name == "EntryCorrected":
+        check_event(built, target_type="SessionLed")
+
+
+def test_a_built_event_is_refused_as_its_json_would_be():
+    plan = ActionPlanCreated(community_id="vrsac-1", plan_id="p-1", inquiry_question="How?",
+                             steps=(Step(step_id="st-1", title="nul\x00", owners=("ana",)),))
+    with pytest.raises(SchemaInvalid) as refused:
+        check_event(plan)
+    assert refused.value.fields == {"steps.0.title": [
+        "contains characters that cannot be stored (NUL or a lone surrogate)"]}
+
+
+def test_a_built_correction_is_checked_by_its_targets_type():
+    correction = EntryCorrected(position=3, corrected_by="ana", fields={"title": "nul\x00"},
+                                reason="typo")
+    check_event(correction)  # without its target's type, only the shape is known
+    with pytest.raises(SchemaInvalid) as refused:
+        check_event(correction, target_type="SessionLed")
+    assert refused.value.field_path == "fields.title"
+
+
+def test_a_schema_refusal_is_a_refusal_of_the_domain():
+    # So the store stops a batch at it, as at any other rule, and callers catch one type.
+    assert issubclass(SchemaInvalid, errors.Refused)
+    refused = SchemaInvalid({"text": ["must not be empty"]})
+    assert (refused.rule, refused.kind, refused.message) == (
+        "schema_invalid", "invalid", "text: must not be empty")
+
+
+def test_only_the_very_event_load_event_built_skips_the_check():
+    loaded = load_event("RecognitionRevoked", EXAMPLES["RecognitionRevoked"])
+    check_event(loaded)
+    changed = dataclasses.replace(loaded, reason="nul\x00")
+    assert changed == dataclasses.replace(loaded, reason="nul\x00")  # the mark is no field
+    with pytest.raises(SchemaInvalid) as refused:
+        check_event(changed)
+    assert refused.value.field_path == "reason"

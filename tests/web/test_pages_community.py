@@ -259,6 +259,24 @@ def test_norms_must_include_me_and_a_norm(sqlite_site: Site) -> None:
     assert sqlite_site.log_length() == before
 
 
+@pytest.mark.parametrize("page,data,field", [
+    ("/communities/vrsac-1/norms/agree", {"norms": "We listen\nWe \x00 start",
+                                          "agreed_by": ["ana"]}, "norms"),
+    ("/communities/vrsac-1/sessions/schedule", {"title": "Parents\x00", "format": "workshop",
+                                                "starts_at": "2030-05-04T17:30",
+                                                "planned_leaders": ["ana"]}, "title"),
+])
+def test_a_nul_in_a_community_form_is_refused_in_place(sqlite_site: Site, page, data,
+                                                        field) -> None:
+    client = client_of(sqlite_site, "ana")
+    before = sqlite_site.log_length()
+    response = post_form(client, page, data)
+    assert response.status_code == 422
+    assert "contains characters that cannot be stored" in response.text
+    assert f'id="{field}-errors"' in response.text
+    assert sqlite_site.log_length() == before
+
+
 # -- resources ---------------------------------------------------------------------------
 
 def test_a_link_is_shared_tag_search_finds_it_and_reuse_counts(sqlite_site: Site) -> None:

@@ -113,6 +113,16 @@ def test_bad_badge_input_appends_nothing_and_shows_errors_in_place(sqlite_site):
     assert 'id="badge-criteria-errors"' in response.text
 
 
+def test_a_badge_name_with_a_nul_is_refused_in_place(sqlite_site):
+    client = _client(sqlite_site, "ana")
+    before = sqlite_site.log_length()
+    response = _post(client, "/facilitate/vrsac-1/badges", "badge",
+                     {"name": "Parent\x00workshop", "description": "d", "criteria": "c"})
+    assert response.status_code == 422
+    assert "name: contains characters that cannot be stored" in response.text
+    assert sqlite_site.log_length() == before
+
+
 def test_award_form_offers_the_members_evidence_but_no_private_reflection(sqlite_site):
     text = _client(sqlite_site, "ana").get("/facilitate/vrsac-1?member=ivan").text
     values = set(re.findall(r'name="award-evidence" type="checkbox" value="(\d+)"', text))

@@ -274,6 +274,33 @@ def test_a_bad_reflection_appends_nothing_and_shows_errors_in_place(sqlite_site)
     assert sqlite_site.log_length() == before
 
 
+UNSTORABLE = "contains characters that cannot be stored (NUL or a lone surrogate)"
+
+
+@pytest.mark.parametrize("who,path,fields,field", [
+    ("ivan", "/record/reflect", {"text": "a\x00b", "visibility": "private"}, "text"),
+    ("ivan", "/record/reflect", {"text": "ok", "prompt": "why\x00", "visibility": "private"},
+     "prompt"),
+    ("ana", "/record/feedback", {"about": "resource|vrsac-1|r-1", "to_member": "ivan",
+                                 "text": "a\x00b"}, "text"),
+    ("ivan", "/record/retract", {"entry": "RF", "reason": "a\x00b"}, "reason"),
+    ("ivan", "/record/correct", {"entry": "RF", "field_name": "text", "value": "a\x00b",
+                                 "reason": "typo"}, "value"),
+])
+def test_a_form_with_a_nul_is_refused_in_place_and_appends_nothing(sqlite_site, who, path,
+                                                                     fields, field):
+    # The API and import refuse such text: a form must not store what they refuse.
+    client = signed(sqlite_site, who)
+    if fields.get("entry") == "RF":
+        fields = {**fields, "entry": str(_position_of(sqlite_site, "rf-community"))}
+    before = sqlite_site.log_length()
+    refused = form_post(client, path, fields)
+    assert refused.status_code == 422
+    assert UNSTORABLE in refused.text and 'id="refusal"' in refused.text
+    assert f'id="{field}-errors"' in refused.text
+    assert sqlite_site.log_length() == before
+
+
 def test_posting_the_same_form_twice_appends_once(sqlite_site):
     client = signed(sqlite_site, "ivan")
     html = client.get("/record/reflect").text

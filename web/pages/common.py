@@ -226,6 +226,17 @@ def form_errors(form: Any, outcome: Outcome, names: dict[str, str] | None = None
     """Put a refusal's field errors on the form's fields (event field -> form field)."""
     names = names or {}
     for field_name, messages in (outcome.fields or {}).items():
-        target = getattr(form, names.get(field_name, field_name.split(".")[-1]), None)
-        if target is not None and hasattr(target, "errors"):
+        target = _form_field(form, field_name, names)
+        if target is not None:
             target.errors = [*list(target.errors or []), *messages]
+
+
+def _form_field(form: Any, field_name: str, names: dict[str, str]) -> Any:
+    """The form field showing an event field's errors: `norms.0` is the norms field, and
+    `fields.text` (a correction) the field `names` gives for `fields`."""
+    root = field_name.split(".")[0]
+    for candidate in (names.get(field_name), names.get(root), field_name.split(".")[-1], root):
+        target = getattr(form, candidate, None) if candidate is not None else None
+        if target is not None and hasattr(target, "errors"):
+            return target
+    return None
