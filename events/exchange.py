@@ -25,7 +25,7 @@ from marshmallow import ValidationError
 
 from events.recorder import StoredRow
 from events.schemas import (IdField, SchemaInvalid, corrected_event, flatten_messages,
-                            load_event, with_positions)
+                            idempotency_key_problem, load_event, with_positions)
 from events.store import AppendResult, EventStore, Options
 from journey.clock import BadTime, format_time, parse_time
 from journey.events import Event
@@ -39,8 +39,6 @@ META_KEYS = ("correlation_id", "causation_id")
 #: Fields whose values are positions of other lines, by event type.
 REFERENCES = {"EntryRetracted": ("position",), "EntryCorrected": ("position",),
               "RecognitionAwarded": ("evidence",), "ReflectionRecorded": ("about",)}
-# actor (≤ 160) + separator + key must fit the 400-character idempotency_scope column.
-MAX_KEY = 200
 
 _ACTOR = IdField()
 
@@ -341,9 +339,9 @@ class _Importer:
         key = obj.get("idempotency_key")
         if key is None:
             return self.default_key(number)
-        if not isinstance(key, str) or not key.strip() or len(key) > MAX_KEY:
-            raise LineError(number, "idempotency_key",
-                            f"must be a non-empty text of at most {MAX_KEY} characters")
+        problem = idempotency_key_problem(key)
+        if problem is not None:
+            raise LineError(number, "idempotency_key", problem)
         return key
 
     def default_key(self, number: int) -> str:

@@ -26,6 +26,8 @@ MAX_ID = 160  # so "community-" + id fits the 200-character stream column
 MAX_TEXT = 20_000
 MAX_URL = 2_000
 MAX_EMAIL = 320
+# actor (≤ 160) + separator + key must fit the 400-character idempotency_scope column.
+MAX_KEY = 200
 # Positions are stored in a BIGINT column.
 MAX_POSITION = 2**63 - 1
 # The longest sealed value an import takes in a personal field (see load_event). A text of
@@ -126,6 +128,21 @@ def _text_problem(value: str) -> str | None:
     if _unstorable(value):
         return "contains characters that cannot be stored (NUL or a lone surrogate)"
     return None
+
+
+def idempotency_key_problem(key: Any) -> str | None:
+    """Why a client's idempotency key cannot be stored, or None (the one rule for every path)."""
+    if not isinstance(key, str) or not key.strip() or len(key) > MAX_KEY:
+        return f"must be a non-empty text of at most {MAX_KEY} characters"
+    # The key is kept in the row's meta and in an indexed column: no NUL, no lone
+    # surrogate, and nothing invisible that would make two keys look alike.
+    if _has_control(key) or _unstorable(key):
+        return "must not contain control characters"
+    return None
+
+
+def _has_control(value: str) -> bool:
+    return any(ord(ch) < 32 or ord(ch) == 127 for ch in value)
 
 
 class IdField(fields.String):

@@ -24,7 +24,8 @@ from events.crypto import Cipher
 from events.ids import new_correlation_id, new_event_id
 from events.quiet import quiet_fold
 from events.recorder import Head, Recorder, StoredRow, Transaction
-from events.schemas import LATEST_VERSION, check_event, from_stored
+from events.schemas import (LATEST_VERSION, SchemaInvalid, check_event, from_stored,
+                            idempotency_key_problem)
 from events.snapshot import SNAPSHOT_AFTER, Snapshots
 from journey import errors
 from journey.clock import format_micros, format_time, from_micros, to_micros, utcnow
@@ -211,8 +212,10 @@ class EventStore:
         batch: _Batch | None = None
         try:
             with self.recorder.serialised() as tx:
+                # A key that cannot be stored is refused by its command, not looked up.
                 batch = _Batch(tx, [f"{c.actor}\x1f{o.idempotency_key}" for c, o in items
-                                    if o.idempotency_key is not None])
+                                    if o.idempotency_key is not None
+                                    and idempotency_key_problem(o.idempotency_key) is None])
                 self._keys.tx = batch
                 behind = list(tx.rows_after(self.state.position))
                 for row in behind:
@@ -260,6 +263,9 @@ class EventStore:
         if clear is not None:
             check_event(command.event, clear, self._target_type(command.event, tx))
         if options.idempotency_key is not None:
+            problem = idempotency_key_problem(options.idempotency_key)
+            if problem is not None:
+                raise SchemaInvalid({"idempotency_key": [problem]})
             # The digest tells a replay from a reused key: only a keyed command needs it.
             digest = options.digest
             if digest is None:

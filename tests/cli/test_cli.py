@@ -100,6 +100,15 @@ def test_record_reads_data_from_a_file(ready: Journey) -> None:
     (["ReflectionRecorded", "--data", '{"reflection_id": "rf-1", "member_id": "ana", '
       '"text": "a\\u0000b", "visibility": "private"}'],
      "error: text: contains characters that cannot be stored"),
+    # The keys `journey import` refuses: an export of what record took must import again.
+    (["NetworkCreated", "--data", '{"network_id": "n", "name": "N"}', "--idempotency-key", ""],
+     "error: idempotency_key: must be a non-empty text of at most 200 characters"),
+    (["NetworkCreated", "--data", '{"network_id": "n", "name": "N"}',
+      "--idempotency-key", "   "],
+     "error: idempotency_key: must be a non-empty text of at most 200 characters"),
+    (["NetworkCreated", "--data", '{"network_id": "n", "name": "N"}',
+      "--idempotency-key", "k" * 500],
+     "error: idempotency_key: must be a non-empty text of at most 200 characters"),
     (["NetworkCreated", "--data", '{"network_id": "n", "name": "N"}',
       "--occurred-at", "yesterday"], "error: occurred_at: "),
     (["NetworkCreated", "--data", '{"network_id": "n", "name": "N"}',

@@ -204,6 +204,16 @@ def test_an_event_its_schema_refuses_appends_nothing_and_names_the_field(cop, fi
         == [before[0] + 1]
 
 
+@pytest.mark.parametrize("key", ["", "   ", "k" * 201, "a\x00b", "tab\tkey", "lone\udc00"])
+def test_an_idempotency_key_that_cannot_be_stored_is_refused(cop, key):
+    before = snapshot(cop)
+    with pytest.raises(SchemaInvalid) as refused:
+        cop.submit(share(C1, "ivan", "r-1"), Options(idempotency_key=key))
+    assert refused.value.field_path == "idempotency_key"
+    assert snapshot(cop) == before
+    assert cop.submit(share(C1, "ivan", "r-1"), Options(idempotency_key="k" * 200)).positions
+
+
 def test_a_batch_stops_at_an_event_its_schema_refuses_and_commits_the_earlier(cop):
     before = cop.last_position()
     batch = cop.submit_batch([(share(C1, "ivan", "r-1"), Options()),

@@ -212,6 +212,21 @@ def test_schema_errors_name_the_field(log: Log) -> None:
     assert log.store.last_position() == 6
 
 
+@pytest.mark.parametrize("key,problem", [
+    ("   ", "must be a non-empty text of at most 200 characters"),
+    ("k" * 201, "must be a non-empty text of at most 200 characters"),
+    ("line\x00one", "must not contain control characters"),
+])
+def test_an_idempotency_key_that_cannot_be_stored_is_refused(log: Log, key, problem) -> None:
+    lines = story()
+    lines[0]["idempotency_key"] = key
+
+    report = import_lines(log.store, jsonl(lines), source_id=SOURCE)
+
+    assert str(report.stopped) == f"line 1: idempotency_key: {problem}"
+    assert log.store.last_position() == 0
+
+
 def test_an_unknown_envelope_field_is_refused(log: Log) -> None:
     lines = story()
     lines[0]["colour"] = "blue"

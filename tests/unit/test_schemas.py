@@ -8,7 +8,8 @@ import pytest
 
 from events import upcasting
 from events.schemas import (LATEST_VERSION, SCHEMAS, SchemaInvalid, check_event, data_of,
-                            flatten_messages, from_stored, load_event, validate_corrections)
+                            flatten_messages, from_stored, idempotency_key_problem, load_event,
+                            validate_corrections)
 from events.upcasting import UpcastingError, upcast, upcaster
 from journey import errors
 from journey.events import EVENT_TYPES, ActionPlanCreated, EntryCorrected, SessionLed, Step
@@ -444,6 +445,22 @@ def test_a_schema_refusal_is_a_refusal_of_the_domain():
     refused = SchemaInvalid({"text": ["must not be empty"]})
     assert (refused.rule, refused.kind, refused.message) == (
         "schema_invalid", "invalid", "text: must not be empty")
+
+
+@pytest.mark.parametrize("key,problem", [
+    (None, "must be a non-empty text of at most 200 characters"),
+    ("", "must be a non-empty text of at most 200 characters"),
+    (" \t ", "must be a non-empty text of at most 200 characters"),
+    ("k" * 201, "must be a non-empty text of at most 200 characters"),
+    ("a\x00b", "must not contain control characters"),
+    ("a\nb", "must not contain control characters"),
+    ("a\x7fb", "must not contain control characters"),
+    ("lone \udc00", "must not contain control characters"),
+    ("k" * 200, None),
+    ("web-6f1c0e1a-☃ key", None),
+])
+def test_the_one_rule_for_idempotency_keys(key, problem):
+    assert idempotency_key_problem(key) == problem
 
 
 def test_only_the_very_event_load_event_built_skips_the_check():

@@ -336,6 +336,8 @@ def test_schema_errors_are_422_with_fields(site: Site) -> None:
     ({"data": SESSION, "occurred_at": "yesterday"}, "occurred_at"),
     ({"data": SESSION, "idempotency_key": ""}, "idempotency_key"),
     ({"data": SESSION, "idempotency_key": "a\x00b"}, "idempotency_key"),
+    ({"data": SESSION, "idempotency_key": "   "}, "idempotency_key"),
+    ({"data": SESSION, "idempotency_key": "k" * 201}, "idempotency_key"),
     ({}, "data"),
     ({"data": "x"}, "data"),
 ])
@@ -452,12 +454,15 @@ def test_a_header_key_and_a_body_key_that_differ_are_422(sqlite_site: Site) -> N
     assert response.json["error"] == "idempotency_key_mismatch"
 
 
-def test_a_bad_idempotency_key_header_is_400(sqlite_site: Site) -> None:
+@pytest.mark.parametrize("key", ["x" * 300, "   "])
+def test_a_bad_idempotency_key_header_is_400(sqlite_site: Site, key) -> None:
     response = sqlite_site.post("ivan", "SessionLed", SESSION,
-                                headers={"Idempotency-Key": "x" * 300})
+                                headers={"Idempotency-Key": key})
 
     assert response.status_code == 400
     assert response.json["error"] == "bad_header"
+    assert response.json["fields"] == {
+        "Idempotency-Key": ["must be a non-empty text of at most 200 characters"]}
 
 
 def test_a_refused_request_keeps_its_key_free(sqlite_site: Site) -> None:

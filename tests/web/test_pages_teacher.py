@@ -301,6 +301,23 @@ def test_a_form_with_a_nul_is_refused_in_place_and_appends_nothing(sqlite_site, 
     assert sqlite_site.log_length() == before
 
 
+@pytest.mark.parametrize("key,problem", [
+    ("k" * 201, "must be a non-empty text of at most 200 characters"),
+    ("   ", "must be a non-empty text of at most 200 characters"),
+    ("web-\x00", "must not contain control characters"),
+])
+def test_a_form_whose_hidden_key_cannot_be_stored_says_so(sqlite_site, key, problem):
+    client = signed(sqlite_site, "ivan")
+    html = client.get("/record/reflect").text
+    before = sqlite_site.log_length()
+    refused = client.post("/record/reflect", data={
+        "csrf_token": csrf_of(html), "idempotency_key": key, "text": "Fine words",
+        "visibility": "private"})
+    assert refused.status_code == 422
+    assert f"idempotency_key: {problem}" in refused.text
+    assert sqlite_site.log_length() == before
+
+
 def test_posting_the_same_form_twice_appends_once(sqlite_site):
     client = signed(sqlite_site, "ivan")
     html = client.get("/record/reflect").text

@@ -9,9 +9,8 @@ from flask import current_app, request
 from marshmallow import Schema, ValidationError, fields
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from events.schemas import SchemaInvalid, flatten_messages
+from events.schemas import SchemaInvalid, flatten_messages, idempotency_key_problem
 from web.api.errors import ApiError, bad_query
-from web.api.schemas import key_problem
 
 _VERSION = re.compile(r"^[0-9]{1,18}$")
 
@@ -87,7 +86,7 @@ def idempotency_key(from_body: str | None) -> str | None:
     """The Idempotency-Key header or the body's key; 422 when both are given and differ."""
     header = request.headers.get("Idempotency-Key")
     if header is not None:
-        problem = key_problem(header)
+        problem = idempotency_key_problem(header)
         if problem:
             raise ApiError(400, "bad_header", f"Idempotency-Key {problem}",
                            {"Idempotency-Key": [problem]})

@@ -11,8 +11,7 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
-from events.exchange import MAX_KEY
-from events.schemas import MAX_POSITION, IdField, schema_for
+from events.schemas import MAX_KEY, MAX_POSITION, IdField, idempotency_key_problem, schema_for
 from journey.clock import BadTime, parse_time
 from journey.events import EVENT_TYPES
 from projections.portfolio.timeline import KINDS, TIMELINE_LIMIT, TIMELINE_MAX
@@ -61,26 +60,20 @@ class PeriodParam(fields.String):
         return start, end
 
 
-def key_problem(key: str) -> str | None:
-    """Why an idempotency key cannot be stored, or None."""
-    if not key or len(key) > MAX_KEY:
-        return f"must be 1 to {MAX_KEY} characters"
-    if any(ord(ch) < 32 or ord(ch) == 127 or "\ud800" <= ch <= "\udfff" for ch in key):
-        return "must not contain control characters"
-    return None
-
-
 def _check_key(key: str) -> None:
-    problem = key_problem(key)
+    problem = idempotency_key_problem(key)
     if problem:
         raise ValidationError(problem)
 
 
 def _key_field() -> fields.String:
-    return fields.String(validate=[validate.Length(1, MAX_KEY), _check_key], metadata={
+    # The rule is events.schemas.idempotency_key_problem, the store's; the metadata tells
+    # it to the OpenAPI document: 1 to 200 characters, not all blank, no control characters.
+    return fields.String(validate=[_check_key], metadata={
         "description": "Send the same key again and nothing is appended twice "
                        "(scoped to the signed-in member). Or the Idempotency-Key header.",
-        "pattern": r"^[^\x00-\x1f\x7f]+$"})
+        "minLength": 1, "maxLength": MAX_KEY,
+        "pattern": r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$"})
 
 
 def _occurred_field() -> TimeParam:
