@@ -402,7 +402,7 @@ def _replace(specs: list[tuple[str, dict[str, Any]]], name: str,
 
 
 _ID_META = {"kind": "id", "optional": False, "personal": None, "choices": (),
-            "min_items": 0, "content": False}
+            "min_items": 0, "content": False, "not_before": None}
 
 # The latest schema version of every type. Bumping one needs a schema for the old
 # version below and an upcaster (events/upcasting.py) from it.
@@ -569,6 +569,7 @@ def load_event(type_name: str, data: dict[str, Any], schema_version: int | None 
     loaded = _loaded(schema, data) if not kept else _loaded_around(schema, data, kept)
     version = LATEST_VERSION[type_name] if schema_version is None else schema_version
     latest = _to_latest(type_name, version, loaded)
+    _check_order(type_name, latest)
     event = from_data(type_name, latest)
     # Not a field (equality, hashing and to_data never see it), and a changed copy
     # (dataclasses.replace) is a new instance without it: only this very event is vouched for.
@@ -593,6 +594,7 @@ def check_event(event: Event, data: dict[str, Any] | None = None,
     if data is None:
         data = event.to_data()
     _loaded(schema_for(event.type), data)
+    _check_order(event.type, data)
     if target_type is not None and event.type == "EntryCorrected":
         validate_corrections(target_type, dict(data["fields"]))
 
@@ -617,6 +619,27 @@ def _loaded_around(schema: Schema, data: dict[str, Any], kept: dict[str, str]
     except ValidationError as exc:
         raise SchemaInvalid(flatten_messages(exc.messages)) from None
     return {**loaded, **kept}
+
+
+def _ranges(cls: type[Event]) -> tuple[tuple[str, str], ...]:
+    return tuple((f.name, f.metadata["not_before"]) for f in dataclasses.fields(cls)
+                 if f.metadata.get("not_before"))
+
+
+# type -> ((field, the field it may not come before), ...): the ends of ranges.
+_RANGES: dict[str, tuple[tuple[str, str], ...]] = {
+    name: ranges for name, cls in EVENT_TYPES.items() if (ranges := _ranges(cls))}
+
+
+def _check_order(type_name: str, data: dict[str, Any]) -> None:
+    """Refuse a range that ends before it starts (dates as YYYY-MM-DD compare as text)."""
+    problems: dict[str, list[str]] = {}
+    for name, start in _RANGES.get(type_name, ()):
+        end_value, start_value = data.get(name), data.get(start)
+        if end_value is not None and start_value is not None and end_value < start_value:
+            problems[name] = [f"must not be before {start} ({start_value})"]
+    if problems:
+        raise SchemaInvalid(problems)
 
 
 def from_stored(type_name: str, data: dict[str, Any], schema_version: int = 1) -> Event:

@@ -24,10 +24,13 @@ FEEDBACK_ABOUT = ("resource", "session")
 
 
 def _field(kind: str, *, optional: bool = False, personal: str | None = None,
-           choices: tuple[str, ...] = (), min_items: int = 0, content: bool = True) -> Any:
-    """Declare an event field; `personal` names whose key encrypts it ('@actor' = the writer)."""
+           choices: tuple[str, ...] = (), min_items: int = 0, content: bool = True,
+           not_before: str | None = None) -> Any:
+    """Declare an event field; `personal` names whose key encrypts it ('@actor' = the writer),
+    `not_before` the field of the same event it may not come before (the end of a range)."""
     meta = {"kind": kind, "optional": optional, "personal": personal,
-            "choices": choices, "min_items": min_items, "content": content}
+            "choices": choices, "min_items": min_items, "content": content,
+            "not_before": not_before}
     if optional:
         return field(default=None, metadata=meta)
     return field(metadata=meta)
@@ -58,8 +61,9 @@ def choices(values: tuple[str, ...], optional: bool = False) -> Any:
 
 
 def typed(kind: str, optional: bool = False, personal: str | None = None,
-          content: bool = True) -> Any:
-    return _field(kind, optional=optional, personal=personal, content=content)
+          content: bool = True, not_before: str | None = None) -> Any:
+    return _field(kind, optional=optional, personal=personal, content=content,
+                  not_before=not_before)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -143,7 +147,7 @@ class NetworkCreated(Event):
     name: str = text_field()
     programme: str | None = text_field(optional=True)
     starts_on: str | None = typed("date", optional=True)
-    ends_on: str | None = typed("date", optional=True)
+    ends_on: str | None = typed("date", optional=True, not_before="starts_on")
 
 
 @event_type

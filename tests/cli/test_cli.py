@@ -100,6 +100,8 @@ def test_record_reads_data_from_a_file(ready: Journey) -> None:
     (["ReflectionRecorded", "--data", '{"reflection_id": "rf-1", "member_id": "ana", '
       '"text": "a\\u0000b", "visibility": "private"}'],
      "error: text: contains characters that cannot be stored"),
+    (["NetworkCreated", "--data", '{"network_id": "n", "name": "N", "starts_on": "2024-09-01",'
+      ' "ends_on": "2024-06-30"}'], "error: ends_on: must not be before starts_on"),
     # The keys `journey import` refuses: an export of what record took must import again.
     (["NetworkCreated", "--data", '{"network_id": "n", "name": "N"}', "--idempotency-key", ""],
      "error: idempotency_key: must be a non-empty text of at most 200 characters"),

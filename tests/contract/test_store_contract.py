@@ -25,8 +25,8 @@ from events.tables import member_keys
 from journey import errors
 from journey.clock import from_micros, to_micros
 from events.schemas import SchemaInvalid
-from journey.events import (ActionPlanCreated, EntryCorrected, MemberErased, NormsAgreed,
-                            ResourceShared, Step)
+from journey.events import (ActionPlanCreated, EntryCorrected, MemberErased, NetworkCreated,
+                            NormsAgreed, ResourceShared, Step)
 from journey.records import RecordEvent
 from tests.contract.scenario import (ACTED, JOINED, FakeClock, check_log, community_with,
                                      found, give_feedback, hand_over, join, lead, reflect,
@@ -188,6 +188,9 @@ BAD_EVENTS = {
                                                     reason="typo")),
     "requested_by": lambda p: _built(MemberErased(member_id="mila", requested_by=""),
                                      "admin", privileged=True),
+    "ends_on": lambda p: _built(NetworkCreated(network_id="n-9", name="Net",
+                                               starts_on="2024-05-01",
+                                               ends_on="2024-01-31")),
 }
 
 

@@ -212,6 +212,18 @@ def test_schema_errors_name_the_field(log: Log) -> None:
     assert log.store.last_position() == 6
 
 
+def test_a_network_that_ends_before_it_starts_is_refused(log: Log) -> None:
+    lines = story()
+    index = next(i for i, line in enumerate(lines) if line["type"] == "NetworkCreated")
+    lines[index]["data"].update(starts_on="2024-09-01", ends_on="2024-06-30")
+
+    report = import_lines(log.store, jsonl(lines), source_id=SOURCE)
+
+    assert str(report.stopped) == (f"line {index + 1}: ends_on: must not be before "
+                                   "starts_on (2024-09-01)")
+    assert log.store.last_position() == index
+
+
 @pytest.mark.parametrize("key,problem", [
     ("   ", "must be a non-empty text of at most 200 characters"),
     ("k" * 201, "must be a non-empty text of at most 200 characters"),

@@ -12,7 +12,8 @@ from events.schemas import (LATEST_VERSION, SCHEMAS, SchemaInvalid, check_event,
                             validate_corrections)
 from events.upcasting import UpcastingError, upcast, upcaster
 from journey import errors
-from journey.events import EVENT_TYPES, ActionPlanCreated, EntryCorrected, SessionLed, Step
+from journey.events import (EVENT_TYPES, ActionPlanCreated, EntryCorrected, NetworkCreated,
+                            SessionLed, Step)
 
 HASH = "a" * 64
 
@@ -211,6 +212,18 @@ def test_an_error_inside_a_list_names_the_item():
 @pytest.mark.parametrize("bad", ["2024-02-30", "2024-2-3", "20240305", "2024-03-05T00:00:00Z"])
 def test_dates_must_be_real_and_written_yyyy_mm_dd(bad):
     assert refusal("NetworkCreated", with_("NetworkCreated", starts_on=bad)).field_path == "starts_on"
+
+
+def test_a_range_may_not_end_before_it_starts():
+    error = refusal("NetworkCreated", with_("NetworkCreated", starts_on="2025-06-30",
+                                            ends_on="2022-09-01"))
+    assert error.fields == {"ends_on": ["must not be before starts_on (2025-06-30)"]}
+    one_day = load_event("NetworkCreated", with_("NetworkCreated", starts_on="2024-01-01",
+                                                 ends_on="2024-01-01"))
+    assert one_day.ends_on == "2024-01-01"
+    open_ended = with_("NetworkCreated", ends_on="2022-09-01")
+    del open_ended["starts_on"]
+    assert load_event("NetworkCreated", open_ended).ends_on == "2022-09-01"
 
 
 def test_datetimes_are_normalised_to_utc_z():
@@ -428,6 +441,10 @@ def test_a_built_event_is_refused_as_its_json_would_be():
         check_event(plan)
     assert refused.value.fields == {"steps.0.title": [
         "contains characters that cannot be stored (NUL or a lone surrogate)"]}
+    with pytest.raises(SchemaInvalid) as refused:
+        check_event(NetworkCreated(network_id="n", name="N", starts_on="2024-09-01",
+                                   ends_on="2024-01-01"))
+    assert refused.value.field_path == "ends_on"
 
 
 def test_a_built_correction_is_checked_by_its_targets_type():

@@ -465,6 +465,20 @@ def test_a_bad_idempotency_key_header_is_400(sqlite_site: Site, key) -> None:
         "Idempotency-Key": ["must be a non-empty text of at most 200 characters"]}
 
 
+def test_a_network_that_ends_before_it_starts_is_422(sqlite_site: Site) -> None:
+    before = sqlite_site.log_length()
+    response = sqlite_site.post("ivan", "NetworkCreated", {
+        "network_id": "net-y", "name": "Y", "starts_on": "2024-09-01", "ends_on": "2024-06-30"})
+
+    assert response.status_code == 422
+    assert response.json["fields"] == {"data.ends_on": ["must not be before starts_on "
+                                                        "(2024-09-01)"]}
+    assert sqlite_site.log_length() == before
+    assert sqlite_site.post("ivan", "NetworkCreated", {
+        "network_id": "net-y", "name": "Y", "starts_on": "2024-09-01",
+        "ends_on": "2024-09-01"}).status_code == 201  # a one-day network
+
+
 def test_a_refused_request_keeps_its_key_free(sqlite_site: Site) -> None:
     refused = sqlite_site.post("ivan", "SessionLed", {**SESSION, "leaders": ["ana"]},
                                idempotency_key="k-2")
