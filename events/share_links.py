@@ -110,6 +110,8 @@ class ShareLinks:
     def revoke(self, member_id: str, link_id: int) -> ShareLink:
         """Revoke one of the member's links (revoking twice keeps the first time)."""
         s = share_links.c
+        if not 0 < link_id < 2 ** 63:  # past any database's integer key: no such link
+            raise ShareLinkError("unknown_link", f"there is no link {link_id}")
         with self._writing() as conn:
             row = conn.execute(select(share_links).where(
                 s.id == link_id, s.member_id == member_id)).first()

@@ -39,7 +39,12 @@ class LocalDateTimeField(DateTimeLocalField):
     def process_formdata(self, valuelist):
         super().process_formdata(valuelist)
         if self.data is not None and self.data.tzinfo is None:
-            self.data = to_utc(self.data, account_zone())
+            try:
+                self.data = to_utc(self.data, account_zone())
+            except OverflowError:  # 0001-01-01 east of UTC, 9999-12-31 west of it
+                self.data = None
+                raise ValueError(self.gettext(
+                    "This time is outside the years 0001 to 9999 in UTC.")) from None
 
     def _value(self) -> str:
         if isinstance(self.data, datetime) and self.data.tzinfo is not None:

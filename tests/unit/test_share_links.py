@@ -53,6 +53,9 @@ def test_a_link_expires_and_can_be_revoked_once_by_its_member(engine):
     with pytest.raises(ShareLinkError) as refused:
         store.revoke("mila", link.id)
     assert refused.value.code == "unknown_link"
+    for beyond in (0, -1, 10 ** 23):  # no key can be these (SQLite refuses over 2**63)
+        with pytest.raises(ShareLinkError):
+            store.revoke("ivan", beyond)
     revoked = store.revoke("ivan", link.id)
     clock.now += timedelta(hours=1)
     again = store.revoke("ivan", link.id)

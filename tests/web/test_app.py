@@ -160,7 +160,8 @@ def test_form_times_are_read_in_the_account_time_zone(sqlite_url, tmp_path) -> N
     @csrf.exempt
     def when_test():
         form = WhenForm()
-        assert form.validate()
+        if not form.validate():
+            return {"errors": form.when.errors}, 422
         return {"utc": form.when.data.isoformat(), "shown": form.when._value()}
 
     try:
@@ -172,9 +173,13 @@ def test_form_times_are_read_in_the_account_time_zone(sqlite_url, tmp_path) -> N
         winter = client.post("/when-test", data={"when": "2024-03-05T14:00"}).json
         summer = client.post("/when-test", data={"when": "2024-07-05T14:00"}).json
         anonymous = app.test_client().post("/when-test", data={"when": "2024-03-05T14:00"}).json
+        # Midnight of year 1 in Belgrade is in year 0 in UTC: a message, not a 500.
+        before_time = client.post("/when-test", data={"when": "0001-01-01T00:30"})
     finally:
         close_app(app)
 
     assert winter == {"utc": "2024-03-05T13:00:00+00:00", "shown": "2024-03-05T14:00"}
     assert summer["utc"] == "2024-07-05T12:00:00+00:00"
     assert anonymous["utc"] == "2024-03-05T14:00:00+00:00"
+    assert before_time.status_code == 422
+    assert before_time.json["errors"] == ["This time is outside the years 0001 to 9999 in UTC."]
