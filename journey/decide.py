@@ -490,6 +490,9 @@ def recognition_awarded(ctx: Decision, ev) -> str:
     unique(ctx.state.awards, ev.award_id, "award")
     ctx.member(ev.community_id, ev.awarded_by, FACILITATOR, "not_a_facilitator",
                "award recognitions")
+    # A community recognises its own members (the page offers no one else; an award to a
+    # stranger would be published yet missing from the community's list of recognitions).
+    ctx.member(ev.community_id, ev.member_id)
     if ctx.state.badges.get(ev.badge_id) != ev.community_id:
         raise errors.UnknownReference(f"{ev.community_id} has defined no badge {ev.badge_id}",
                                       rule="unknown_badge")

@@ -259,7 +259,9 @@ class Views:
     def evaluation(self, communities: Sequence[str], periods: Sequence[Period], *,
                    viewer: str | None = None, as_of: datetime | str | None = None
                    ) -> dict[str, Any]:
-        """Communities × periods side by side, stories grouped by value-creation cycle."""
+        """Communities × periods side by side, stories grouped by value-creation cycle
+        (a community named twice is shown once)."""
+        communities = list(dict.fromkeys(communities))
         cut = self.cut(as_of)
         have: dict[int, Recorded] = {}
         wanted = [key("community", c) for c in communities] + [COMMUNITIES]

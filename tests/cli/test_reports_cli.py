@@ -96,6 +96,11 @@ def test_csv_exports(demo: Journey) -> None:
     def table(*args: str) -> list[list[str]]:
         return list(csv.reader(io.StringIO(demo("export-csv", *args).output)))
 
+    # A community named twice is one community, as on the web's compare.csv.
+    once = table("--report", "evaluation", "--community", community)
+    assert len(once) > 1
+    assert table("--report", "evaluation", "--community", community,
+                 "--community", community) == once
     leadership = table("--report", "leadership", "--network", RS_NETWORK)
     assert leadership[0][:2] == ["scope", "id"] and leadership[-1][0] == "network"
     sessions = table("--report", "sessions", "--community", community)

@@ -367,6 +367,12 @@ def test_a_facilitator_cannot_award_themselves(ledger: Ledger) -> None:
         ledger.record(make.award("a-1", member="ana", awarded_by="ana"), "ana", MARCH)
 
 
+def test_a_recognition_goes_to_a_member_of_the_community(ledger: Ledger) -> None:
+    ledger.record(make.badge("b-1"), "ana", FEB)
+    with ledger.refuses("not_a_member"):  # registered, in no community
+        ledger.record(make.award("a-1", member="zoran", awarded_by="ana"), "ana", MARCH)
+
+
 # -- RecognitionRevoked: revoked_by, a facilitator of the award's community ----------------
 
 
