@@ -461,6 +461,10 @@ def action_step_completed(ctx: Decision, ev) -> str:
         raise errors.UnknownReference(f"plan {ev.plan_id} has no step {ev.step_id}",
                                       rule="unknown_step")
     _existing_at(ctx, step.at, f"step {ev.step_id}")
+    if step.completed and step.completed not in ctx.state.retracted:
+        raise errors.Refused(f"step {ev.step_id} of plan {ev.plan_id} is already completed "
+                             f"(position {step.completed}); retract that entry to reopen it",
+                             rule="step_completed")
     if ctx.actor not in ev.member_ids:
         raise errors.RoleRequired(f"{ctx.actor} is not among those who completed the step",
                                   rule="not_an_owner")

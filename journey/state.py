@@ -129,6 +129,9 @@ class PlanStep:
     owners: tuple[str, ...]
     at: int
     dropped: bool = False
+    #: The position of the event that completed it (0: open). Retracting that event
+    #: reopens the step (`retracted`).
+    completed: int = 0
 
 
 @dataclass(slots=True)
@@ -319,6 +322,10 @@ class DomainState:
                 plan.steps[step_id].dropped = True
 
     def _on_ActionStepCompleted(self, rec, ev, at):
+        plan = self.plans.get(ev.plan_id)
+        step = plan.steps.get(ev.step_id) if plan is not None else None
+        if step is not None:
+            step.completed = rec.position
         for person in ev.member_ids:
             self._pin(rec, ev.community_id, person, ANY_ROLE, at, "completed an action step")
 

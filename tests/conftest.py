@@ -10,6 +10,8 @@ Databases
 - `database_url`: parametrized ["sqlite", "postgres"]: an empty database for one test on
   each backend, the way the store contract suite runs once per backend.
 
+Hypothesis runs without its per-example deadline (see below).
+
 Without JOURNEY_TEST_POSTGRES_URL the PostgreSQL fixtures skip; under CI=true a skipped
 `postgres` or `browser` test fails instead, so a CI run cannot go green by not testing.
 """
@@ -20,7 +22,13 @@ import secrets
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import Engine, create_engine, text
+
+# Properties are judged on their outcomes, never on their time: hypothesis's default
+# 200 ms deadline per example failed a pure fold on a shared machine under load.
+settings.register_profile("journey", deadline=None)
+settings.load_profile("journey")
 
 POSTGRES_ENV = "JOURNEY_TEST_POSTGRES_URL"
 # Markers whose tests must run, not skip, under CI=true.

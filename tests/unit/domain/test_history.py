@@ -158,6 +158,16 @@ def test_a_step_added_by_a_revision_is_completed_only_once_added(ledger: Ledger)
     ledger.record(make.completed("p-1", "st-2", member_ids=["ivan"]), "ivan", MAY)
 
 
+def test_a_step_is_completed_once_until_that_completion_is_retracted(ledger: Ledger) -> None:
+    ledger.record(make.plan("p-1", steps=[make.step("st-1", owners=["ivan", "mila"])]),
+                  "ana", FEB)
+    done = ledger.record_one(make.completed("p-1", "st-1", member_ids=["ivan"]), "ivan", MARCH)
+    with ledger.refuses("step_completed"):
+        ledger.record(make.completed("p-1", "st-1", member_ids=["mila"]), "mila", APRIL)
+    ledger.record(make.retract(done.position, by="ivan"), "ivan", APRIL)
+    ledger.record(make.completed("p-1", "st-1", member_ids=["mila"]), "mila", MAY)
+
+
 def test_feedback_about_a_session_comes_after_it(ledger: Ledger) -> None:
     ledger.record(make.led("s-1", leaders=["ivan"], attendees=["mila"]), "ivan", APRIL)
     with ledger.refuses("not_yet_existing"):
