@@ -30,6 +30,8 @@ def _meanings() -> dict[str, str]:
         "unknown_resource": _("There is no such resource."),
         "unknown_plan": _("There is no such action plan."),
         "unknown_step": _("There is no such step in this action plan."),
+        "step_completed": _("This action step is already completed; retract that entry "
+                            "to reopen it."),
         "unknown_badge": _("There is no such badge in this community."),
         "unknown_award": _("There is no such recognition."),
         "unknown_reflection": _("There is no such reflection."),
