@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import DateTimeLocalField
 
@@ -43,8 +44,8 @@ class LocalDateTimeField(DateTimeLocalField):
                 self.data = to_utc(self.data, account_zone())
             except OverflowError:  # 0001-01-01 east of UTC, 9999-12-31 west of it
                 self.data = None
-                raise ValueError(self.gettext(
-                    "This time is outside the years 0001 to 9999 in UTC.")) from None
+                raise ValueError(_("This time is outside the years 0001 to 9999 in UTC.")
+                                 ) from None
 
     def _value(self) -> str:
         if isinstance(self.data, datetime) and self.data.tzinfo is not None:
