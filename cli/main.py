@@ -456,8 +456,9 @@ def _size(n: int) -> str:
 @main.command()
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--include-instance", is_flag=True,
-              help="Also put the instance directory's keys (master.key, seal.key, signing.key, "
-                   "secret_key, erasures) into FILE. WARNING: whoever holds such a file can "
+              help="Also put the instance directory into FILE: its keys (master.key, seal.key, "
+                   "signing.key, secret_key), erasures and uploaded files (uploads/). "
+                   "WARNING: whoever holds such a file can "
                    "read everyone's personal data and forge the log's seal; keep it offline "
                    "and as private as the keys themselves.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
@@ -468,8 +469,9 @@ def backup(cli: Cli, file: Path, include_instance: bool, as_json: bool) -> None:
     FILE holds every row as stored (personal fields still encrypted), the hashes, the sealed
     head and the members' keys wrapped by master.key. Without --include-instance the
     instance directory's keys are needed to restore and read it: back those up separately.
-    With --include-instance FILE holds the keys that unlock everyone's personal data.
-    Uploads (instance/uploads/) are not included.
+    With --include-instance FILE holds the keys that unlock everyone's personal data, and
+    the uploaded files (instance/uploads/, not encrypted, so only in such a file): a
+    whole installation in one file.
 
     \b
     Example:
@@ -489,8 +491,9 @@ def backup(cli: Cli, file: Path, include_instance: bool, as_json: bool) -> None:
     if as_json:
         _echo_json(report.to_json())
         return
-    click.echo(f"backed up {manifest.events} events and {manifest.member_keys} member keys "
-               f"to {file} ({_size(report.size)}), head {manifest.head_position} "
+    uploads = f" and {manifest.uploads} uploaded files" if include_instance else ""
+    click.echo(f"backed up {manifest.events} events and {manifest.member_keys} member keys"
+               f"{uploads} to {file} ({_size(report.size)}), head {manifest.head_position} "
                f"{manifest.head_hash}")
     if include_instance:
         click.echo(f"warning: {file} holds the instance keys: whoever has it can read "
@@ -551,6 +554,9 @@ def restore(cli: Cli, file: Path, as_json: bool) -> None:
                f"{report.head_hash}")
     if report.instance_files:
         click.echo(f"instance {config.instance_dir}: wrote {', '.join(report.instance_files)}")
+    if report.uploads:
+        click.echo(f"restored {report.uploads} uploaded files into "
+                   f"{config.instance_dir / 'uploads'}")
     if any(report.tables.values()):
         click.echo("also restored " + ", ".join(f"{n} {name}" for name, n in
                                                 report.tables.items()))

@@ -15,6 +15,13 @@ A backup is a zip archive (written to a temporary name, fsynced, renamed; mode 0
     head.json            the sealed head row {"position", "hash", "seal"}, or null
     instance/<name>      only with include_instance: master.key, seal.key, signing.key,
                          secret_key, erasures -- the keys that unlock everyone's personal data
+    uploads.jsonl        only with include_instance: {"digest", "size", "media_type",
+                         "filename"} of every uploaded file (instance/uploads/)
+    uploads/<digest>     that file's bytes (checked against its name, the sha256, on restore)
+
+Uploads go in only with the instance: they are the one part of an installation that is not
+encrypted (shared files may show students' work), so a backup without the keys stays a file
+whose personal content nobody can read.
 
 Everything is read in ONE read transaction, so a backup taken while writers append is a
 consistent snapshot (rows, head and keys of the same instant): SQLite (WAL) keeps the
@@ -57,6 +64,7 @@ from events.migrate import alembic_config, upgrade
 from events.recorder import StoredRow
 from events.sql import APPEND_LOCK_KEY, FIRST_AFTER, LAST_POSITION, SqlRecorder, paged
 from events.store import EventStore
+from events.uploads import MAX_UPLOAD, Uploads, is_digest, uploads_of
 from events.tables import (accounts, events, log_head, member_keys, metadata,
                            one_time_links, tokens)
 from events.verify import row_hash
@@ -70,8 +78,10 @@ EVENTS = "events.jsonl"
 KEYS = "member_keys.jsonl"
 HEAD = "head.json"
 INSTANCE_PREFIX = "instance/"
+UPLOADS = "uploads.jsonl"
+UPLOADS_PREFIX = "uploads/"
 TABLES_PREFIX = "tables/"
-#: The instance files a backup carries with include_instance (uploads/ are not included).
+#: The instance files a backup carries with include_instance (and uploads/, see UPLOADS).
 INSTANCE_FILES = (MASTER_KEY, SEAL_KEY, SIGNING_KEY, SECRET_KEY, ERASURES)
 #: Key files whose copy in an instance directory must equal the backup's (erasures merge).
 _KEY_FILES = (MASTER_KEY, SEAL_KEY, SIGNING_KEY, SECRET_KEY)
@@ -123,6 +133,8 @@ class BackupManifest:
     sha256: dict[str, str]
     #: Rows of the log schema's other tables in the backup (accounts, tokens, links).
     tables: dict[str, int] = field(default_factory=dict)
+    #: Uploaded files in the backup (only with the instance; 0 in backups made before).
+    uploads: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return {"format": FORMAT, "format_version": self.format_version,
@@ -131,7 +143,7 @@ class BackupManifest:
                 "head": ({"position": self.head_position, "hash": self.head_hash}
                          if self.head_position else None),
                 "includes_instance": self.includes_instance, "tables": self.tables,
-                "sha256": self.sha256}
+                "uploads": self.uploads, "sha256": self.sha256}
 
 
 @dataclass(frozen=True)
@@ -170,13 +182,16 @@ class RestoreReport:
     tables: dict[str, int] = field(default_factory=dict)
     #: Accounts of erased members deleted again (with their tokens and links).
     accounts_deleted: int = 0
+    #: Uploaded files written into the instance's uploads/ (those already there are kept).
+    uploads: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return {"events": self.events, "member_keys": self.member_keys,
                 "head": {"position": self.head_position, "hash": self.head_hash},
                 "instance_files": self.instance_files, "reapplied_erasures": self.reapplied,
                 "appended": self.appended, "erasures_not_in_backup": self.not_in_backup,
-                "tables": self.tables, "accounts_deleted": self.accounts_deleted}
+                "tables": self.tables, "accounts_deleted": self.accounts_deleted,
+                "uploads": self.uploads}
 
 
 # -- writing ----------------------------------------------------------------------------------
@@ -312,6 +327,29 @@ def _write_table(conn: Connection, archive: zipfile.ZipFile, table: Table,
     snap.tables[table.name] = count
 
 
+def _write_uploads(archive: zipfile.ZipFile, store: Uploads, snap: _Snapshot) -> int:
+    """Every file of the upload store, streamed, and their index (UPLOADS); how many."""
+    index: list[dict[str, Any]] = []
+    for digest in store.digests():
+        meta = store.meta(digest)
+        try:
+            source = store.path_of(digest).open("rb")
+        except FileNotFoundError:
+            continue  # gone since it was listed
+        with source, archive.open(_member(UPLOADS_PREFIX + digest), "w",
+                                  force_zip64=True) as member:
+            size = 0
+            for chunk in iter(lambda: source.read(1 << 20), b""):
+                member.write(chunk)
+                size += len(chunk)
+        index.append({"digest": digest, "size": size, **(meta or {})})
+    with archive.open(_member(UPLOADS), "w") as member:
+        out = _Digesting(member)
+        out.write(b"".join(_line(entry) for entry in index))
+        snap.digests[UPLOADS] = out.digest.hexdigest()
+    return len(index)
+
+
 def write_backup(recorder: SqlRecorder, path: Path | str, *,
                  instance: InstanceKeys | None = None, include_instance: bool = False,
                  progress: Progress | None = None) -> BackupReport:
@@ -334,12 +372,15 @@ def write_backup(recorder: SqlRecorder, path: Path | str, *,
                              compresslevel=6) as archive:
             snap = _write_snapshot(recorder.engine, archive, progress)
             archive.writestr(_member(HEAD), json.dumps(snap.head, indent=2) + "\n")
+            uploads = 0
             if include_instance and instance is not None:
-                # Read after the snapshot: an erasure made meanwhile is in the file.
+                # Read after the snapshot: an erasure made meanwhile is in the file, and
+                # every file a row of the snapshot names (files are stored before the event).
                 for name in INSTANCE_FILES:
                     source = instance.path / name
                     if source.exists():
                         archive.writestr(_member(INSTANCE_PREFIX + name), source.read_bytes())
+                uploads = _write_uploads(archive, uploads_of(instance.path), snap)
             head = snap.head or {"position": 0, "hash": GENESIS_HASH}
             manifest = BackupManifest(
                 format_version=FORMAT_VERSION, created_at=format_time(utcnow()),
@@ -347,7 +388,7 @@ def write_backup(recorder: SqlRecorder, path: Path | str, *,
                 events=snap.events, member_keys=snap.keys,
                 head_position=head["position"], head_hash=head["hash"],
                 includes_instance=include_instance, sha256=snap.digests,
-                tables=snap.tables)
+                tables=snap.tables, uploads=uploads)
             archive.writestr(_member(MANIFEST), json.dumps(manifest.to_json(), indent=2) + "\n")
         whole.place(path)
     return BackupReport(path, manifest, path.stat().st_size)
@@ -389,7 +430,8 @@ def _manifest(archive: zipfile.ZipFile, path: Path) -> BackupManifest:
             member_keys=int(body["member_keys"]), head_position=int(head["position"]),
             head_hash=str(head["hash"]), includes_instance=bool(body["includes_instance"]),
             sha256=dict(body["sha256"]),
-            tables={str(k): int(v) for k, v in (body.get("tables") or {}).items()})
+            tables={str(k): int(v) for k, v in (body.get("tables") or {}).items()},
+            uploads=int(body.get("uploads") or 0))
     except (KeyError, TypeError, ValueError) as exc:
         raise BackupError("backup", f"{path}: {MANIFEST} lacks or garbles {exc}") from None
     names = set(archive.namelist())
@@ -402,6 +444,8 @@ def _manifest(archive: zipfile.ZipFile, path: Path) -> BackupManifest:
                 if TABLES_PREFIX + t + ".jsonl" not in names]
     if manifest.includes_instance:
         missing += [INSTANCE_PREFIX + n for n in _KEY_FILES if INSTANCE_PREFIX + n not in names]
+    if manifest.uploads and UPLOADS not in names:
+        missing.append(UPLOADS)
     if missing:
         raise BackupError("backup", f"{path} is incomplete: no {', '.join(missing)}")
     return manifest
@@ -503,6 +547,55 @@ def _restore_instance(files: dict[str, bytes], instance_dir: Path) -> list[str]:
             if ERASURES not in written:
                 written.append(ERASURES)
     fsync_dir(instance_dir)
+    return written
+
+
+def _upload_entries(archive: zipfile.ZipFile, manifest: BackupManifest, path: Path
+                    ) -> list[dict[str, Any]]:
+    """The backup's uploads, each file read once and checked against its sha256 and size
+    (BackupError `backup` otherwise), before anything is restored."""
+    if not manifest.uploads:
+        return []
+    entries: list[dict[str, Any]] = []
+    for number, entry in _lines(archive, UPLOADS, manifest.sha256.get(UPLOADS), path):
+        digest, size = entry.get("digest"), entry.get("size")
+        if not isinstance(digest, str) or not is_digest(digest) or type(size) is not int:
+            raise BackupError("backup", f"{path}: {UPLOADS} line {number} is not an upload "
+                                        "(digest and size)")
+        entries.append(entry)
+    if len(entries) != manifest.uploads:
+        raise BackupError("backup", f"{path}: {UPLOADS} lists {len(entries)} uploads; the "
+                                    f"manifest says {manifest.uploads}")
+    for entry in entries:
+        name = UPLOADS_PREFIX + entry["digest"]
+        digest, size = hashlib.sha256(), 0
+        try:
+            with archive.open(name) as member:
+                for chunk in iter(lambda: member.read(1 << 20), b""):
+                    digest.update(chunk)
+                    size += len(chunk)
+        except KeyError:
+            raise BackupError("backup", f"{path} is incomplete: no {name}") from None
+        except (zipfile.BadZipFile, EOFError, OSError) as exc:
+            raise BackupError("backup", f"{path}: {name} is damaged ({exc})") from None
+        if (digest.hexdigest(), size) != (entry["digest"], entry["size"]):
+            raise BackupError("backup", f"{path}: {name} does not match its sha256 and size")
+    return entries
+
+
+def _restore_uploads(archive: zipfile.ZipFile, entries: list[dict[str, Any]],
+                     store: Uploads) -> int:
+    """Write the checked uploads the store lacks (content-addressed: one there is the same)."""
+    if entries:
+        # A file the store once took is restored even if the limit was lowered since.
+        store = Uploads(store.root, limit=max(MAX_UPLOAD, *(e["size"] for e in entries)))
+    written = 0
+    for entry in entries:
+        if store.exists(entry["digest"]):
+            continue
+        with archive.open(UPLOADS_PREFIX + entry["digest"]) as member:
+            store.put(member, filename=entry.get("filename"), media_type=entry.get("media_type"))
+        written += 1
     return written
 
 
@@ -701,6 +794,7 @@ def restore_backup(engine: Engine, path: Path | str, *, instance: InstanceKeys |
             raise BackupError("backup", f"{path} was made by a newer Journey (log schema "
                                         f"{manifest.schema}); upgrade Journey first")
         head = _read_head(archive, path)
+        uploads = _upload_entries(archive, manifest, path)
         where = engine.url.render_as_string(hide_password=True)
         with engine.connect() as conn:
             if not _log_is_empty(conn):
@@ -750,13 +844,14 @@ def restore_backup(engine: Engine, path: Path | str, *, instance: InstanceKeys |
             if head is not None:
                 conn.execute(insert(log_head), {"id": 1, "position": head["position"],
                                                 "hash": head["hash"], "seal": head["seal"]})
-    written: list[str] = []
-    if instance_dir is not None:
-        written = _restore_instance(files, Path(instance_dir))
-        instance = ensure_instance(Path(instance_dir))
+        written: list[str] = []
+        if instance_dir is not None:
+            written = _restore_instance(files, Path(instance_dir))
+            instance = ensure_instance(Path(instance_dir))
+        restored_uploads = _restore_uploads(archive, uploads, uploads_of(instance.path))
     report = RestoreReport(manifest.events, len(keys), manifest.head_position,
                            manifest.head_hash, instance_files=written,
-                           tables=dict(manifest.tables))
+                           tables=dict(manifest.tables), uploads=restored_uploads)
     _reapply_erasures(engine, instance, people, keys, report)
     return report
 

@@ -147,6 +147,13 @@ class Uploads:
     def exists(self, digest: str) -> bool:
         return is_digest(digest) and (self.root / digest).is_file()
 
+    def digests(self) -> list[str]:
+        """The hashes of every stored file, sorted (sidecars and temporary files left out)."""
+        if not self.root.is_dir():
+            return []
+        return sorted(entry.name for entry in os.scandir(self.root)
+                      if is_digest(entry.name) and entry.is_file())
+
     def served_type(self, digest: str) -> str:
         """The Content-Type to send: never one a browser would render as a page."""
         meta = self.meta(digest)

@@ -8,6 +8,7 @@ final log whose keys are exactly those its rows need).
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import sqlite3
 import threading
@@ -30,6 +31,7 @@ from events.instance import ensure_instance, load_instance
 from events.log import Log, init_log, open_log
 from events.sql import SqlRecorder, make_engine
 from events.store import EventStore
+from events.uploads import uploads_of
 from events.tables import accounts, events, log_head, member_keys, one_time_links, tokens
 from events.recorder import StoredRow
 from events.verify import row_hash, verify_log
@@ -283,6 +285,60 @@ def test_include_instance_round_trip_into_an_empty_instance_dir(
     assert reflection_text(store_on(target, keys_there)) == IVAN_REFLECTION
 
 
+def test_uploaded_files_travel_with_the_instance_and_only_with_it(
+        source: Log, database_factory, tmp_path, engines) -> None:
+    store = uploads_of(source.instance.path)
+    plan = store.put(io.BytesIO(b"%PDF-1.4 lesson plan"), filename="plan.pdf",
+                     media_type="application/pdf")
+    photo = store.put(io.BytesIO(bytes(range(256)) * 4096), filename="class.jpg",
+                      media_type="image/jpeg")  # 1 MiB: streamed in more than one chunk
+    full, plain = tmp_path / "full.backup", tmp_path / "plain.backup"
+    written = write_backup(source.recorder, full, instance=source.instance,
+                           include_instance=True)
+    write_backup(source.recorder, plain, instance=source.instance)
+    other = tmp_path / "elsewhere" / "instance"
+
+    report = restore_backup(engine_at(database_factory(), engines), full, instance_dir=other)
+
+    assert written.manifest.uploads == 2 == report.uploads
+    assert report.to_json()["uploads"] == 2 and written.to_json()["uploads"] == 2
+    there = uploads_of(other)
+    assert there.digests() == sorted([plan.digest, photo.digest])
+    for stored in (plan, photo):
+        assert there.path_of(stored.digest).read_bytes() == stored.path.read_bytes()
+        assert there.meta(stored.digest) == store.meta(stored.digest)
+        assert there.path_of(stored.digest).stat().st_mode & 0o077 == 0
+    # Without the keys, no uploads: they are not encrypted.
+    assert read_backup_manifest(plain).uploads == 0
+    assert not [n for n in zipfile.ZipFile(plain).namelist() if n.startswith("uploads")]
+    # Restored again where the same files already are: kept, not written twice.
+    again = restore_backup(engine_at(database_factory(), engines), full, instance_dir=other)
+    assert again.uploads == 0 and there.digests() == sorted([plan.digest, photo.digest])
+
+
+def test_a_damaged_or_missing_upload_refuses_the_restore_before_anything_is_written(
+        source: Log, database_factory, tmp_path, engines) -> None:
+    stored = uploads_of(source.instance.path).put(io.BytesIO(b"worksheet"), filename="w.txt")
+    path = tmp_path / "full.backup"
+    write_backup(source.recorder, path, instance=source.instance, include_instance=True)
+    swapped, dropped = tmp_path / "swapped.backup", tmp_path / "dropped.backup"
+    member = f"uploads/{stored.digest}"
+    _rewrite(path, swapped, lambda name, body: b"other bytes" if name == member else body)
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(dropped, "w") as dst:
+        for name in src.namelist():
+            if name != member:
+                dst.writestr(name, src.read(name))
+    target = engine_at(database_factory(), engines)
+
+    for bad, says in ((swapped, "does not match its sha256 and size"),
+                      (dropped, f"is incomplete: no {member}")):
+        other = tmp_path / bad.stem
+        with pytest.raises(BackupError) as refused:
+            restore_backup(target, bad, instance_dir=other)
+        assert refused.value.code == "backup" and says in refused.value.message
+        assert is_empty(target) and not other.exists()
+
+
 def test_instance_keys_are_never_overwritten_nor_mismatched(source: Log, database_factory,
                                                             tmp_path, engines) -> None:
     full = tmp_path / "full.backup"
@@ -513,12 +569,16 @@ def test_cli_backup_with_the_instance_restores_an_installation(ready: Journey,
     file = tmp_path / "full.zip"
     help_text = ready("backup", "--help").output
 
+    shared = uploads_of(ready.instance).put(io.BytesIO(b"lesson plan"), filename="plan.txt")
     result = ready("backup", str(file), "--include-instance")
     fresh = Journey(tmp_path / "new-machine")
     restored = json.loads(fresh("restore", str(file), "--json").stdout)
 
     assert "personal data" in " ".join(help_text.split())
     assert "holds the instance keys" in result.stderr
+    assert " member keys and 1 uploaded files to " in result.stdout
+    assert restored["uploads"] == 1
+    assert uploads_of(fresh.instance).path_of(shared.digest).read_bytes() == b"lesson plan"
     assert sorted(restored["instance_files"]) == sorted(
         ["master.key", "seal.key", "signing.key", "secret_key", "erasures"])
     assert fresh("verify").output == ready("verify").output
