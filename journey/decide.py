@@ -541,7 +541,8 @@ def recognition_revoked(ctx: Decision, ev) -> str:
     if award is None:
         raise errors.UnknownReference(f"there is no award {ev.award_id}", rule="unknown_award")
     if award.revoked:
-        raise errors.InvalidTarget(f"award {ev.award_id} is already revoked")
+        raise errors.InvalidTarget(f"award {ev.award_id} is already revoked",
+                                   rule="already_revoked")
     ctx.member(award.community_id, ev.revoked_by, FACILITATOR, "not_a_facilitator",
                "revoke recognitions")
     return community_stream(award.community_id)

@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from tests.browser.test_language import translated
 from tests.web.conftest import STORY, csrf_of, sign_in
 
 PRIVATE_POSITION = 1 + [getattr(e, "reflection_id", None) for _, e in STORY].index("rf-private")
@@ -181,6 +182,47 @@ def test_revoke_needs_a_reason_then_shows_it(sqlite_site):
     again = _post(client, "/facilitate/vrsac-1/awards/aw-1/revoke", "revoke-aw-1",
                   {"reason": "twice"})
     assert again.status_code == 422 and sqlite_site.log_length() == before + 1
+
+
+def _recognitions(html: str) -> str:
+    """The page's recognitions section."""
+    return html[html.index('id="awards"'):html.index('id="hand-over"')]
+
+
+def test_revoking_twice_shows_why_the_second_is_refused(sqlite_site):
+    """The second post has no standing row to show its refusal in (a stale second tab)."""
+    client = _client(sqlite_site, "ana")
+    first = _post(client, "/facilitate/vrsac-1/awards/aw-1/revoke", "revoke-aw-1",
+                  {"reason": "Awarded to the wrong person"})
+    assert first.status_code == 303
+    before = sqlite_site.log_length()
+    again = _post(client, "/facilitate/vrsac-1/awards/aw-1/revoke", "revoke-aw-1",
+                  {"reason": "twice"})
+    assert again.status_code == 422 and sqlite_site.log_length() == before
+    assert 'role="alert">award aw-1 is already revoked' in _recognitions(again.text)
+    sqlite_site.accounts.set_language(sqlite_site.accounts.by_username("ana").id, "tr")
+    turkish = _post(client, "/facilitate/vrsac-1/awards/aw-1/revoke", "revoke-aw-1",
+                    {"reason": "twice"})
+    assert turkish.status_code == 422 and sqlite_site.log_length() == before
+    shown = _recognitions(turkish.text)
+    assert translated("tr", "This recognition was already revoked.") in shown
+    assert "award aw-1 is already revoked" in shown  # and the domain's own detail
+
+
+def test_revoking_an_unknown_recognition_shows_why(sqlite_site):
+    client = _client(sqlite_site, "ana")
+    before = sqlite_site.log_length()
+    sqlite_site.accounts.set_language(sqlite_site.accounts.by_username("ana").id, "tr")
+    response = _post(client, "/facilitate/vrsac-1/awards/aw-404/revoke", "revoke-aw-404",
+                     {"reason": "stale page"})
+    assert response.status_code == 422 and sqlite_site.log_length() == before
+    shown = _recognitions(response.text)
+    assert translated("tr", "There is no such recognition.") in shown
+    assert "there is no award aw-404" in shown
+    empty = _post(client, "/facilitate/vrsac-1/awards/aw-404/revoke", "revoke-aw-404",
+                  {"reason": ""})
+    assert empty.status_code == 400 and sqlite_site.log_length() == before
+    assert translated("tr", "Reason for revoking") + ":" in _recognitions(empty.text)
 
 
 def test_hand_over_makes_the_member_facilitator(sqlite_site):

@@ -207,6 +207,7 @@ def _page(community_id: str, *, status: int = 200, badge_form: BadgeForm | None 
 
     standing, revoked = _awards(community_id, community)
     forms = dict(revoke_forms or {})
+    refusals = _unrowed_revocations(forms, {a["award_id"] for a in standing}, refusals or {})
     for award in standing:
         forms.setdefault(award["award_id"],
                          RevokeForm(prefix=f"revoke-{award['award_id']}", formdata=None))
@@ -223,7 +224,27 @@ def _page(community_id: str, *, status: int = 200, badge_form: BadgeForm | None 
         candidates=candidates, evidence_by_position={e["position"]: e for e in evidence}, standing=standing, revoked=revoked,
         revoke_forms=forms, hand_over_form=hand_over,
         attention=_attention(community_id, community, request.args.get("quarter") or None),
-        refusals=refusals or {}, name_of=_name), status
+        refusals=refusals, name_of=_name), status
+
+
+def _unrowed_revocations(forms: dict[str, RevokeForm], standing: set[str],
+                         refusals: dict[str, str]) -> dict[str, str]:
+    """The refusals with a posted revocation of a recognition that does not stand (already
+    revoked, or unknown: a stale page, a crafted post) moved to "awards", above the tables.
+
+    Only a standing recognition has a row to show its form's refusal in; without this, the
+    answer would say nothing the person can see.
+    """
+    moved = dict(refusals)
+    for award_id, form in forms.items():
+        if award_id in standing:
+            continue
+        message = moved.pop(f"revoke-{award_id}", None) or " ".join(
+            f"{form[name].label.text}: {' '.join(problems)}"
+            for name, problems in form.errors.items())
+        if message:
+            moved["awards"] = message
+    return moved
 
 
 def _refused(outcome: Outcome) -> int:

@@ -34,6 +34,7 @@ def _meanings() -> dict[str, str]:
                             "to reopen it."),
         "unknown_badge": _("There is no such badge in this community."),
         "unknown_award": _("There is no such recognition."),
+        "already_revoked": _("This recognition was already revoked."),
         "unknown_reflection": _("There is no such reflection."),
         "unknown_position": _("There is no such entry in the record."),
         "duplicate_id": _("This was already recorded under the same id."),

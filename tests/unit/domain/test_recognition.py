@@ -137,7 +137,7 @@ def test_one_bad_piece_of_evidence_refuses_the_award(badged: Ledger) -> None:
 def test_a_recognition_is_revoked_once(badged: Ledger) -> None:
     badged.record(make.award("a-1", member="ivan"), "ana", FEB)
     badged.record(make.revoke("a-1"), "ana", MARCH)
-    with badged.refuses("invalid_target"):
+    with badged.refuses("already_revoked"):
         badged.record(make.revoke("a-1"), "ana", APRIL)
 
 
