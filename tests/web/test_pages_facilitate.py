@@ -238,6 +238,31 @@ def test_hand_over_makes_the_member_facilitator(sqlite_site):
     assert client.get("/facilitate/vrsac-1").status_code == 403    # ana is a member now
 
 
+def _options(html: str, select_id: str) -> set[str]:
+    """The values offered by the <select id=...> of a page."""
+    start = html.index(f'id="{select_id}"')
+    return set(re.findall(r'<option value="([^"]*)"', html[start:html.index("</select>", start)]))
+
+
+def test_an_erased_member_is_offered_neither_for_recognition_nor_hand_over(sqlite_site):
+    client = _client(sqlite_site, "ana")
+    page = client.get("/facilitate/vrsac-1").text
+    assert _options(page, "award-member-choice") == {"ivan"}
+    assert _options(page, "handover-to_member") == {"ivan"}
+    erased = sqlite_site.post("root", "MemberErased", {"member_id": "ivan",
+                                                       "requested_by": "ivan"})
+    assert erased.status_code == 201, erased.get_json()
+    page = client.get("/facilitate/vrsac-1").text
+    assert _options(page, "award-member-choice") == set()
+    assert 'id="handover-to_member"' not in page and "There is no member to hand over to." in page
+    before = sqlite_site.log_length()
+    award = _post(client, "/facilitate/vrsac-1/awards", "award", {"member": "ivan", "badge": "b-1"})
+    assert award.status_code == 400 and "Choose a member of this community" in award.text
+    hand_over = _post(client, "/facilitate/vrsac-1/hand-over", "handover", {"to_member": "ivan"})
+    assert hand_over.status_code == 400 and "There is no member to hand over to." in hand_over.text
+    assert sqlite_site.log_length() == before
+
+
 def test_a_bad_quarter_is_a_message_not_an_error(sqlite_site):
     response = _client(sqlite_site, "ana").get("/facilitate/vrsac-1?quarter=1999-Q9")
     assert response.status_code == 200

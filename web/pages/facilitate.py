@@ -129,6 +129,14 @@ def _current_members(community: dict[str, Any]) -> list[dict[str, Any]]:
     return [m for m in community["members"] if m.get("current_role")]
 
 
+def _candidates(community: dict[str, Any], me: str | None) -> list[dict[str, Any]]:
+    """The current members I may recognise or hand facilitation to: not myself, and not
+    anyone erased (still a member on the log, but nothing more is recorded about them)."""
+    erased = journey().views.erased()
+    return [m for m in _current_members(community)
+            if m["member"]["member_id"] != me and m["member"]["member_id"] not in erased]
+
+
 def _awards(community_id: str, community: dict[str, Any]) -> tuple[list, list]:
     """Standing and revoked recognitions of this community, over everyone ever a member."""
     views = journey().views
@@ -187,9 +195,7 @@ def _page(community_id: str, *, status: int = 200, badge_form: BadgeForm | None 
     who = reader_now()
     fold_first()
     community = journey().views.community(community_id, viewer=viewer())
-    current = _current_members(community)
-    me = who.member_id
-    candidates = [m for m in current if m["member"]["member_id"] != me]
+    candidates = _candidates(community, who.member_id)
     badge_choices = [(b["badge_id"], b["name"]) for b in community["badges"]]
 
     if award_member is None:
@@ -212,8 +218,7 @@ def _page(community_id: str, *, status: int = 200, badge_form: BadgeForm | None 
         forms.setdefault(award["award_id"],
                          RevokeForm(prefix=f"revoke-{award['award_id']}", formdata=None))
     hand_over = hand_over_form or HandOverForm(prefix="handover", formdata=None)
-    hand_over.to_member.choices = [(m["member"]["member_id"], _name(m["member"]))
-                                   for m in candidates if m["current_role"] == "member"]
+    hand_over.to_member.choices = _hand_over_choices(candidates)
     return render_template(
         "pages/facilitate/community.html", view=community, community=community["community"],
         can_act=_is_facilitator(who, community_id), role=who.roles.get(community_id),
@@ -245,6 +250,12 @@ def _unrowed_revocations(forms: dict[str, RevokeForm], standing: set[str],
         if message:
             moved["awards"] = message
     return moved
+
+
+def _hand_over_choices(candidates: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """Facilitation goes to a member (not to another facilitator or a coordinator)."""
+    return [(m["member"]["member_id"], _name(m["member"]))
+            for m in candidates if m["current_role"] == "member"]
 
 
 def _refused(outcome: Outcome) -> int:
@@ -368,7 +379,7 @@ def facilitate_award(community_id: str):
     form = AwardForm(prefix="award")
     member_id = (form.member.data or "").strip()
     community = journey().views.community(community_id, viewer=viewer())
-    allowed = {m["member"]["member_id"] for m in _current_members(community)} - {who.member_id}
+    allowed = {m["member"]["member_id"] for m in _candidates(community, who.member_id)}
     if member_id not in allowed:
         form.member.errors = [_("Choose a member of this community.")]
         return _page(community_id, status=400, refusals={
@@ -415,13 +426,11 @@ def facilitate_revoke(community_id: str, award_id: str):
 @bp.post("/facilitate/<community_id>/hand-over")
 @login_required
 def facilitate_hand_over(community_id: str):
-    _acting(community_id)
+    who = _acting(community_id)
     fold_first()
     form = HandOverForm(prefix="handover")
     community = journey().views.community(community_id, viewer=viewer())
-    form.to_member.choices = [(m["member"]["member_id"], _name(m["member"]))
-                              for m in _current_members(community)
-                              if m["current_role"] == "member"]
+    form.to_member.choices = _hand_over_choices(_candidates(community, who.member_id))
     if not form.validate():
         return _page(community_id, status=400, hand_over_form=form)
     me = acting_member()
