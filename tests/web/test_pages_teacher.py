@@ -14,7 +14,8 @@ import pytest
 
 from events.share_links import ShareLinks
 from journey.clock import UTC, utcnow
-from tests.web.conftest import COMMUNITY_TEXT, PRIVATE_TEXT, csrf_of, sign_in
+from tests.browser.test_language import translated
+from tests.web.conftest import COMMUNITY_TEXT, PRIVATE_TEXT, STORY, csrf_of, sign_in
 
 
 def signed(site, name: str):
@@ -212,6 +213,28 @@ def test_print_view_has_no_navigation(sqlite_site):
     assert page.status_code == 200
     assert "Portfolio of Ivan" in page.text and PRIVATE_TEXT in page.text
     assert 'aria-label="Main"' not in page.text and "site-header" not in page.text
+
+
+def _summary_of(html: str, position: int) -> str:
+    """The summary line of the timeline entry at `position`."""
+    start = html.index(f'<li id="entry-{position}">')
+    item = html[start:html.index("</li>", start)]
+    return item.split("<br>")[1].strip()
+
+
+@pytest.mark.parametrize("code", ["mk", "sr_Latn", "tr"])
+def test_the_role_of_a_membership_entry_reads_in_the_page_language(sqlite_site, code):
+    """The summary of MemberJoined and RoleChanged is a role, a word of the schema."""
+    joined = 1 + [(type(e).__name__, getattr(e, "member_id", None))
+                  for _, e in STORY].index(("MemberJoined", "ivan"))
+    changed = sqlite_site.post("ana", "RoleChanged", {
+        "community_id": "vrsac-1", "member_id": "ivan", "from_role": "member",
+        "to_role": "coordinator"})
+    assert changed.status_code == 201, changed.get_json()
+    sqlite_site.accounts.set_language(sqlite_site.accounts.by_username("ivan").id, code)
+    page = signed(sqlite_site, "ivan").get("/portfolio").text
+    assert _summary_of(page, joined) == translated(code, "member")
+    assert _summary_of(page, sqlite_site.log_length()) == translated(code, "coordinator")
 
 
 def test_archive_downloads_as_an_attachment_of_my_own(sqlite_site):
