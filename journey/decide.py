@@ -449,6 +449,13 @@ def action_plan_revised(ctx: Decision, ev: ActionPlanRevised) -> str:
         if step is None or step.dropped:
             raise errors.UnknownReference(f"plan {ev.plan_id} has no step {step_id}",
                                           rule="unknown_step")
+    # A revision is a change of the plan: one that leaves it as it was (a note alone, or
+    # the same question restated) would show as a revision that revised nothing.
+    if not ev.steps_added and not ev.steps_dropped and ev.inquiry_question in (
+            None, plan.question):
+        raise errors.InvalidValue(
+            f"this revision leaves plan {ev.plan_id} as it is: give a new inquiry question, "
+            "steps to add or steps to drop", rule="nothing_changed")
     return community_stream(ev.community_id)
 
 

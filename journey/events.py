@@ -297,7 +297,8 @@ class ActionPlanCreated(Event):
     plan_id: str = ident()
     inquiry_question: str = text_field()
     involves: tuple[str, ...] | None = choices(INVOLVES, optional=True)
-    steps: tuple[Step, ...] = typed("steps", content=False)
+    # A plan is its steps: without one there is nothing to own, complete or monitor.
+    steps: tuple[Step, ...] = _field("steps", min_items=1, content=False)
 
 
 @event_type

@@ -138,6 +138,9 @@ class PlanStep:
 class Plan:
     community_id: str
     at: int
+    #: The inquiry question as last set (created or revised): a revision that restates it
+    #: changes nothing.
+    question: str
     steps: dict[str, PlanStep] = field(default_factory=dict)
 
 
@@ -300,7 +303,7 @@ class DomainState:
             reflection.visibility = ev.visibility
 
     def _on_ActionPlanCreated(self, rec, ev, at):
-        plan = Plan(ev.community_id, at)
+        plan = Plan(ev.community_id, at, ev.inquiry_question)
         self.plans[ev.plan_id] = plan
         self._pin(rec, ev.community_id, rec.actor, ANY_ROLE, at, "created an action plan")
         self._add_steps(rec, plan, ev.steps, at)
@@ -316,6 +319,8 @@ class DomainState:
         if plan is None:
             return
         self._pin(rec, ev.community_id, rec.actor, ANY_ROLE, at, "revised an action plan")
+        if ev.inquiry_question is not None:
+            plan.question = ev.inquiry_question
         self._add_steps(rec, plan, ev.steps_added, at)
         for step_id in ev.steps_dropped or ():
             if step_id in plan.steps:

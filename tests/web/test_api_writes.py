@@ -365,6 +365,35 @@ def test_a_domain_rule_is_422_with_its_name(site: Site) -> None:
     assert response.json["error"] == "duplicate_id"
 
 
+PLAN = {"community_id": "vrsac-1", "plan_id": "p-1", "inquiry_question": "How do students feel?",
+        "steps": [{"step_id": "st-1", "title": "Survey", "owners": ["ivan"]}]}
+
+
+def test_a_plan_without_steps_is_422_with_its_field(sqlite_site: Site) -> None:
+    before = sqlite_site.log_length()
+    response = sqlite_site.post("ivan", "ActionPlanCreated", {**PLAN, "steps": []})
+
+    assert response.status_code == 422
+    assert response.json["error"] == "schema_invalid"
+    assert set(response.json["fields"]) == {"data.steps"}
+    assert sqlite_site.log_length() == before
+
+
+@pytest.mark.parametrize("revision", [
+    {"note": "We looked at it again"},
+    {"inquiry_question": PLAN["inquiry_question"], "steps_added": [], "steps_dropped": []},
+])
+def test_a_revision_that_changes_nothing_is_422(sqlite_site: Site, revision) -> None:
+    assert sqlite_site.post("ivan", "ActionPlanCreated", PLAN).status_code == 201
+    before = sqlite_site.log_length()
+    response = sqlite_site.post("ivan", "ActionPlanRevised",
+                                {"community_id": "vrsac-1", "plan_id": "p-1", **revision})
+
+    assert response.status_code == 422
+    assert response.json["error"] == "nothing_changed"
+    assert sqlite_site.log_length() == before
+
+
 def test_the_future_is_refused(sqlite_site: Site) -> None:
     response = sqlite_site.post("ivan", "SessionLed", SESSION, occurred_at="2999-01-01")
 

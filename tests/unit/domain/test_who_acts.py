@@ -6,6 +6,8 @@ registered but outside it; jelena is its coordinator in the `coordinated` fixtur
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from tests.unit.domain import make
@@ -316,6 +318,22 @@ def test_a_non_member_cannot_revise_an_action_plan(ledger: Ledger) -> None:
     ledger.record(make.plan("p-1"), "ana", FEB)
     with ledger.refuses("not_a_member"):
         ledger.record(make.revised("p-1", steps_dropped=["st-1"]), "zoran", MARCH)
+
+
+def test_a_revision_that_changes_nothing_is_refused(ledger: Ledger) -> None:
+    ledger.record(make.plan("p-1"), "ana", FEB)
+    question = ledger.last.event.inquiry_question
+    with ledger.refuses("nothing_changed"):  # a note alone
+        ledger.record(make.revised("p-1"), "ivan", MARCH)
+    with ledger.refuses("nothing_changed"):  # the same question, and no step added or dropped
+        ledger.record(replace(make.revised("p-1", steps_added=(), steps_dropped=()),
+                              inquiry_question=question), "ivan", MARCH)
+    ledger.record(replace(make.revised("p-1"), inquiry_question="Who feels left out?"),
+                  "ivan", MARCH)
+    with ledger.refuses("nothing_changed"):  # the revised question is now the current one
+        ledger.record(replace(make.revised("p-1"), inquiry_question="Who feels left out?"),
+                      "ivan", APRIL)
+    ledger.record(replace(make.revised("p-1"), inquiry_question=question), "ivan", APRIL)
 
 
 # -- ActionStepCompleted: one of member_ids, all of them owners of the step ----------------
