@@ -291,18 +291,24 @@ def session_cancelled(ctx: Decision, ev) -> str:
         raise errors.UnknownReference(
             f"no session {ev.session_id} is scheduled in {ev.community_id}",
             rule="unknown_session")
+    # Who may cancel is judged before the session's state.
+    _scheduler(ctx, ev.community_id, session.planned_leaders, "cancel a session")
     if session.cancelled:
         raise errors.Refused(f"session {ev.session_id} is already cancelled",
                              rule="session_cancelled")
     if ev.session_id in ctx.state.held:
         raise errors.InvalidTarget(f"session {ev.session_id} already took place")
-    _scheduler(ctx, ev.community_id, session.planned_leaders, "cancel a session")
     return community_stream(ev.community_id)
 
 
 @decider("SessionLed")
 def session_led(ctx: Decision, ev) -> str:
     ctx.community(ev.community_id)
+    # A leader records it: judged before the session's state (held, cancelled).
+    if ctx.actor not in ev.leaders:
+        raise errors.RoleRequired(
+            f"{ctx.actor} is not among the leaders of this session; a leader records it",
+            rule="not_a_leader")
     if ev.session_id in ctx.state.held:
         raise errors.DuplicateId(f"session {ev.session_id} was already recorded as held")
     scheduled = ctx.state.scheduled.get(ev.session_id)
@@ -313,10 +319,6 @@ def session_led(ctx: Decision, ev) -> str:
         if scheduled.cancelled:
             raise errors.Refused(f"session {ev.session_id} was cancelled",
                                  rule="session_cancelled")
-    if ctx.actor not in ev.leaders:
-        raise errors.RoleRequired(
-            f"{ctx.actor} is not among the leaders of this session; a leader records it",
-            rule="not_a_leader")
     for person in dict.fromkeys(ev.leaders + tuple(ev.attendees or ())):
         ctx.member(ev.community_id, person)
     return community_stream(ev.community_id)
@@ -467,11 +469,7 @@ def action_step_completed(ctx: Decision, ev) -> str:
     if step is None or step.dropped:
         raise errors.UnknownReference(f"plan {ev.plan_id} has no step {ev.step_id}",
                                       rule="unknown_step")
-    _existing_at(ctx, step.at, f"step {ev.step_id}")
-    if step.completed and step.completed not in ctx.state.retracted:
-        raise errors.Refused(f"step {ev.step_id} of plan {ev.plan_id} is already completed "
-                             f"(position {step.completed}); retract that entry to reopen it",
-                             rule="step_completed")
+    # Who may complete it is judged before the step's state (already completed or not).
     if ctx.actor not in ev.member_ids:
         raise errors.RoleRequired(f"{ctx.actor} is not among those who completed the step",
                                   rule="not_an_owner")
@@ -479,6 +477,12 @@ def action_step_completed(ctx: Decision, ev) -> str:
         if person not in step.owners:
             raise errors.RoleRequired(f"{person} is not an owner of step {ev.step_id}",
                                       rule="not_an_owner")
+    _existing_at(ctx, step.at, f"step {ev.step_id}")
+    if step.completed and step.completed not in ctx.state.retracted:
+        raise errors.Refused(f"step {ev.step_id} of plan {ev.plan_id} is already completed "
+                             f"(position {step.completed}); retract that entry to reopen it",
+                             rule="step_completed")
+    for person in ev.member_ids:
         ctx.member(ev.community_id, person)
     return community_stream(ev.community_id)
 
@@ -547,23 +551,20 @@ def recognition_revoked(ctx: Decision, ev) -> str:
     award = ctx.state.awards.get(ev.award_id)
     if award is None:
         raise errors.UnknownReference(f"there is no award {ev.award_id}", rule="unknown_award")
+    # Who may act is judged before the award's state: someone without the right learns
+    # that, not whether the award was already revoked.
+    ctx.member(award.community_id, ev.revoked_by, FACILITATOR, "not_a_facilitator",
+               "revoke recognitions")
     if award.revoked:
         raise errors.InvalidTarget(f"award {ev.award_id} is already revoked",
                                    rule="already_revoked")
-    ctx.member(award.community_id, ev.revoked_by, FACILITATOR, "not_a_facilitator",
-               "revoke recognitions")
     return community_stream(award.community_id)
 
 
 def _amend(ctx: Decision, position: int, by: str, field: str, verb: str) -> Recorded:
     ctx.is_actor(by, field)
     rec = ctx.target(position)
-    if rec.event.type not in CONTENT_TYPES:
-        raise errors.InvalidTarget(
-            f"a {rec.event.type} cannot be {verb}; only content (sessions, resources, "
-            "reflections, feedback, steps, norms) can")
-    if position in ctx.state.retracted:
-        raise errors.InvalidTarget(f"the entry at position {position} is already retracted")
+    # Who may act first: someone without the right learns that, whatever the target is.
     if rec.actor != by:
         community_id = getattr(rec.event, "community_id", None)
         if community_id is None or ctx.role_of(community_id, by) not in \
@@ -571,6 +572,12 @@ def _amend(ctx: Decision, position: int, by: str, field: str, verb: str) -> Reco
             raise errors.RoleRequired(
                 f"only {rec.actor}, or a facilitator or coordinator of its community, "
                 f"can have it {verb}", rule="not_facilitator_or_coordinator")
+    if rec.event.type not in CONTENT_TYPES:
+        raise errors.InvalidTarget(
+            f"a {rec.event.type} cannot be {verb}; only content (sessions, resources, "
+            "reflections, feedback, steps, norms) can")
+    if position in ctx.state.retracted:
+        raise errors.InvalidTarget(f"the entry at position {position} is already retracted")
     return rec
 
 
@@ -657,15 +664,13 @@ def keep_a_facilitator(ctx: Decision, community_id: str, person: str,
 
 def hand_over(ctx: Decision, cmd: HandOverFacilitation) -> list[Proposed]:
     """RoleChanged(new: member → facilitator) then RoleChanged(old: facilitator → member)."""
-    for person in (cmd.actor, cmd.from_member, cmd.to_member):
-        if person in ctx.state.erased:
-            raise errors.MemberIsErased(f"{person} was erased")
-        if person not in ctx.state.members:
-            raise errors.UnknownReference(f"{person} is not a registered member",
-                                          rule="unknown_member")
+    _registered(ctx, cmd.actor)
     ctx.community(cmd.community_id)
+    # Who may hand over is judged before the people it names.
     ctx.member(cmd.community_id, cmd.actor, FACILITATOR, "not_a_facilitator",
                "hand facilitation over")
+    for person in (cmd.from_member, cmd.to_member):
+        _registered(ctx, person)
     if cmd.from_member == cmd.to_member:
         raise errors.InvalidValue("facilitation goes from one person to another",
                                   rule="role_mismatch")
@@ -682,3 +687,12 @@ def hand_over(ctx: Decision, cmd: HandOverFacilitation) -> list[Proposed]:
                       Entry(ctx.at, _next(after), ROLE, "member", "facilitator"))
     return [Proposed(stream, promote, cmd.actor, cmd.occurred_at),
             Proposed(stream, step_down, cmd.actor, cmd.occurred_at)]
+
+
+def _registered(ctx: Decision, person: str) -> None:
+    """Nothing is accepted about an erased person, or about someone never registered."""
+    if person in ctx.state.erased:
+        raise errors.MemberIsErased(f"{person} was erased")
+    if person not in ctx.state.members:
+        raise errors.UnknownReference(f"{person} is not a registered member",
+                                      rule="unknown_member")

@@ -197,6 +197,74 @@ def test_a_coordinator_does_not_award(site: Site) -> None:
     assert response.json["error"] == "not_a_facilitator"
 
 
+# -- who may act is judged before the state of the target ---------------------------------
+# ivan is a member of vrsac-1 (not its facilitator); mila belongs to nis-2 only.
+
+REVOKE = {"award_id": "aw-1", "reason": "Wrong badge"}
+RETRACT = {"position": SESSION_POSITION, "reason": "Never happened"}
+CORRECT = {"position": SESSION_POSITION, "fields": {"title": "Survey"}, "reason": "typo"}
+SCHEDULED = {"community_id": "vrsac-1", "session_id": "s-10", "title": "Plan",
+             "starts_at": "2024-04-01T14:00:00Z", "format": "meeting"}
+PLANNED = {"community_id": "vrsac-1", "plan_id": "p-1", "inquiry_question": "How?",
+           "steps": [{"step_id": "st-1", "title": "Survey", "owners": ["ivan"]}]}
+DONE = {"community_id": "vrsac-1", "plan_id": "p-1", "step_id": "st-1", "outcome": "Done"}
+
+TARGET_STATES = {
+    "revoking an award already revoked": (
+        [("ana", "RecognitionRevoked", {**REVOKE, "revoked_by": "ana"})],
+        ("ivan", "RecognitionRevoked", {**REVOKE, "revoked_by": "ivan"}), "not_a_facilitator"),
+    "retracting an entry already retracted": (
+        [("ivan", "EntryRetracted", {**RETRACT, "retracted_by": "ivan"})],
+        ("mila", "EntryRetracted", {**RETRACT, "retracted_by": "mila"}),
+        "not_facilitator_or_coordinator"),
+    "retracting an entry that is not content": (
+        [], ("mila", "EntryRetracted", {**RETRACT, "position": 1, "retracted_by": "mila"}),
+        "not_facilitator_or_coordinator"),
+    "correcting an entry already retracted": (
+        [("ivan", "EntryRetracted", {**RETRACT, "retracted_by": "ivan"})],
+        ("mila", "EntryCorrected", {**CORRECT, "corrected_by": "mila"}),
+        "not_facilitator_or_coordinator"),
+    "cancelling a session already cancelled": (
+        [("ana", "SessionScheduled", SCHEDULED),
+         ("ana", "SessionCancelled", {"community_id": "vrsac-1", "session_id": "s-10"})],
+        ("ivan", "SessionCancelled", {"community_id": "vrsac-1", "session_id": "s-10"}),
+        "not_a_leader"),
+    "cancelling a session that took place": (
+        [("ana", "SessionScheduled", SCHEDULED),
+         ("ana", "SessionLed", {**SESSION, "session_id": "s-10", "leaders": ["ana"]})],
+        ("ivan", "SessionCancelled", {"community_id": "vrsac-1", "session_id": "s-10"}),
+        "not_a_leader"),
+    "completing a step already completed": (
+        [("ivan", "ActionPlanCreated", PLANNED),
+         ("ivan", "ActionStepCompleted", {**DONE, "member_ids": ["ivan"]})],
+        ("ana", "ActionStepCompleted", {**DONE, "member_ids": ["ana"]}), "not_an_owner"),
+    "recording a session already recorded as held": (
+        [], ("ana", "SessionLed", {**SESSION, "session_id": "s-1"}), "not_a_leader"),
+}
+
+
+@pytest.mark.parametrize("case", TARGET_STATES)
+def test_someone_without_the_right_is_403_whatever_the_target(sqlite_site: Site,
+                                                             case: str) -> None:
+    before, (who, type_name, data), rule = TARGET_STATES[case]
+    for index, (actor, earlier, body) in enumerate(before):
+        assert sqlite_site.post(actor, earlier, body, occurred_at=hour(index)).status_code == 201
+    length = sqlite_site.log_length()
+
+    response = sqlite_site.post(who, type_name, data, occurred_at=hour(len(before)))
+
+    assert (response.status_code, response.json["error"]) == (403, rule)
+    assert sqlite_site.log_length() == length
+
+
+def test_a_member_cannot_hand_over_even_to_someone_unknown(sqlite_site: Site) -> None:
+    response = sqlite_site.client.post("/api/communities/vrsac-1/hand-over",
+                                       json={"from_member": "ana", "to_member": "nobody"},
+                                       headers=sqlite_site.as_("ivan"))
+
+    assert (response.status_code, response.json["error"]) == (403, "not_a_facilitator")
+
+
 def test_a_facilitator_awards_and_revokes_but_a_member_cannot_revoke(site: Site) -> None:
     assert site.post("ivan", "RecognitionRevoked", {"award_id": "aw-1", "revoked_by": "ivan",
                                                     "reason": "mine"}).json["error"] \
