@@ -161,7 +161,7 @@ class DomainState:
     stream_versions: dict[str, int] = field(default_factory=dict)
     members: set[str] = field(default_factory=set)
     erased: set[str] = field(default_factory=set)
-    networks: set[str] = field(default_factory=set)
+    networks: dict[str, int] = field(default_factory=dict)  # network_id -> its position
     communities: dict[str, Community] = field(default_factory=dict)
     timelines: dict[tuple[str, str], list[Entry]] = field(default_factory=dict)
     acts: dict[tuple[str, str], list[Act]] = field(default_factory=dict)
@@ -224,7 +224,7 @@ class DomainState:
         self.erased.add(ev.member_id)
 
     def _on_NetworkCreated(self, rec, ev, at):
-        self.networks.add(ev.network_id)
+        self.networks[ev.network_id] = rec.position
 
     def _on_CommunityFounded(self, rec, ev, at):
         self.communities[ev.community_id] = Community(

@@ -149,12 +149,18 @@ class LeadershipReports:
     def network(self, network_id: str, window: Window, *, with_trend: bool = False
                 ) -> dict[str, Any]:
         position = self.cut(window)
-        communities = self._communities(position, network_id)
-        if not communities and network_id not in self.store.state.networks:
+        created = self.store.state.networks.get(network_id)
+        if created is None:
             self.store.catch_up()
-            if network_id not in self.store.state.networks:
-                raise errors.UnknownReference(f"there is no network {network_id}",
-                                              rule="unknown_network")
+            created = self.store.state.networks.get(network_id)
+        # As of a moment before the log knew the network, there was no such network: the
+        # same answer as a community's report (and every view) as of before its founding.
+        if created is None or (window.as_of is not None
+                               and created > self.store.position_at(window.as_of)):
+            raise errors.UnknownReference(
+                f"there is no network {network_id}" + _as_of_words(window),
+                rule="unknown_network")
+        communities = self._communities(position, network_id)
         return self._report({"network_id": network_id}, communities, window, position,
                             with_trend)
 

@@ -250,6 +250,30 @@ def test_an_unknown_id_is_404(sqlite_site: Site, path: str, code: str) -> None:
     assert response.json["error"] == code
 
 
+NETWORK_POSITION = 1 + [type(e).__name__ for _, e in STORY].index("NetworkCreated")
+
+
+def test_a_report_as_of_before_its_community_or_network_existed_is_404(site: Site) -> None:
+    # Just before sel-serbia was created (vrsac-1 was founded later still): as a portfolio
+    # before its member existed, neither had been recorded yet.
+    row = site.journey.store.recorder.row_at(NETWORK_POSITION - 1)
+    as_of = format_time(from_micros(row.recorded_at))
+    for path, code in [("/api/communities/vrsac-1/leadership", "unknown_community"),
+                       ("/api/networks/sel-serbia/leadership", "unknown_network")]:
+        response = site.get("vera", f"{path}?as_of={as_of}")
+
+        assert (response.status_code, response.json["error"]) == (404, code), path
+        assert f"as of {as_of}" in response.json["message"]
+
+
+def test_a_network_report_as_of_its_creation_has_no_community_yet(sqlite_site: Site) -> None:
+    row = sqlite_site.journey.store.recorder.row_at(NETWORK_POSITION)
+    as_of = format_time(from_micros(row.recorded_at))
+    body = sqlite_site.get("vera", f"/api/networks/sel-serbia/leadership?as_of={as_of}").json
+
+    assert (body["as_of_position"], body["enrolled"], body["sessions"]) == (NETWORK_POSITION, 0, 0)
+
+
 def test_a_portfolio_before_the_member_existed_is_404(sqlite_site: Site) -> None:
     response = sqlite_site.get("ivan", "/api/members/ivan/portfolio?as_of=2020-01-01")
 

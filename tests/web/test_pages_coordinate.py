@@ -148,9 +148,10 @@ def test_as_of_keeps_the_offset_it_is_given(sqlite_site, text, utc):
     assert as_of.error is None and as_of.moment == utc
 
 
-def test_as_of_before_the_community_existed_says_so(sqlite_site):
-    response = _client(sqlite_site, "vera").get(
-        "/coordinate/communities/vrsac-1?as_of=2020-01-01")
+@pytest.mark.parametrize("path", ["/coordinate/communities/vrsac-1",
+                                  "/coordinate/networks/sel-serbia"])
+def test_as_of_before_the_community_or_network_existed_says_so(sqlite_site, path):
+    response = _client(sqlite_site, "vera").get(f"{path}?as_of=2020-01-01")
     assert response.status_code == 200 and "Not yet recorded" in response.text
 
 
