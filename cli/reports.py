@@ -294,7 +294,7 @@ def register(main: click.Group, journey_of: Callable[[click.Context], Any]) -> N
                                       start, end, window.as_of)
             _write_csv(out, columns, rows)
             return
-        chosen = list(communities) or journey.leadership.communities_of(network)
+        chosen = list(communities) or journey.leadership.communities_of(network, window)
         if kind == "leadership":
             columns = LEADERSHIP_CSV_COLUMNS
             rows: Iterable[list] = [leadership_csv_row(journey.leadership.community(c, window))

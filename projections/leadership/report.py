@@ -164,9 +164,11 @@ class LeadershipReports:
         return self._report({"network_id": network_id}, communities, window, position,
                             with_trend)
 
-    def communities_of(self, network_id: str | None) -> list[str]:
-        """Communities founded so far (in a network, or all)."""
-        return sorted(self._communities(self.checkpoint(), network_id))
+    def communities_of(self, network_id: str | None, window: Window | None = None
+                       ) -> list[str]:
+        """Communities founded so far, or by the window's as_of (in a network, or all)."""
+        position = self.checkpoint() if window is None else self.cut(window)
+        return sorted(self._communities(position, network_id))
 
     def _report(self, head: dict[str, Any], communities: set[str], window: Window,
                 position: int, with_trend: bool) -> dict[str, Any]:

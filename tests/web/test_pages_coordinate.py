@@ -10,11 +10,13 @@ from datetime import datetime
 from urllib.parse import quote
 
 import pytest
+from click.testing import CliRunner
 
-from journey.clock import UTC, format_time, utcnow
+from cli.main import main
+from journey.clock import UTC, format_time, from_micros, utcnow
 from projections.csv_rows import EVALUATION_CSV_COLUMNS
 from projections.leadership.report import LEADERSHIP_CSV_COLUMNS, SESSIONS_CSV_COLUMNS
-from tests.web.conftest import sign_in
+from tests.web.conftest import STORY, sign_in
 from web.pages.common import as_of_from_request
 
 METRICS = ("enrolled", "sessions", "breadth", "gini", "entropy", "member_led_share", "rotation",
@@ -180,6 +182,27 @@ def test_csv_downloads_have_the_cli_columns(sqlite_site):
     assert client.get("/coordinate/networks/mk-net/leadership.csv").status_code == 403
     assert client.get("/coordinate/communities/vrsac-1/leadership.csv?as_of=bad"
                       ).status_code == 400
+
+
+def test_a_network_csv_as_of_a_past_moment_has_the_communities_founded_by_then(sqlite_site):
+    # As of vrsac-1's founding, nis-2 (founded next) was not recorded yet.
+    founded = [i for i, (_, e) in enumerate(STORY, 1) if e.type == "CommunityFounded"]
+    row = sqlite_site.journey.store.recorder.row_at(founded[0])
+    as_of = quote(format_time(from_micros(row.recorded_at)))
+    client = _client(sqlite_site, "vera")
+    for table in ("leadership", "sessions"):
+        rows = _rows(client.get(f"/coordinate/networks/sel-serbia/{table}.csv?as_of={as_of}"))
+        if table == "leadership":
+            assert [r[:2] for r in rows[1:]] == [["community", "vrsac-1"],
+                                                ["network", "sel-serbia"]]
+            config = sqlite_site.journey.config
+            cli = CliRunner().invoke(main, [
+                "export-csv", "--report", "leadership", "--network", "sel-serbia",
+                "--as-of", format_time(from_micros(row.recorded_at))], env={
+                "JOURNEY_DATABASE_URL": config.database_url,
+                "JOURNEY_INSTANCE_DIR": str(config.instance_dir)})
+            assert cli.exit_code == 0, cli.output
+            assert list(csv.reader(io.StringIO(cli.output))) == rows
 
 
 def test_compare_puts_communities_and_periods_side_by_side(sqlite_site):

@@ -294,7 +294,7 @@ def coordinate_network_csv(network_id: str, table: str):
     fold_first()
     as_of, window = _csv_window()
     reports = journey().leadership
-    chosen = reports.communities_of(network_id)
+    chosen = reports.communities_of(network_id, window)  # as of then, not founded since
     if table == "leadership":
         rows = [leadership_csv_row(reports.community(c, window)) for c in chosen]
         rows.append(leadership_csv_row(reports.network(network_id, window)))
