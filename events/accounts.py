@@ -64,7 +64,9 @@ class Account:
     password_hash: str | None
     is_admin: bool
     time_zone: str
-    language: str
+    #: The language the person chose for their pages; None: they never chose, and pages
+    #: follow the browser (its picker, then its Accept-Language), as for a visitor.
+    language: str | None
     created_at: int
     failed_logins: int
     locked_until: int | None
@@ -160,6 +162,14 @@ def check_time_zone(name: Any) -> str:
     return name
 
 
+def check_language(language: Any) -> str | None:
+    """A language code (which ones are offered is the web app's business), or None."""
+    if language is not None and (not isinstance(language, str) or not language
+                                 or len(language) > 16):
+        raise AccountError("bad_language", "choose a language from the list")
+    return language
+
+
 _ZONES: frozenset[str] | None = None
 
 
@@ -218,12 +228,14 @@ class Accounts:
     # -- accounts ------------------------------------------------------------------------
 
     def add(self, username: str, password: str | None = None, *, member_id: str | None = None,
-            is_admin: bool = False, time_zone: str = "UTC", language: str = "en") -> Account:
+            is_admin: bool = False, time_zone: str = "UTC",
+            language: str | None = None) -> Account:
         """Create an account (a None password: it is chosen later through a reset link)."""
         values = {"username": check_username(username), "member_id": member_id,
                   "password_hash": self._hash(password) if password is not None else None,
                   "is_admin": bool(is_admin), "time_zone": check_time_zone(time_zone),
-                  "language": language, "created_at": self._now(), "failed_logins": 0,
+                  "language": check_language(language), "created_at": self._now(),
+                  "failed_logins": 0,
                   "locked_until": None}
         try:
             with self._writing() as conn:
@@ -301,11 +313,10 @@ class Accounts:
     def set_time_zone(self, account_id: int, time_zone: str) -> Account:
         return self._update(account_id, time_zone=check_time_zone(time_zone))
 
-    def set_language(self, account_id: int, language: str) -> Account:
-        """The language the account's pages speak (a code the web app offers)."""
-        if not isinstance(language, str) or not language or len(language) > 16:
-            raise AccountError("bad_language", "choose a language from the list")
-        return self._update(account_id, language=language)
+    def set_language(self, account_id: int, language: str | None) -> Account:
+        """The language the account's pages speak (a code the web app offers), or None:
+        whatever the browser says."""
+        return self._update(account_id, language=check_language(language))
 
     def set_admin(self, account_id: int, is_admin: bool) -> Account:
         return self._update(account_id, is_admin=bool(is_admin))
@@ -473,10 +484,11 @@ class Accounts:
         return row
 
     def accept_invite(self, secret: str, password: str, *, time_zone: str = "UTC",
-                      username: str | None = None) -> Account:
+                      username: str | None = None, language: str | None = None) -> Account:
         """Use an invitation: the member's account, with the password they chose."""
         password_hash = self._hash(password)
         check_time_zone(time_zone)
+        check_language(language)
         try:
             with self._writing() as conn:
                 row = self._use(conn, secret, INVITE)
@@ -484,7 +496,7 @@ class Accounts:
                 self._refuse_taken(conn, name, row.member_id)
                 new_id = conn.execute(insert(accounts_table).values(
                     username=name, member_id=row.member_id, password_hash=password_hash,
-                    is_admin=False, time_zone=time_zone, language="en",
+                    is_admin=False, time_zone=time_zone, language=language,
                     created_at=self._now(), failed_logins=0,
                     locked_until=None)).inserted_primary_key[0]
         except IntegrityError:

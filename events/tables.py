@@ -65,7 +65,8 @@ accounts = Table(
     Column("password_hash", String(500), nullable=True),
     Column("is_admin", Boolean, nullable=False),
     Column("time_zone", String(64), nullable=False),
-    Column("language", String(16), nullable=False),
+    # NULL until the person chooses one: their pages follow the browser (migration 0006).
+    Column("language", String(16), nullable=True),
     Column("created_at", BigInteger, nullable=False),
     Column("failed_logins", Integer, nullable=False),
     Column("locked_until", BigInteger, nullable=True),

@@ -1,6 +1,7 @@
 """Languages of the pages: Flask-Babel, with the seed communities' languages.
 
-Which language a page speaks: the signed-in account's choice; else the one picked on this
+Which language a page speaks: the signed-in account's choice, if its person made one (an
+account that never chose has none, and reads as a visitor would); else the one picked on this
 browser (`?lang=xx` or the picker, kept in the session); else the best match of the
 browser's Accept-Language; else English. Dates, times and numbers follow the language;
 times are shown in the account's time zone.

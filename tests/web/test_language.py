@@ -1,7 +1,8 @@
 """Which language a page speaks, and how people choose it.
 
-The order (web/i18n.py): the signed-in account's language; else `?lang=xx` (kept in the
-session) or the header's picker; else the best match of Accept-Language; else English.
+The order (web/i18n.py): the signed-in account's language, if its person chose one; else
+`?lang=xx` (kept in the session) or the header's picker; else the best match of
+Accept-Language; else English.
 There are no catalogues for sr_Latn/mk/tr yet, so these tests look at `<html lang>`, at
 the selected options and at localised dates, not at translated words.
 """
@@ -30,7 +31,7 @@ def selected(html: str, select_name: str) -> str:
     """The value of the selected option of the <select name=...> of a page."""
     start = html.index(f'name="{select_name}"')
     block = html[start:html.index("</select>", start)]
-    chosen = [re.search(r'value="([^"]+)"', option).group(1)
+    chosen = [re.search(r'value="([^"]*)"', option).group(1)
               for option in re.findall(r"<option[^>]*>", block)
               if re.search(r"\bselected\b", option)]
     assert len(chosen) == 1, f"not one option selected in {select_name}: {chosen}"
@@ -141,7 +142,54 @@ def test_the_account_language_wins_over_the_address_and_the_browser(sqlite_site:
     assert selected(page.text, "language") == "mk"
 
 
+def test_an_account_that_never_chose_reads_the_browser_language(sqlite_site: Site) -> None:
+    client = sqlite_site.app.test_client()
+    sign_in(client, "ana")  # a fresh account: no language chosen
+    assert sqlite_site.accounts.by_username("ana").language is None
+
+    page = client.get("/auth/account", headers={"Accept-Language": "mk"})
+
+    assert lang_of(page.text) == "mk"
+    assert selected(page.text, "language") == ""  # "as your browser says"
+    picked = client.get("/auth/account?lang=sr_Latn", headers={"Accept-Language": "mk"})
+    assert lang_of(picked.text) == "sr-Latn"  # this browser's own pick beats its header
+
+
+def test_a_language_chosen_on_the_account_page_wins_over_the_browser(sqlite_site: Site) -> None:
+    client = sqlite_site.app.test_client()
+    sign_in(client, "ana")
+    page = client.get("/auth/account", headers={"Accept-Language": "mk"})
+
+    client.post("/auth/account/language", headers={"Accept-Language": "mk"},
+                data={"language": "tr", "csrf_token": csrf_of(page.text)})
+
+    for header in ("mk", "sr-Latn", "en"):
+        assert lang_of(client.get("/auth/account", headers={"Accept-Language": header})
+                       .text) == "tr"
+    elsewhere = sqlite_site.app.test_client()
+    sign_in(elsewhere, "ana")
+    assert lang_of(elsewhere.get("/", headers={"Accept-Language": "mk"}).text) == "tr"
+
+
+def test_as_the_browser_says_undoes_the_account_choice(sqlite_site: Site) -> None:
+    ana = sqlite_site.accounts.by_username("ana")
+    sqlite_site.accounts.set_language(ana.id, "tr")
+    client = sqlite_site.app.test_client()
+    sign_in(client, "ana")
+    page = client.get("/auth/account")
+    assert 'value=""' in page.text and selected(page.text, "language") == "tr"
+
+    response = client.post("/auth/account/language", data={
+        "language": "", "csrf_token": csrf_of(page.text)})
+
+    assert response.status_code == 302
+    assert sqlite_site.accounts.by_username("ana").language is None
+    assert lang_of(client.get("/auth/account", headers={"Accept-Language": "mk"}).text) == "mk"
+
+
 def test_an_english_account_stays_english_whatever_the_browser(sqlite_site: Site) -> None:
+    vera = sqlite_site.accounts.by_username("vera")
+    sqlite_site.accounts.set_language(vera.id, "en")  # chosen, not merely never changed
     client = sqlite_site.app.test_client()
     sign_in(client, "vera")
 
@@ -154,7 +202,7 @@ def test_the_account_page_saves_the_language(sqlite_site: Site) -> None:
     client = sqlite_site.app.test_client()
     sign_in(client, "ana")
     page = client.get("/auth/account")
-    assert 'id="language-heading"' in page.text and selected(page.text, "language") == "en"
+    assert 'id="language-heading"' in page.text and selected(page.text, "language") == ""
 
     response = client.post("/auth/account/language", data={
         "language": "sr_Latn", "csrf_token": csrf_of(page.text)})
@@ -167,7 +215,7 @@ def test_the_account_page_saves_the_language(sqlite_site: Site) -> None:
     assert "message-success" in after.text  # the confirmation
 
 
-@pytest.mark.parametrize("code", ["de", "", "sr-Latn", "x" * 40])
+@pytest.mark.parametrize("code", ["de", "sr-Latn", "x" * 40])
 def test_the_account_page_refuses_a_language_it_does_not_offer(sqlite_site: Site,
                                                                code: str) -> None:
     client = sqlite_site.app.test_client()
@@ -180,7 +228,7 @@ def test_the_account_page_refuses_a_language_it_does_not_offer(sqlite_site: Site
     assert 'id="language-errors"' in response.text  # the error in place
     assert re.search(r'<select[^>]*aria-invalid="true"[^>]*name="language"|'
                      r'<select[^>]*name="language"[^>]*aria-invalid="true"', response.text)
-    assert sqlite_site.accounts.by_username("ana").language == "en"
+    assert sqlite_site.accounts.by_username("ana").language is None
 
 
 def test_the_language_form_needs_its_csrf_token(sqlite_site: Site) -> None:
@@ -190,7 +238,7 @@ def test_the_language_form_needs_its_csrf_token(sqlite_site: Site) -> None:
     response = client.post("/auth/account/language", data={"language": "tr"})
 
     assert response.status_code == 400
-    assert sqlite_site.accounts.by_username("ana").language == "en"
+    assert sqlite_site.accounts.by_username("ana").language is None
 
 
 def test_the_language_form_needs_a_signed_in_account(sqlite_site: Site) -> None:
@@ -223,6 +271,20 @@ def test_dates_on_the_account_page_follow_its_language(sqlite_site: Site) -> Non
 
 # -- an invitation --------------------------------------------------------------------------
 
+def test_an_invitation_left_as_the_browser_says_follows_the_browser(sqlite_site: Site) -> None:
+    path = invitation(sqlite_site, "zoran")
+    client = sqlite_site.app.test_client()
+    page = client.get(path, headers={"Accept-Language": "mk"})
+
+    response = client.post(path, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD,
+                                       "time_zone": "UTC", "language": "",
+                                       "csrf_token": csrf_of(page.text)})
+
+    assert response.status_code == 302
+    assert sqlite_site.accounts.by_member("zoran").language is None
+    assert lang_of(client.get("/auth/account", headers={"Accept-Language": "tr"}).text) == "tr"
+
+
 def invitation(site: Site, member_id: str) -> str:
     client = site.app.test_client()
     sign_in(client, "root")
@@ -235,11 +297,11 @@ def invitation(site: Site, member_id: str) -> str:
     return link.replace("http://127.0.0.1:5000", "")
 
 
-def test_an_invitation_offers_the_page_language_and_keeps_the_choice(sqlite_site: Site) -> None:
+def test_an_invitation_offers_the_browser_language_and_keeps_a_choice(sqlite_site: Site) -> None:
     path = invitation(sqlite_site, "zoran")
     client = sqlite_site.app.test_client()
     page = client.get(path, headers={"Accept-Language": "mk"})
-    assert lang_of(page.text) == "mk" and selected(page.text, "language") == "mk"
+    assert lang_of(page.text) == "mk" and selected(page.text, "language") == ""
 
     response = client.post(path, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD,
                                        "time_zone": "Europe/Skopje", "language": "tr",

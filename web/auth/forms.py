@@ -11,17 +11,23 @@ from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from events.accounts import MAX_PASSWORD, MIN_PASSWORD, available_time_zones
-from web.i18n import DEFAULT, LANGUAGES, html_lang
+from web.i18n import LANGUAGES, html_lang
 
 
 def time_zone_choices() -> list[tuple[str, str]]:
     return [(name, name) for name in sorted(available_time_zones())]
 
 
+#: The value of "as the browser says": no language saved on the account.
+BROWSER = ""
+
+
 def language_choices() -> list[tuple[str, str, dict[str, str]]]:
-    """Each language under its own name, marked with its `lang` (screen readers say it
-    right), so a reader finds theirs whatever language the page speaks."""
-    return [(code, name, {"lang": html_lang(code)}) for code, name in LANGUAGES.items()]
+    """"As the browser says" (in the page's language), then each language under its own
+    name, marked with its `lang` (screen readers say it right), so a reader finds theirs
+    whatever language the page speaks."""
+    return [(BROWSER, _l("As your browser says"), {})] + [
+        (code, name, {"lang": html_lang(code)}) for code, name in LANGUAGES.items()]
 
 
 def _new_password(label=None) -> PasswordField:
@@ -61,7 +67,7 @@ class AcceptInviteForm(FlaskForm):
     confirm = _confirm()
     time_zone = SelectField(_l("Time zone"), default="UTC", choices=[],
                             description=_l("Times you type in forms are in this time zone."))
-    language = SelectField(_l("Language"), default=DEFAULT, choices=[],
+    language = SelectField(_l("Language"), default=BROWSER, choices=[],
                            description=_l("The language of your pages; you can change it "
                                           "on your account page."))
 
@@ -83,7 +89,6 @@ class LanguageForm(FlaskForm):
     """The account's language: its pages speak it on every browser it signs in on."""
 
     language = SelectField(_l("Language of your pages"), choices=[],
-                           validators=[DataRequired()],
                            description=_l("Dates and numbers follow the language too."))
 
     def __init__(self, *args, **kwargs) -> None:

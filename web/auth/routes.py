@@ -23,11 +23,11 @@ from journey import errors
 from journey.clock import utcnow
 from journey.records import RecordEvent
 from web.auth import bp
-from web.auth.forms import (AcceptInviteForm, ButtonForm, ChangePasswordForm, EraseForm,
-                            InviteForm, LanguageForm, LoginForm, ResetForm, TimeZoneForm,
-                            TokenForm)
+from web.auth.forms import (BROWSER, AcceptInviteForm, ButtonForm, ChangePasswordForm,
+                            EraseForm, InviteForm, LanguageForm, LoginForm, ResetForm,
+                            TimeZoneForm, TokenForm)
 from web.auth.session import SignedIn
-from web.i18n import LANGUAGES, moment, select_locale
+from web.i18n import LANGUAGES, moment
 from web.services import accounts, journey
 
 
@@ -153,7 +153,7 @@ def _account_page(status: int = 200, **extra: Any):
     account = current_user.account
     zone = TimeZoneForm(time_zone=account.time_zone)
     language = extra.pop("language_form", None) or LanguageForm(
-        language=account.language if account.language in LANGUAGES else select_locale())
+        language=account.language if account.language in LANGUAGES else BROWSER)
     return render_template("auth/account.html", account=account, zone_form=zone,
                            language_form=language,
                            token_form=extra.pop("token_form", None) or TokenForm(),
@@ -187,7 +187,8 @@ def language():
     if not form.validate_on_submit():
         return _account_page(400, language_form=form)
     try:
-        saved = accounts().set_language(current_user.account.id, form.language.data)
+        saved = accounts().set_language(current_user.account.id,
+                                        form.language.data or None)
     except AccountError as exc:  # the list is checked above; this is the layer's own check
         form.language.errors = [account_message(exc)]
         return _account_page(400, language_form=form)
@@ -253,15 +254,16 @@ def accept_invite(token: str):
         return render_template("auth/invalid_link.html", message=account_message(exc)), 404
     member_id = link.member_id
     registered = journey().store.read_state(lambda state: member_id in state.members)
-    # The language offered first is the one this page speaks.
-    form = AcceptInviteForm(language=select_locale())
+    # "As your browser says" comes first: a person who never picks one reads their browser's.
+    form = AcceptInviteForm()
     status = 200
     if form.validate_on_submit():
         try:
             if not registered:
                 _register(member_id, form.display_name.data)
             account = accounts().accept_invite(token, form.password.data,
-                                               time_zone=form.time_zone.data)
+                                               time_zone=form.time_zone.data,
+                                               language=form.language.data or None)
         except AccountError as exc:
             flash(account_message(exc), "error")
             status = 400
@@ -269,8 +271,6 @@ def accept_invite(token: str):
             flash(exc.message, "error")
             status = 400
         else:
-            # accept_invite makes every account English; the chosen language is kept after.
-            account = accounts().set_language(account.id, form.language.data)
             _sign_in(account)
             refresh()
             name = form.display_name.data or journey().views.display_name(member_id)
