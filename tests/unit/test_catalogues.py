@@ -96,3 +96,32 @@ def test_the_compiled_catalogue_is_current(code: str) -> None:
 def test_no_catalogue_for_a_language_nobody_can_pick() -> None:
     on_disk = {p.name for p in TRANSLATIONS.iterdir() if (p / "LC_MESSAGES").is_dir()}
     assert on_disk == set(TRANSLATED)
+
+
+def _gettext_in_f_strings(path: Path) -> list[str]:
+    """`file:line text` of each gettext call inside an f-string's braces (or of an f-string),
+    which `pybabel extract` does not look into: such a text never reaches the catalogues, and stays
+    English on every page without this file's other tests noticing."""
+    import ast
+    found = []
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    for fstring in ast.walk(tree):
+        if isinstance(fstring, ast.Call) and isinstance(fstring.func, ast.Name) \
+                and fstring.func.id in KEYWORDS and fstring.args \
+                and isinstance(fstring.args[0], ast.JoinedStr):  # _(f"...") is not either
+            found.append(f"{path.relative_to(ROOT)}:{fstring.lineno} {ast.unparse(fstring)}")
+        if not isinstance(fstring, ast.JoinedStr):
+            continue
+        for node in ast.walk(fstring):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
+                    and node.func.id in KEYWORDS:
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno} {ast.unparse(node)}")
+    return found
+
+
+def test_no_page_text_hides_inside_an_f_string() -> None:
+    sources = sorted((ROOT / "web").rglob("*.py"))
+    assert len(sources) > 10
+    hidden = [hit for path in sources for hit in _gettext_in_f_strings(path)]
+    assert not hidden, ("gettext inside an f-string is not extracted: give the text its own "
+                        f"variable first: {hidden}")

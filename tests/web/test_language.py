@@ -16,6 +16,7 @@ from babel.dates import format_datetime
 
 from events.accounts import AccountError
 from journey.clock import UTC
+from tests.browser.test_language import translated
 from tests.web.conftest import PASSWORD, Site, csrf_of, sign_in
 
 NEW_PASSWORD = "another long password"
@@ -358,3 +359,6 @@ def test_the_open_badges_verify_page_speaks_the_reader_language(sqlite_site: Sit
         "/ob/v3/verify", headers={"Accept-Language": "mk", "Accept": "text/html"})
 
     assert response.status_code == 200 and lang_of(response.text) == "mk"
+    for english in ("Paste an Open Badges 3.0 credential (JSON)", "or upload it", ">Check<"):
+        assert english not in response.text  # the form's own words, too
+    assert translated("mk", "Paste an Open Badges 3.0 credential (JSON)") in response.text

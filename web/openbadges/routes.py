@@ -146,8 +146,9 @@ def _award(award_id: str, cat: Catalogue) -> Award:
 
 def _gone(award: Award, as_json: bool) -> Response:
     document = docs.revoked_assertion(award.award_id, award.revocation_reason, urls())
-    return _answer(document, as_json, _("Revoked badge"), 410,
-                   f"<p>{escape(_('This badge is no longer valid.'))}</p>")
+    # Texts outside f-strings: `pybabel extract` does not look inside them.
+    gone = _("This badge is no longer valid.")
+    return _answer(document, as_json, _("Revoked badge"), 410, f"<p>{escape(gone)}</p>")
 
 
 @bp.get("/ob/v2/assertions/<name>")
@@ -192,13 +193,16 @@ def credential(name: str) -> Response:
 
 def _verify_form() -> str:
     """The paste-or-upload form of the verification page, in the reader's language."""
+    # Texts outside f-strings: `pybabel extract` does not look inside them.
+    paste, upload, check = (_("Paste an Open Badges 3.0 credential (JSON)"), _("or upload it"),
+                            _("Check"))
     return (f'<form method="post" enctype="multipart/form-data">\n'
             f'<p><label for="credential">'
-            f'{escape(_("Paste an Open Badges 3.0 credential (JSON)"))}</label><br>\n'
+            f'{escape(paste)}</label><br>\n'
             f'<textarea id="credential" name="credential" rows="14" cols="80"></textarea></p>\n'
-            f'<p><label for="file">{escape(_("or upload it"))}</label> '
+            f'<p><label for="file">{escape(upload)}</label> '
             f'<input id="file" type="file" name="file"\naccept=".json,application/json"></p>'
-            f'<p><button type="submit">{escape(_("Check"))}</button></p></form>')
+            f'<p><button type="submit">{escape(check)}</button></p></form>')
 
 
 @bp.route("/ob/v3/verify", methods=["GET", "POST"])
