@@ -242,3 +242,23 @@ def test_verify_says_ok_with_the_head(sqlite_site):
     api = sqlite_site.get("vera", "/api/verify").get_json()
     assert api["ok"]
     assert f"OK: {api['events']} events" in text and api["head"] in text
+
+
+def _charts_of(html: str) -> list[str]:
+    return re.findall(r'<svg class="chart".*?</svg>', html, flags=re.S)
+
+
+def test_chart_numbers_are_written_in_the_page_language(sqlite_site):
+    """Axes, tooltips and the screen readers' <desc> write numbers as the tables do."""
+    client = _client(sqlite_site, "vera")  # vera's account has no language of its own
+    english = _charts_of(client.get("/coordinate/communities/vrsac-1?lang=en").text)
+    turkish = _charts_of(client.get("/coordinate/communities/vrsac-1?lang=tr").text)
+
+    assert len(turkish) >= 4 and len(english) == len(turkish)
+    assert any("0.25" in chart for chart in english)  # the ratio charts' axis
+    assert any(">0,25<" in chart for chart in turkish)
+    for chart in turkish:
+        words = " ".join(re.findall(r">([^<]+)<", chart))  # not the coordinates
+        assert not re.search(r"\d\.\d", words), words  # quarters (2024-Q1) have no dot
+    desc = re.search(r"<desc[^>]*>(.*?)</desc>", turkish[2], flags=re.S).group(1)
+    assert re.search(r"\d,\d\d", desc), desc  # a ratio, as the table shows it

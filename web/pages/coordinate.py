@@ -28,6 +28,7 @@ from projections.evaluation.fold import CYCLES, parse_period
 from projections.leadership.report import (LEADERSHIP_CSV_COLUMNS, SESSIONS_CSV_COLUMNS,
                                            Window, leadership_csv_row)
 from web.charts import bar_chart, line_chart
+from web.i18n import number
 from web.pages import bp
 from web.pages.common import AsOf, as_of_from_request, fold_first, judged, require
 from web.pages.common import viewer as page_viewer
@@ -117,8 +118,19 @@ def _windowed(report_of: Callable[[Window], dict[str, Any]], window: Window,
         return report_of(window), window, window_error
 
 
+def _ratio(value: float) -> str:
+    """A ratio on a chart as the tables show it: two decimals, in the reader's language."""
+    return number(value, 2)
+
+
+def _count(value: float) -> str:
+    """A count on a chart (an axis step may fall between two), in the reader's language."""
+    return number(round(value, 2) if isinstance(value, float) else value)
+
+
 def _charts(report: dict[str, Any]) -> dict[str, Markup]:
-    """The trend by quarter and the tiers, as inline SVG charts."""
+    """The trend by quarter and the tiers, as inline SVG charts; every number on them (axes,
+    tooltips, descriptions) is written as the page's tables write it."""
     names = metric_names()
     trend = report.get("trend") or []
     labels = [q["quarter"] for q in trend]
@@ -127,21 +139,21 @@ def _charts(report: dict[str, Any]) -> dict[str, Markup]:
         counts[tier] += 1
     tiers = tier_names()
     charts = {"tiers": bar_chart([tiers[t] for t in TIERS], [counts[t] for t in TIERS],
-                                 title=_("People by tier in the window"))}
+                                 title=_("People by tier in the window"), fmt=_count)}
     if labels:
         charts["sessions"] = bar_chart(labels, [q["sessions"] for q in trend],
-                                       title=_("Sessions held per quarter"))
+                                       title=_("Sessions held per quarter"), fmt=_count)
         charts["shares"] = line_chart(
             labels, {names[k]: [q[k] for q in trend]
                      for k in ("breadth", "member_led_share", "reciprocity")},
-            title=_("Shared leadership per quarter"), max_value=1)
+            title=_("Shared leadership per quarter"), max_value=1, fmt=_ratio)
         charts["spread"] = line_chart(
             labels, {names[k]: [q[k] for q in trend]
                      for k in ("gini", "entropy", "in_degree_centralization")},
-            title=_("Inequality and centralization per quarter"), max_value=1)
+            title=_("Inequality and centralization per quarter"), max_value=1, fmt=_ratio)
         charts["people"] = line_chart(
             labels, {names[k]: [q[k] for q in trend] for k in ("enrolled", "rotation")},
-            title=_("Enrolled people and rotation per quarter"))
+            title=_("Enrolled people and rotation per quarter"), fmt=_count)
     return charts
 
 
