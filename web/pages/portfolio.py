@@ -29,6 +29,7 @@ from web.pages.common import (AsOf, account, as_of_from_request, fold_first, rec
 from web.pages.forms import RecordForm
 from web.pages.record import (authored, type_labels, value_cycle_labels,
                               visibility_labels)
+from web.pages.rule_badges import rule_badge_texts
 from web.services import journey
 
 
@@ -75,7 +76,8 @@ def labels() -> dict[str, Any]:
     """The words every portfolio template needs."""
     return {"type_labels": type_labels(), "kind_labels": kind_labels(),
             "visibility_labels": visibility_labels(), "value_cycle_labels": value_cycle_labels(),
-            "role_labels": role_labels(), "tier_names": tier_names()}
+            "role_labels": role_labels(), "tier_names": tier_names(),
+            "rule_badge_texts": rule_badge_texts()}
 
 
 # -- reading ---------------------------------------------------------------------------------
