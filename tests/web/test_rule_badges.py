@@ -34,3 +34,21 @@ def test_a_portfolio_in_macedonian_names_and_describes_rule_badges_in_macedonian
         assert str(escape(translated("mk", english["description"]))) in page
         assert str(escape(english["name"])) not in page
         assert str(escape(english["description"])) not in page
+
+
+def test_a_role_cited_as_a_badge_evidence_reads_in_the_page_language(sqlite_site: Site):
+    """Taking over facilitation is earned by a RoleChanged entry, whose summary is a role."""
+    from tests.contract.scenario import hand_over
+    from journey.clock import utcnow
+    sqlite_site.journey.store.submit(hand_over("vrsac-1", "ana", "ivan", at=utcnow()))
+    client = sqlite_site.client
+    sign_in(client, "ivan")
+    held = sqlite_site.get("ivan", "/api/members/ivan/badges").get_json()["rule_badges"]
+    assert "took-over-facilitation" in {b["rule_id"] for b in held}
+
+    page = client.get("/portfolio?lang=mk").text
+
+    start = page.index(translated("mk", "Took over facilitation"))
+    card = page[start:page.index("</li>", start)]
+    evidence = f'{translated("mk", "Role changed")}: {translated("mk", "facilitator")}</a>'
+    assert evidence in card, card

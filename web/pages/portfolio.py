@@ -57,6 +57,19 @@ def role_labels() -> dict[str, str]:
             "coordinator": _("coordinator")}
 
 
+#: Entries whose summary is a role value, a word of the schema.
+ROLE_SUMMARIES = frozenset({"MemberJoined", "RoleChanged"})
+
+
+def entry_summary(entry: dict[str, Any]) -> str | None:
+    """An entry's summary as pages show it: a membership entry's role in the page's language
+    (the timeline and the badges' evidence alike); the JSON keeps the role value."""
+    summary = entry.get("summary")
+    if summary and entry.get("type") in ROLE_SUMMARIES:
+        return role_labels().get(summary, summary)
+    return summary
+
+
 def tier_charts(view: dict[str, Any]) -> list[tuple[str, Markup]]:
     """One tier path chart per community: (community name, inline SVG)."""
     names = {c["community_id"]: c.get("name") or c["community_id"] for c in view["communities"]}
@@ -77,7 +90,7 @@ def labels() -> dict[str, Any]:
     return {"type_labels": type_labels(), "kind_labels": kind_labels(),
             "visibility_labels": visibility_labels(), "value_cycle_labels": value_cycle_labels(),
             "role_labels": role_labels(), "tier_names": tier_names(),
-            "rule_badge_texts": rule_badge_texts()}
+            "rule_badge_texts": rule_badge_texts(), "entry_summary": entry_summary}
 
 
 # -- reading ---------------------------------------------------------------------------------
