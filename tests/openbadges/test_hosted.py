@@ -101,16 +101,42 @@ def test_a_revoked_recognition_is_gone_and_listed(served: Served) -> None:
     status, listed = served.json(issuer["revocationList"])
     assert {"id": f"{served.base}/ob/v2/assertions/aw-1", "uid": "aw-1",
             "revocationReason": "awarded by mistake"} in listed["revokedAssertions"]
-    # as of a moment before the revocation was recorded, it was valid
-    recorded = served.journey.store.read_rows(after=revoked.json["positions"][0] - 1)
-    row = next(iter(recorded))
-    moment = from_micros(row.recorded_at - 1)
-    status, _, _ = served.fetch(f"{served.base}/ob/v2/assertions/aw-1?as_of="
-                                f"{format_time(moment)}")
-    assert status == 200
+    # as of a moment before the revocation was recorded it was not yet listed
+    moment = _just_before(served, revoked.json["positions"][0])
+    status, before = served.json(f"{served.base}/ob/v2/issuers/network-sel-serbia/"
+                                 f"revocations?as_of={moment}")
+    assert status == 200 and before["revokedAssertions"] == []
     assert served.fetch(f"{served.base}/ob/v2/assertions/aw-1?as_of=bad")[0] == 400
     # OB 3.0 too
     assert served.fetch(f"{served.base}/ob/v3/credentials/aw-1.json")[0] == 410
+
+
+def _just_before(site: Served, position: int) -> str:
+    """The moment just before the event at `position` was recorded (an as_of value)."""
+    row = next(iter(site.journey.store.read_rows(after=position - 1)))
+    return format_time(from_micros(row.recorded_at - 1))
+
+
+def test_no_moment_brings_back_a_revoked_award(served: Served) -> None:
+    """as_of shows the past, but never serves again what Journey has withdrawn."""
+    revoked = served.post("ana", "RecognitionRevoked", {
+        "award_id": "aw-1", "revoked_by": "ana", "reason": "awarded by mistake"})
+    assert revoked.status_code == 201, revoked.json
+    moment = _just_before(served, revoked.json["positions"][0])
+    for path in ("ob/v2/assertions/aw-1", "ob/v2/assertions/aw-1.json",
+                 "ob/v2/assertions/aw-1.png"):
+        status, _, raw = served.fetch(f"{served.base}/{path}?as_of={moment}")
+        assert status == 410, path
+        assert b"awarded by mistake" in raw or path.endswith(".png")
+    # a credential is signed as the award stands now: no as_of, whatever the award
+    for award in ("aw-1", "aw-eva"):
+        status, _, raw = served.fetch(f"{served.base}/ob/v3/credentials/{award}.json"
+                                      f"?as_of={moment}")
+        assert status == 400 and b"proof" not in raw
+        assert json.loads(raw)["error"] == "bad_query"
+    # an award not made yet at that moment is still unknown then
+    assert served.fetch(f"{served.base}/ob/v2/assertions/aw-1?as_of=2000-01-01T00:00:00Z"
+                        )[0] == 404
 
 
 def test_an_award_not_yet_made_is_404_as_of_before(served: Served) -> None:

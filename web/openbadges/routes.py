@@ -4,13 +4,17 @@ admin's issuer settings under /api.
 Every /ob document is public (a verifier has no account). JSON-LD for `Accept:
 application/ld+json` (or application/json) or a `.json` suffix; an HTML page otherwise.
 `?as_of=` answers as of a moment: an award not yet made is a 404, one revoked by then a
-410. An erased member's assertions are a 410 with no personal data, whatever the moment.
+410. A revocation, like an erasure, reaches back over every moment: an award revoked now
+(or whose recipient is erased) is a 410 whatever `as_of` says, so no moment ever brings
+back an assertion or a baked badge Journey has withdrawn (an erased member's answers carry
+no personal data). An OB 3.0 credential is signed now, over the award as it stands now:
+it takes no `as_of` (a 400).
 """
 from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import Any, NoReturn
 
 from flask import Blueprint, Flask, Response, abort, current_app, g, request
 from flask_babel import get_locale
@@ -59,8 +63,13 @@ def _catalogue() -> Catalogue:
     try:
         return service().catalogue(service().position(request.args.get("as_of")))
     except errors.Refused as exc:
-        abort(Response(json.dumps({"error": "bad_query", "message": exc.message}), 400,
-                       mimetype="application/json"))
+        _bad_as_of(exc.message)
+
+
+def _bad_as_of(message: str) -> NoReturn:
+    abort(Response(json.dumps({"error": "bad_query", "message": message,
+                               "fields": {"as_of": [message]}}), 400,
+                   mimetype="application/json"))
 
 
 def _answer(document: dict[str, Any], as_json: bool, title: str, status: int = 200,
@@ -138,9 +147,18 @@ def _png(data: bytes) -> Response:
 
 
 def _award(award_id: str, cat: Catalogue) -> Award:
+    """The award as of `cat`'s moment; the present one when it is revoked now.
+
+    A past catalogue still holds as standing an award revoked since (or whose recipient
+    was erased since): answered from it, `as_of` would serve a withdrawn badge again.
+    """
     award = cat.awards.get(award_id)
     if award is None:
         abort(404)
+    if not award.revoked:
+        now = service().latest().awards.get(award_id)
+        if now is not None and now.revoked:
+            return now
     return award
 
 
@@ -178,6 +196,9 @@ def assertion(name: str) -> Response:
 @bp.get("/ob/v3/credentials/<name>")
 def credential(name: str) -> Response:
     ident, _suffix = _split(name, ".json")
+    if "as_of" in request.args:
+        # The proof is made now and says the award stands now: no other moment applies.
+        _bad_as_of("a credential is signed as the award stands now; it takes no as_of")
     cat = _catalogue()
     award = _award(ident, cat)
     if award.revoked:
