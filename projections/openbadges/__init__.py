@@ -2,8 +2,9 @@
 
 - catalogue.py: every award (facilitator recognitions and rule badges) of a log prefix,
   with its recipient, issuer, revocation and evidence positions;
-- documents.py: OB 2.0 Profile / BadgeClass / Assertion / RevocationList and the OB 3.0
-  OpenBadgeCredential built from the catalogue;
+- documents.py: OB 2.0 Profile / BadgeClass / Assertion / RevocationList, the OB 3.0
+  OpenBadgeCredential and each issuer's BitstringStatusListCredential (revocation) built
+  from the catalogue;
 - png.py: a tiny PNG encoder (generated badge images) and the `openbadges` iTXt chunk;
 - didkey.py: base58btc and did:key of an Ed25519 public key;
 - contexts.py: the JSON-LD contexts, bundled (no network at runtime);

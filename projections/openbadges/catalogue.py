@@ -10,9 +10,17 @@ is for Open Badges:
   re-derived (another id) or disappears: every id the member held in an earlier prefix
   and no longer holds is revoked, at the first targeting event after which it vanished;
 - an erased member's awards are all revoked ("erased"), with no personal data kept.
+
+Each award also knows the log position at which it first existed (`appeared`): the
+RecognitionAwarded, or the first prefix of the log over which the rule engine earns it.
+An award's place among its issuer's awards in that order (`status_index`) is its index
+in the issuer's Bitstring Status List: new awards only ever appear at new positions, and
+no award ever leaves the catalogue (a vanished one is revoked), so the index of an award
+never changes and is never given to another.
 """
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -72,6 +80,8 @@ class Award:
     revoked: bool = False
     revocation_reason: str | None = None
     revoked_at: datetime | None = None
+    #: The log position at which the award first existed (see the module's docstring).
+    appeared: int = 0
 
 
 @dataclass
@@ -81,6 +91,7 @@ class Catalogue:
     networks: dict[str, str] = field(default_factory=dict)     # id -> name
     evidence: dict[int, Evidence] = field(default_factory=dict)
     erased: set[str] = field(default_factory=set)
+    _indexes: dict[str | None, dict[str, int]] = field(default_factory=dict, repr=False)
 
     def issuer_of(self, award: Award) -> str | None:
         badge = self.badges.get(award.badge)
@@ -88,6 +99,17 @@ class Catalogue:
 
     def of_issuer(self, network_id: str | None) -> list[Award]:
         return [a for a in self.awards.values() if self.issuer_of(a) == network_id]
+
+    def status_indexes(self, network_id: str | None) -> dict[str, int]:
+        """award id -> its index in the issuer's status list: its ordinal by appearance."""
+        found = self._indexes.get(network_id)
+        if found is None:
+            ordered = sorted(self.of_issuer(network_id), key=lambda a: (a.appeared, a.award_id))
+            found = self._indexes[network_id] = {a.award_id: i for i, a in enumerate(ordered)}
+        return found
+
+    def status_index(self, award: Award) -> int:
+        return self.status_indexes(self.issuer_of(award))[award.award_id]
 
 
 def _rule_badges() -> dict[str, Badge]:
@@ -173,7 +195,7 @@ def catalogue(records: Iterable[Recorded], erased: Iterable[str] = (),
                 item.award_id, "recognition", member, item.badge_id, item.awarded_at,
                 item.evidence, email, is_erased, item.revoked or is_erased,
                 ERASED_REASON if is_erased else item.revoked_reason,
-                item.revoked_at)
+                item.revoked_at, item.position)
         memo_key = (member, tuple(r.position for r in mine), email)
         history = memo.get(memo_key) if memo is not None else None
         if history is None:
@@ -187,26 +209,58 @@ def catalogue(records: Iterable[Recorded], erased: Iterable[str] = (),
 
 def _erase(award: Award, email: str | None) -> Award:
     return Award(award.award_id, award.kind, award.member_id, award.badge, award.issued_at,
-                 award.evidence, None, True, True, ERASED_REASON, award.revoked_at)
+                 award.evidence, None, True, True, ERASED_REASON, award.revoked_at,
+                 award.appeared)
 
 
 def _rule_history(member: str, records: list[Recorded], email: str | None) -> list[Award]:
     """The member's rule awards now, and those of earlier prefixes that vanished."""
+    cuts = [i for i, r in enumerate(records)
+            if r.type in ("EntryRetracted", "EntryCorrected", "ReflectionVisibilityChanged")]
+    earned: dict[int, list] = {}    # n -> the awards earned over records[:n]
+
+    def earned_over(n: int) -> list:
+        if n not in earned:
+            earned[n] = earned_badges(member, records[:n])
+        return earned[n]
+
+    positions = [r.position for r in records]
+
+    def appeared(a) -> int:
+        """The position of the first prefix over which `a` is earned.
+
+        Not before its last evidence (its id names that); between two cuts the awards
+        only grow as records are added (engine.py), so each stretch is searched by halves.
+        """
+        start = bisect_left(positions, max(a.positions)) + 1
+        if any(b.award_id == a.award_id for b in earned_over(start)):
+            return positions[start - 1]     # the usual case: earned by its last evidence
+        for end in [*(i for i in cuts if i >= start), len(records)]:
+            if end < start or not any(b.award_id == a.award_id for b in earned_over(end)):
+                continue
+            low, high = start, end
+            while low < high:
+                middle = (low + high) // 2
+                if any(b.award_id == a.award_id for b in earned_over(middle)):
+                    high = middle
+                else:
+                    low = middle + 1
+            return positions[low - 1]
+        return positions[-1]
+
     def award(a, revoked_by: Recorded | None = None) -> Award:
         return Award(a.award_id, "rule", member, RULE_PREFIX + a.rule_id, a.earned_at,
                      a.positions, email, False, revoked_by is not None,
                      RULE_REASONS.get(revoked_by.type) if revoked_by else None,
-                     revoked_by.occurred_at if revoked_by else None)
+                     revoked_by.occurred_at if revoked_by else None, appeared(a))
 
-    cuts = [i for i, r in enumerate(records)
-            if r.type in ("EntryRetracted", "EntryCorrected", "ReflectionVisibilityChanged")]
-    now = {a.award_id: a for a in earned_badges(member, records)}
+    now = {a.award_id: a for a in earned_over(len(records))}
     held: dict[str, tuple] = {}   # id -> (RuleAward, the cut before which it was held)
     after: dict[int, set[str]] = {}
     for i in cuts:
-        for a in earned_badges(member, records[:i]):
+        for a in earned_over(i):
             held.setdefault(a.award_id, (a, i))
-        after[i] = {b.award_id for b in earned_badges(member, records[:i + 1])}
+        after[i] = {b.award_id for b in earned_over(i + 1)}
     out = []
     for award_id, (a, seen) in held.items():
         if award_id in now:

@@ -1,4 +1,5 @@
-"""Open Badges documents of the catalogue: OB 2.0 hosted JSON-LD and OB 3.0 credentials.
+"""Open Badges documents of the catalogue: OB 2.0 hosted JSON-LD, OB 3.0 credentials and
+the issuers' Bitstring Status Lists (revocation).
 
 Pure: the catalogue, the issuer settings and the base URL in, JSON-ready dicts out.
 Nothing a member wrote is ever copied: evidence is a narrative of what kind of event it
@@ -7,8 +8,11 @@ visibility of reflections; a private reflection is never evidence anyway).
 """
 from __future__ import annotations
 
+import base64
+import gzip
 import hashlib
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from journey.clock import format_time
@@ -78,6 +82,10 @@ class Urls:
 
     def credential(self, award_id: str) -> str:
         return f"{self.base}/ob/v3/credentials/{award_id}"
+
+    def status_list(self, issuer: str) -> str:
+        """The issuer's BitstringStatusListCredential (revocation)."""
+        return f"{self.base}/ob/v3/status-lists/{issuer}"
 
     def portfolio(self, member_id: str) -> str:
         return f"{self.base}/members/{member_id}/portfolio"  # the page people open
@@ -190,6 +198,8 @@ def credential(award: Award, cat: Catalogue, issuer: Issuer, did: str,
                                   "url": issuer.url}
     if issuer.email:
         issuer_doc["email"] = issuer.email
+    list_url = urls.status_list(issuer_id(cat.issuer_of(award)))
+    index = cat.status_index(award)
     doc: dict[str, Any] = {
         "@context": [VC_V2_URL, OB_V3_URL],
         "id": urls.credential(award.award_id),
@@ -207,9 +217,67 @@ def credential(award: Award, cat: Catalogue, issuer: Issuer, did: str,
                 "image": {"id": urls.badge_image(badge.key), "type": "Image"},
             },
         },
+        "credentialStatus": {
+            "id": f"{list_url}#{index}", "type": "BitstringStatusListEntry",
+            "statusPurpose": STATUS_PURPOSE, "statusListIndex": str(index),
+            "statusListCredential": list_url,
+        },
     }
     found = evidence(award, cat, urls)
     if found:
         doc["evidence"] = [{"id": e["id"], "type": ["Evidence"], "name": e["name"],
                             "narrative": e["narrative"]} for e in found]
     return doc
+
+
+# -- OB 3.0 revocation: a Bitstring Status List per issuer ----------------------------------
+#
+# W3C Bitstring Status List v1.0: one bit per award of the issuer, at the award's
+# `status_index` (catalogue.py: stable, never reused), set when the award is revoked or its
+# recipient erased. Index 0 is the left-most bit: the most significant bit of the first
+# byte. The list is at least 16 KiB uncompressed (herd privacy), and grows by that much.
+
+STATUS_PURPOSE = "revocation"
+STATUS_LIST_BITS = 16 * 1024 * 8
+
+
+def status_bits(cat: Catalogue, network_id: str | None) -> bytes:
+    """The issuer's revocation bitstring: bit i set when its award of index i is revoked."""
+    indexes = cat.status_indexes(network_id)
+    blocks = max(1, -(-len(indexes) // STATUS_LIST_BITS))
+    bits = bytearray(blocks * STATUS_LIST_BITS // 8)
+    for award_id, index in indexes.items():
+        if cat.awards[award_id].revoked:
+            bits[index // 8] |= 0x80 >> (index % 8)
+    return bytes(bits)
+
+
+def bit_at(bits: bytes, index: int) -> bool | None:
+    """The bit at `index` (None when the list is shorter: a RANGE_ERROR in the spec)."""
+    if not 0 <= index < len(bits) * 8:
+        return None
+    return bool(bits[index // 8] & (0x80 >> (index % 8)))
+
+
+def encoded_list(bits: bytes) -> str:
+    """Multibase base64url, no padding ('u'), of the GZIP-compressed bitstring."""
+    packed = gzip.compress(bits, compresslevel=9, mtime=0)  # mtime 0: the same bits, the same text
+    return "u" + base64.urlsafe_b64encode(packed).decode("ascii").rstrip("=")
+
+
+def status_list_credential(network_id: str | None, cat: Catalogue, did: str, urls: Urls,
+                           issued: datetime) -> dict[str, Any]:
+    """The unsigned BitstringStatusListCredential of an issuer's awards, as of `cat`."""
+    url = urls.status_list(issuer_id(network_id))
+    return {
+        "@context": [VC_V2_URL],
+        "id": url,
+        "type": ["VerifiableCredential", "BitstringStatusListCredential"],
+        "issuer": did,
+        "validFrom": format_time(issued),
+        "credentialSubject": {
+            "id": f"{url}#list", "type": "BitstringStatusList",
+            "statusPurpose": STATUS_PURPOSE,
+            "encodedList": encoded_list(status_bits(cat, network_id)),
+        },
+    }

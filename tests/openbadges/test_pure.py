@@ -1,6 +1,9 @@
 """The pure parts: base58btc and did:key, the PNG encoder and its baked chunk."""
 from __future__ import annotations
 
+import base64
+import gzip
+
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -45,3 +48,31 @@ def test_issuer_ids() -> None:
     assert network_of(issuer_id("sel-serbia")) == "sel-serbia"
     with pytest.raises(ValueError):
         network_of("network-")
+
+
+def test_a_status_bitstring_is_left_most_first_and_at_least_16_kib() -> None:
+    from datetime import datetime, timezone
+
+    from projections.openbadges.catalogue import Award, Badge, Catalogue
+    from projections.openbadges.documents import (
+        STATUS_LIST_BITS, bit_at, encoded_list, status_bits,
+    )
+
+    at = datetime(2026, 3, 1, tzinfo=timezone.utc)
+    cat = Catalogue()
+    cat.badges["b"] = Badge("b", "B", "d", "c", None)
+    for n in range(10):
+        cat.awards[f"a{n}"] = Award(f"a{n}", "recognition", "m", "b", at, (), None,
+                                    revoked=n in (0, 9), appeared=100 - n)
+    bits = status_bits(cat, None)
+    assert len(bits) * 8 == STATUS_LIST_BITS == 131_072
+    # ordered by appearance: a9 (position 91) is index 0, a0 (position 100) index 9
+    assert cat.status_index(cat.awards["a9"]) == 0 and cat.status_index(cat.awards["a0"]) == 9
+    assert bits[0] == 0b1000_0000 and bits[1] == 0b0100_0000 and not any(bits[2:])
+    assert bit_at(bits, 0) and bit_at(bits, 9) and not bit_at(bits, 1)
+    assert bit_at(bits, STATUS_LIST_BITS) is None
+    text = encoded_list(bits)
+    assert text.startswith("u") and "=" not in text
+    assert gzip.decompress(base64.urlsafe_b64decode(text[1:] + "=" * (-len(text[1:]) % 4))) \
+        == bits
+    assert encoded_list(bits) == text          # the same bits, the same text

@@ -1,5 +1,6 @@
-"""The Open Badges pages: /ob/v2 (hosted verification), /ob/v3 (credentials), and the
-admin's issuer settings under /api.
+"""The Open Badges pages: /ob/v2 (hosted verification), /ob/v3 (credentials and each
+issuer's Bitstring Status List, which a verifier elsewhere reads to learn of a revocation),
+and the admin's issuer settings under /api.
 
 Every /ob document is public (a verifier has no account). JSON-LD for `Accept:
 application/ld+json` (or application/json) or a `.json` suffix; an HTML page otherwise.
@@ -22,6 +23,7 @@ from flask_babel import gettext as _
 from markupsafe import escape
 
 from journey import errors
+from journey.clock import utcnow
 from projections.openbadges import documents as docs
 from projections.openbadges.catalogue import Award, Catalogue
 from projections.openbadges.contexts import OB_V2_URL
@@ -212,6 +214,21 @@ def credential(name: str) -> Response:
     return response
 
 
+@bp.get("/ob/v3/status-lists/<name>")
+def status_list(name: str) -> Response:
+    """An issuer's BitstringStatusListCredential: which of its credentials are revoked."""
+    ident, _suffix = _split(name, ".json")
+    if "as_of" in request.args:
+        _bad_as_of("a status list is signed as it stands now; it takes no as_of")
+    cat = _catalogue()
+    _issuer_of(ident, cat)  # a 404 for an issuer this Journey does not have
+    network = docs.network_of(ident)
+    signed = service().sign(docs.status_list_credential(network, cat, service().did(),
+                                                        urls(), utcnow()))
+    return Response(json.dumps(signed, ensure_ascii=False, indent=2),
+                    mimetype="application/json")
+
+
 def _verify_form() -> str:
     """The paste-or-upload form of the verification page, in the reader's language."""
     # Texts outside f-strings: `pybabel extract` does not look inside them.
@@ -262,9 +279,23 @@ def _still_valid(credential: dict[str, Any], reason: str) -> tuple[bool, str]:
     issuer = credential.get("issuer")
     if (issuer.get("id") if isinstance(issuer, dict) else issuer) != service().did():
         return False, "it names this Journey but is not signed with its key"
-    award = service().latest().awards.get(ident[len(prefix):].removesuffix(".json"))
+    cat = service().latest()
+    award = cat.awards.get(ident[len(prefix):].removesuffix(".json"))
     if award is None:
         return False, "this Journey has no such award"
+    status = credential.get("credentialStatus")
+    if status is not None:
+        # What a verifier elsewhere reads: the bit of the issuer's status list (the same
+        # bits /ob/v3/status-lists serves). Our credentials name the award's own entry.
+        network = cat.issuer_of(award)
+        expected = urls().status_list(docs.issuer_id(network))
+        if not isinstance(status, dict) or status.get("statusListCredential") != expected \
+                or status.get("statusListIndex") != str(cat.status_index(award)) \
+                or status.get("statusPurpose") != docs.STATUS_PURPOSE:
+            return False, "its credentialStatus is not this award's entry in the " \
+                          "issuer's status list"
+        if docs.bit_at(docs.status_bits(cat, network), cat.status_index(award)):
+            return False, f"it was revoked: {award.revocation_reason}"
     if award.revoked:
         return False, f"it was revoked: {award.revocation_reason}"
     return True, reason + ", and it stands in this Journey"
