@@ -126,3 +126,29 @@ def test_the_page_reports_a_revocation_after_issue(served: Served) -> None:
                                               "reason": "awarded by mistake"})
     answer = served.client.post("/ob/v3/verify", json=json.loads(text)).json
     assert answer["valid"] is False and "awarded by mistake" in answer["reason"]
+
+
+def _resigned(served: Served, credential: dict, **fields: str) -> dict:
+    """`credential` with `fields` changed and signed again with the instance's key."""
+    from web.openbadges.service import service
+    changed = {**{k: v for k, v in credential.items() if k != "proof"}, **fields}
+    with served.app.test_request_context():
+        return service().sign(changed)
+
+
+def test_the_check_refuses_a_credential_outside_its_validity_period(served: Served) -> None:
+    credential = _credential(served, "aw-1")
+    check = served.client.post
+    expired = _resigned(served, credential, validUntil="2024-06-01T00:00:00Z")
+    assert verify(expired)  # a genuine signature: only the period is wrong
+    assert check("/ob/v3/verify", json=expired).json == {
+        "valid": False, "reason": "it expired on 2024-06-01T00:00:00Z"}
+    early = _resigned(served, credential, validFrom="2999-01-01T00:00:00Z")
+    assert check("/ob/v3/verify", json=early).json == {
+        "valid": False, "reason": "it is not valid before 2999-01-01T00:00:00Z"}
+    page = check("/ob/v3/verify", data={"credential": json.dumps(early)})
+    assert b"The credential is invalid" in page.data and b"not valid before" in page.data
+    garbled = _resigned(served, credential, validUntil="next year")
+    assert check("/ob/v3/verify", json=garbled).json["valid"] is False
+    current = _resigned(served, credential, validUntil="2999-01-01T00:00:00Z")
+    assert check("/ob/v3/verify", json=current).json["valid"] is True

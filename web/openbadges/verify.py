@@ -2,17 +2,20 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from journey.clock import BadTime, format_time, parse_time, utcnow
 from projections.openbadges import proof
 from projections.openbadges.didkey import from_multibase, public_key_of
 
 
-def check(text: str | bytes) -> tuple[bool, str, dict[str, Any] | None]:
-    """(valid, reason, credential) of a credential's JSON text."""
+def check(text: str | bytes, now: datetime | None = None
+          ) -> tuple[bool, str, dict[str, Any] | None]:
+    """(valid, reason, credential) of a credential's JSON text, checked at `now`."""
     try:
         credential = json.loads(text)
     except (ValueError, UnicodeDecodeError, RecursionError):  # nested past the parser's depth
@@ -47,4 +50,24 @@ def check(text: str | bytes) -> tuple[bool, str, dict[str, Any] | None]:
     except InvalidSignature:
         return False, "the signature does not match: the credential was altered or not " \
                       "signed by its issuer", credential
+    period = _outside_validity(credential, now or utcnow())
+    if period is not None:
+        return False, period, credential
     return True, f"signed by {issuer_id}", credential
+
+
+def _outside_validity(credential: dict[str, Any], now: datetime) -> str | None:
+    """Why `now` is outside the credential's validFrom..validUntil (VC 2.0), or None."""
+    bounds = {}
+    for name in ("validFrom", "validUntil"):
+        if name not in credential:
+            continue
+        try:
+            bounds[name] = parse_time(credential[name], allow_date=False)
+        except BadTime:
+            return f"its {name} is not a date-time with a time zone"
+    if "validFrom" in bounds and now < bounds["validFrom"]:
+        return f"it is not valid before {format_time(bounds['validFrom'])}"
+    if "validUntil" in bounds and now > bounds["validUntil"]:
+        return f"it expired on {format_time(bounds['validUntil'])}"
+    return None
