@@ -152,3 +152,26 @@ def test_the_check_refuses_a_credential_outside_its_validity_period(served: Serv
     assert check("/ob/v3/verify", json=garbled).json["valid"] is False
     current = _resigned(served, credential, validUntil="2999-01-01T00:00:00Z")
     assert check("/ob/v3/verify", json=current).json["valid"] is True
+
+
+def test_v3_errors_are_json_bodies_not_v2_documents_or_pages(served: Served) -> None:
+    served.post("ana", "RecognitionRevoked", {"award_id": "aw-1", "revoked_by": "ana",
+                                              "reason": "awarded by mistake"})
+    served.post("root", "MemberErased", {"member_id": "eva", "requested_by": "eva"})
+    for accept in ("application/json", "text/html", None):
+        status, headers, raw = served.fetch(f"{served.base}/ob/v3/credentials/aw-1.json",
+                                            accept=accept)
+        assert status == 410 and headers["Content-Type"].startswith("application/json")
+        assert json.loads(raw) == {"error": "award_revoked", "fields": {},
+                                   "message": "the award aw-1 was revoked: awarded by mistake"}
+        status, headers, raw = served.fetch(f"{served.base}/ob/v3/credentials/aw-eva",
+                                            accept=accept)
+        assert status == 410 and json.loads(raw)["error"] == "award_revoked"
+        assert b"eva@" not in raw and b"Eva" not in raw
+        status, headers, raw = served.fetch(f"{served.base}/ob/v3/credentials/nope.json",
+                                            accept=accept)
+        assert status == 404 and headers["Content-Type"].startswith("application/json")
+        assert json.loads(raw)["error"] == "unknown_award"
+        status, headers, raw = served.fetch(f"{served.base}/ob/v3/status-lists/network-nope",
+                                            accept=accept)
+        assert status == 404 and json.loads(raw)["error"] == "unknown_issuer"

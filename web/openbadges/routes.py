@@ -2,8 +2,11 @@
 issuer's Bitstring Status List, which a verifier elsewhere reads to learn of a revocation),
 and the admin's issuer settings under /api.
 
-Every /ob document is public (a verifier has no account). JSON-LD for `Accept:
-application/ld+json` (or application/json) or a `.json` suffix; an HTML page otherwise.
+Every /ob document is public (a verifier has no account). Under /ob/v2: JSON-LD for
+`Accept: application/ld+json` (or application/json) or a `.json` suffix, an HTML page
+otherwise. Under /ob/v3 (credentials, status lists): always JSON, errors included, in the
+API's body {error, message, fields}; they are for wallets and verifiers, and people reach
+them through the portfolio's links and the /ob/v3/verify page.
 `?as_of=` answers as of a moment: an award not yet made is a 404, one revoked by then a
 410. A revocation, like an erasure, reaches back over every moment: an award revoked now
 (or whose recipient is erased) is a 410 whatever `as_of` says, so no moment ever brings
@@ -29,7 +32,7 @@ from projections.openbadges.catalogue import Award, Catalogue
 from projections.openbadges.contexts import OB_V2_URL
 from projections.openbadges.png import baked_badge
 from web.api.body import json_body
-from web.api.errors import ApiError
+from web.api.errors import ApiError, bad_query
 from web.extensions import csrf
 from web.i18n import DEFAULT, html_lang
 from web.openbadges.service import service, urls
@@ -69,9 +72,7 @@ def _catalogue() -> Catalogue:
 
 
 def _bad_as_of(message: str) -> NoReturn:
-    abort(Response(json.dumps({"error": "bad_query", "message": message,
-                               "fields": {"as_of": [message]}}), 400,
-                   mimetype="application/json"))
+    raise bad_query(message, {"as_of": [message]})
 
 
 def _answer(document: dict[str, Any], as_json: bool, title: str, status: int = 200,
@@ -202,9 +203,14 @@ def credential(name: str) -> Response:
         # The proof is made now and says the award stands now: no other moment applies.
         _bad_as_of("a credential is signed as the award stands now; it takes no as_of")
     cat = _catalogue()
+    if ident not in cat.awards:
+        raise ApiError(404, "unknown_award", f"this Journey has no award {ident}")
     award = _award(ident, cat)
     if award.revoked:
-        return _gone(award, True)
+        # No OB 3.0 document says "revoked" (a verifier reads the status list): the
+        # API's error body, never an OB 2.0 Assertion at a v3 URL. No personal data.
+        raise ApiError(410, "award_revoked", f"the award {ident} was revoked: "
+                                             f"{award.revocation_reason or 'revoked'}")
     found = service().issuer(cat.issuer_of(award), cat)
     signed = service().sign(docs.credential(award, cat, found, service().did(), urls()))
     response = Response(json.dumps(signed, ensure_ascii=False, indent=2),
@@ -221,8 +227,12 @@ def status_list(name: str) -> Response:
     if "as_of" in request.args:
         _bad_as_of("a status list is signed as it stands now; it takes no as_of")
     cat = _catalogue()
-    _issuer_of(ident, cat)  # a 404 for an issuer this Journey does not have
-    network = docs.network_of(ident)
+    try:
+        network = docs.network_of(ident)
+    except ValueError:
+        network = ""
+    if network is not None and network not in cat.networks:
+        raise ApiError(404, "unknown_issuer", f"this Journey has no issuer {ident}")
     signed = service().sign(docs.status_list_credential(network, cat, service().did(),
                                                         urls(), utcnow()))
     return Response(json.dumps(signed, ensure_ascii=False, indent=2),
