@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import json
 import struct
 import zlib
@@ -232,3 +233,57 @@ def test_evidence_links_open_the_entry_on_the_portfolio_page_after_sign_in(serve
     page = browser.get(link.path)
     assert page.status_code == 200
     assert f'id="{link.fragment}"' in page.get_data(as_text=True)
+
+
+def test_awards_that_no_longer_stand_get_no_open_badges_links(served: Served) -> None:
+    """A link is offered only where it answers: never to a 410."""
+    def linked(member: str, query: str = "") -> dict[str, dict | None]:
+        found = {}
+        for path in ("badges", "portfolio"):
+            body = served.get("root", f"/api/members/{member}/{path}{query}").json
+            for name in ("recognitions", "rule_badges"):
+                for item in body.get(name) or ():
+                    links = item.get("open_badges")
+                    found[item["award_id"]] = links
+                    for url in (links or {}).values():
+                        assert served.fetch(url, accept=None)[0] == 200, url
+        return found
+
+    assert all(linked("eva").values()) and "aw-eva" in linked("eva")
+    revoked = served.post("ana", "RecognitionRevoked", {
+        "award_id": "aw-1", "revoked_by": "ana", "reason": "awarded by mistake"})
+    # as of before the revocation the recognition is listed, but its files are withdrawn
+    past = linked("ivan", f"?as_of={_just_before(served, revoked.json['positions'][0])}")
+    assert "aw-1" in past and past["aw-1"] is None
+    assert [links for award, links in past.items() if award != "aw-1"] and \
+        all(links for award, links in past.items() if award != "aw-1")
+    # a rule badge listed as of before its evidence was retracted: withdrawn since
+    award = _rule_award(served, "ivan", "led-a-session")
+    retracted = served.post("ivan", "EntryRetracted", {"position": SESSION_POSITION,
+                                                       "retracted_by": "ivan",
+                                                       "reason": "wrong session"})
+    past = linked("ivan", f"?as_of={_just_before(served, retracted.json['positions'][0])}")
+    assert award in past and past[award] is None
+    served.post("root", "MemberErased", {"member_id": "eva", "requested_by": "eva"})
+    assert not any(linked("eva").values())
+
+
+def test_the_portfolio_page_offers_badge_files_only_for_awards_that_stand(served: Served
+                                                                          ) -> None:
+    from tests.web.conftest import sign_in
+
+    browser = served.app.test_client()
+    sign_in(browser, "ana")  # the facilitator of ivan's and eva's community
+
+    def files(member: str, query: str = "") -> list[str]:
+        page = browser.get(f"/members/{member}/portfolio{query}")
+        assert page.status_code == 200
+        return re.findall(r'href="/ob/v2/assertions/([^"]+)\.png"', page.get_data(as_text=True))
+
+    assert "aw-1" in files("ivan") and "aw-eva" in files("eva")
+    revoked = served.post("ana", "RecognitionRevoked", {
+        "award_id": "aw-1", "revoked_by": "ana", "reason": "awarded by mistake"})
+    before = files("ivan", f"?as_of={_just_before(served, revoked.json['positions'][0])}")
+    assert before and "aw-1" not in before      # the rule badges still link theirs
+    served.post("root", "MemberErased", {"member_id": "eva", "requested_by": "eva"})
+    assert files("eva") == []

@@ -27,7 +27,7 @@ from web.api.body import load_query
 from web.api.errors import ApiError, bad_query
 from web.api.schemas import (EvaluationQuery, EventsQuery, FreshQuery, LeadershipQuery,
                              PortfolioQuery, ReadQuery)
-from web.services import journey
+from web.services import award_links, journey
 
 #: Domain refusals a read raises for a bad query parameter (400, not 422).
 _QUERY_RULES = frozenset({"bad_window", "bad_as_of", "bad_filter", "as_of"})
@@ -95,12 +95,6 @@ def _portfolio_access(member_id: str) -> None:
     judged(check)
 
 
-def _award_links(body: dict[str, Any]) -> dict[str, Any]:
-    """The Open Badges links of each award (web/openbadges), when that part is installed."""
-    links = current_app.extensions.get("journey.award_links")
-    return links(body) if links is not None else body
-
-
 @bp.get("/members/<member_id>/portfolio")
 def portfolio(member_id: str) -> Response:
     """A member's growth portfolio, as the signed-in member may see it.
@@ -117,7 +111,7 @@ def portfolio(member_id: str) -> Response:
                  "unknown_member")
     view = timeline_page(view, query.get("timeline_limit", TIMELINE_LIMIT),
                          query.get("timeline_offset"))
-    return jsonify(_award_links(view))
+    return jsonify(award_links(view, member_id))
 
 
 @bp.get("/members/<member_id>/badges")
@@ -129,11 +123,11 @@ def member_badges(member_id: str) -> Response:
     views = journey().views
     view = _view(lambda: views.portfolio(member_id, viewer=viewer(caller()),
                                          as_of=query.get("as_of")), "unknown_member")
-    return jsonify(_award_links({"member_id": member_id, "as_of": view["as_of"],
+    return jsonify(award_links({"member_id": member_id, "as_of": view["as_of"],
                                  "as_of_position": view["as_of_position"],
                                  "recognitions": view["recognitions"],
                                  "revoked_recognitions": view["revoked_recognitions"],
-                                 "rule_badges": view["rule_badges"]}))
+                                 "rule_badges": view["rule_badges"]}, member_id))
 
 
 @bp.get("/members/<member_id>/archive")

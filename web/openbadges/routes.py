@@ -37,7 +37,7 @@ from web.extensions import csrf
 from web.i18n import DEFAULT, html_lang
 from web.openbadges.service import service, urls
 from web.openbadges.verify import check
-from web.services import journey
+from web.services import AWARD_LINKS, journey
 
 bp = Blueprint("openbadges", __name__)
 csrf.exempt(bp)  # the verify page is public and changes nothing; the API checks itself
@@ -366,22 +366,24 @@ def put_issuer(network_id: str) -> Response:
 
 LINKED_READS = frozenset({"api.portfolio", "api.member_badges"})
 
-#: app.extensions key of the function that adds the links to a portfolio or badges body.
-AWARD_LINKS = "journey.award_links"
 
 
 def link_portfolio_awards(app: Flask) -> None:
-    """Each standing award of a portfolio / badges read gets its Open Badges links.
+    """Each award of a portfolio / badges read that stands now gets its Open Badges links.
 
     The reads (web/api/reads.py, LINKED_READS) call the function this registers on their
     body before it is serialised: once, where an after_request hook had to parse the
     whole answer back and write it again (a long portfolio is megabytes of JSON).
+    An award revoked now, or whose recipient is erased, gets none: its documents answer
+    410 whatever the moment (an as_of read, an erased member's portfolio still list it).
     """
 
-    def links(body: dict[str, Any]) -> dict[str, Any]:
-        """`body` with a linked copy of each award (the view's own items stay as they are)."""
+    def links(body: dict[str, Any], member_id: str) -> dict[str, Any]:
+        """`body` (`member_id`'s awards) with a linked copy of each award (the view's own
+        items stay as they are)."""
         where = urls()
         linked = dict(body)
+        withdrawn = _withdrawn(body, member_id)
         for name in ("recognitions", "rule_badges"):
             items = body.get(name)
             if not items:
@@ -391,11 +393,40 @@ def link_portfolio_awards(app: Flask) -> None:
                                          "baked_png": where.baked(item["award_id"]),
                                          "credential": where.credential(item["award_id"])
                                          + ".json"}}
-                if isinstance(item, dict) and item.get("award_id") else item
+                if isinstance(item, dict) and item.get("award_id")
+                and item["award_id"] not in withdrawn else item
                 for item in items]
         return linked
 
     app.extensions[AWARD_LINKS] = links
+
+
+def _withdrawn(body: dict[str, Any], member_id: str) -> set[str]:
+    """The ids of `body`'s awards (of `member_id`) that do not stand now: revoked, or
+    their recipient erased.
+
+    The domain state (the present) knows recognitions and erasures; a rule badge listed as
+    of a past moment may have vanished since, which only the present catalogue knows (a
+    present read lists only the rule badges that stand now).
+    """
+    def ids(name: str) -> set[str]:
+        return {item["award_id"] for item in body.get(name) or ()
+                if isinstance(item, dict) and item.get("award_id")}
+
+    recognitions, rules = ids("recognitions"), ids("rule_badges")
+
+    def judge(state: Any) -> set[str]:
+        if member_id in state.erased:
+            return recognitions | rules
+        return {award_id for award_id in recognitions
+                if award_id in state.awards and state.awards[award_id].revoked}
+
+    withdrawn = journey().store.read_state(judge) if recognitions or rules else set()
+    if rules and body.get("as_of") is not None:
+        now = service().latest().awards
+        withdrawn |= {award_id for award_id in rules
+                      if award_id not in now or now[award_id].revoked}
+    return withdrawn
 
 
 def document_issuer_api(app: Flask) -> None:

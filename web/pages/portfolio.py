@@ -30,7 +30,7 @@ from web.pages.forms import RecordForm
 from web.pages.record import (authored, type_labels, value_cycle_labels,
                               visibility_labels)
 from web.pages.rule_badges import rule_badge_texts
-from web.services import journey
+from web.services import award_links, journey
 
 
 class VisibilityForm(RecordForm):
@@ -109,11 +109,14 @@ def _filters() -> dict[str, Any]:
 
 def read_portfolio(member_id: str, reader: str | None, as_of: AsOf,
                    filters: dict[str, Any] | None = None) -> tuple[dict[str, Any], str | None]:
-    """The view, and a sentence when the filters could not be used (then unfiltered)."""
+    """The view, and a sentence when the filters could not be used (then unfiltered).
+
+    Each award that stands now carries its Open Badges links (`open_badges`), as in the
+    API: the page offers no link that would answer 410."""
     views = journey().views
     try:
-        return views.portfolio(member_id, viewer=reader, as_of=as_of.moment,
-                               filters=filters or {}), None
+        return award_links(views.portfolio(member_id, viewer=reader, as_of=as_of.moment,
+                                           filters=filters or {}), member_id), None
     except errors.UnknownReference:
         if as_of.moment is None:
             abort(404)
@@ -121,7 +124,8 @@ def read_portfolio(member_id: str, reader: str | None, as_of: AsOf,
     except errors.Refused as exc:
         if exc.rule != "bad_filter":
             raise
-        return views.portfolio(member_id, viewer=reader, as_of=as_of.moment), \
+        return award_links(views.portfolio(member_id, viewer=reader, as_of=as_of.moment),
+                           member_id), \
             _("These filters could not be used: %(reason)s", reason=exc.message)
 
 
