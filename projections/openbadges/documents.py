@@ -198,6 +198,8 @@ def credential(award: Award, cat: Catalogue, issuer: Issuer, did: str,
                                   "url": issuer.url}
     if issuer.email:
         issuer_doc["email"] = issuer.email
+    if issuer.image:
+        issuer_doc["image"] = {"id": issuer.image, "type": "Image"}  # OB 3.0: an Image
     list_url = urls.status_list(issuer_id(cat.issuer_of(award)))
     index = cat.status_index(award)
     doc: dict[str, Any] = {

@@ -1,6 +1,8 @@
 """PUT /api/networks/<network_id>/issuer: admins set a network's issuer."""
 from __future__ import annotations
 
+import json
+
 from tests.openbadges.conftest import Served
 from tests.web.conftest import site  # noqa: F401 - the fixture, on SQLite and PostgreSQL
 
@@ -17,6 +19,9 @@ def test_an_admin_sets_the_issuer_and_documents_follow(served: Served) -> None:
     assert {k: issuer[k] for k in ISSUER} == ISSUER
     status, headers, body = served.fetch(f"{served.base}/ob/v3/credentials/aw-1.json")
     assert b"SEL Serbia programme" in body and b"badges@sel.example.org" in body
+    credential = json.loads(body)
+    assert credential["issuer"]["image"] == {"id": ISSUER["image"], "type": "Image"}
+    assert served.client.post("/ob/v3/verify", json=credential).json["valid"] is True
     # setting it again replaces it
     again = served.client.put("/api/networks/sel-serbia/issuer",
                               json={"name": "SEL", "url": "https://sel.example.org"},
