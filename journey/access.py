@@ -7,9 +7,10 @@ the request; `is_admin` is an account flag. The rules:
 - a facilitator or coordinator of a community reads the portfolios of its members;
 - a coordinator reads every community of every network in which they coordinate at least
   one community (its views, its leadership report, its members' portfolios), the
-  network's leadership report, evaluations of those communities, the log and its
-  verification;
-- an admin reads everything (what a reflection's visibility hides stays hidden: that is
+  network's leadership report, evaluations of those communities, and the log's
+  verification (untampered or not; no rows);
+- an admin reads everything, the log's rows too (every network's: an operator's right, as
+  `journey export` is) (what a reflection's visibility hides stays hidden: that is
   the views' business, given the viewer).
 
 Pure: a function of the decision state (journey/state.py), a person and a moment.
@@ -114,9 +115,15 @@ def may_evaluate(who: Reader, community_id: str) -> bool:
     return who.is_admin or community_id in who.coordinated_communities
 
 
-def may_read_log(who: Reader) -> bool:
-    """The log itself and its verification: coordinators and admins."""
+def may_verify_log(who: Reader) -> bool:
+    """Whether the log is untampered (its verification, no rows): coordinators and admins."""
     return who.is_admin or who.is_coordinator
+
+
+def may_read_log(who: Reader) -> bool:
+    """The log's rows, every network's: admins only. A coordinator's reach is their
+    networks; the rows would hand them every other network's sessions, norms and plans."""
+    return who.is_admin
 
 
 def may_read_portfolio(state: DomainState, who: Reader, member_id: str, at: int) -> bool:

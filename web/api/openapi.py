@@ -216,7 +216,8 @@ def _reads(spec: APISpec) -> None:
           FreshQuery, [], ("400", "401", "403"))
     _read(spec, "/api/events", "events", "The log",
           "Events after a position, as stored (personal fields encrypted), with `next_after` "
-          "for the next page (coordinators and admins).",
+          "for the next page. Admins only: the rows are every network's; coordinators "
+          "check the log with /api/verify.",
           EventsQuery, [], ("400", "401", "403"))
 
 

@@ -17,7 +17,7 @@ from flask_wtf.csrf import generate_csrf
 from events.verify import signed_head, verify_log
 from journey import errors
 from journey.access import (may_evaluate, may_read_community, may_read_log, may_read_network,
-                            may_read_portfolio)
+                            may_read_portfolio, may_verify_log)
 from journey.clock import format_time, from_micros
 from projections.leadership.report import Window
 from projections.portfolio.timeline import TIMELINE_LIMIT, timeline_page
@@ -263,10 +263,19 @@ def evaluation() -> Response:
 
 # -- the log -------------------------------------------------------------------------------
 
+def _verify_access() -> None:
+    def check(state, who, now) -> None:
+        if not may_verify_log(who):
+            raise _forbid("not_a_coordinator", "only coordinators and admins can verify "
+                          "the log")
+    judged(check)
+
+
 def _log_access() -> None:
     def check(state, who, now) -> None:
         if not may_read_log(who):
-            raise _forbid("not_a_coordinator", "only coordinators and admins can read the log")
+            raise _forbid("not_an_admin", "only an admin can read the log's rows (every "
+                          "network's); coordinators check it with GET /api/verify")
     judged(check)
 
 
@@ -274,7 +283,7 @@ def _log_access() -> None:
 def verify() -> Response:
     """Walk the hash chain and the sealed head: OK with the signed head, or the first break."""
     query = load_query(FreshQuery())
-    _log_access()
+    _verify_access()
     fresh(query.get("min_position"))
     log = journey().log
     report = verify_log(log.recorder, log.instance)
@@ -288,8 +297,9 @@ def verify() -> Response:
 def events() -> Response:
     """The log itself, as stored (personal fields as ciphertext), a page after a position.
 
-    Rows come exactly as hashed, so anyone can re-check the chain; what a person wrote
-    stays encrypted, and private reflections with it.
+    Rows come exactly as hashed, so an operator can re-check the chain; what a person wrote
+    stays encrypted, and private reflections with it. Admins only: the rows are every
+    network's, as `journey export` is.
     """
     query = load_query(EventsQuery())
     _log_access()

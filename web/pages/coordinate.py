@@ -22,7 +22,7 @@ from markupsafe import Markup
 
 from events.verify import sign_head, verify_log
 from journey import errors
-from journey.access import may_evaluate, may_read_community, may_read_log, may_read_network
+from journey.access import may_evaluate, may_read_community, may_read_network, may_verify_log
 from projections.csv_rows import EVALUATION_CSV_COLUMNS, evaluation_csv_rows
 from projections.evaluation.fold import CYCLES, parse_period
 from projections.leadership.report import (LEADERSHIP_CSV_COLUMNS, SESSIONS_CSV_COLUMNS,
@@ -199,7 +199,7 @@ def coordinate():
     def reach(state, who, now) -> tuple[list[str], list[str], bool]:
         networks = sorted(n for n in state.networks if may_read_network(who, n))
         communities = sorted(c for c in state.communities if may_evaluate(who, c))
-        return networks, communities, may_read_log(who)
+        return networks, communities, may_verify_log(who)
 
     networks, communities, log = judged(reach)
     if not networks and not communities:
@@ -418,7 +418,7 @@ def coordinate_compare_csv():
 @login_required
 def coordinate_verify():
     """Walk the hash chain and the sealed head: OK n events and the head, or the first break."""
-    require(lambda state, who, now: may_read_log(who))
+    require(lambda state, who, now: may_verify_log(who))
     fold_first()
     log = journey().log
     report = verify_log(log.recorder, log.instance)
