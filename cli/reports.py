@@ -265,12 +265,18 @@ def register(main: click.Group, journey_of: Callable[[click.Context], Any]) -> N
                   type=click.Choice(["leadership", "sessions", "portfolio", "resources",
                                      "evaluation"]), help="Which table.")
     @click.option("--member", metavar="M", help="The member (portfolio, resources).")
-    @viewer_option
+    @click.option("--viewer", metavar="MEMBER",
+                  help="Apply this member's rights (portfolio, resources, evaluation; "
+                       "default: the operator, who sees everything, private reflections "
+                       "included).")
     @click.option("--community", "communities", multiple=True, metavar="C",
-                  help="Communities to include (default: every community).")
-    @click.option("--network", metavar="N", help="Every community of a network.")
-    @click.option("--from", "start", metavar="D", help="Window start (occurred_at).")
-    @click.option("--to", "end", metavar="D", help="Window end (occurred_at).")
+                  help="Communities to include (default: every community); resources "
+                       "without --member: exactly one.")
+    @click.option("--network", metavar="N",
+                  help="Every community of a network (leadership, sessions).")
+    @click.option("--from", "start", metavar="D",
+                  help="Window start (occurred_at; not for resources).")
+    @click.option("--to", "end", metavar="D", help="Window end (occurred_at; not for resources).")
     @as_of_option
     @click.option("--out", type=click.Path(dir_okay=False, writable=True),
                   help="Write to this file instead of standard output.")
@@ -279,12 +285,17 @@ def register(main: click.Group, journey_of: Callable[[click.Context], Any]) -> N
                    out) -> None:
         """CSV for evaluation reports (UTF-8, one header row).
 
+        An option the chosen report does not read is refused, not ignored.
+
         \b
         Example:
           journey export-csv --report leadership --network sel-serbia --from 2024-01-01 --out l.csv
           journey export-csv --report sessions --community vrsac-1
           journey export-csv --report portfolio --member m-0086b46f01 --viewer m-0086b46f01
         """
+        _csv_options_apply(ctx, kind, {"--member": member, "--viewer": viewer,
+                                       "--community": communities, "--network": network,
+                                       "--from": start, "--to": end})
         journey = journey_of(ctx)
         _known(journey, members=[member, viewer], communities=communities, networks=[network])
         journey = _fresh(journey)
@@ -373,6 +384,36 @@ def register(main: click.Group, journey_of: Callable[[click.Context], Any]) -> N
                 click.echo(f"{s.name}: folded {s.checkpoint} events ({s.state})")
 
 
+#: The options each `export-csv --report` reads (--as-of and --out: every one). Another
+#: option given would be silently ignored, the CSV looking like an answer to it: refused.
+CSV_OPTIONS = {
+    "leadership": ("--community", "--network", "--from", "--to"),
+    "sessions": ("--community", "--network", "--from", "--to"),
+    "portfolio": ("--member", "--viewer", "--community", "--from", "--to"),
+    "resources": ("--member", "--viewer", "--community"),
+    "evaluation": ("--community", "--viewer", "--from", "--to"),
+}
+#: Pairs a report reads one of, not both: the sessions of the named communities or of a
+#: network's (leadership adds the network's pooled row to its communities' rows); a
+#: member's resources or a community's.
+CSV_EXCLUSIVE = {"sessions": ("--community", "--network"),
+                 "resources": ("--member", "--community")}
+
+
+def _csv_options_apply(ctx: click.Context, kind: str, given: dict[str, Any]) -> None:
+    """Refuse (usage, exit 1) an option `kind` does not read, or both of an exclusive pair."""
+    extra = [name for name, value in given.items()
+             if value and name not in CSV_OPTIONS[kind]]
+    if extra:
+        reads = ", ".join(CSV_OPTIONS[kind] + ("--as-of",))
+        raise click.UsageError(f"{extra[0]} does not apply to --report {kind} "
+                               f"(it reads {reads})", ctx=ctx)
+    pair = CSV_EXCLUSIVE.get(kind)
+    if pair and all(given[name] for name in pair):
+        raise click.UsageError(f"--report {kind} reads {pair[0]} or {pair[1]}, not both",
+                               ctx=ctx)
+
+
 def _view_csv(journey, kind, member, viewer, communities, start, end, as_of):
     views = journey.views
     if kind == "evaluation":
@@ -387,7 +428,7 @@ def _view_csv(journey, kind, member, viewer, communities, start, end, as_of):
         raise errors.InvalidValue("name the member with --member (or one --community for "
                                   "resources)", rule="scope")
     view = views.portfolio(member, viewer=viewer, as_of=as_of,
-                           filters={"from": start, "to": end})
+                           filters={"communities": communities, "from": start, "to": end})
     if kind == "portfolio":
         return PORTFOLIO_CSV_COLUMNS, portfolio_csv_rows(view)
     return RESOURCES_CSV_COLUMNS, resources_csv_rows(view)

@@ -114,6 +114,54 @@ def test_csv_exports(demo: Journey) -> None:
         "error: scope: ")
 
 
+# export-csv --report × an option it does not read (CSV_OPTIONS, and the pairs it reads
+# one of): each was once ignored, the CSV looking like an answer to it.
+INAPPLICABLE = [
+    ("leadership", "--member"), ("leadership", "--viewer"),
+    ("sessions", "--member"), ("sessions", "--viewer"), ("sessions", "--network"),
+    ("portfolio", "--network"),
+    ("resources", "--network"), ("resources", "--from"), ("resources", "--to"),
+    ("resources", "--member"),
+    ("evaluation", "--member"), ("evaluation", "--network"),
+]
+
+
+@pytest.mark.parametrize("kind,option", INAPPLICABLE)
+def test_export_csv_refuses_an_option_its_report_does_not_read(demo: Journey, kind: str,
+                                                               option: str) -> None:
+    community = RS_COMMUNITIES[0]
+    member = json.loads(demo("report", "community", community, "--json").output)[
+        "members"][0]["member"]["member_id"]
+    # A call that works, then the same with the option the report does not read.
+    scope = ("--member", member) if kind == "portfolio" else ("--community", community)
+    base = ("export-csv", "--report", kind, *scope)
+    assert demo(*base).output.count("\n") > 1
+    value = {"--member": member, "--viewer": member, "--network": RS_NETWORK,
+             "--from": "2023-01-01", "--to": "2024-01-01"}[option]
+    result = demo(*base, option, value, code=1)
+    assert result.stderr.startswith(("error: usage: " + f"{option} does not apply to "
+                                      f"--report {kind}", f"error: usage: --report {kind} "
+                                      f"reads ")), result.stderr
+    assert option in result.stderr.splitlines()[0]
+    assert result.stdout == ""
+
+
+def test_a_portfolio_csv_keeps_the_communities_asked_for(demo: Journey) -> None:
+    """--community filters the portfolio's timeline, as `report portfolio --community`."""
+    here, elsewhere = RS_COMMUNITIES[:2]
+    member = json.loads(demo("report", "community", here, "--json").output)[
+        "members"][0]["member"]["member_id"]
+
+    def rows(*args: str) -> list[list[str]]:
+        return list(csv.reader(io.StringIO(demo("export-csv", "--report", "portfolio",
+                                                "--member", member, *args).output)))
+
+    everything, kept = rows(), rows("--community", here)
+    column = everything[0].index("community_id")
+    assert len(kept) > 1 and {row[column] for row in kept[1:]} == {here}
+    assert rows("--community", elsewhere) == everything[:1]  # not a member there
+
+
 def test_unknown_ids_and_bad_input_are_named(demo: Journey) -> None:
     cases = {("report", "leadership", "--community", "nowhere"): "unknown_community",
              ("report", "leadership", "--network", "nowhere"): "unknown_network",
@@ -143,12 +191,16 @@ def test_every_reader_refuses_an_unknown_id_it_is_given(demo: Journey) -> None:
               "unknown_community")]
     for kind in ("leadership", "sessions", "portfolio", "resources", "evaluation"):
         report = ("export-csv", "--report", kind)
-        cases += [(report + ("--community", "nowhere"), "unknown_community"),
-                  (report + ("--network", "nowhere"), "unknown_network"),
-                  (report + ("--community", community, "--member", "nobody"),
-                   "unknown_member"),
-                  (report + ("--community", community, "--member", member, "--viewer",
-                             "nobody"), "unknown_member")]
+        cases.append((report + ("--community", "nowhere"), "unknown_community"))
+    for kind in ("leadership", "sessions"):
+        cases.append((("export-csv", "--report", kind, "--network", "nowhere"),
+                      "unknown_network"))
+    for kind in ("portfolio", "resources"):
+        report = ("export-csv", "--report", kind)
+        cases += [(report + ("--member", "nobody"), "unknown_member"),
+                  (report + ("--member", member, "--viewer", "nobody"), "unknown_member")]
+    cases.append((("export-csv", "--report", "evaluation", "--community", community,
+                   "--viewer", "nobody"), "unknown_member"))
     for args, code in cases:
         result = demo(*args, code=1)
         assert result.stderr.startswith(f"error: {code}: there is no "), args
