@@ -152,6 +152,8 @@ class Options:
     idempotency_key: str | None = None
     digest: str | None = None  # of the request body; computed from the command when absent
     expected_version: int | None = None
+    #: If-Match: * (RFC 9110: "any current representation"): the stream has events already.
+    stream_exists: bool = False
     recorded_at: datetime | None = None  # import --keep-recorded-at
     meta: dict[str, Any] = field(default_factory=dict)  # correlation_id, causation_id, client
 
@@ -278,9 +280,13 @@ class EventStore:
                 return self._replay(earlier, digest, tx), []
         now = self.clock()
         proposed = decide(self.state, command, now=now, lookup=lambda p: self._lookup(p, tx))
-        if options.expected_version is not None and proposed:
+        if (options.expected_version is not None or options.stream_exists) and proposed:
             current = self.state.stream_versions.get(proposed[0].stream, 0)
-            if current != options.expected_version:
+            if options.stream_exists and current == 0:
+                raise errors.VersionConflict(
+                    f"{proposed[0].stream} has no events yet, and If-Match: * asks for a "
+                    "stream that exists")
+            if options.expected_version is not None and current != options.expected_version:
                 raise errors.VersionConflict(
                     f"{proposed[0].stream} is at version {current}, not "
                     f"{options.expected_version}: reload and try again")

@@ -327,6 +327,17 @@ def test_a_new_stream_is_expected_at_version_zero(store):
         store.submit(found(C1, "ana"), Options(expected_version=3))
 
 
+def test_stream_exists_refuses_only_the_first_event_of_a_stream(store):
+    """If-Match: * (RFC 9110, "any current representation"): any version but none."""
+    with pytest.raises(errors.VersionConflict):
+        store.submit(register("ana"), Options(stream_exists=True))
+    assert store.last_position() == 0
+    store.submit(register("ana"))
+    store.submit(found(C1, "ana"))
+    assert store.submit(join(C1, "ana", by="ana", role="facilitator"),
+                        Options(stream_exists=True)).records[0].version == 2
+
+
 def test_a_stale_expected_version_conflicts_and_appends_nothing(backend, cop):
     seen = cop.state.stream_versions["community-vrsac-1"]
     other = backend.open()

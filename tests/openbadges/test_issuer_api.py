@@ -44,9 +44,13 @@ def test_only_an_admin_with_a_valid_body_for_a_known_network(served: Served) -> 
               json={"name": "", "url": "ftp://x", "email": "no", "extra": 1})
     assert bad.status_code == 422
     assert set(bad.json["fields"]) == {"name", "url", "email", "extra"}
-    not_json = put("/api/networks/sel-serbia/issuer", data="x", headers=served.as_("root"))
+    not_json = put("/api/networks/sel-serbia/issuer", data="x", content_type="application/json",
+                   headers=served.as_("root"))
     assert not_json.status_code == 400
     assert set(not_json.json) == {"error", "message", "fields"}
+    undeclared = put("/api/networks/sel-serbia/issuer", data=json.dumps(ISSUER),
+                     headers=served.as_("root"))
+    assert (undeclared.status_code, undeclared.json["error"]) == (415, "unsupported_media_type")
     deep = put("/api/networks/sel-serbia/issuer", data="[" * 5000,
                content_type="application/json", headers=served.as_("root"))
     assert deep.status_code == 400 and deep.json["error"] == "malformed_json"

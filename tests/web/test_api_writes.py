@@ -1,6 +1,7 @@
 """POST /api/events/{type} and the hand-over: every type, every write rule, every error code."""
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -380,6 +381,35 @@ def test_malformed_json_is_400(sqlite_site: Site, body: bytes) -> None:
     assert response.json["error"] == "malformed_json"
 
 
+@pytest.mark.parametrize("content_type", [None, "text/plain",
+                                          "application/x-www-form-urlencoded",
+                                          "multipart/form-data; boundary=x"])
+@pytest.mark.parametrize("path", ["/api/events/SessionLed", "/api/communities/vrsac-1/hand-over"])
+def test_a_body_not_declared_json_is_415(sqlite_site: Site, path: str,
+                                         content_type: str | None) -> None:
+    body = json.dumps({"data": SESSION, "from_member": "ana", "to_member": "ivan"})
+    headers = {**sqlite_site.as_("ana")}
+    if content_type is not None:
+        headers["Content-Type"] = content_type
+    before = sqlite_site.log_length()
+
+    response = sqlite_site.client.post(path, data=body, headers=headers)
+
+    assert response.status_code == 415, response.json
+    assert response.json["error"] == "unsupported_media_type"
+    assert set(response.json) == {"error", "message", "fields"}
+    assert sqlite_site.log_length() == before
+
+
+@pytest.mark.parametrize("content_type", ["application/json; charset=utf-8",
+                                          "Application/JSON", "application/vnd.x+json"])
+def test_a_json_type_with_parameters_or_a_suffix_is_json(site: Site, content_type) -> None:
+    response = site.client.post("/api/events/SessionLed", data=json.dumps({"data": SESSION}),
+                                headers={**site.as_("ivan"), "Content-Type": content_type})
+
+    assert response.status_code == 201, response.json
+
+
 def test_json_that_is_not_an_object_is_422(sqlite_site: Site) -> None:
     response = sqlite_site.client.post("/api/events/SessionLed", json=[1, 2],
                                        headers=sqlite_site.as_("ivan"))
@@ -492,6 +522,8 @@ def test_get_on_an_append_path_is_405(sqlite_site: Site) -> None:
 
     assert response.status_code == 405
     assert response.json["error"] == "method_not_allowed"
+    allowed = response.headers["Allow"].split(", ")  # RFC 9110: a 405 says what is
+    assert "POST" in allowed and "GET" not in allowed
 
 
 def test_an_unknown_api_path_is_404_json(sqlite_site: Site) -> None:
@@ -615,9 +647,19 @@ def test_a_malformed_if_match_is_400(sqlite_site: Site, value: str) -> None:
     assert response.json["error"] == "bad_header"
 
 
-def test_if_match_star_means_any_version(sqlite_site: Site) -> None:
+def test_if_match_star_means_the_stream_exists(sqlite_site: Site) -> None:
+    """RFC 9110: `*` matches any current representation: a stream with events, whatever
+    its version; never one the append would start."""
     assert sqlite_site.post("ivan", "SessionLed", SESSION,
                             headers={"If-Match": "*"}).status_code == 201
+    network = {"network_id": "net-star", "name": "Star"}
+    before = sqlite_site.log_length()
+
+    response = sqlite_site.post("ivan", "NetworkCreated", network, headers={"If-Match": "*"})
+
+    assert (response.status_code, response.json["error"]) == (409, "version_conflict")
+    assert sqlite_site.log_length() == before
+    assert sqlite_site.post("ivan", "NetworkCreated", network).status_code == 201
 
 
 # -- the session cookie: CSRF ----------------------------------------------------------------

@@ -19,8 +19,23 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
+def _declared_json() -> bool:
+    """Whether the Content-Type says JSON: application/json or a `+json` type."""
+    mimetype = request.mimetype  # lower-cased, without parameters such as charset
+    return mimetype == "application/json" or (mimetype.startswith("application/")
+                                              and mimetype.endswith("+json"))
+
+
 def json_body() -> Any:
-    """The body as JSON (400 when it is not; 413 when it is over the limit)."""
+    """The body as JSON (415 when it is not declared JSON, 400 when it is not JSON; 413
+    when it is over the limit)."""
+    if not _declared_json():
+        # Reading any body as JSON would be a guess that hides a client's mistake (curl -d
+        # without -H sends a form's type): the document promises application/json only.
+        given = request.content_type or "no Content-Type"
+        raise ApiError(415, "unsupported_media_type",
+                       f"send the body as application/json, not {given}",
+                       {"Content-Type": ["must be application/json"]})
     raw = request.get_data(cache=True)
     limit = current_app.config.get("MAX_CONTENT_LENGTH")
     if limit is not None and request.content_length is None and len(raw) >= limit:
@@ -67,19 +82,25 @@ def load_query(schema: Schema) -> dict[str, Any]:
         raise bad_query(f"{first}: {'; '.join(found.get(first, []))}", found) from None
 
 
-def expected_version() -> int | None:
-    """If-Match as the stream version the client expects ("*" or none: no expectation)."""
+def if_match() -> tuple[int | None, bool]:
+    """If-Match as (the stream version the client expects, whether the stream must exist).
+
+    None: no expectation. `*` is RFC 9110's "any current representation": the stream must
+    have events already, whatever its version (an append that would start it is a 409).
+    """
     value = request.headers.get("If-Match")
-    if value is None or value.strip() == "*":
-        return None
+    if value is None:
+        return None, False
     text = value.strip()
+    if text == "*":
+        return None, True
     if text.startswith("W/"):
         text = text[2:]
     text = text.strip('"')
     if not _VERSION.match(text):
-        raise ApiError(400, "bad_header", "If-Match must be a stream version such as \"3\"",
-                       {"If-Match": ["must be a stream version (a whole number)"]})
-    return int(text)
+        raise ApiError(400, "bad_header", "If-Match must be a stream version such as \"3\", "
+                       "or *", {"If-Match": ["must be a stream version (a whole number) or *"]})
+    return int(text), False
 
 
 def idempotency_key(from_body: str | None) -> str | None:

@@ -4,8 +4,9 @@
 
 A domain refusal keeps its rule as the code: forbidden -> 403, conflict -> 409, every
 other rule -> 422. Schema errors are 422 with `fields`. Malformed JSON and bad query
-parameters are 400, no or a bad credential 401, an unknown id in the URL 404, a body over
-1 MiB 413. Anything else under /api that goes wrong is answered in the same shape.
+parameters are 400, no or a bad credential 401, an unknown id in the URL 404, a method
+the path does not take 405 (with Allow), a body over 1 MiB 413, a body not declared JSON
+415. Anything else under /api that goes wrong is answered in the same shape.
 """
 from __future__ import annotations
 
@@ -119,7 +120,12 @@ def init_app(app: Flask) -> None:
         message = exc.description or exc.name or "error"
         if status == 413:
             message = f"the body is over {app.config['MAX_CONTENT_LENGTH']} bytes"
-        return error_response(status, code, message)
+        response = error_response(status, code, message)
+        # The exception's own headers: a 405 must say which methods are allowed (RFC 9110).
+        for name, value in exc.get_headers():
+            if name.lower() != "content-type" and name not in response.headers:
+                response.headers[name] = value
+        return response
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):

@@ -34,10 +34,16 @@ ERROR_STATUSES = {
     "403": "The signed-in member lacks the role a rule requires (`error` is the rule), or "
            "the body names someone else.",
     "404": "An unknown id in the URL.",
-    "409": "version_conflict: the stream moved on since the If-Match version.",
+    "409": "version_conflict: the stream moved on since the If-Match version (or, with "
+           "If-Match: *, has no events yet).",
     "413": "The body is over 1 MiB.",
+    "415": "unsupported_media_type: the body is not declared application/json.",
     "422": "Schema errors (`fields`), idempotency_key_reused, or a domain rule.",
+    "503": "not_caught_up: the projections have not folded `min_position` within a few "
+           "seconds; try again (Retry-After).",
 }
+#: The 404 of an append: the URL names no event type (the paths listed here are all there are).
+UNKNOWN_TYPE = "unknown_event_type: the URL names no event type."
 
 
 def _field_properties(self: Any, field: fields.Field, **kwargs: Any) -> dict[str, Any]:
@@ -88,6 +94,8 @@ def build_spec() -> dict[str, Any]:
         spec.components.response(f"E{name}", {
             "description": description,
             "content": {"application/json": {"schema": "Error"}}})
+    spec.components.response("E404EventType", {
+        "description": UNKNOWN_TYPE, "content": {"application/json": {"schema": "Error"}}})
     for type_name in EVENT_TYPES:
         spec.components.schema(f"{type_name}Data", schema=type(schema_for(type_name)))
     _writes(spec)
@@ -120,8 +128,10 @@ _WRITE_HEADERS = [
      "schema": {"type": "string", "minLength": 1, "maxLength": 200,
                 "pattern": r"^[^\x00-\x1f\x7f]+$"}},
     {"in": "header", "name": "If-Match", "required": False,
-     "description": "The stream version the client expects (409 version_conflict if stale).",
-     "schema": {"type": "string", "pattern": '^(W/)?"?[0-9]{1,18}"?$'}},
+     "description": "The stream version the client expects (409 version_conflict if stale), "
+                    "as the ETag of an append gives it; or * (RFC 9110: any current "
+                    "version, so the stream must have events already).",
+     "schema": {"type": "string", "pattern": r'^(\*|(W/)?"?[0-9]{1,18}"?)$'}},
 ]
 
 
@@ -136,7 +146,8 @@ def _writes(spec: APISpec) -> None:
             "parameters": _WRITE_HEADERS,
             "requestBody": {"required": True, "content": {
                 "application/json": {"schema": envelope_schema(type_name)}}},
-            "responses": {**_APPENDED, **_errors("400", "401", "403", "409", "413", "422")},
+            "responses": {**_APPENDED, "404": "E404EventType",
+                          **_errors("400", "401", "403", "409", "413", "415", "422")},
         }})
     spec.path(path="/api/communities/{community_id}/hand-over", operations={"post": {
         "operationId": "handOver",
@@ -149,7 +160,7 @@ def _writes(spec: APISpec) -> None:
         "requestBody": {"required": True,
                         "content": {"application/json": {"schema": HandOverSchema}}},
         "responses": {**_APPENDED,
-                      **_errors("400", "401", "403", "404", "409", "413", "422")},
+                      **_errors("400", "401", "403", "404", "409", "413", "415", "422")},
     }})
 
 
@@ -173,7 +184,8 @@ def _reads(spec: APISpec) -> None:
     member = _id_param("member_id", "A member id.")
     community = _id_param("community_id", "A community id.")
     network = _id_param("network_id", "A network id.")
-    common = ("400", "401", "403", "404")
+    # 503: every read that takes min_position may time out waiting for it.
+    common = ("400", "401", "403", "404", "503")
     _read(spec, "/api/me", "me", "Who am I",
           "The signed-in account, its roles now and a CSRF token for cookie sessions.",
           None, [], ("401",))
@@ -191,7 +203,7 @@ def _reads(spec: APISpec) -> None:
           FreshQuery, [member], common)
     _read(spec, "/api/communities", "communities", "Communities I may read",
           "Each with its network and the signed-in member's role in it.",
-          FreshQuery, [], ("400", "401"))
+          FreshQuery, [], ("400", "401", "503"))
     _read(spec, "/api/communities/{community_id}", "community", "A community",
           "Members and roles over time, norms, calendar, library, plans and badges. For "
           "its members, its coordinators and its network's coordinators.",
@@ -213,7 +225,7 @@ def _reads(spec: APISpec) -> None:
           EvaluationQuery, [], common)
     _read(spec, "/api/verify", "verify", "Verify the log",
           "Walks the hash chain and the sealed head (coordinators and admins).",
-          FreshQuery, [], ("400", "401", "403"))
+          FreshQuery, [], ("400", "401", "403", "503"))
     _read(spec, "/api/events", "events", "The log",
           "Events after a position, as stored (personal fields encrypted), with `next_after` "
           "for the next page. Admins only: the rows are every network's; coordinators "
@@ -225,7 +237,10 @@ _INTRO = """The JSON API of Journey: an append for every event type of the excha
 and a read for every projection. Sign in with a personal access token (`Authorization:
 Bearer <token>`, made on your account page or with `journey user token`). Every append
 answers its positions; send `min_position` to a read to wait until the projections have
-folded it. Errors are always `{"error": code, "message": sentence, "fields": {...}}`."""
+folded it. Bodies are `application/json` (anything else is 415). Errors are always
+`{"error": code, "message": sentence, "fields": {...}}`, each operation listing its own;
+any path answers a method it does not list with 405 `method_not_allowed` and an `Allow`
+header, and an unknown path under /api with 404 `not_found`."""
 
 
 def spec_document() -> dict[str, Any]:

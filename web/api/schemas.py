@@ -18,6 +18,15 @@ from projections.portfolio.timeline import KINDS, TIMELINE_LIMIT, TIMELINE_MAX
 
 MAX_PAGE = 1000
 
+#: A moment as the API reads one (journey.clock.parse_time), said in JSON Schema: a day
+#: (00:00 UTC) or an RFC 3339 time with an offset. anyOf, not oneOf: a validator that does
+#: not check `format` finds a string matches both.
+MOMENT = [{"format": "date"}, {"format": "date-time"}]
+_DAY = r"\d{4}-\d{2}-\d{2}"
+_TIME = r"([Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:\d{2}))?"
+#: A period A..B, each side a day or a time, either side empty (PeriodParam).
+PERIOD_PATTERN = rf"^({_DAY}{_TIME})?\.\.({_DAY}{_TIME})?$"
+
 
 class TimeParam(fields.String):
     """An RFC 3339 time (or YYYY-MM-DD, 00:00 UTC), loaded as an aware UTC datetime."""
@@ -78,7 +87,7 @@ def _key_field() -> fields.String:
 
 def _occurred_field() -> TimeParam:
     return TimeParam(metadata={"description": "When it happened (RFC 3339, or YYYY-MM-DD); "
-                               "never in the future. Default: now.", "format": "date-time"})
+                               "never in the future. Default: now.", "anyOf": MOMENT})
 
 
 class Strict(Schema):
@@ -124,7 +133,7 @@ def _min_position() -> fields.Integer:
 
 def _as_of() -> TimeParam:
     return TimeParam(metadata={"description": "Replay history: only what was recorded by "
-                               "this time (RFC 3339 or YYYY-MM-DD).", "format": "date-time"})
+                               "this time (RFC 3339 or YYYY-MM-DD).", "anyOf": MOMENT})
 
 
 class FreshQuery(Strict):
@@ -140,7 +149,7 @@ class ReadQuery(FreshQuery):
 
 
 def _day(edge: str) -> DayParam:
-    return DayParam(metadata={"format": "date", "description": f"The window's {edge} by "
+    return DayParam(metadata={"anyOf": MOMENT, "description": f"The window's {edge} by "
                               "occurred_at: YYYY-MM-DD (00:00 UTC) or an RFC 3339 time."})
 
 
@@ -179,10 +188,11 @@ class EvaluationQuery(ReadQuery):
 
     community = fields.List(IdField(), required=True, validate=validate.Length(min=1, max=50))
     period = fields.List(
-        PeriodParam(metadata={"pattern": r"^(\d{4}-\d{2}-\d{2})?\.\.(\d{4}-\d{2}-\d{2})?$"}),
+        PeriodParam(metadata={"pattern": PERIOD_PATTERN}),
         required=True, validate=validate.Length(min=1, max=20),
-        metadata={"description": "A..B, e.g. 2024-01-01..2024-07-01 (either side may be "
-                                 "empty; RFC 3339 times too)"})
+        metadata={"description": "A..B, e.g. 2024-01-01..2024-07-01: each side YYYY-MM-DD "
+                                 "(00:00 UTC) or an RFC 3339 time with an offset, either "
+                                 "side may be empty"})
 
 
 class EventsQuery(Strict):

@@ -24,7 +24,7 @@ from journey.events import EVENT_TYPES
 from journey.records import HandOverFacilitation, RecordEvent
 from web.api import bp
 from web.api.auth import acting_member, caller, judged
-from web.api.body import expected_version, idempotency_key, load_body
+from web.api.body import idempotency_key, if_match, load_body
 from web.api.errors import ApiError
 from web.api.schemas import EnvelopeSchema, HandOverSchema
 from web.services import accounts, journey
@@ -45,8 +45,9 @@ def _options(body: dict[str, Any], digest_of: dict[str, Any]) -> Options:
     # for is then what was sent, so that sending it again replays instead of clashing.
     digest = request_digest({**digest_of,
                              "occurred_at": format_time(occurred) if occurred else None})
+    expected, exists = if_match()
     return Options(idempotency_key=idempotency_key(body.get("idempotency_key")),
-                   digest=digest, expected_version=expected_version(),
+                   digest=digest, expected_version=expected, stream_exists=exists,
                    meta={"client": "api"})
 
 

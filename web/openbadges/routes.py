@@ -463,5 +463,7 @@ ISSUER_OPERATION: dict[str, Any] = {
                   "401": {"$ref": "#/components/responses/E401"},
                   "403": {"$ref": "#/components/responses/E403"},
                   "404": {"$ref": "#/components/responses/E404"},
+                  "413": {"$ref": "#/components/responses/E413"},
+                  "415": {"$ref": "#/components/responses/E415"},
                   "422": {"$ref": "#/components/responses/E422"}},
 }
