@@ -264,8 +264,8 @@ def record(cli: Cli, type_name: str, actor: str, occurred_at: str | None,
 
     \b
     Example:
-      journey record SessionLed --actor ana --occurred-at 2024-03-05T14:00:00Z \\
-        --data '{"community_id": "vrsac-1", "session_id": "s-12", "leaders": ["ana"],
+      journey record SessionLed --actor m-6b57e54acc --occurred-at 2024-03-05T14:00:00Z \\
+        --data '{"community_id": "vrsac-1", "session_id": "s-12", "leaders": ["m-6b57e54acc"],
                  "title": "Student survey results", "format": "workshop"}'
     """
     data = _read_data(data_arg)
@@ -433,7 +433,7 @@ def erase(cli: Cli, member: str, requested_by: str, yes: bool) -> None:
 
     \b
     Example:
-      journey erase m-3f9c --requested-by m-3f9c --yes
+      journey erase m-0086b46f01 --requested-by m-0086b46f01 --yes
     """
     if not yes:
         raise CliError("not_confirmed",

@@ -155,7 +155,7 @@ def register(main: click.Group, journey_of: Callable[[click.Context], Any]) -> N
 
         \b
         Example:
-          journey report compare --community vrsac-1 --community nis-2 \\
+          journey report compare --community vrsac-1 --community nis-1 \\
               --period 2023-01-01..2024-01-01 --period 2024-01-01..2025-01-01
         """
         scopes = [("community", c) for c in communities] + [("network", n) for n in networks]
@@ -171,6 +171,9 @@ def register(main: click.Group, journey_of: Callable[[click.Context], Any]) -> N
         if as_json:
             click.echo(json.dumps(results, ensure_ascii=False))
             return
+        first = results[0]
+        click.echo((f"As of {first['as_of']}" if first["as_of"] else "As of now")
+                   + f" (log position {first['as_of_position']})")
         header = ["metric"] + [f"{r.get('community_id') or r.get('network_id')} "
                                f"{r['from'] or ''}..{r['to'] or ''}" for r in results]
         rows = [[key] + [_number(r[key]) for r in results] for key in METRICS]

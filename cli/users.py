@@ -42,8 +42,8 @@ def register(main: click.Group, accounts_of: Callable[[click.Context], Accounts]
 
         \b
         Example:
-          journey user add ana            # ana's account, acting as member ana
-          journey user invite m-3f9c      # a one-time link m-3f9c opens to choose a password
+          journey user add maja --member m-6b57e54acc   # maja's account, acting as that member
+          journey user invite m-0086b46f01   # a one-time link the member opens to choose a password
         """
 
     @user.command("add")
@@ -62,7 +62,7 @@ def register(main: click.Group, accounts_of: Callable[[click.Context], Accounts]
 
         \b
         Example:
-          journey user add ana
+          journey user add maja --member m-6b57e54acc
           journey user add root --admin --password-stdin < root-password.txt
         """
         if member is None and not admin:
@@ -98,7 +98,7 @@ def register(main: click.Group, accounts_of: Callable[[click.Context], Accounts]
 
         \b
         Example:
-          journey user invite m-3f9c
+          journey user invite m-0086b46f01
         """
         _, erased = member_state(ctx, member)
         if erased:
@@ -141,8 +141,8 @@ def register(main: click.Group, accounts_of: Callable[[click.Context], Accounts]
 
         \b
         Example:
-          journey user passwd ana
-          journey user passwd ana --link
+          journey user passwd facilitator
+          journey user passwd facilitator --link
         """
         accounts = accounts_of(ctx)
         account = accounts.find(username)
@@ -167,8 +167,8 @@ def register(main: click.Group, accounts_of: Callable[[click.Context], Accounts]
 
         \b
         Example:
-          journey user token ana --name "import script"
-          journey user token ana --revoke 3
+          journey user token facilitator --name "import script"
+          journey user token facilitator --revoke 3
         """
         accounts = accounts_of(ctx)
         account = accounts.find(username)

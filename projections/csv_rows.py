@@ -16,9 +16,16 @@ EVALUATION_CSV_COLUMNS = ("community_id", "from", "to", "value_cycle", "reflecti
                           "text")
 
 
+def yes_no(value: bool) -> str:
+    """A boolean as every CSV spells it (sessions' member_led, the portfolio's corrected)."""
+    return "yes" if value else "no"
+
+
 def _cell(value: Any) -> Any:
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return yes_no(value)
     if isinstance(value, (list, tuple)):
         return "; ".join(str(v) for v in value)
     return value

@@ -13,6 +13,7 @@ from sqlalchemy import Connection, Engine, select
 from events.store import EventStore
 from journey import errors
 from journey.clock import format_time, from_micros
+from projections.csv_rows import yes_no
 from projections.leadership.metrics import (Log, Tallies, combined, measure,
                                             membership_by_community, membership_of, merged,
                                             parse_day, sessions)
@@ -269,7 +270,7 @@ class LeadershipReports:
         refs = {(f.position): f.ref for f in facts if f.kind == "session"}
         return [[s["community_id"], refs.get(s["position"]), format_time(from_micros(s["at"])),
                  s["position"], ";".join(s["leaders"]), len(s["attendees"]),
-                 "yes" if s["member_led"] else "no"]
+                 yes_no(s["member_led"])]
                 for s in sessions(facts, communities=chosen, start=start, end=end,
                                   as_of_position=position)]
 

@@ -4,8 +4,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
+import shlex
 
+import click
 import pytest
+
+from cli.main import main
 
 from journey.demo import MK_COMMUNITIES, RS_COMMUNITIES, RS_NETWORK
 
@@ -70,7 +75,12 @@ def test_compare_puts_periods_side_by_side(demo: Journey) -> None:
                               "2023-09-01..2024-07-01", "--json").output)
     assert [(r["community_id"], r["from"]) for r in reports] == [
         (a, "2022-09-01"), (a, "2023-09-01"), (b, "2022-09-01"), (b, "2023-09-01")]
-    assert "metric" in demo("report", "compare", "--community", a, "--period", "..").output
+    table = demo("report", "compare", "--community", a, "--period", "..").output
+    assert "metric" in table
+    assert table.startswith("As of now (log position ")  # what it was made from, as leadership
+    then = demo("report", "compare", "--community", a, "--period", "..", "--as-of",
+                "2023-01-01").output
+    assert then.startswith("As of 2023-01-01T00:00:00Z (log position ")
     assert demo("report", "compare", "--community", a, "--period", "2024",
                 code=1).stderr.startswith("error: bad_window: ")
 
@@ -109,7 +119,11 @@ def test_csv_exports(demo: Journey) -> None:
     resources = table("--report", "resources", "--community", community)
     assert resources[0][1] == "resource_id" and len(resources) > 1
     member = resources[1][6]
-    assert table("--report", "portfolio", "--member", member)[1][0] == member
+    portfolio = table("--report", "portfolio", "--member", member)
+    assert portfolio[1][0] == member
+    corrected = portfolio[0].index("corrected")
+    # Booleans read alike in every CSV: yes/no, as sessions' member_led above.
+    assert {row[corrected] for row in portfolio[1:]} <= {"yes", "no"}
     assert demo("export-csv", "--report", "portfolio", code=1).stderr.startswith(
         "error: scope: ")
 
@@ -160,6 +174,59 @@ def test_a_portfolio_csv_keeps_the_communities_asked_for(demo: Journey) -> None:
     column = everything[0].index("community_id")
     assert len(kept) > 1 and {row[column] for row in kept[1:]} == {here}
     assert rows("--community", elsewhere) == everything[:1]  # not a member there
+
+
+def _examples(demo: Journey) -> list[list[str]]:
+    """Every example of every command's help, as arguments (continued lines joined)."""
+    found = []
+    commands = [((name,), command) for name, command in main.commands.items()]
+    while commands:
+        path, command = commands.pop()
+        if isinstance(command, click.Group):
+            commands += [((*path, name), sub) for name, sub in command.commands.items()]
+        lines = [line.strip() for line in
+                 demo(*path, "--help").output.split("Example", 1)[-1].splitlines()]
+        while lines:
+            example = lines.pop(0)
+            if not example.startswith("journey "):
+                continue
+            while True:  # a line that ends in \ or inside a quoted --data goes on
+                try:
+                    if not example.endswith("\\"):
+                        found.append(shlex.split(example, comments=True)[1:])
+                        break
+                except ValueError:
+                    pass
+                example = example.rstrip("\\") + " " + lines.pop(0)
+    return found
+
+
+def test_the_help_examples_run_against_the_demo(demo: Journey) -> None:
+    """A reader copies an example into a terminal with the demo loaded: the reports run,
+    and every member, community, network and account the others name is there."""
+    examples = _examples(demo)
+    assert len(examples) > 20
+    accounts = demo("user", "list").output.split()
+    for args in examples:
+        text = " ".join(args)
+        if args[0] in ("report", "export-csv"):
+            out = args.index("--out") if "--out" in args else len(args)
+            demo(*args[:out], *args[out + 2:])  # exit 0
+        for member in set(re.findall(r"\bm-[0-9a-f]{10}\b", text)):
+            demo("report", "portfolio", member)
+        for community in re.findall(r"(?:--community|report community) ([a-z0-9-]+)", text):
+            demo("report", "community", community)
+        for network in re.findall(r"--network ([a-z0-9-]+)", text):
+            demo("report", "leadership", "--network", network)
+        if "--actor" in args:  # journey record: a member of the community it records in
+            actor = args[args.index("--actor") + 1]
+            data = json.loads(args[args.index("--data") + 1])
+            view = json.loads(demo("report", "community", data["community_id"],
+                                   "--json").output)
+            assert actor in {m["member"]["member_id"] for m in view["members"]
+                             if m["current_role"]}, text
+        if args[:2] in (["user", "passwd"], ["user", "token"]):
+            assert args[2] in accounts, text
 
 
 def test_unknown_ids_and_bad_input_are_named(demo: Journey) -> None:
