@@ -387,4 +387,10 @@ def _path(rule: str, at: str, type_name: str, path: str,
         spec = fields[path]
     if ids_only and spec.metadata.get("kind") not in _ID_KINDS:
         raise SpecError(rule, at, f"{path!r} does not name people (an id or a list of ids)")
+    if spec.metadata.get("personal"):
+        # What a person wrote is encrypted under their key and unreadable once they are
+        # erased: a badge resting on it would change with an erasure, and the catalogue
+        # folds the log without decrypting it (web/openbadges/service.py).
+        raise SpecError(rule, at, f"{path!r} is a personal field; a rule reads ids, roles "
+                                  "and kinds, never what someone wrote")
     return spec

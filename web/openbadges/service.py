@@ -21,6 +21,8 @@ from web.services import journey
 
 KEY = "journey_openbadges"
 CACHED = 4
+#: The event types whose personal fields the catalogue reads (MemberRegistered.email).
+_DECRYPTED = frozenset({"MemberRegistered"})
 
 
 class OpenBadges:
@@ -71,16 +73,25 @@ class OpenBadges:
         return built
 
     def _read(self, position: int) -> list[Recorded]:
-        """The records up to `position`, decrypting each row once (again after an erasure,
-        which makes the erased member's fields unreadable)."""
+        """The records up to `position`, each row read once (again after an erasure, which
+        makes the erased member's fields unreadable).
+
+        Only the registrations are decrypted: the recipient's e-mail is the one personal
+        value the catalogue uses (rules never read one: projections/badges/spec.py), and
+        unwrapping every member's key for every row cost about half of a cold build.
+        """
         store = journey().store
         with self._lock:
             known = dict(self._records)
         last = max(known, default=0)
-        fresh = [store.to_recorded(row) for row in store.read_rows(after=last)]
+
+        def recorded(row) -> Recorded:
+            return store.to_recorded(row, decrypt=row.type in _DECRYPTED)
+
+        fresh = [recorded(row) for row in store.read_rows(after=last)]
         if any(rec.type == "MemberErased" for rec in fresh):
             known = {}
-            fresh = [store.to_recorded(row) for row in store.read_rows(after=0)]
+            fresh = [recorded(row) for row in store.read_rows(after=0)]
         for rec in fresh:
             known[rec.position] = rec
         with self._lock:

@@ -111,6 +111,23 @@ def test_a_malformed_rule_is_refused_naming_rule_and_field(rule, field, says) ->
     assert str(error).startswith(f"rule {rule['id']!r}: ") or rule["id"] == "Two Workshops"
 
 
+@pytest.mark.parametrize(("events", "field"), [
+    ({"type": "ReflectionRecorded", "role": "member_id", "where": {"text": {"present": True}}},
+     "criteria.events[0].where.text"),
+    ({"type": "ResourceReused", "role": "member_id", "where": {"note": "Used it"}},
+     "criteria.events[0].where.note"),
+    ({"type": "MemberRegistered", "role": "member_id"}, None),  # ids only: fine
+])
+def test_a_rule_never_reads_a_personal_field(events, field) -> None:
+    rule = {**GOOD, "criteria": {"events": events, "count": 1}}
+    if field is None:
+        assert parse_rules([rule], images_dir=IMAGES_DIR)
+        return
+    with pytest.raises(SpecError) as caught:
+        parse_rules([rule], images_dir=IMAGES_DIR)
+    assert caught.value.field == field and "personal field" in str(caught.value)
+
+
 def test_duplicate_ids_and_a_spec_that_is_not_a_list_are_refused() -> None:
     with pytest.raises(SpecError, match="'two-workshops': id: is used by an earlier rule"):
         parse_rules([GOOD, GOOD])
