@@ -57,6 +57,11 @@ class RuleAward:
     name: str
     description: str
     image: str
+    #: The position of the event with which the rule first held (the last of the first
+    #: prefix or window); the evidence chosen may end before it. 0 when unknown: a rule
+    #: with `together_with` may find its partner event later in the log. Not part of the
+    #: award's JSON: Open Badges place the award in its issuer's status list by it.
+    reached: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return {"rule_id": self.rule_id, "member_id": self.member_id,
@@ -337,4 +342,6 @@ def evaluate(rule: Rule, member_id: str, log: Evidence) -> RuleAward | None:
     return RuleAward(rule_id=rule.id, member_id=member_id, positions=positions,
                      award_id=award_id(rule.id, member_id, positions),
                      earned_at=max(c.at for c in chosen), name=rule.name,
-                     description=rule.description, image=rule.image)
+                     description=rule.description, image=rule.image,
+                     reached=(0 if any(sel.together_with for sel in crit.events)
+                              else max(c.item.position for c in pool)))

@@ -231,7 +231,11 @@ def _rule_history(member: str, records: list[Recorded], email: str | None) -> li
 
         Not before its last evidence (its id names that); between two cuts the awards
         only grow as records are added (engine.py), so each stretch is searched by halves.
+        With no cut after the event with which the rule first held (`reached`), the prefix
+        ending there already earns it, as nothing after it changed what came before.
         """
+        if a.reached and (not cuts or cuts[-1] < bisect_left(positions, a.reached)):
+            return a.reached
         start = bisect_left(positions, max(a.positions)) + 1
         if any(b.award_id == a.award_id for b in earned_over(start)):
             return positions[start - 1]     # the usual case: earned by its last evidence
