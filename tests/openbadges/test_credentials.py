@@ -104,7 +104,7 @@ def test_the_public_verification_page(served: Served) -> None:
     assert b"altered" in refused.data
     assert client.post("/ob/v3/verify", json=tampered).json == {
         "valid": False, "reason": "the signature does not match: the credential was "
-                                  "altered or not signed by its issuer"}
+                                  "altered or not signed by its issuer", "issued_here": True}
     assert client.post("/ob/v3/verify", data={"credential": "{"}).status_code == 200
     assert b"not JSON" in client.post("/ob/v3/verify", data={"credential": "{"}).data
     unknown = json.loads(text)
@@ -113,7 +113,7 @@ def test_the_public_verification_page(served: Served) -> None:
     # Nested past the parser's depth: not JSON, as any other text that is not.
     deep = "[" * 5000
     assert client.post("/ob/v3/verify", data=deep, content_type="application/json").json \
-        == {"valid": False, "reason": "this is not JSON"}
+        == {"valid": False, "reason": "this is not JSON", "issued_here": False}
     assert b"not JSON" in client.post("/ob/v3/verify", data={"credential": deep}).data
     assert b"not JSON" in client.post("/ob/v3/verify", data={
         "file": (io.BytesIO(deep.encode()), "deep.json")},
@@ -142,10 +142,11 @@ def test_the_check_refuses_a_credential_outside_its_validity_period(served: Serv
     expired = _resigned(served, credential, validUntil="2024-06-01T00:00:00Z")
     assert verify(expired)  # a genuine signature: only the period is wrong
     assert check("/ob/v3/verify", json=expired).json == {
-        "valid": False, "reason": "it expired on 2024-06-01T00:00:00Z"}
+        "valid": False, "reason": "it expired on 2024-06-01T00:00:00Z", "issued_here": True}
     early = _resigned(served, credential, validFrom="2999-01-01T00:00:00Z")
     assert check("/ob/v3/verify", json=early).json == {
-        "valid": False, "reason": "it is not valid before 2999-01-01T00:00:00Z"}
+        "valid": False, "reason": "it is not valid before 2999-01-01T00:00:00Z",
+        "issued_here": True}
     page = check("/ob/v3/verify", data={"credential": json.dumps(early)})
     assert b"The credential is invalid" in page.data and b"not valid before" in page.data
     garbled = _resigned(served, credential, validUntil="next year")
@@ -175,3 +176,31 @@ def test_v3_errors_are_json_bodies_not_v2_documents_or_pages(served: Served) -> 
         status, headers, raw = served.fetch(f"{served.base}/ob/v3/status-lists/network-nope",
                                             accept=accept)
         assert status == 404 and json.loads(raw)["error"] == "unknown_issuer"
+
+
+def test_a_credential_signed_elsewhere_is_not_passed_off_as_this_journeys(
+        served: Served) -> None:
+    """Validly signed by another did:key that borrows this network's name: the page says the
+    signature holds, and that this Journey did not issue it."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from projections.openbadges.didkey import did_key, verification_method
+    from projections.openbadges.proof import add_proof
+
+    key = Ed25519PrivateKey.generate()
+    raw = key.public_key().public_bytes(serialization.Encoding.Raw,
+                                        serialization.PublicFormat.Raw)
+    ours = _credential(served, "aw-1")
+    theirs = {k: v for k, v in ours.items() if k not in ("proof", "credentialStatus")}
+    theirs["id"] = "https://badges.example.org/credentials/1"
+    theirs["issuer"] = {**ours["issuer"], "id": did_key(raw)}  # same name, another key
+    signed = add_proof(theirs, key.sign, verification_method(raw), "2026-01-01T00:00:00Z")
+
+    answer = served.client.post("/ob/v3/verify", json=signed).json
+    page = served.client.post("/ob/v3/verify", data={"credential": json.dumps(signed)}).data
+    mine = served.client.post("/ob/v3/verify", json=ours).json
+
+    assert answer["valid"] is True and answer["issued_here"] is False
+    assert b"this Journey did not issue it" in page and b"The credential is valid<" not in page
+    assert mine["valid"] is True and mine["issued_here"] is True

@@ -267,24 +267,37 @@ def verify() -> Response:
     elif request.is_json:
         text = request.get_data()
     valid, reason, credential = check(text)
+    issued_here = credential is not None and _names_this_journey(credential)
     if valid and credential is not None:
         valid, reason = _still_valid(credential, reason)
-    result = {"valid": valid, "reason": reason}
+    result = {"valid": valid, "reason": reason, "issued_here": issued_here}
     if request.is_json or _wants_json(False):
         return Response(json.dumps(result), 200, mimetype="application/json")
     verdict = "valid" if valid else "invalid"  # a class name: not translated
-    said = _("The credential is valid") if valid else _("The credential is invalid")
+    if not valid:
+        said = _("The credential is invalid")
+    elif issued_here:
+        said = _("The credential is valid")
+    else:
+        # Well signed by whoever its issuer is; a name like this network's proves nothing.
+        said = _("The credential is validly signed by its own issuer, but this Journey "
+                 "did not issue it")
     # The reason is the checker's English (it is also the JSON answer's machine text).
     return _page(_("Check an Open Badges credential"),
                  f"<p class=\"verdict {verdict}\"><strong>{escape(said)}"
                  f"</strong>: {escape(reason)}.</p>" + _verify_form())
 
 
+def _names_this_journey(credential: dict[str, Any]) -> bool:
+    """Whether the credential's id is one of this installation's credential URLs."""
+    return str(credential.get("id", "")).startswith(f"{urls().base}/ob/v3/credentials/")
+
+
 def _still_valid(credential: dict[str, Any], reason: str) -> tuple[bool, str]:
     """A credential of this installation: signed by our key, and not revoked since."""
     prefix = f"{urls().base}/ob/v3/credentials/"
     ident = str(credential.get("id", ""))
-    if not ident.startswith(prefix):
+    if not _names_this_journey(credential):
         return True, reason
     issuer = credential.get("issuer")
     if (issuer.get("id") if isinstance(issuer, dict) else issuer) != service().did():
