@@ -2,8 +2,9 @@
 
 The request bodies are the event schemas of events/schemas.py (the ones every append is
 loaded with) inside the envelope of web/api/schemas.py; the query parameters are the
-query schemas the reads load. /api/docs renders the same document as a page, locally:
-no script, nothing from a CDN.
+query schemas the reads load; the answers of the most used reads are the answer schemas
+of web/api/schemas.py (ANSWERS), the others an object their description tells. /api/docs
+renders the same document as a page, locally: no script, nothing from a CDN.
 """
 from __future__ import annotations
 
@@ -19,9 +20,11 @@ from events.schemas import (MAX_ID, MAX_TEXT, ChoiceField, ContentHashField, Cor
                             PositionField, TextField, UrlField, schema_for)
 from journey.events import EVENT_TYPES
 from web.api import bp
-from web.api.schemas import (AppendedSchema, ErrorSchema, EvaluationQuery, EventsQuery,
-                             FreshQuery, HandOverSchema, LeadershipQuery, PortfolioQuery,
-                             ReadQuery, envelope_schema)
+from web.api.schemas import (AppendedSchema, CommunityLeadershipSchema, ErrorSchema,
+                             EvaluationQuery, EventsPageSchema, EventsQuery, FreshQuery,
+                             HandOverSchema, LeadershipQuery, MeSchema,
+                             NetworkLeadershipSchema, PortfolioQuery, PortfolioSchema,
+                             ReadQuery, VerifySchema, envelope_schema)
 
 SPEC_KEY = "journey_openapi"
 #: No spaces, no control characters (the server also refuses Unicode's other "C" categories).
@@ -42,6 +45,12 @@ ERROR_STATUSES = {
     "503": "not_caught_up: the projections have not folded `min_position` within a few "
            "seconds; try again (Retry-After).",
 }
+#: The described answers of the most used reads, by component name (web/api/schemas.py);
+#: the other reads answer an object their description tells.
+ANSWERS = {"Me": MeSchema, "Portfolio": PortfolioSchema,
+           "CommunityLeadership": CommunityLeadershipSchema,
+           "NetworkLeadership": NetworkLeadershipSchema, "EventsPage": EventsPageSchema,
+           "Verify": VerifySchema}
 #: The 404 of an append: the URL names no event type (the paths listed here are all there are).
 UNKNOWN_TYPE = "unknown_event_type: the URL names no event type."
 
@@ -90,6 +99,9 @@ def build_spec() -> dict[str, Any]:
         "description": "The session of a signed-in browser; writes also need X-CSRFToken."})
     spec.components.schema("Error", schema=ErrorSchema)
     spec.components.schema("Appended", schema=AppendedSchema)
+    for name, answer in ANSWERS.items():
+        description = " ".join((answer.__doc__ or "").split())  # the docstring, one line
+        spec.components.schema(name, {"description": description}, schema=answer)
     for name, description in ERROR_STATUSES.items():
         spec.components.response(f"E{name}", {
             "description": description,
@@ -164,20 +176,22 @@ def _writes(spec: APISpec) -> None:
     }})
 
 
-def _view(description: str) -> dict[str, Any]:
-    return {"description": description,
-            "content": {"application/json": {"schema": {"type": "object"}}}}
+def _view(description: str, answer: str | None) -> dict[str, Any]:
+    schema: dict[str, Any] | str = answer if answer is not None else {"type": "object"}
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
 def _read(spec: APISpec, path: str, operation_id: str, summary: str, description: str,
-          query: type | None, params: list[dict[str, Any]], errors: tuple[str, ...]) -> None:
+          query: type | None, params: list[dict[str, Any]], errors: tuple[str, ...],
+          answer: str | None = None) -> None:
+    """A GET; `answer` names the component (ANSWERS) its 200 body is, if described."""
     parameters = list(params)
     if query is not None:
         parameters.append({"in": "query", "schema": query})
     spec.path(path=path, operations={"get": {
         "operationId": operation_id, "summary": summary, "description": description,
         "tags": ["read"], "parameters": parameters,
-        "responses": {"200": _view(description), **_errors(*errors)}}})
+        "responses": {"200": _view(description, answer), **_errors(*errors)}}})
 
 
 def _reads(spec: APISpec) -> None:
@@ -188,12 +202,12 @@ def _reads(spec: APISpec) -> None:
     common = ("400", "401", "403", "404", "503")
     _read(spec, "/api/me", "me", "Who am I",
           "The signed-in account, its roles now and a CSRF token for cookie sessions.",
-          None, [], ("401",))
+          None, [], ("401",), "Me")
     _read(spec, "/api/members/{member_id}/portfolio", "portfolio", "A member's portfolio",
           "Timeline, sessions led, resources, reflections the viewer may see, steps, "
           "recognitions, rule badges and tiers. Readable by the member, facilitators and "
           "coordinators of their communities, and their networks' coordinators.",
-          PortfolioQuery, [member], common)
+          PortfolioQuery, [member], common, "Portfolio")
     _read(spec, "/api/members/{member_id}/badges", "memberBadges", "A member's badges",
           "Recognitions (standing and revoked) and rule badges, with their evidence.",
           ReadQuery, [member], common)
@@ -215,22 +229,22 @@ def _reads(spec: APISpec) -> None:
           "Leadership report of a community",
           "DESIGN's leadership metrics over [from, to), as of a moment: the same JSON as "
           "`journey report leadership --community C --json`.",
-          LeadershipQuery, [community], common)
+          LeadershipQuery, [community], common, "CommunityLeadership")
     _read(spec, "/api/networks/{network_id}/leadership", "networkLeadership",
           "Leadership report of a network",
           "The metrics pooled over the network's communities (its coordinators).",
-          LeadershipQuery, [network], common)
+          LeadershipQuery, [network], common, "NetworkLeadership")
     _read(spec, "/api/evaluation", "evaluation", "Evaluation",
           "Communities × periods side by side, with value-creation stories (coordinators).",
           EvaluationQuery, [], common)
     _read(spec, "/api/verify", "verify", "Verify the log",
           "Walks the hash chain and the sealed head (coordinators and admins).",
-          FreshQuery, [], ("400", "401", "403", "503"))
+          FreshQuery, [], ("400", "401", "403", "503"), "Verify")
     _read(spec, "/api/events", "events", "The log",
           "Events after a position, as stored (personal fields encrypted), with `next_after` "
           "for the next page. Admins only: the rows are every network's; coordinators "
           "check the log with /api/verify.",
-          EventsQuery, [], ("400", "401", "403"))
+          EventsQuery, [], ("400", "401", "403"), "EventsPage")
 
 
 _INTRO = """The JSON API of Journey: an append for every event type of the exchange format,

@@ -9,11 +9,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate
+from marshmallow import INCLUDE, RAISE, Schema, ValidationError, fields, validate
 
 from events.schemas import MAX_KEY, MAX_POSITION, IdField, idempotency_key_problem, schema_for
 from journey.clock import BadTime, parse_time
-from journey.events import EVENT_TYPES
+from journey.events import EVENT_TYPES, ROLES
 from projections.portfolio.timeline import KINDS, TIMELINE_LIMIT, TIMELINE_MAX
 
 MAX_PAGE = 1000
@@ -231,3 +231,253 @@ class ViewSchema(Schema):
 
     as_of = fields.String(allow_none=True)
     as_of_position = fields.Integer()
+
+
+# -- the answers of the most used reads (for the OpenAPI document) ----------------------------
+# They describe what the views return; nothing loads or dumps with them.
+
+
+class Answer(Schema):
+    """An answer may grow keys (DESIGN's leadership report has "at least these keys"), so a
+    client must accept more: INCLUDE is what makes apispec say additionalProperties: true."""
+
+    class Meta:
+        unknown = INCLUDE
+
+
+#: DESIGN "Leadership metrics": a member's tier in a window.
+TIERS = ("core", "active", "peripheral", "inactive")
+_CUT = "The as_of asked for, in RFC 3339 (UTC); null for a live read."
+_CUT_POSITION = "The log prefix the answer holds: every position up to this one."
+
+
+def _text(description: str, **kwargs: Any) -> fields.String:
+    return fields.String(metadata={"description": description}, **kwargs)
+
+
+def _whole(description: str, **kwargs: Any) -> fields.Integer:
+    return fields.Integer(metadata={"description": description}, **kwargs)
+
+
+def _time(description: str, **kwargs: Any) -> fields.String:
+    return fields.String(metadata={"description": description, "format": "date-time"},
+                         **kwargs)
+
+
+def _ratio(description: str) -> fields.Float:
+    """A DESIGN ratio: unrounded, in [0, 1], null where DESIGN says "none"."""
+    return fields.Float(required=True, allow_none=True, validate=validate.Range(0, 1),
+                        metadata={"description": description})
+
+
+def _objects(description: str) -> fields.List:
+    return fields.List(fields.Dict(), required=True, metadata={"description": description})
+
+
+class MeSchema(Answer):
+    """The signed-in account and its roles now."""
+
+    username = _text("The account's username.", required=True)
+    member_id = _text("The member the account is (null: an admin without one).",
+                      required=True, allow_none=True)
+    is_admin = fields.Boolean(required=True)
+    time_zone = _text("The IANA time zone the pages show times in.", required=True)
+    roles = fields.Dict(keys=fields.String(), values=fields.String(validate=validate.OneOf(
+        ROLES)), required=True, metadata={"description": "community_id → role there now."})
+    coordinated_networks = fields.List(fields.String(), required=True, metadata={
+        "description": "The networks in which the member coordinates a community now."})
+    csrf_token = _text("Only for a cookie session: send it as X-CSRFToken with writes.")
+
+
+class PersonSchema(Answer):
+    """The member a portfolio is of."""
+
+    member_id = _text("The member's id.", required=True)
+    name = _text("Their display name (\"erased member\" once erased).", required=True,
+                 allow_none=True)
+    erased = fields.Boolean(required=True)
+    school = _text("Their school, if they gave one.", required=True, allow_none=True)
+
+
+class PortfolioFiltersSchema(Answer):
+    """The timeline's filters, as applied."""
+
+    communities = fields.List(fields.String(), required=True)
+    types = fields.List(fields.String(), required=True)
+    kinds = fields.List(fields.String(), required=True)
+    from_ = _text("The window's start by occurred_at, as asked.", data_key="from",
+                  required=True, allow_none=True)
+    to = _text("The window's end (exclusive), as asked.", required=True, allow_none=True)
+
+
+class TimelineEntrySchema(Answer):
+    """An event the member took part in."""
+
+    position = _whole("The event's log position.", required=True)
+    occurred_at = _time("When it happened.", required=True)
+    type = _text("The event type.", required=True, validate=validate.OneOf(EVENT_TYPES))
+    kind = _text("The coarser kind the filters pick from.", required=True,
+                 validate=validate.OneOf(sorted(set(KINDS.values()))))
+    community_id = _text("Its community, if it has one.", required=True, allow_none=True)
+    summary = _text("A few words of what it is about.", required=True, allow_none=True)
+    corrected = fields.Boolean(required=True, metadata={
+        "description": "Whether an EntryCorrected changed it (data is the corrected one)."})
+    data = fields.Dict(required=True, metadata={
+        "description": "The event's data, as the viewer may read it."})
+
+
+class TimelinePageSchema(Answer):
+    """Which timeline entries came (timeline_limit, timeline_offset)."""
+
+    total = _whole("Every entry the filters keep.", required=True)
+    offset = _whole("The page's first entry, counted from the oldest (0).", required=True)
+    limit = _whole("The page size asked for.", required=True)
+    count = _whole("The entries this page holds.", required=True)
+
+
+class QuarterTierSchema(Answer):
+    """A member's tier in one community over one calendar quarter (UTC)."""
+
+    quarter = _text("e.g. 2024-Q1.", required=True)
+    from_ = fields.String(data_key="from", required=True, metadata={"format": "date"})
+    to = fields.String(required=True, metadata={"format": "date"})
+    actions = _whole("The member's actions in the community that quarter.", required=True)
+    tier = _text("DESIGN's tier.", required=True, validate=validate.OneOf(TIERS))
+
+
+class PortfolioSchema(Answer):
+    """A member's portfolio as the signed-in member may see it, one timeline page."""
+
+    as_of = _time(_CUT, required=True, allow_none=True)
+    as_of_position = _whole(_CUT_POSITION, required=True)
+    member = fields.Nested(PersonSchema, required=True)
+    viewer = _text("Whose rights the reflections are shown with.", required=True,
+                   allow_none=True)
+    filters = fields.Nested(PortfolioFiltersSchema, required=True)
+    communities = _objects("Each community the member belongs or belonged to, with the "
+                           "periods of each role.")
+    timeline = fields.List(fields.Nested(TimelineEntrySchema), required=True, metadata={
+        "description": "One page of the entries, in time order (ties by position)."})
+    timeline_page = fields.Nested(TimelinePageSchema, required=True)
+    sessions_led = _objects("The sessions the member led, with co-leaders and attendees.")
+    resources = _objects("The resources the member shared, with their reuses.")
+    reflections = _objects("The member's reflections the viewer may read.")
+    steps_completed = _objects("Action steps the member completed.")
+    recognitions = _objects("Standing recognitions, with evidence (and Open Badges links).")
+    revoked_recognitions = _objects("Recognitions revoked since.")
+    rule_badges = _objects("Rule badges earned, with the events that satisfied each rule.")
+    tiers = fields.Dict(keys=fields.String(), values=fields.List(fields.Nested(
+        QuarterTierSchema)), required=True, metadata={
+        "description": "community_id → the member's tier per quarter enrolled."})
+
+
+def _metrics() -> dict[str, fields.Field]:
+    """DESIGN's leadership metrics of a window (normative definitions there), in its order."""
+    return {
+        "enrolled": _whole("People of any role whose membership overlaps the window.",
+                           required=True, validate=validate.Range(min=0)),
+        "sessions": _whole("SessionLed in the window, retracted ones excluded.",
+                           required=True, validate=validate.Range(min=0)),
+        "breadth": _ratio("Share of the enrolled who led at least one session (null: none "
+                          "enrolled)."),
+        "gini": _ratio("Gini coefficient of sessions led over the enrolled, zeros included "
+                       "(null: none enrolled or no session led)."),
+        "entropy": _ratio("Normalised entropy of sessions led over the enrolled (null: at "
+                          "most one enrolled or no session led)."),
+        "member_led_share": _ratio("Share of sessions with a leader whose role in the "
+                                   "community then was `member` (null: no sessions)."),
+        "rotation": _whole("Distinct leaders among the last 6 sessions before `to`.",
+                           required=True, validate=validate.Range(min=0)),
+        "reciprocity": _ratio("Connected pairs of the learning network with edges both ways "
+                              "(null: no pair is connected)."),
+        "in_degree_centralization": _ratio("In-degree centralization of the learning "
+                                           "network (null: at most one enrolled)."),
+    }
+
+
+def _described(schema: type[Schema], doc: str) -> type[Schema]:
+    schema.__doc__ = doc
+    return schema
+
+
+TrendQuarterSchema = _described(Answer.from_dict({
+    "quarter": _text("e.g. 2024-Q1.", required=True),
+    "from": fields.String(required=True, metadata={"format": "date"}),
+    "to": fields.String(required=True, metadata={"format": "date"}),
+    **_metrics(),
+}, name="TrendQuarterSchema"), "The metrics over one calendar quarter of the window (no tiers).")
+
+
+def _leadership(scope: str, doc: str) -> type[Schema]:
+    """DESIGN's leadership report of a community or a network, keys in DESIGN's order."""
+    return _described(Answer.from_dict({
+        f"{scope}_id": _text(f"The {scope}.", required=True),
+        "from": _text("The window's start by occurred_at, as asked (null: no limit).",
+                      required=True, allow_none=True),
+        "to": _text("The window's end (exclusive), as asked (null: no limit).",
+                    required=True, allow_none=True),
+        "as_of": _time(_CUT, required=True, allow_none=True),
+        "as_of_position": _whole(_CUT_POSITION, required=True),
+        **_metrics(),
+        "tiers": fields.Dict(keys=fields.String(), values=fields.String(
+            validate=validate.OneOf(TIERS)), required=True, metadata={
+            "description": "member_id → tier, for exactly the enrolled members."}),
+        "trend": fields.List(fields.Nested(TrendQuarterSchema), metadata={
+            "description": "Only with trend=true: the metrics per calendar quarter."}),
+    }, name=f"{scope.title()}LeadershipSchema"), doc)
+
+
+CommunityLeadershipSchema = _leadership("community", "DESIGN's leadership report of a "
+                                        "community: the window, the cut and the metrics.")
+NetworkLeadershipSchema = _leadership("network", "DESIGN's leadership report of a network: "
+                                      "the metrics pooled over its communities.")
+
+
+class StoredEventSchema(Answer):
+    """A row of the log exactly as stored and hashed (personal fields as ciphertext)."""
+
+    position = _whole("Its place in the log (gapless, from 1).", required=True)
+    event_id = _text("A UUID.", required=True)
+    stream = _text("The stream it was appended to.", required=True)
+    version = _whole("Its version in the stream.", required=True)
+    type = _text("The event type.", required=True)
+    schema_version = _whole("The version of its type's schema.", required=True)
+    occurred_at = _time("When it happened.", required=True)
+    recorded_at = _time("When the log recorded it.", required=True)
+    actor = _text("Who recorded it.", required=True)
+    data = fields.Dict(required=True, metadata={"description": "The event's data."})
+    meta = fields.Dict(required=True, metadata={"description": "actor, correlation id, …"})
+    hash = fields.String(required=True, metadata={
+        "description": "The chain hash after this row.", "pattern": "^[0-9a-f]{64}$"})
+
+
+class EventsPageSchema(Answer):
+    """A page of the log after a position."""
+
+    events = fields.List(fields.Nested(StoredEventSchema), required=True)
+    next_after = _whole("`after` for the next page; null when this page reaches the end.",
+                        required=True, allow_none=True)
+    last_position = _whole("The log's last position now.", required=True)
+
+
+class SignedHeadSchema(Answer):
+    """The head a clean walk vouches for, signed: check it offline."""
+
+    position = _whole("The last position.", required=True)
+    hash = _text("Its chain hash.", required=True)
+    signature = _text("Ed25519 over `position:hash`, base64.", required=True)
+    public_key = _text("The instance's public key, PEM.", required=True)
+
+
+class VerifySchema(Answer):
+    """What a walk of the hash chain and the sealed head found (`journey verify --json`),
+    and, only when ok, the head signed."""
+
+    ok = fields.Boolean(required=True)
+    events = _whole("Rows walked.", required=True)
+    head = _text("The chain hash at the head.", required=True)
+    first_broken = _whole("The first position found wrong.", required=True, allow_none=True)
+    problem = _text("What was found wrong.", required=True, allow_none=True)
+    line = _text("`OK n events, head <hash>` or `BROKEN at position N: <problem>`.",
+                 required=True)
+    signed_head = fields.Nested(SignedHeadSchema)  # a bare $ref: the docs page names it
