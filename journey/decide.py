@@ -427,6 +427,12 @@ def action_plan_created(ctx: Decision, ev: ActionPlanCreated) -> str:
     ctx.community(ev.community_id)
     unique(ctx.state.plans, ev.plan_id, "plan")
     ctx.member(ev.community_id, ctx.actor)
+    if not ev.steps and not ctx.privileged:
+        # A plan is its steps: without one there is nothing to own, complete or monitor.
+        # The operator's paths (import, record) may bring history older versions accepted.
+        raise errors.InvalidValue("an action plan needs at least one step",
+                                  rule="schema_invalid",
+                                  fields={"data.steps": ["needs at least 1 item(s)"]})
     _steps(ctx, ev.community_id, ev.steps)
     return community_stream(ev.community_id)
 
@@ -451,13 +457,14 @@ def action_plan_revised(ctx: Decision, ev: ActionPlanRevised) -> str:
         if step is None or step.dropped:
             raise errors.UnknownReference(f"plan {ev.plan_id} has no step {step_id}",
                                           rule="unknown_step")
-    # A revision is a change of the plan: one that leaves it as it was (a note alone, or
-    # the same question restated) would show as a revision that revised nothing.
-    if not ev.steps_added and not ev.steps_dropped and ev.inquiry_question in (
-            None, plan.question):
+    # A revision changes the plan or says why it stands (its note, which the timeline shows):
+    # one with neither would show as a revision that revised nothing. The operator's paths
+    # (import, record) may bring such revisions from older versions, which accepted them.
+    if not ev.steps_added and not ev.steps_dropped and not ev.note and \
+            ev.inquiry_question in (None, plan.question) and not ctx.privileged:
         raise errors.InvalidValue(
             f"this revision leaves plan {ev.plan_id} as it is: give a new inquiry question, "
-            "steps to add or steps to drop", rule="nothing_changed")
+            "steps to add or drop, or a note on why the plan stands", rule="nothing_changed")
     return community_stream(ev.community_id)
 
 

@@ -297,8 +297,9 @@ class ActionPlanCreated(Event):
     plan_id: str = ident()
     inquiry_question: str = text_field()
     involves: tuple[str, ...] | None = choices(INVOLVES, optional=True)
-    # A plan is its steps: without one there is nothing to own, complete or monitor.
-    steps: tuple[Step, ...] = _field("steps", min_items=1, content=False)
+    # Empty is valid history (older versions stored such plans, and exports of them must
+    # import); new plans need a step: the domain's rule (decide.py, action_plan_created).
+    steps: tuple[Step, ...] = _field("steps", content=False)
 
 
 @event_type

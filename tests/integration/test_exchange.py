@@ -201,6 +201,22 @@ def test_a_line_that_is_not_json_stops_the_import(log: Log) -> None:
     assert log.store.last_position() == 2
 
 
+def test_an_export_of_what_older_versions_accepted_still_imports(log: Log) -> None:
+    """A plan without steps and a revision that changed nothing were accepted before
+    e49cbec; the exchange format is a public contract, so their lines import."""
+    at = story()[-1]["occurred_at"]
+    plan = {"type": "ActionPlanCreated", "occurred_at": at, "actor": "ivan",
+            "data": {"community_id": "vrsac-1", "plan_id": "p-old",
+                     "inquiry_question": "How do students feel?", "steps": []}}
+    revision = {"type": "ActionPlanRevised", "occurred_at": at, "actor": "ivan",
+                "data": {"community_id": "vrsac-1", "plan_id": "p-old"}}
+
+    report = import_lines(log.store, jsonl([*story(), plan, revision]), source_id=SOURCE)
+
+    assert report.ok, report.to_json()
+    assert report.appended == len(story()) + 2
+
+
 def test_schema_errors_name_the_field(log: Log) -> None:
     lines = story()
     lines[6]["data"]["format"] = "lecture"

@@ -478,7 +478,7 @@ def test_a_plan_without_steps_is_422_with_its_field(sqlite_site: Site) -> None:
 
 
 @pytest.mark.parametrize("revision", [
-    {"note": "We looked at it again"},
+    {},
     {"inquiry_question": PLAN["inquiry_question"], "steps_added": [], "steps_dropped": []},
 ])
 def test_a_revision_that_changes_nothing_is_422(sqlite_site: Site, revision) -> None:

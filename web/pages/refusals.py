@@ -31,7 +31,8 @@ def _meanings() -> dict[str, str]:
         "unknown_plan": _("There is no such action plan."),
         "unknown_step": _("There is no such step in this action plan."),
         "nothing_changed": _("This revision changes nothing in the action plan: change its "
-                             "inquiry question, or add or drop steps."),
+                             "inquiry question, add or drop steps, or write a note on why "
+                             "the plan stands."),
         "step_completed": _("This action step is already completed; retract that entry "
                             "to reopen it."),
         "unknown_badge": _("There is no such badge in this community."),

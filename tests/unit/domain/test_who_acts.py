@@ -323,17 +323,26 @@ def test_a_non_member_cannot_revise_an_action_plan(ledger: Ledger) -> None:
 def test_a_revision_that_changes_nothing_is_refused(ledger: Ledger) -> None:
     ledger.record(make.plan("p-1"), "ana", FEB)
     question = ledger.last.event.inquiry_question
-    with ledger.refuses("nothing_changed"):  # a note alone
-        ledger.record(make.revised("p-1"), "ivan", MARCH)
+    bare = replace(make.revised("p-1"), note=None)
+    with ledger.refuses("nothing_changed"):  # nothing at all
+        ledger.record(bare, "ivan", MARCH)
     with ledger.refuses("nothing_changed"):  # the same question, and no step added or dropped
-        ledger.record(replace(make.revised("p-1", steps_added=(), steps_dropped=()),
-                              inquiry_question=question), "ivan", MARCH)
-    ledger.record(replace(make.revised("p-1"), inquiry_question="Who feels left out?"),
-                  "ivan", MARCH)
+        ledger.record(replace(bare, inquiry_question=question), "ivan", MARCH)
+    ledger.record(replace(bare, inquiry_question="Who feels left out?"), "ivan", MARCH)
     with ledger.refuses("nothing_changed"):  # the revised question is now the current one
-        ledger.record(replace(make.revised("p-1"), inquiry_question="Who feels left out?"),
-                      "ivan", APRIL)
-    ledger.record(replace(make.revised("p-1"), inquiry_question=question), "ivan", APRIL)
+        ledger.record(replace(bare, inquiry_question="Who feels left out?"), "ivan", APRIL)
+    ledger.record(replace(bare, inquiry_question=question), "ivan", APRIL)
+    # A note on why the plan stands is a revision of its story, as the timeline shows it.
+    ledger.record(make.revised("p-1"), "ivan", APRIL)
+
+
+def test_history_older_versions_accepted_still_imports(ledger: Ledger) -> None:
+    """The operator's paths (import, record) replay what earlier versions stored: a plan
+    without steps, a revision that changed nothing. New input may not."""
+    with ledger.refuses("schema_invalid"):
+        ledger.record(make.plan("p-0", steps=()), "ana", FEB)
+    ledger.record(make.plan("p-0", steps=()), "ana", FEB, privileged=True)
+    ledger.record(replace(make.revised("p-0"), note=None), "ana", MARCH, privileged=True)
 
 
 # -- ActionStepCompleted: one of member_ids, all of them owners of the step ----------------
