@@ -274,10 +274,12 @@ def _scheduler(ctx: Decision, community_id: str, planned: tuple[str, ...], what:
 @decider("SessionScheduled")
 def session_scheduled(ctx: Decision, ev) -> str:
     ctx.community(ev.community_id)
+    planned = tuple(ev.planned_leaders or ())
+    # Who may act is judged before whether the id is taken: someone without the right
+    # learns that, not which ids exist.
+    _scheduler(ctx, ev.community_id, planned, "schedule a session")
     if ev.session_id in ctx.state.scheduled or ev.session_id in ctx.state.held:
         raise errors.DuplicateId(f"a session with id {ev.session_id} already exists")
-    planned = tuple(ev.planned_leaders or ())
-    _scheduler(ctx, ev.community_id, planned, "schedule a session")
     for person in planned:
         ctx.member(ev.community_id, person)
     return community_stream(ev.community_id)
@@ -328,8 +330,8 @@ def session_led(ctx: Decision, ev) -> str:
 def resource_shared(ctx: Decision, ev) -> str:
     ctx.community(ev.community_id)
     ctx.is_actor(ev.member_id, "member_id")
-    unique(ctx.state.resources, ev.resource_id, "resource")
     ctx.member(ev.community_id, ev.member_id)
+    unique(ctx.state.resources, ev.resource_id, "resource")
     return community_stream(ev.community_id)
 
 
@@ -425,8 +427,8 @@ def _steps(ctx: Decision, community_id: str, steps, existing: Iterable[str] = ()
 @decider("ActionPlanCreated")
 def action_plan_created(ctx: Decision, ev: ActionPlanCreated) -> str:
     ctx.community(ev.community_id)
-    unique(ctx.state.plans, ev.plan_id, "plan")
     ctx.member(ev.community_id, ctx.actor)
+    unique(ctx.state.plans, ev.plan_id, "plan")
     if not ev.steps and not ctx.privileged:
         # A plan is its steps: without one there is nothing to own, complete or monitor.
         # The operator's paths (import, record) may bring history older versions accepted.
@@ -497,8 +499,8 @@ def action_step_completed(ctx: Decision, ev) -> str:
 @decider("BadgeDefined")
 def badge_defined(ctx: Decision, ev) -> str:
     ctx.community(ev.community_id)
-    unique(ctx.state.badges, ev.badge_id, "badge")
     ctx.member(ev.community_id, ctx.actor, FACILITATOR, "not_a_facilitator", "define badges")
+    unique(ctx.state.badges, ev.badge_id, "badge")
     return community_stream(ev.community_id)
 
 
@@ -509,9 +511,9 @@ def recognition_awarded(ctx: Decision, ev) -> str:
     if ev.awarded_by == ev.member_id:
         raise errors.RoleRequired("a facilitator cannot award a recognition to themselves",
                                   rule="cannot_award_self")
-    unique(ctx.state.awards, ev.award_id, "award")
     ctx.member(ev.community_id, ev.awarded_by, FACILITATOR, "not_a_facilitator",
                "award recognitions")
+    unique(ctx.state.awards, ev.award_id, "award")
     # A community recognises its own members (the page offers no one else; an award to a
     # stranger would be published yet missing from the community's list of recognitions).
     ctx.member(ev.community_id, ev.member_id)

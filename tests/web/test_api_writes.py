@@ -241,6 +241,17 @@ TARGET_STATES = {
         ("ana", "ActionStepCompleted", {**DONE, "member_ids": ["ana"]}), "not_an_owner"),
     "recording a session already recorded as held": (
         [], ("ana", "SessionLed", {**SESSION, "session_id": "s-1"}), "not_a_leader"),
+    # An id already taken is not told to someone who may not use one here at all.
+    "awarding under an award id already used": (
+        [], ("ivan", "RecognitionAwarded", {"award_id": "aw-1", "community_id": "vrsac-1",
+                                            "member_id": "ana", "badge_id": "b-1",
+                                            "awarded_by": "ivan"}), "not_a_facilitator"),
+    "defining a badge under an id already used": (
+        [], ("ivan", "BadgeDefined", {**BADGE, "badge_id": "b-1", "community_id": "vrsac-1"}),
+        "not_a_facilitator"),
+    "scheduling a session under an id already used": (
+        [("ana", "SessionScheduled", SCHEDULED)], ("ivan", "SessionScheduled", SCHEDULED),
+        "not_a_leader"),
 }
 
 
@@ -256,6 +267,22 @@ def test_someone_without_the_right_is_403_whatever_the_target(sqlite_site: Site,
 
     assert (response.status_code, response.json["error"]) == (403, rule)
     assert sqlite_site.log_length() == length
+
+
+@pytest.mark.parametrize(("type_name", "data"), [
+    ("ResourceShared", {"community_id": "vrsac-1", "resource_id": "r-1", "member_id": "mila",
+                        "title": "Mine", "kind": "lesson_plan", "url": "https://example.org"}),
+    ("ActionPlanCreated", {**PLANNED, "steps": [{"step_id": "st-1", "title": "Survey",
+                                                 "owners": ["mila"]}]}),
+])
+def test_a_stranger_learns_they_are_not_a_member_not_that_the_id_exists(
+        sqlite_site: Site, type_name: str, data: dict) -> None:
+    if type_name == "ActionPlanCreated":
+        assert sqlite_site.post("ivan", type_name, PLANNED).status_code == 201
+
+    response = sqlite_site.post("mila", type_name, data)
+
+    assert (response.status_code, response.json["error"]) == (422, "not_a_member")
 
 
 def test_a_member_cannot_hand_over_even_to_someone_unknown(sqlite_site: Site) -> None:
