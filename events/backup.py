@@ -559,9 +559,10 @@ def _upload_entries(archive: zipfile.ZipFile, manifest: BackupManifest, path: Pa
     entries: list[dict[str, Any]] = []
     for number, entry in _lines(archive, UPLOADS, manifest.sha256.get(UPLOADS), path):
         digest, size = entry.get("digest"), entry.get("size")
-        if not isinstance(digest, str) or not is_digest(digest) or type(size) is not int:
+        if not isinstance(digest, str) or not is_digest(digest) or type(size) is not int \
+                or size < 1:
             raise BackupError("backup", f"{path}: {UPLOADS} line {number} is not an upload "
-                                        "(digest and size)")
+                                        "(digest and a size of at least one byte)")
         entries.append(entry)
     if len(entries) != manifest.uploads:
         raise BackupError("backup", f"{path}: {UPLOADS} lists {len(entries)} uploads; the "
@@ -584,18 +585,32 @@ def _upload_entries(archive: zipfile.ZipFile, manifest: BackupManifest, path: Pa
 
 
 def _restore_uploads(archive: zipfile.ZipFile, entries: list[dict[str, Any]],
-                     store: Uploads) -> int:
-    """Write the checked uploads the store lacks (content-addressed: one there is the same)."""
-    if entries:
-        # A file the store once took is restored even if the limit was lowered since.
-        store = Uploads(store.root, limit=max(MAX_UPLOAD, *(e["size"] for e in entries)))
+                     instance_dir: Path) -> int:
+    """Write the checked uploads the store lacks (content-addressed: one there is the same).
+
+    Done before the rows go in: a failure (a full disk) then leaves the database empty, and
+    files already written are harmless (each is named by its content, and nothing names it).
+    """
+    if not entries:
+        return 0
+    if not instance_dir.is_dir():
+        instance_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.chmod(instance_dir, 0o700)
+    # A file the store once took is restored even if the limit was lowered since.
+    store = Uploads(uploads_of(instance_dir).root,
+                    limit=max(MAX_UPLOAD, *(e["size"] for e in entries)))
     written = 0
-    for entry in entries:
-        if store.exists(entry["digest"]):
-            continue
-        with archive.open(UPLOADS_PREFIX + entry["digest"]) as member:
-            store.put(member, filename=entry.get("filename"), media_type=entry.get("media_type"))
-        written += 1
+    try:
+        for entry in entries:
+            if store.exists(entry["digest"]):
+                continue
+            with archive.open(UPLOADS_PREFIX + entry["digest"]) as member:
+                store.put(member, filename=entry.get("filename"),
+                          media_type=entry.get("media_type"))
+            written += 1
+    except OSError as exc:
+        raise BackupError("backup", f"cannot write the uploads into {store.root}: "
+                                    f"{exc.strerror or exc}") from None
     return written
 
 
@@ -816,6 +831,8 @@ def restore_backup(engine: Engine, path: Path | str, *, instance: InstanceKeys |
                               f"the backup's head is not sealed with {instance.path / SEAL_KEY}:"
                               " restore with the instance directory the backup was taken "
                               "with (or a backup made with --include-instance)")
+        restored_uploads = _restore_uploads(
+            archive, uploads, Path(instance_dir) if instance_dir is not None else instance.path)
         upgrade(engine)
         for migrate in migrations:
             migrate(engine)
@@ -848,7 +865,6 @@ def restore_backup(engine: Engine, path: Path | str, *, instance: InstanceKeys |
         if instance_dir is not None:
             written = _restore_instance(files, Path(instance_dir))
             instance = ensure_instance(Path(instance_dir))
-        restored_uploads = _restore_uploads(archive, uploads, uploads_of(instance.path))
     report = RestoreReport(manifest.events, len(keys), manifest.head_position,
                            manifest.head_hash, instance_files=written,
                            tables=dict(manifest.tables), uploads=restored_uploads)

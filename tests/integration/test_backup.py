@@ -339,6 +339,30 @@ def test_a_damaged_or_missing_upload_refuses_the_restore_before_anything_is_writ
         assert is_empty(target) and not other.exists()
 
 
+def test_an_upload_that_cannot_be_written_leaves_the_database_empty(
+        source: Log, database_factory, tmp_path, engines, monkeypatch) -> None:
+    uploads_of(source.instance.path).put(io.BytesIO(b"worksheet"), filename="w.txt")
+    path = tmp_path / "full.backup"
+    write_backup(source.recorder, path, instance=source.instance, include_instance=True)
+    empty = tmp_path / "empty.backup"  # a crafted index entry of 0 bytes
+    _rewrite(path, empty, lambda name, body: body.replace(b'"size":9', b'"size":0')
+             if name == "uploads.jsonl" else body)
+    target = engine_at(database_factory(), engines)
+
+    def full_disk(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(BackupError) as zero:
+        restore_backup(target, empty, instance_dir=tmp_path / "zero")
+    monkeypatch.setattr("events.uploads.Uploads.put", full_disk)
+    with pytest.raises(BackupError) as disk:
+        restore_backup(target, path, instance_dir=tmp_path / "full-disk")
+
+    assert zero.value.code == "backup" and "at least one byte" in zero.value.message
+    assert disk.value.code == "backup" and "No space left on device" in disk.value.message
+    assert is_empty(target)  # the rows wait for the files
+
+
 def test_instance_keys_are_never_overwritten_nor_mismatched(source: Log, database_factory,
                                                             tmp_path, engines) -> None:
     full = tmp_path / "full.backup"
