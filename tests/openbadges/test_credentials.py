@@ -176,6 +176,15 @@ def test_v3_errors_are_json_bodies_not_v2_documents_or_pages(served: Served) -> 
         status, headers, raw = served.fetch(f"{served.base}/ob/v3/status-lists/network-nope",
                                             accept=accept)
         assert status == 404 and json.loads(raw)["error"] == "unknown_issuer"
+    # Paths and methods no route has: JSON too (the verify page stays a page for people).
+    for method, path, status, code in (("GET", "/ob/v3/credentials/", 404, "not_found"),
+                                       ("POST", "/ob/v3/credentials/aw-1", 405, None),
+                                       ("GET", "/ob/v3/nothing-here", 404, "not_found")):
+        answer = served.client.open(path, method=method, headers={"Accept": "text/html"})
+        assert answer.status_code == status and answer.is_json, (path, answer.data[:80])
+        assert set(answer.json) == {"error", "message", "fields"}
+        assert code is None or answer.json["error"] == code
+    assert served.client.put("/ob/v3/verify").headers["Content-Type"].startswith("text/html")
 
 
 def test_a_credential_signed_elsewhere_is_not_passed_off_as_this_journeys(

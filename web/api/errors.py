@@ -62,6 +62,12 @@ def is_api_request() -> bool:
     return request.path == "/api" or request.path.startswith("/api/")
 
 
+def _is_ob_v3_document() -> bool:
+    """A path of the /ob/v3 documents (credentials, status lists): read by wallets and
+    verifiers, which get JSON errors; the /ob/v3/verify page is for people."""
+    return request.path.startswith("/ob/v3/") and not request.path.startswith("/ob/v3/verify")
+
+
 def _snake(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_") or "error"
 
@@ -110,7 +116,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
-        if not is_api_request():
+        if not is_api_request() and not _is_ob_v3_document():
             if exc.code is None or exc.code < 400 or getattr(exc, "response", None):
                 return exc
             from web.pages.errors import page_for
