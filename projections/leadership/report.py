@@ -150,24 +150,31 @@ class LeadershipReports:
     def network(self, network_id: str, window: Window, *, with_trend: bool = False
                 ) -> dict[str, Any]:
         position = self.cut(window)
+        self._known_network(network_id, window)
+        communities = self._communities(position, network_id)
+        return self._report({"network_id": network_id}, communities, window, position,
+                            with_trend)
+
+    def _known_network(self, network_id: str, window: Window | None) -> None:
+        """Refuse (unknown_network) a network the log did not know by the window's as_of."""
         created = self.store.state.networks.get(network_id)
         if created is None:
             self.store.catch_up()
             created = self.store.state.networks.get(network_id)
         # As of a moment before the log knew the network, there was no such network: the
         # same answer as a community's report (and every view) as of before its founding.
-        if created is None or (window.as_of is not None
-                               and created > self.store.position_at(window.as_of)):
+        as_of = window.as_of if window is not None else None
+        if created is None or (as_of is not None and created > self.store.position_at(as_of)):
             raise errors.UnknownReference(
                 f"there is no network {network_id}" + _as_of_words(window),
                 rule="unknown_network")
-        communities = self._communities(position, network_id)
-        return self._report({"network_id": network_id}, communities, window, position,
-                            with_trend)
 
     def communities_of(self, network_id: str | None, window: Window | None = None
                        ) -> list[str]:
-        """Communities founded so far, or by the window's as_of (in a network, or all)."""
+        """Communities founded so far, or by the window's as_of (in a network, or all);
+        unknown_network for a network the log did not know by then."""
+        if network_id is not None:
+            self._known_network(network_id, window)
         position = self.checkpoint() if window is None else self.cut(window)
         return sorted(self._communities(position, network_id))
 
@@ -282,8 +289,8 @@ class LeadershipReports:
             return set(conn.execute(query).scalars())
 
 
-def _as_of_words(window: Window) -> str:
-    return f" as of {format_time(window.as_of)}" if window.as_of else ""
+def _as_of_words(window: Window | None) -> str:
+    return f" as of {format_time(window.as_of)}" if window is not None and window.as_of else ""
 
 
 def parse_period(text: str) -> Window:

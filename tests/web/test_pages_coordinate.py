@@ -262,3 +262,20 @@ def test_chart_numbers_are_written_in_the_page_language(sqlite_site):
         assert not re.search(r"\d\.\d", words), words  # quarters (2024-Q1) have no dot
     desc = re.search(r"<desc[^>]*>(.*?)</desc>", turkish[2], flags=re.S).group(1)
     assert re.search(r"\d,\d\d", desc), desc  # a ratio, as the table shows it
+
+
+def test_a_network_csv_as_of_before_the_network_existed_is_unknown_network(sqlite_site):
+    """As the network's report and dashboard answer: the log did not know it yet."""
+    created = next(i for i, (_, e) in enumerate(STORY, 1) if e.type == "NetworkCreated")
+    row = sqlite_site.journey.store.recorder.row_at(created)
+    before = format_time(from_micros(row.recorded_at - 1))
+    client = _client(sqlite_site, "vera")
+    config = sqlite_site.journey.config
+    for table in ("leadership", "sessions"):
+        page = client.get(f"/coordinate/networks/sel-serbia/{table}.csv?as_of={quote(before)}")
+        assert page.status_code == 422 and b"network" in page.data
+        cli = CliRunner().invoke(main, [
+            "export-csv", "--report", table, "--network", "sel-serbia", "--as-of", before],
+            env={"JOURNEY_DATABASE_URL": config.database_url,
+                 "JOURNEY_INSTANCE_DIR": str(config.instance_dir)})
+        assert cli.exit_code == 1 and "error: unknown_network: " in cli.output, cli.output
