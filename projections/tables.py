@@ -1,7 +1,9 @@
 """The read models' tables. Every projection can drop its rows and rebuild them from the log."""
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Index, Integer, MetaData, String, Table, Text
+from sqlalchemy import (
+    BigInteger, Column, Index, Integer, MetaData, String, Table, Text, UniqueConstraint,
+)
 
 metadata = MetaData()
 
@@ -63,4 +65,17 @@ event_keys = Table(
     Column("position", BigInteger, primary_key=True, autoincrement=False),
     Index("ix_event_keys_position", "position"),
     sqlite_with_rowid=False,
+)
+
+# Each Open Badges award's index in its issuer's Bitstring Status List, allocated once when
+# the award first appears in the present catalogue (projections/openbadges/status_index.py).
+# Not a read model: a credential already issued names its index, so the rows are never
+# renumbered nor deleted (no projection owns the table, a rebuild leaves it alone), and an
+# award that leaves the catalogue (its rule changed) keeps its row and its bit is set.
+ob_status_index = Table(
+    "ob_status_index", metadata,
+    Column("issuer", String(220), primary_key=True),    # "installation", "network-<id>"
+    Column("award_id", String(200), primary_key=True),
+    Column("idx", Integer, nullable=False),
+    UniqueConstraint("issuer", "idx", name="uq_ob_status_index_issuer_idx"),
 )

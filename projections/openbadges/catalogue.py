@@ -13,16 +13,17 @@ is for Open Badges:
 
 Each award also knows the log position at which it first existed (`appeared`): the
 RecognitionAwarded, or the first prefix of the log over which the rule engine earns it.
-An award's place among its issuer's awards in that order (`status_index`) is its index
-in the issuer's Bitstring Status List: new awards only ever appear at new positions, and
-no award ever leaves the catalogue (a vanished one is revoked), so the index of an award
-never changes and is never given to another.
+An award's index in its issuer's Bitstring Status List is not computed here: a change of
+the rules adds awards that appear in the past, or removes awards, so any rank recomputed
+on a build would move. The index is allocated once, when the award first appears in the
+present catalogue (status_index.py, in `(appeared, award_id)` order: `by_appearance`), and
+the service gives it to the catalogue (`indexes`).
 """
 from __future__ import annotations
 
 from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -31,7 +32,7 @@ from journey import events as ev
 from journey.records import Recorded
 from projections.badges.engine import earned_badges
 from projections.badges.recognitions import fold_recognitions
-from projections.badges.spec import load_rules
+from projections.badges.spec import Rule, load_rules
 from projections.index.keys import index, key, member_key
 
 RULE_PREFIX = "rules/"
@@ -91,7 +92,10 @@ class Catalogue:
     networks: dict[str, str] = field(default_factory=dict)     # id -> name
     evidence: dict[int, Evidence] = field(default_factory=dict)
     erased: set[str] = field(default_factory=set)
-    _indexes: dict[str | None, dict[str, int]] = field(default_factory=dict, repr=False)
+    #: By issuer (a network id, None: the installation), award id -> its allocated index
+    #: in the issuer's status list (status_index.py), including awards that left the
+    #: catalogue since. None until the service gives them.
+    indexes: dict[str | None, dict[str, int]] | None = field(default=None, repr=False)
 
     def issuer_of(self, award: Award) -> str | None:
         badge = self.badges.get(award.badge)
@@ -100,22 +104,24 @@ class Catalogue:
     def of_issuer(self, network_id: str | None) -> list[Award]:
         return [a for a in self.awards.values() if self.issuer_of(a) == network_id]
 
+    def by_appearance(self, network_id: str | None) -> list[Award]:
+        """The issuer's awards in the order new ones are given indexes: by appearance."""
+        return sorted(self.of_issuer(network_id), key=lambda a: (a.appeared, a.award_id))
+
     def status_indexes(self, network_id: str | None) -> dict[str, int]:
-        """award id -> its index in the issuer's status list: its ordinal by appearance."""
-        found = self._indexes.get(network_id)
-        if found is None:
-            ordered = sorted(self.of_issuer(network_id), key=lambda a: (a.appeared, a.award_id))
-            found = self._indexes[network_id] = {a.award_id: i for i, a in enumerate(ordered)}
-        return found
+        """award id -> its allocated index in the issuer's status list."""
+        if self.indexes is None:
+            raise LookupError("this catalogue was given no status list indexes")
+        return self.indexes.get(network_id, {})
 
     def status_index(self, award: Award) -> int:
         return self.status_indexes(self.issuer_of(award))[award.award_id]
 
 
-def _rule_badges() -> dict[str, Badge]:
+def _rule_badges(rules: Sequence[Rule]) -> dict[str, Badge]:
     return {RULE_PREFIX + r.id: Badge(RULE_PREFIX + r.id, r.name, r.description,
                                       _criteria_text(r), None)
-            for r in load_rules()}
+            for r in rules}
 
 
 def _criteria_text(rule) -> str:
@@ -135,16 +141,19 @@ def _related(records: Iterable[Recorded], member_id: str) -> set[str]:
 
 
 def catalogue(records: Iterable[Recorded], erased: Iterable[str] = (),
-              memo: dict | None = None, used: dict | None = None) -> Catalogue:
+              memo: dict | None = None, used: dict | None = None,
+              rules: Sequence[Rule] | None = None) -> Catalogue:
     """Every award of `records` (a prefix of the log); `erased`: members erased since.
 
     An erasure reaches back over every moment, so an as-of catalogue is given the
     erasures of the whole log. `memo` (read) and `used` (written) cache each member's
     rule awards by the positions they were derived from: the same positions give the
-    same awards, so a catalogue after a few appends re-derives only who they concern.
+    same awards, so a catalogue after a few appends re-derives only who they concern
+    (a memo is only good for the same `rules`: default, the repository's rules.json).
     """
+    rules = load_rules() if rules is None else rules
     records = sorted(records, key=lambda r: r.position)
-    out = Catalogue(badges=_rule_badges())
+    out = Catalogue(badges=_rule_badges(rules))
     community_network: dict[str, str | None] = {}
     members: list[str] = []
     emails: dict[str, str | None] = {}
@@ -199,7 +208,7 @@ def catalogue(records: Iterable[Recorded], erased: Iterable[str] = (),
         memo_key = (member, tuple(r.position for r in mine), email)
         history = memo.get(memo_key) if memo is not None else None
         if history is None:
-            history = _rule_history(member, mine, email)
+            history = _rule_history(member, mine, email, rules)
         if used is not None:
             used[memo_key] = history
         for award in history:
@@ -213,7 +222,8 @@ def _erase(award: Award, email: str | None) -> Award:
                  award.appeared)
 
 
-def _rule_history(member: str, records: list[Recorded], email: str | None) -> list[Award]:
+def _rule_history(member: str, records: list[Recorded], email: str | None,
+                  rules: Sequence[Rule]) -> list[Award]:
     """The member's rule awards now, and those of earlier prefixes that vanished."""
     cuts = [i for i, r in enumerate(records)
             if r.type in ("EntryRetracted", "EntryCorrected", "ReflectionVisibilityChanged")]
@@ -221,7 +231,7 @@ def _rule_history(member: str, records: list[Recorded], email: str | None) -> li
 
     def earned_over(n: int) -> list:
         if n not in earned:
-            earned[n] = earned_badges(member, records[:n])
+            earned[n] = earned_badges(member, records[:n], rules)
         return earned[n]
 
     positions = [r.position for r in records]

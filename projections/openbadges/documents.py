@@ -235,8 +235,8 @@ def credential(award: Award, cat: Catalogue, issuer: Issuer, did: str,
 # -- OB 3.0 revocation: a Bitstring Status List per issuer ----------------------------------
 #
 # W3C Bitstring Status List v1.0: one bit per award of the issuer, at the award's
-# `status_index` (catalogue.py: stable, never reused), set when the award is revoked or its
-# recipient erased. Index 0 is the left-most bit: the most significant bit of the first
+# allocated index (status_index.py: never changed, never reused), set when the award is
+# revoked, its recipient erased, or when it has left the catalogue (its rule changed). Index 0 is the left-most bit: the most significant bit of the first
 # byte. The list is at least 16 KiB uncompressed (herd privacy), and grows by that much.
 
 STATUS_PURPOSE = "revocation"
@@ -244,12 +244,14 @@ STATUS_LIST_BITS = 16 * 1024 * 8
 
 
 def status_bits(cat: Catalogue, network_id: str | None) -> bytes:
-    """The issuer's revocation bitstring: bit i set when its award of index i is revoked."""
+    """The issuer's revocation bitstring: bit i set when its award of index i does not
+    stand (revoked, or no longer in the catalogue)."""
     indexes = cat.status_indexes(network_id)
-    blocks = max(1, -(-len(indexes) // STATUS_LIST_BITS))
+    blocks = max(1, -(-(max(indexes.values(), default=-1) + 1) // STATUS_LIST_BITS))
     bits = bytearray(blocks * STATUS_LIST_BITS // 8)
     for award_id, index in indexes.items():
-        if cat.awards[award_id].revoked:
+        award = cat.awards.get(award_id)
+        if award is None or award.revoked:
             bits[index // 8] |= 0x80 >> (index % 8)
     return bytes(bits)
 

@@ -28,8 +28,8 @@ def test_a_rule_award_appears_with_the_first_prefix_that_earns_it(monkeypatch) -
     histories = []
     real = catalogue_module._rule_history
 
-    def spy(member, mine, email):
-        history = real(member, mine, email)
+    def spy(member, mine, email, rules):
+        history = real(member, mine, email, rules)
         histories.append((member, mine, history))
         return history
 

@@ -29,7 +29,8 @@ def _credential(email: str | None = "eva@example.org") -> dict:
     cat.badges["b-1"] = Badge("b-1", "First session", "Led a session", "Lead a session", None)
     cat.evidence[7] = Evidence(7, "SessionLed", AT, "c-1")
     award = Award("aw-1", "recognition", "eva", "b-1", AT, (7,), email)
-    cat.awards["aw-1"] = award  # its status list index is its place among the issuer's
+    cat.awards["aw-1"] = award
+    cat.indexes = {None: {"aw-1": 0}}   # as status_index.py allocates it
     issuer = Issuer("installation", "Journey", "https://journey.example",
                     email="hello@journey.example")
     return credential(award, cat, issuer, DID, Urls(BASE))

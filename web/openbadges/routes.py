@@ -311,14 +311,15 @@ def _still_valid(credential: dict[str, Any], reason: str) -> tuple[bool, str]:
         # What a verifier elsewhere reads: the bit of the issuer's status list (the same
         # bits /ob/v3/status-lists serves). Our credentials name the award's own entry.
         network = cat.issuer_of(award)
+        index = cat.status_index(award)     # allocated once (status_index.py)
         expected = urls().status_list(docs.issuer_id(network))
         if not isinstance(status, dict) or status.get("statusListCredential") != expected \
-                or status.get("statusListIndex") != str(cat.status_index(award)) \
+                or status.get("statusListIndex") != str(index) \
                 or status.get("statusPurpose") != docs.STATUS_PURPOSE:
             return False, "its credentialStatus is not this award's entry in the " \
                           "issuer's status list"
-        if docs.bit_at(docs.status_bits(cat, network), cat.status_index(award)):
-            return False, f"it was revoked: {award.revocation_reason}"
+        if docs.bit_at(docs.status_bits(cat, network), index):
+            return False, f"it was revoked: {award.revocation_reason or 'revoked'}"
     if award.revoked:
         return False, f"it was revoked: {award.revocation_reason}"
     return True, reason + ", and it stands in this Journey"

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Sequence
 from datetime import datetime
 
 from cryptography.hazmat.primitives import serialization
@@ -12,7 +13,8 @@ from events.uploads import uploads_of
 from journey import errors
 from journey.clock import BadTime, format_time, parse_time, utcnow
 from journey.records import Recorded
-from projections.openbadges import png, proof
+from projections.badges.spec import Rule
+from projections.openbadges import png, proof, status_index
 from projections.openbadges.catalogue import Badge, Catalogue, catalogue
 from projections.openbadges.didkey import did_key, verification_method
 from projections.openbadges.documents import Issuer, Urls
@@ -28,7 +30,9 @@ _DECRYPTED = frozenset({"MemberRegistered"})
 class OpenBadges:
     """Per app: catalogues by log position (a few), the issuers and the signer."""
 
-    def __init__(self) -> None:
+    def __init__(self, rules: Sequence[Rule] | None = None) -> None:
+        #: The badge rules (None: the repository's rules.json).
+        self.rules = rules
         self._lock = threading.Lock()
         self._cache: OrderedDict[tuple, Catalogue] = OrderedDict()
         self._issuers: Issuers | None = None
@@ -46,7 +50,8 @@ class OpenBadges:
         return store.position_at(moment)
 
     def latest(self) -> Catalogue:
-        return self._build(journey().store.last_position(), frozenset())
+        """The present catalogue: its new awards are given their status list indexes."""
+        return self._build(journey().store.last_position(), frozenset(), present=True)
 
     def catalogue(self, position: int) -> Catalogue:
         """The catalogue as of `position`, with every erasure of the whole log applied."""
@@ -55,7 +60,7 @@ class OpenBadges:
             return latest
         return self._build(position, frozenset(latest.erased))
 
-    def _build(self, position: int, erased: frozenset[str]) -> Catalogue:
+    def _build(self, position: int, erased: frozenset[str], present: bool = False) -> Catalogue:
         key = (position, erased)
         with self._lock:
             found = self._cache.get(key)
@@ -64,7 +69,12 @@ class OpenBadges:
                 return found
         records = self._read(position)
         used: dict = {}
-        built = catalogue(records, erased, memo=self._memo, used=used)
+        built = catalogue(records, erased, memo=self._memo, used=used, rules=self.rules)
+        # Only the present allocates: a past catalogue lacks awards made since, and an
+        # award's index is fixed by when it first stood in a present one.
+        engine = journey().log.recorder.engine
+        built.indexes = (status_index.allocate(engine, built) if present
+                         else status_index.read(engine))
         with self._lock:
             self._memo = used
             self._cache[key] = built
