@@ -251,7 +251,7 @@ _CUT = "The as_of asked for, in RFC 3339 (UTC); null for a live read."
 _CUT_POSITION = "The log prefix the answer holds: every position up to this one."
 
 
-def _text(description: str, **kwargs: Any) -> fields.String:
+def _string(description: str, **kwargs: Any) -> fields.String:
     return fields.String(metadata={"description": description}, **kwargs)
 
 
@@ -277,26 +277,26 @@ def _objects(description: str) -> fields.List:
 class MeSchema(Answer):
     """The signed-in account and its roles now."""
 
-    username = _text("The account's username.", required=True)
-    member_id = _text("The member the account is (null: an admin without one).",
+    username = _string("The account's username.", required=True)
+    member_id = _string("The member the account is (null: an admin without one).",
                       required=True, allow_none=True)
     is_admin = fields.Boolean(required=True)
-    time_zone = _text("The IANA time zone the pages show times in.", required=True)
+    time_zone = _string("The IANA time zone the pages show times in.", required=True)
     roles = fields.Dict(keys=fields.String(), values=fields.String(validate=validate.OneOf(
         ROLES)), required=True, metadata={"description": "community_id → role there now."})
     coordinated_networks = fields.List(fields.String(), required=True, metadata={
         "description": "The networks in which the member coordinates a community now."})
-    csrf_token = _text("Only for a cookie session: send it as X-CSRFToken with writes.")
+    csrf_token = _string("Only for a cookie session: send it as X-CSRFToken with writes.")
 
 
 class PersonSchema(Answer):
     """The member a portfolio is of."""
 
-    member_id = _text("The member's id.", required=True)
-    name = _text("Their display name (\"erased member\" once erased).", required=True,
+    member_id = _string("The member's id.", required=True)
+    name = _string("Their display name (\"erased member\" once erased).", required=True,
                  allow_none=True)
     erased = fields.Boolean(required=True)
-    school = _text("Their school, if they gave one.", required=True, allow_none=True)
+    school = _string("Their school, if they gave one.", required=True, allow_none=True)
 
 
 class PortfolioFiltersSchema(Answer):
@@ -305,9 +305,9 @@ class PortfolioFiltersSchema(Answer):
     communities = fields.List(fields.String(), required=True)
     types = fields.List(fields.String(), required=True)
     kinds = fields.List(fields.String(), required=True)
-    from_ = _text("The window's start by occurred_at, as asked.", data_key="from",
+    from_ = _string("The window's start by occurred_at, as asked.", data_key="from",
                   required=True, allow_none=True)
-    to = _text("The window's end (exclusive), as asked.", required=True, allow_none=True)
+    to = _string("The window's end (exclusive), as asked.", required=True, allow_none=True)
 
 
 class TimelineEntrySchema(Answer):
@@ -315,11 +315,11 @@ class TimelineEntrySchema(Answer):
 
     position = _whole("The event's log position.", required=True)
     occurred_at = _time("When it happened.", required=True)
-    type = _text("The event type.", required=True, validate=validate.OneOf(EVENT_TYPES))
-    kind = _text("The coarser kind the filters pick from.", required=True,
+    type = _string("The event type.", required=True, validate=validate.OneOf(EVENT_TYPES))
+    kind = _string("The coarser kind the filters pick from.", required=True,
                  validate=validate.OneOf(sorted(set(KINDS.values()))))
-    community_id = _text("Its community, if it has one.", required=True, allow_none=True)
-    summary = _text("A few words of what it is about.", required=True, allow_none=True)
+    community_id = _string("Its community, if it has one.", required=True, allow_none=True)
+    summary = _string("A few words of what it is about.", required=True, allow_none=True)
     corrected = fields.Boolean(required=True, metadata={
         "description": "Whether an EntryCorrected changed it (data is the corrected one)."})
     data = fields.Dict(required=True, metadata={
@@ -338,11 +338,11 @@ class TimelinePageSchema(Answer):
 class QuarterTierSchema(Answer):
     """A member's tier in one community over one calendar quarter (UTC)."""
 
-    quarter = _text("e.g. 2024-Q1.", required=True)
+    quarter = _string("e.g. 2024-Q1.", required=True)
     from_ = fields.String(data_key="from", required=True, metadata={"format": "date"})
     to = fields.String(required=True, metadata={"format": "date"})
     actions = _whole("The member's actions in the community that quarter.", required=True)
-    tier = _text("DESIGN's tier.", required=True, validate=validate.OneOf(TIERS))
+    tier = _string("DESIGN's tier.", required=True, validate=validate.OneOf(TIERS))
 
 
 class PortfolioSchema(Answer):
@@ -351,7 +351,7 @@ class PortfolioSchema(Answer):
     as_of = _time(_CUT, required=True, allow_none=True)
     as_of_position = _whole(_CUT_POSITION, required=True)
     member = fields.Nested(PersonSchema, required=True)
-    viewer = _text("Whose rights the reflections are shown with.", required=True,
+    viewer = _string("Whose rights the reflections are shown with.", required=True,
                    allow_none=True)
     filters = fields.Nested(PortfolioFiltersSchema, required=True)
     communities = _objects("Each community the member belongs or belonged to, with the "
@@ -401,7 +401,7 @@ def _described(schema: type[Schema], doc: str) -> type[Schema]:
 
 
 TrendQuarterSchema = _described(Answer.from_dict({
-    "quarter": _text("e.g. 2024-Q1.", required=True),
+    "quarter": _string("e.g. 2024-Q1.", required=True),
     "from": fields.String(required=True, metadata={"format": "date"}),
     "to": fields.String(required=True, metadata={"format": "date"}),
     **_metrics(),
@@ -411,10 +411,10 @@ TrendQuarterSchema = _described(Answer.from_dict({
 def _leadership(scope: str, doc: str) -> type[Schema]:
     """DESIGN's leadership report of a community or a network, keys in DESIGN's order."""
     return _described(Answer.from_dict({
-        f"{scope}_id": _text(f"The {scope}.", required=True),
-        "from": _text("The window's start by occurred_at, as asked (null: no limit).",
+        f"{scope}_id": _string(f"The {scope}.", required=True),
+        "from": _string("The window's start by occurred_at, as asked (null: no limit).",
                       required=True, allow_none=True),
-        "to": _text("The window's end (exclusive), as asked (null: no limit).",
+        "to": _string("The window's end (exclusive), as asked (null: no limit).",
                     required=True, allow_none=True),
         "as_of": _time(_CUT, required=True, allow_none=True),
         "as_of_position": _whole(_CUT_POSITION, required=True),
@@ -437,14 +437,14 @@ class StoredEventSchema(Answer):
     """A row of the log exactly as stored and hashed (personal fields as ciphertext)."""
 
     position = _whole("Its place in the log (gapless, from 1).", required=True)
-    event_id = _text("A UUID.", required=True)
-    stream = _text("The stream it was appended to.", required=True)
+    event_id = _string("A UUID.", required=True)
+    stream = _string("The stream it was appended to.", required=True)
     version = _whole("Its version in the stream.", required=True)
-    type = _text("The event type.", required=True)
+    type = _string("The event type.", required=True)
     schema_version = _whole("The version of its type's schema.", required=True)
     occurred_at = _time("When it happened.", required=True)
     recorded_at = _time("When the log recorded it.", required=True)
-    actor = _text("Who recorded it.", required=True)
+    actor = _string("Who recorded it.", required=True)
     data = fields.Dict(required=True, metadata={"description": "The event's data."})
     meta = fields.Dict(required=True, metadata={"description": "actor, correlation id, …"})
     hash = fields.String(required=True, metadata={
@@ -464,9 +464,9 @@ class SignedHeadSchema(Answer):
     """The head a clean walk vouches for, signed: check it offline."""
 
     position = _whole("The last position.", required=True)
-    hash = _text("Its chain hash.", required=True)
-    signature = _text("Ed25519 over `position:hash`, base64.", required=True)
-    public_key = _text("The instance's public key, PEM.", required=True)
+    hash = _string("Its chain hash.", required=True)
+    signature = _string("Ed25519 over `position:hash`, base64.", required=True)
+    public_key = _string("The instance's public key, PEM.", required=True)
 
 
 class VerifySchema(Answer):
@@ -475,9 +475,9 @@ class VerifySchema(Answer):
 
     ok = fields.Boolean(required=True)
     events = _whole("Rows walked.", required=True)
-    head = _text("The chain hash at the head.", required=True)
+    head = _string("The chain hash at the head.", required=True)
     first_broken = _whole("The first position found wrong.", required=True, allow_none=True)
-    problem = _text("What was found wrong.", required=True, allow_none=True)
-    line = _text("`OK n events, head <hash>` or `BROKEN at position N: <problem>`.",
+    problem = _string("What was found wrong.", required=True, allow_none=True)
+    line = _string("`OK n events, head <hash>` or `BROKEN at position N: <problem>`.",
                  required=True)
     signed_head = fields.Nested(SignedHeadSchema)  # a bare $ref: the docs page names it

@@ -199,9 +199,7 @@ def assertion(name: str) -> Response:
 @bp.get("/ob/v3/credentials/<name>")
 def credential(name: str) -> Response:
     ident, _suffix = _split(name, ".json")
-    if "as_of" in request.args:
-        # The proof is made now and says the award stands now: no other moment applies.
-        _bad_as_of("a credential is signed as the award stands now; it takes no as_of")
+    _no_as_of("a credential is signed as the award stands now")
     cat = _catalogue()
     if ident not in cat.awards:
         raise ApiError(404, "unknown_award", f"this Journey has no award {ident}")
@@ -212,9 +210,7 @@ def credential(name: str) -> Response:
         raise ApiError(410, "award_revoked", f"the award {ident} was revoked: "
                                              f"{award.revocation_reason or 'revoked'}")
     found = service().issuer(cat.issuer_of(award), cat)
-    signed = service().sign(docs.credential(award, cat, found, service().did(), urls()))
-    response = Response(json.dumps(signed, ensure_ascii=False, indent=2),
-                        mimetype="application/json")
+    response = _signed(docs.credential(award, cat, found, service().did(), urls()))
     if request.args.get("download"):
         response.headers["Content-Disposition"] = f'attachment; filename="{ident}.json"'
     return response
@@ -224,8 +220,7 @@ def credential(name: str) -> Response:
 def status_list(name: str) -> Response:
     """An issuer's BitstringStatusListCredential: which of its credentials are revoked."""
     ident, _suffix = _split(name, ".json")
-    if "as_of" in request.args:
-        _bad_as_of("a status list is signed as it stands now; it takes no as_of")
+    _no_as_of("a status list is signed as it stands now")
     cat = _catalogue()
     try:
         network = docs.network_of(ident)
@@ -233,9 +228,20 @@ def status_list(name: str) -> Response:
         network = ""
     if network is not None and network not in cat.networks:
         raise ApiError(404, "unknown_issuer", f"this Journey has no issuer {ident}")
-    signed = service().sign(docs.status_list_credential(network, cat, service().did(),
-                                                        urls(), utcnow()))
-    return Response(json.dumps(signed, ensure_ascii=False, indent=2),
+    return _signed(docs.status_list_credential(network, cat, service().did(), urls(),
+                                               utcnow()))
+
+
+def _no_as_of(why: str) -> None:
+    """Refuse `as_of` on a document signed now: its proof says it holds now, at no other
+    moment (a 400)."""
+    if "as_of" in request.args:
+        _bad_as_of(f"{why}; it takes no as_of")
+
+
+def _signed(document: dict[str, Any]) -> Response:
+    """`document` signed now with the instance's key, as JSON."""
+    return Response(json.dumps(service().sign(document), ensure_ascii=False, indent=2),
                     mimetype="application/json")
 
 
@@ -290,20 +296,19 @@ def verify() -> Response:
 
 def _names_this_journey(credential: dict[str, Any]) -> bool:
     """Whether the credential's id is one of this installation's credential URLs."""
-    return str(credential.get("id", "")).startswith(f"{urls().base}/ob/v3/credentials/")
+    return str(credential.get("id", "")).startswith(urls().credential(""))
 
 
 def _still_valid(credential: dict[str, Any], reason: str) -> tuple[bool, str]:
     """A credential of this installation: signed by our key, and not revoked since."""
-    prefix = f"{urls().base}/ob/v3/credentials/"
-    ident = str(credential.get("id", ""))
     if not _names_this_journey(credential):
         return True, reason
     issuer = credential.get("issuer")
     if (issuer.get("id") if isinstance(issuer, dict) else issuer) != service().did():
         return False, "it names this Journey but is not signed with its key"
     cat = service().latest()
-    award = cat.awards.get(ident[len(prefix):].removesuffix(".json"))
+    ident = str(credential["id"]).removeprefix(urls().credential(""))
+    award = cat.awards.get(ident.removesuffix(".json"))
     if award is None:
         return False, "this Journey has no such award"
     status = credential.get("credentialStatus")
@@ -318,10 +323,11 @@ def _still_valid(credential: dict[str, Any], reason: str) -> tuple[bool, str]:
                 or status.get("statusPurpose") != docs.STATUS_PURPOSE:
             return False, "its credentialStatus is not this award's entry in the " \
                           "issuer's status list"
-        if docs.bit_at(docs.status_bits(cat, network), index):
-            return False, f"it was revoked: {award.revocation_reason or 'revoked'}"
-    if award.revoked:
-        return False, f"it was revoked: {award.revocation_reason}"
+        revoked = award.revoked or docs.bit_at(docs.status_bits(cat, network), index)
+    else:
+        revoked = award.revoked
+    if revoked:
+        return False, f"it was revoked: {award.revocation_reason or 'revoked'}"
     return True, reason + ", and it stands in this Journey"
 
 
