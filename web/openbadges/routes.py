@@ -384,16 +384,12 @@ def put_issuer(network_id: str) -> Response:
                     mimetype="application/json")
 
 
-LINKED_READS = frozenset({"api.portfolio", "api.member_badges"})
-
-
-
 def link_portfolio_awards(app: Flask) -> None:
     """Each award of a portfolio / badges read that stands now gets its Open Badges links.
 
-    The reads (web/api/reads.py, LINKED_READS) call the function this registers on their
-    body before it is serialised: once, where an after_request hook had to parse the
-    whole answer back and write it again (a long portfolio is megabytes of JSON).
+    The reads (web/api/reads.py, through web.services.award_links) call the function this
+    registers on their body before it is serialised: once, where an after_request hook had
+    to parse the whole answer back and write it again (a long portfolio is megabytes).
     An award revoked now, or whose recipient is erased, gets none: its documents answer
     410 whatever the moment (an as_of read, an erased member's portfolio still list it).
     """
