@@ -20,6 +20,7 @@ also reads what changed it.
 """
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields
 from functools import cache
@@ -145,13 +146,45 @@ def keys_of(rec: Recorded) -> set[str]:
     return keys
 
 
+class Filing:
+    """The index of a log held in memory, grown as the log grows: each event's keys, and
+    each key's positions in ascending order.
+
+    An event's keys depend only on the events before it, so the filing of a log also files
+    every prefix of it: a reader of the log as of position P keeps the positions ≤ P.
+    """
+
+    def __init__(self) -> None:
+        self.filed: dict[int, set[str]] = {}
+        self.first: dict[str, int] = {}
+        self.positions: dict[str, list[int]] = {}
+        self.last = 0
+
+    def add(self, records: Iterable[Recorded]) -> "Filing":
+        """File `records`, in position order, each after the last position filed."""
+        empty: set[str] = set()
+        for rec in records:
+            if rec.position <= self.last:
+                raise ValueError(f"position {rec.position} is not after {self.last}, "
+                                 "the last one filed")
+            keys = filed_keys(rec, lambda at: self.filed.get(at, empty), self.first.get)
+            for k in keys:
+                self.first.setdefault(k, rec.position)
+                self.positions.setdefault(k, []).append(rec.position)
+            self.filed[rec.position] = keys
+            self.last = rec.position
+        return self
+
+    def positions_of(self, keys: Iterable[str], upto: int) -> list[int]:
+        """The positions ≤ `upto` filed under any of `keys`, ascending, each once."""
+        found: set[int] = set()
+        for k in keys:
+            filed = self.positions.get(k)
+            if filed:
+                found.update(filed if filed[-1] <= upto else filed[:bisect_right(filed, upto)])
+        return sorted(found)
+
+
 def index(records: Iterable[Recorded]) -> dict[int, set[str]]:
     """The keys of every event of a whole log, in position order: the reference fold."""
-    filed: dict[int, set[str]] = {}
-    first: dict[str, int] = {}
-    for rec in records:
-        keys = filed_keys(rec, lambda at: filed.get(at, set()), first.get)
-        for k in keys:
-            first.setdefault(k, rec.position)
-        filed[rec.position] = keys
-    return filed
+    return Filing().add(records).filed

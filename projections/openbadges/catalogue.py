@@ -16,13 +16,12 @@ RecognitionAwarded, or the first prefix of the log over which the rule engine ea
 An award's index in its issuer's Bitstring Status List is not computed here: a change of
 the rules adds awards that appear in the past, or removes awards, so any rank recomputed
 on a build would move. The index is allocated once, when the award first appears in the
-present catalogue (status_index.py, in `(appeared, award_id)` order: `by_appearance`), and
-the service gives it to the catalogue (`indexes`).
+present catalogue (status_index.py, in `(appeared, award_id)` order:
+`in_appearance_order`), and the service gives it to the catalogue (`indexes`).
 """
 from __future__ import annotations
 
-from bisect import bisect_left
-from collections import defaultdict
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -33,7 +32,7 @@ from journey.records import Recorded
 from projections.badges.engine import earned_badges
 from projections.badges.recognitions import fold_recognitions
 from projections.badges.spec import Rule, load_rules
-from projections.index.keys import index, key, member_key
+from projections.index.keys import Filing, key, member_key
 
 RULE_PREFIX = "rules/"
 #: Why a rule award vanished, by the type of the event after which it did.
@@ -104,9 +103,12 @@ class Catalogue:
     def of_issuer(self, network_id: str | None) -> list[Award]:
         return [a for a in self.awards.values() if self.issuer_of(a) == network_id]
 
-    def by_appearance(self, network_id: str | None) -> list[Award]:
-        """The issuer's awards in the order new ones are given indexes: by appearance."""
-        return sorted(self.of_issuer(network_id), key=lambda a: (a.appeared, a.award_id))
+    def by_issuer(self) -> dict[str | None, list[Award]]:
+        """Every award, grouped by issuer (one pass, where of_issuer is one per issuer)."""
+        out: dict[str | None, list[Award]] = {}
+        for award in self.awards.values():
+            out.setdefault(self.issuer_of(award), []).append(award)
+        return out
 
     def status_indexes(self, network_id: str | None) -> dict[str, int]:
         """award id -> its allocated index in the issuer's status list."""
@@ -116,6 +118,11 @@ class Catalogue:
 
     def status_index(self, award: Award) -> int:
         return self.status_indexes(self.issuer_of(award))[award.award_id]
+
+
+def in_appearance_order(awards: Iterable[Award]) -> list[Award]:
+    """Awards in the order new ones are given status list indexes: by appearance."""
+    return sorted(awards, key=lambda a: (a.appeared, a.award_id))
 
 
 def _rule_badges(rules: Sequence[Rule]) -> dict[str, Badge]:
@@ -140,83 +147,144 @@ def _related(records: Iterable[Recorded], member_id: str) -> set[str]:
     return related(records, member_id)
 
 
+class _Facts:
+    """What a catalogue reads of the whole log, folded in position order: the networks,
+    each community's network, the members (in registration order) with their e-mails,
+    the erasures, the badge definitions, and every event as evidence."""
+
+    def __init__(self) -> None:
+        self.networks: dict[str, str] = {}
+        self.community_network: dict[str, str | None] = {}
+        self.members: dict[str, None] = {}
+        self.emails: dict[str, str | None] = {}
+        self.erased: set[str] = set()
+        self.badges: dict[str, Badge] = {}
+        self.evidence: dict[int, Evidence] = {}
+        self.last = 0
+
+    def add(self, records: Iterable[Recorded]) -> "_Facts":
+        for rec in records:
+            e = rec.event
+            if isinstance(e, ev.NetworkCreated):
+                self.networks.setdefault(e.network_id, e.name)
+            elif isinstance(e, ev.CommunityFounded):
+                self.community_network.setdefault(e.community_id, e.network_id)
+            elif isinstance(e, ev.MemberRegistered):
+                self.members.setdefault(e.member_id)
+                email = e.email if e.email and not is_ciphertext(e.email) else None
+                self.emails.setdefault(e.member_id, email)
+            elif isinstance(e, ev.MemberErased):
+                self.erased.add(e.member_id)
+            elif isinstance(e, ev.BadgeDefined):
+                if e.badge_id not in self.badges:
+                    self.badges[e.badge_id] = Badge(
+                        e.badge_id, e.name, e.description, e.criteria,
+                        self.community_network.get(e.community_id), e.community_id, e.image)
+            self.evidence[rec.position] = Evidence(rec.position, e.type, rec.occurred_at,
+                                                   getattr(e, "community_id", None))
+            self.last = rec.position
+        return self
+
+
+class CatalogueMemo:
+    """What a caller that builds catalogues again and again keeps between builds: the
+    filing (index) of the records it has read, the facts of the whole log, and each
+    member's awards by what they were derived from.
+
+    A member's awards are a function of the records filed under their keys (and of the
+    rules): the same keys, each with as many positions up to a build's last one, are the
+    same records, since a filing only grows at its end. So a catalogue after a few
+    appends derives again only the members the new events concern, and the others cost a
+    few bisections. Good for one `rules` only, and for one reading of the log: after an
+    erasure, which makes fields unreadable, the records are read again into a new memo.
+    """
+
+    def __init__(self) -> None:
+        self.filing = Filing()
+        self.facts = _Facts()
+        #: member -> (counts of the own keys, all keys, counts of all keys, their awards,
+        #: derived as if not erased)
+        self.entries: dict[str, tuple[tuple[int, ...], tuple[str, ...], tuple[int, ...],
+                                      list[Award]]] = {}
+
+    @property
+    def last(self) -> int:
+        """The last position read into the memo (0: none)."""
+        return self.filing.last
+
+    def add(self, records: Iterable[Recorded]) -> "CatalogueMemo":
+        """Read `records`, in position order, each after the last position read."""
+        records = list(records)
+        self.filing.add(records)
+        self.facts.add(records)
+        return self
+
+    def counts(self, keys: Iterable[str], upto: int) -> tuple[int, ...]:
+        positions = self.filing.positions
+        return tuple(bisect_right(positions.get(k, ()), upto) for k in keys)
+
+
 def catalogue(records: Iterable[Recorded], erased: Iterable[str] = (),
-              memo: dict | None = None, used: dict | None = None,
-              rules: Sequence[Rule] | None = None) -> Catalogue:
+              rules: Sequence[Rule] | None = None,
+              memo: CatalogueMemo | None = None) -> Catalogue:
     """Every award of `records` (a prefix of the log); `erased`: members erased since.
 
     An erasure reaches back over every moment, so an as-of catalogue is given the
-    erasures of the whole log. `memo` (read) and `used` (written) cache each member's
-    rule awards by the positions they were derived from: the same positions give the
-    same awards, so a catalogue after a few appends re-derives only who they concern
-    (a memo is only good for the same `rules`: default, the repository's rules.json).
+    erasures of the whole log. `memo`: a caller that builds catalogues again and again
+    keeps one, holding the records of the log or of a longer prefix of it: a build then
+    derives again only the members whose records changed (see CatalogueMemo).
     """
     rules = load_rules() if rules is None else rules
     records = sorted(records, key=lambda r: r.position)
-    out = Catalogue(badges=_rule_badges(rules))
-    community_network: dict[str, str | None] = {}
-    members: list[str] = []
-    emails: dict[str, str | None] = {}
-    erased = set(erased)
-    for rec in records:
-        e = rec.event
-        if isinstance(e, ev.NetworkCreated):
-            out.networks.setdefault(e.network_id, e.name)
-        elif isinstance(e, ev.CommunityFounded):
-            community_network.setdefault(e.community_id, e.network_id)
-        elif isinstance(e, ev.MemberRegistered):
-            members.append(e.member_id)
-            email = e.email if e.email and not is_ciphertext(e.email) else None
-            emails.setdefault(e.member_id, email)
-        elif isinstance(e, ev.MemberErased):
-            erased.add(e.member_id)
-        elif isinstance(e, ev.BadgeDefined):
-            if e.badge_id not in out.badges:
-                out.badges[e.badge_id] = Badge(e.badge_id, e.name, e.description, e.criteria,
-                                               community_network.get(e.community_id),
-                                               e.community_id, e.image)
-        community = getattr(e, "community_id", None)
-        out.evidence[rec.position] = Evidence(rec.position, e.type, rec.occurred_at,
-                                              community)
-
-    out.erased = erased
-    filed = index(records)
-    by_key: dict[str, list[int]] = defaultdict(list)
-    for position, keys in filed.items():
-        for k in keys:
-            by_key[k].append(position)
+    upto = records[-1].position if records else 0
+    if memo is None:
+        memo = CatalogueMemo().add(records)
+    # The facts of a past prefix are folded again (as_of reads are rare); a present build
+    # reads them from the memo.
+    facts = memo.facts if memo.last == upto else _Facts().add(records)
+    rule_badges = _rule_badges(rules)
+    out = Catalogue(badges={**rule_badges, **{k: b for k, b in facts.badges.items()
+                                              if k not in rule_badges}},
+                    networks=dict(facts.networks), evidence=dict(facts.evidence),
+                    erased=facts.erased | set(erased))
+    erased = out.erased
     at = {rec.position: rec for rec in records}
-    definitions = [r for r in records if isinstance(r.event, ev.BadgeDefined)]
 
     def subset(keys: Iterable[str]) -> list[Recorded]:
-        return [at[p] for p in sorted({p for k in keys for p in by_key.get(k, ())})]
+        return [at[p] for p in memo.filing.positions_of(keys, upto)]
 
-    for member in dict.fromkeys(members):
-        own = subset([member_key(member), key("person", member)])
-        mine = subset([member_key(member), key("person", member),
-                       *_related(own, member)])
+    for member in facts.members:
+        own_keys = (member_key(member), key("person", member))
+        own_counts = memo.counts(own_keys, upto)
+        entry = memo.entries.get(member)
+        if entry is not None and entry[0] == own_counts \
+                and memo.counts(entry[1], upto) == entry[2]:
+            awards = entry[3]
+        else:
+            own = subset(own_keys)
+            keys = (*own_keys, *sorted(_related(own, member)))
+            awards = _member_awards(member, subset(keys), facts.emails.get(member), rules)
+            memo.entries[member] = (own_counts, keys, memo.counts(keys, upto), awards)
         is_erased = member in erased
-        email = None if is_erased else emails.get(member)
-        # Recognitions: the badges of the member's awards are read from the whole log.
-        fold = fold_recognitions(member, mine + definitions)
-        for item in (*fold.standing, *fold.revoked):
-            out.awards[item.award_id] = Award(
-                item.award_id, "recognition", member, item.badge_id, item.awarded_at,
-                item.evidence, email, is_erased, item.revoked or is_erased,
-                ERASED_REASON if is_erased else item.revoked_reason,
-                item.revoked_at, item.position)
-        memo_key = (member, tuple(r.position for r in mine), email)
-        history = memo.get(memo_key) if memo is not None else None
-        if history is None:
-            history = _rule_history(member, mine, email, rules)
-        if used is not None:
-            used[memo_key] = history
-        for award in history:
-            out.awards[award.award_id] = _erase(award, email) if is_erased else award
+        for award in awards:
+            out.awards[award.award_id] = _erase(award) if is_erased else award
     return out
 
 
-def _erase(award: Award, email: str | None) -> Award:
+def _member_awards(member: str, mine: list[Recorded], email: str | None,
+                   rules: Sequence[Rule]) -> list[Award]:
+    """A member's recognitions and rule awards, from the records filed under their keys."""
+    # `mine` holds the BadgeDefined of their recognitions' badges (`_related` adds each
+    # one's badge key): the fold needs no other definition.
+    fold = fold_recognitions(member, mine)
+    recognitions = [Award(item.award_id, "recognition", member, item.badge_id,
+                          item.awarded_at, item.evidence, email, False, item.revoked,
+                          item.revoked_reason, item.revoked_at, item.position)
+                    for item in (*fold.standing, *fold.revoked)]
+    return recognitions + _rule_history(member, mine, email, rules)
+
+
+def _erase(award: Award) -> Award:
     return Award(award.award_id, award.kind, award.member_id, award.badge, award.issued_at,
                  award.evidence, None, True, True, ERASED_REASON, award.revoked_at,
                  award.appeared)

@@ -4,7 +4,7 @@ A credential names its index (`credentialStatus.statusListIndex`) and is signed:
 index of an award can never change, nor be given to another award. So it is not derived
 from the catalogue but allocated, in the table `ob_status_index` (projections/tables.py):
 when an award first appears in the present catalogue it takes its issuer's next free
-index (the new awards of a build in `Catalogue.by_appearance` order). Rows are never
+index (the new awards of a build in appearance order: `in_appearance_order`). Rows are never
 renumbered nor deleted; an award that has left the catalogue (a rule of rules.json was
 changed or removed) keeps its row, and its bit is set (documents.status_bits).
 
@@ -21,7 +21,7 @@ from collections import defaultdict
 from sqlalchemy import Connection, Engine, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from projections.openbadges.catalogue import Catalogue
+from projections.openbadges.catalogue import Catalogue, in_appearance_order
 from projections.openbadges.documents import issuer_id, network_of
 from projections.tables import ob_status_index as table
 
@@ -44,14 +44,13 @@ def stored(conn: Connection) -> Indexes:
 def missing(cat: Catalogue, have: Indexes) -> list[dict]:
     """The rows that give each award of `cat` without an index the next one of its issuer."""
     rows = []
-    for network in dict.fromkeys([*(cat.issuer_of(a) for a in cat.awards.values())]):
+    for network, awards in cat.by_issuer().items():
         known = have.get(network, {})
+        new = [award for award in awards if award.award_id not in known]
         free = max(known.values(), default=-1) + 1
-        for award in cat.by_appearance(network):
-            if award.award_id not in known:
-                rows.append({"issuer": issuer_id(network), "award_id": award.award_id,
-                             "idx": free})
-                free += 1
+        for offset, award in enumerate(in_appearance_order(new)):
+            rows.append({"issuer": issuer_id(network), "award_id": award.award_id,
+                         "idx": free + offset})
     return rows
 
 

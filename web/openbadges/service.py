@@ -15,7 +15,7 @@ from journey.clock import BadTime, format_time, parse_time, utcnow
 from journey.records import Recorded
 from projections.badges.spec import Rule
 from projections.openbadges import png, proof, status_index
-from projections.openbadges.catalogue import Badge, Catalogue, catalogue
+from projections.openbadges.catalogue import Badge, Catalogue, CatalogueMemo, catalogue
 from projections.openbadges.didkey import did_key, verification_method
 from projections.openbadges.documents import Issuer, Urls
 from web.openbadges.issuers import Issuers
@@ -36,8 +36,11 @@ class OpenBadges:
         self._lock = threading.Lock()
         self._cache: OrderedDict[tuple, Catalogue] = OrderedDict()
         self._issuers: Issuers | None = None
-        self._memo: dict = {}
         self._records: dict[int, Recorded] = {}   # decrypted rows, until an erasure
+        #: Those rows' index and facts, and each member's awards derived from them.
+        self._memo = CatalogueMemo()
+        #: One build at a time: a build reads new rows into the memo, which the others use.
+        self._building = threading.Lock()
 
     def position(self, as_of: str | None) -> int:
         store = journey().store
@@ -62,51 +65,54 @@ class OpenBadges:
 
     def _build(self, position: int, erased: frozenset[str], present: bool = False) -> Catalogue:
         key = (position, erased)
+        found = self._cached(key)
+        if found is not None:
+            return found
+        with self._building:
+            found = self._cached(key)   # built while this one waited
+            if found is not None:
+                return found
+            records = self._read(position)
+            built = catalogue(records, erased, rules=self.rules, memo=self._memo)
+            # Only the present allocates: a past catalogue lacks awards made since, and an
+            # award's index is fixed by when it first stood in a present one.
+            engine = journey().log.recorder.engine
+            built.indexes = (status_index.allocate(engine, built) if present
+                             else status_index.read(engine))
+            with self._lock:
+                self._cache[key] = built
+                while len(self._cache) > CACHED:
+                    self._cache.popitem(last=False)
+            return built
+
+    def _cached(self, key: tuple) -> Catalogue | None:
         with self._lock:
             found = self._cache.get(key)
             if found is not None:
                 self._cache.move_to_end(key)
-                return found
-        records = self._read(position)
-        used: dict = {}
-        built = catalogue(records, erased, memo=self._memo, used=used, rules=self.rules)
-        # Only the present allocates: a past catalogue lacks awards made since, and an
-        # award's index is fixed by when it first stood in a present one.
-        engine = journey().log.recorder.engine
-        built.indexes = (status_index.allocate(engine, built) if present
-                         else status_index.read(engine))
-        with self._lock:
-            self._memo = used
-            self._cache[key] = built
-            while len(self._cache) > CACHED:
-                self._cache.popitem(last=False)
-        return built
+            return found
 
     def _read(self, position: int) -> list[Recorded]:
-        """The records up to `position`, each row read once (again after an erasure, which
-        makes the erased member's fields unreadable).
+        """The records up to `position`, each row read once into the memo (again, into a
+        new memo, after an erasure, which makes the erased member's fields unreadable).
 
         Only the registrations are decrypted: the recipient's e-mail is the one personal
         value the catalogue uses (rules never read one: projections/badges/spec.py), and
         unwrapping every member's key for every row cost about half of a cold build.
         """
         store = journey().store
-        with self._lock:
-            known = dict(self._records)
-        last = max(known, default=0)
 
         def recorded(row) -> Recorded:
             return store.to_recorded(row, decrypt=row.type in _DECRYPTED)
 
-        fresh = [recorded(row) for row in store.read_rows(after=last)]
+        fresh = [recorded(row) for row in store.read_rows(after=self._memo.last)]
         if any(rec.type == "MemberErased" for rec in fresh):
-            known = {}
+            self._records, self._memo = {}, CatalogueMemo()
             fresh = [recorded(row) for row in store.read_rows(after=0)]
         for rec in fresh:
-            known[rec.position] = rec
-        with self._lock:
-            self._records = known
-        return [known[p] for p in sorted(known) if p <= position]
+            self._records[rec.position] = rec
+        self._memo.add(fresh)
+        return [rec for p, rec in self._records.items() if p <= position]
 
     # -- images ----------------------------------------------------------------------------
 
