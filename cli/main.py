@@ -467,7 +467,8 @@ def backup(cli: Cli, file: Path, include_instance: bool, as_json: bool) -> None:
     """Write a consistent backup of the log to FILE (mode 0600), while writers go on.
 
     FILE holds every row as stored (personal fields still encrypted), the hashes, the sealed
-    head and the members' keys wrapped by master.key. Without --include-instance the
+    head, the members' keys wrapped by master.key, the accounts, and the Open Badges status
+    list indexes (each credential issued names one; no fold can make them again). Without --include-instance the
     instance directory's keys are needed to restore and read it: back those up separately.
     With --include-instance FILE holds the keys that unlock everyone's personal data, and
     the uploaded files (instance/uploads/, not encrypted, so only in such a file): a
@@ -479,12 +480,14 @@ def backup(cli: Cli, file: Path, include_instance: bool, as_json: bool) -> None:
       journey backup /secure/journey-full.zip --include-instance
     """
     from events.backup import BackupError, write_backup
+    from projections.tables import KEPT
 
     log = cli.log
     try:
         with _progress(log.store.last_position(), "backing up") as progress:
             report = write_backup(log.recorder, file, instance=log.instance,
-                                  include_instance=include_instance, progress=progress)
+                                  include_instance=include_instance, progress=progress,
+                                  tables=KEPT)
     except BackupError as exc:
         raise CliError(exc.code, exc.message) from None
     manifest = report.manifest
@@ -523,10 +526,11 @@ def restore(cli: Cli, file: Path, as_json: bool) -> None:
     from events.instance import InstanceMissing, load_instance
     from events.sql import make_engine
     from projections.migrate import upgrade_projections
+    from projections.tables import KEPT
 
     config = cli.config
     try:
-        manifest = read_backup_manifest(file)
+        manifest = read_backup_manifest(file, tables=KEPT)
         instance = None
         if not manifest.includes_instance:
             try:
@@ -541,7 +545,7 @@ def restore(cli: Cli, file: Path, as_json: bool) -> None:
                 report = restore_backup(
                     engine, file, instance=instance,
                     instance_dir=config.instance_dir if instance is None else None,
-                    migrations=(upgrade_projections,), progress=progress)
+                    migrations=(upgrade_projections,), progress=progress, tables=KEPT)
         finally:
             engine.dispose()
     except BackupError as exc:

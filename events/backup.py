@@ -18,6 +18,10 @@ A backup is a zip archive (written to a temporary name, fsynced, renamed; mode 0
     uploads.jsonl        only with include_instance: {"digest", "size", "media_type",
                          "filename"} of every uploaded file (instance/uploads/)
     uploads/<digest>     that file's bytes (checked against its name, the sha256, on restore)
+    tables/<name>.jsonl  the rows of the log schema's other tables (accounts, tokens, links),
+                         and of the tables the caller names that no fold can make again
+                         (the projections' `ob_status_index`: the status list index each
+                         issued credential names)
 
 Uploads go in only with the instance: they are the one part of an installation that is not
 encrypted (shared files may show students' work), so a backup without the keys stays a file
@@ -48,12 +52,12 @@ import time
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Callable, Iterable, Iterator
+from typing import IO, Any, Callable, Iterable, Iterator, Sequence
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import (Connection, Engine, Integer, LargeBinary, Table, delete, func, insert,
-                        inspect, select, text)
+                        inspect, select, text, tuple_)
 
 from events.codec import GENESIS_HASH
 from events.crypto import Cipher, CipherError, MemoryKeyStore
@@ -250,8 +254,8 @@ def _schema_revision(conn: Connection) -> str | None:
     return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
-def _write_snapshot(engine: Engine, archive: zipfile.ZipFile,
-                    progress: Progress | None) -> _Snapshot:
+def _write_snapshot(engine: Engine, archive: zipfile.ZipFile, progress: Progress | None,
+                    tables: Sequence[Table]) -> _Snapshot:
     snap = _Snapshot()
     columns = [events.c[name] for name in _EVENT_COLUMNS]
     with _snapshot_connection(engine) as conn, conn.begin():
@@ -294,27 +298,29 @@ def _write_snapshot(engine: Engine, archive: zipfile.ZipFile,
                     break
                 after = page[-1][0]
             snap.digests[KEYS] = out.digest.hexdigest()
-        tables = inspect(conn)
-        for table in EXTRA_TABLES:
-            if tables.has_table(table.name):
+        present = inspect(conn)
+        for table in (*EXTRA_TABLES, *tables):
+            if present.has_table(table.name):
                 _write_table(conn, archive, table, snap)
     return snap
 
 
 def _write_table(conn: Connection, archive: zipfile.ZipFile, table: Table,
                  snap: _Snapshot) -> None:
-    """One of the log schema's other tables (accounts, tokens, links), paged by its key."""
+    """One of the other tables (accounts, tokens, links, ...), paged by its primary key."""
     name = TABLES_PREFIX + table.name + ".jsonl"
-    key = next(iter(table.primary_key.columns))
+    key_columns = list(table.primary_key.columns)
+    key = tuple_(*key_columns) if len(key_columns) > 1 else key_columns[0]
     binary = {c.name for c in table.columns if isinstance(c.type, LargeBinary)}
     count = 0
     with archive.open(_member(name), "w", force_zip64=True) as member:
         out = _Digesting(member)
         after: Any = None
         while True:
-            query = select(table).order_by(key).limit(PAGE)
+            query = select(table).order_by(*key_columns).limit(PAGE)
             if after is not None:
-                query = query.where(key > after)
+                query = query.where(key > (tuple_(*after) if len(key_columns) > 1
+                                           else after[0]))
             page = conn.execute(query).mappings().all()
             out.write(b"".join(_line({c: (base64.b64encode(bytes(v)).decode("ascii")
                                           if c in binary and v is not None else v)
@@ -322,7 +328,7 @@ def _write_table(conn: Connection, archive: zipfile.ZipFile, table: Table,
             count += len(page)
             if len(page) < PAGE:
                 break
-            after = page[-1][key.name]
+            after = tuple(page[-1][c.name] for c in key_columns)
         snap.digests[name] = out.digest.hexdigest()
     snap.tables[table.name] = count
 
@@ -352,11 +358,13 @@ def _write_uploads(archive: zipfile.ZipFile, store: Uploads, snap: _Snapshot) ->
 
 def write_backup(recorder: SqlRecorder, path: Path | str, *,
                  instance: InstanceKeys | None = None, include_instance: bool = False,
-                 progress: Progress | None = None) -> BackupReport:
+                 progress: Progress | None = None, tables: Sequence[Table] = ()
+                 ) -> BackupReport:
     """Write a consistent backup of the log to `path` (replaced atomically, mode 0600).
 
     `include_instance` also puts the instance directory's keys into the file (needs
-    `instance`): whoever holds that file can read everyone's personal data.
+    `instance`): whoever holds that file can read everyone's personal data. `tables`:
+    tables of other schemas in the same database whose rows go in too (those that exist).
     """
     path = Path(path)
     if include_instance and instance is None:
@@ -370,7 +378,7 @@ def write_backup(recorder: SqlRecorder, path: Path | str, *,
     with whole:
         with zipfile.ZipFile(whole.file, "w", compression=zipfile.ZIP_DEFLATED,
                              compresslevel=6) as archive:
-            snap = _write_snapshot(recorder.engine, archive, progress)
+            snap = _write_snapshot(recorder.engine, archive, progress, tables)
             archive.writestr(_member(HEAD), json.dumps(snap.head, indent=2) + "\n")
             uploads = 0
             if include_instance and instance is not None:
@@ -410,7 +418,12 @@ def _open_archive(path: Path) -> zipfile.ZipFile:
         raise BackupError("backup", f"cannot read {path}: {exc.strerror or exc}") from None
 
 
-def _manifest(archive: zipfile.ZipFile, path: Path) -> BackupManifest:
+def _known_tables(tables: Sequence[Table]) -> dict[str, Table]:
+    """The tables a backup may hold, by name: the log schema's, and the caller's."""
+    return {**EXTRA_BY_NAME, **{t.name: t for t in tables}}
+
+
+def _manifest(archive: zipfile.ZipFile, path: Path, known: dict[str, Table]) -> BackupManifest:
     try:
         body = json.loads(archive.read(MANIFEST).decode("utf-8"))
     except KeyError:
@@ -435,7 +448,7 @@ def _manifest(archive: zipfile.ZipFile, path: Path) -> BackupManifest:
     except (KeyError, TypeError, ValueError) as exc:
         raise BackupError("backup", f"{path}: {MANIFEST} lacks or garbles {exc}") from None
     names = set(archive.namelist())
-    unknown = [t for t in manifest.tables if t not in EXTRA_BY_NAME]
+    unknown = [t for t in manifest.tables if t not in known]
     if unknown:
         raise BackupError("backup", f"{path} holds tables this Journey does not know "
                                     f"({', '.join(unknown)}); upgrade Journey first")
@@ -451,11 +464,12 @@ def _manifest(archive: zipfile.ZipFile, path: Path) -> BackupManifest:
     return manifest
 
 
-def read_backup_manifest(path: Path | str) -> BackupManifest:
-    """The manifest of a backup file (BackupError `backup` when it is not one)."""
+def read_backup_manifest(path: Path | str, tables: Sequence[Table] = ()) -> BackupManifest:
+    """The manifest of a backup file (BackupError `backup` when it is not one, or when it
+    holds a table neither the log schema nor `tables` has)."""
     path = Path(path)
     with _open_archive(path) as archive:
-        return _manifest(archive, path)
+        return _manifest(archive, path, _known_tables(tables))
 
 
 def _lines(archive: zipfile.ZipFile, name: str, expected_digest: str | None,
@@ -792,19 +806,22 @@ def _read_head(archive: zipfile.ZipFile, path: Path) -> dict[str, Any] | None:
 def restore_backup(engine: Engine, path: Path | str, *, instance: InstanceKeys | None = None,
                    instance_dir: Path | str | None = None,
                    migrations: Iterable[Callable[[Engine], None]] = (),
-                   progress: Progress | None = None) -> RestoreReport:
+                   progress: Progress | None = None,
+                   tables: Sequence[Table] = ()) -> RestoreReport:
     """Restore a backup into the empty database of `engine`; re-apply the instance's erasures.
 
     The keys that seal and unlock the backup come from `instance` (the installation's loaded
     instance directory) or, for a backup made with include_instance, are written into
     `instance_dir` (which must hold no other keys). `migrations` are further schema
-    upgrades to run after the log's own (the projections', as in `init_log`).
+    upgrades to run after the log's own (the projections', as in `init_log`); they create
+    `tables`, the other schemas' tables the backup may hold (write_backup's `tables`).
     """
     path = Path(path)
     if (instance is None) == (instance_dir is None):
         raise ValueError("give exactly one of instance and instance_dir")
     with _open_archive(path) as archive:
-        manifest = _manifest(archive, path)
+        known = _known_tables(tables)
+        manifest = _manifest(archive, path, known)
         if not _known_revision(manifest.schema):
             raise BackupError("backup", f"{path} was made by a newer Journey (log schema "
                                         f"{manifest.schema}); upgrade Journey first")
@@ -850,7 +867,7 @@ def restore_backup(engine: Engine, path: Path | str, *, instance: InstanceKeys |
             position, chain = _insert_rows(conn, archive, manifest, path, people, progress)
             keys = _insert_keys(conn, archive, manifest, path, instance)
             for name in manifest.tables:
-                _insert_table(conn, archive, manifest, path, EXTRA_BY_NAME[name])
+                _insert_table(conn, archive, manifest, path, known[name])
             expected = head or {"position": 0, "hash": GENESIS_HASH}
             if position != manifest.events or (position, chain) != (expected["position"],
                                                                     expected["hash"]):

@@ -24,7 +24,8 @@ from sqlalchemy import Engine, func, insert, inspect, select, text
 import events.backup as backup_module
 import events.sql as events_sql
 from cli.main import main
-from events.backup import (BackupError, read_backup_manifest, restore_backup, write_backup)
+from events.backup import (PAGE, BackupError, read_backup_manifest, restore_backup,
+                           write_backup)
 from events.crypto import is_ciphertext
 from events.exchange import import_lines
 from events.instance import ensure_instance, load_instance
@@ -41,6 +42,7 @@ from journey.events import MemberRegistered
 from journey.records import RecordEvent
 from projections.app import open_journey
 from projections.migrate import upgrade_projections
+from projections.tables import KEPT, ob_status_index
 from tests.integration.story import IVAN_REFLECTION, jsonl, open_test_log, story
 
 SAMPLE = Path(__file__).resolve().parents[2] / "demo" / "sample.jsonl"
@@ -248,6 +250,32 @@ def test_accounts_come_back_and_an_erased_members_account_goes(
             member_id="mila", username="mila", is_admin=False, time_zone="UTC",
             language="en", created_at=3, failed_logins=0))
         assert conn.execute(select(func.count()).select_from(accounts)).scalar() == 2
+
+
+def test_status_list_indexes_come_back_paged_by_their_whole_key(
+        source: Log, database_factory, tmp_path, engines) -> None:
+    """The index each issued credential names is not made again by a fold: the backup
+    carries it. Its key is (issuer, award id): pages that cut an issuer's rows lose none."""
+    upgrade_projections(source.recorder.engine)
+    allocated = [{"issuer": issuer, "award_id": f"a{n:05d}", "idx": n}
+                 for issuer in ("installation", "network-n1") for n in range(PAGE + 300)]
+    with source.recorder.engine.begin() as conn:
+        conn.execute(insert(ob_status_index), allocated)
+    path = tmp_path / "journey.backup"
+
+    written = write_backup(source.recorder, path, tables=KEPT)
+    target = engine_at(database_factory(), engines)
+    report = restore_backup(target, path, instance=source.instance,
+                            migrations=(upgrade_projections,), tables=KEPT)
+
+    assert written.manifest.tables["ob_status_index"] == len(allocated)
+    assert report.tables["ob_status_index"] == len(allocated)
+    with target.connect() as conn:
+        restored = [dict(r) for r in conn.execute(select(ob_status_index)).mappings()]
+    assert sorted(restored, key=lambda r: (r["issuer"], r["award_id"])) == allocated
+    # A Journey that does not know the table says so before touching anything.
+    with pytest.raises(BackupError, match="ob_status_index"):
+        read_backup_manifest(path)
 
 
 def test_a_restore_into_a_log_that_is_not_empty_is_refused(source: Log, tmp_path) -> None:
@@ -568,6 +596,8 @@ def ready(tmp_path) -> Journey:
 def test_cli_backup_and_restore(ready: Journey, tmp_path) -> None:
     file = tmp_path / "journey.zip"
     head = ready("verify").output
+    with sqlite3.connect(ready.db) as conn:  # an Open Badges award's status list index
+        conn.execute("INSERT INTO ob_status_index VALUES ('installation', 'aw-1', 0)")
 
     backed = ready("backup", str(file)).output
     ready("erase", "m-zoran", "--requested-by", "m-zoran", "--yes")
@@ -583,6 +613,10 @@ def test_cli_backup_and_restore(ready: Journey, tmp_path) -> None:
     assert f"re-applied 1 erasure(s): m-zoran (MemberErased appended at {events + 1})" \
         in restored
     assert elsewhere("verify").output.startswith(f"OK {events + 1} events, head ")
+    assert "1 ob_status_index" in restored
+    with sqlite3.connect(elsewhere.db) as conn:
+        assert conn.execute("SELECT * FROM ob_status_index").fetchall() == [
+            ("installation", "aw-1", 0)]
     assert "Zoran Ilić" not in elsewhere("export").stdout
     elsewhere("projections", "rebuild")
     assert elsewhere("restore", str(file), code=1).stderr.startswith("error: not_empty: ")
