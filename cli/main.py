@@ -530,7 +530,7 @@ def restore(cli: Cli, file: Path, as_json: bool) -> None:
 
     config = cli.config
     try:
-        manifest = read_backup_manifest(file, tables=KEPT)
+        manifest = read_backup_manifest(file)
         instance = None
         if not manifest.includes_instance:
             try:

@@ -418,12 +418,19 @@ def _open_archive(path: Path) -> zipfile.ZipFile:
         raise BackupError("backup", f"cannot read {path}: {exc.strerror or exc}") from None
 
 
-def _known_tables(tables: Sequence[Table]) -> dict[str, Table]:
-    """The tables a backup may hold, by name: the log schema's, and the caller's."""
-    return {**EXTRA_BY_NAME, **{t.name: t for t in tables}}
+def _known_tables(manifest: BackupManifest, path: Path,
+                  tables: Sequence[Table]) -> dict[str, Table]:
+    """The tables a restore may write, by name (the log schema's, and the caller's); a
+    backup holding another is refused."""
+    known = {**EXTRA_BY_NAME, **{t.name: t for t in tables}}
+    unknown = [t for t in manifest.tables if t not in known]
+    if unknown:
+        raise BackupError("backup", f"{path} holds tables this Journey does not know "
+                                    f"({', '.join(unknown)}); upgrade Journey first")
+    return known
 
 
-def _manifest(archive: zipfile.ZipFile, path: Path, known: dict[str, Table]) -> BackupManifest:
+def _manifest(archive: zipfile.ZipFile, path: Path) -> BackupManifest:
     try:
         body = json.loads(archive.read(MANIFEST).decode("utf-8"))
     except KeyError:
@@ -448,10 +455,6 @@ def _manifest(archive: zipfile.ZipFile, path: Path, known: dict[str, Table]) -> 
     except (KeyError, TypeError, ValueError) as exc:
         raise BackupError("backup", f"{path}: {MANIFEST} lacks or garbles {exc}") from None
     names = set(archive.namelist())
-    unknown = [t for t in manifest.tables if t not in known]
-    if unknown:
-        raise BackupError("backup", f"{path} holds tables this Journey does not know "
-                                    f"({', '.join(unknown)}); upgrade Journey first")
     missing = [n for n in (EVENTS, KEYS, HEAD) if n not in names]
     missing += [TABLES_PREFIX + t + ".jsonl" for t in manifest.tables
                 if TABLES_PREFIX + t + ".jsonl" not in names]
@@ -464,12 +467,11 @@ def _manifest(archive: zipfile.ZipFile, path: Path, known: dict[str, Table]) -> 
     return manifest
 
 
-def read_backup_manifest(path: Path | str, tables: Sequence[Table] = ()) -> BackupManifest:
-    """The manifest of a backup file (BackupError `backup` when it is not one, or when it
-    holds a table neither the log schema nor `tables` has)."""
+def read_backup_manifest(path: Path | str) -> BackupManifest:
+    """The manifest of a backup file (BackupError `backup` when it is not one)."""
     path = Path(path)
     with _open_archive(path) as archive:
-        return _manifest(archive, path, _known_tables(tables))
+        return _manifest(archive, path)
 
 
 def _lines(archive: zipfile.ZipFile, name: str, expected_digest: str | None,
@@ -820,8 +822,8 @@ def restore_backup(engine: Engine, path: Path | str, *, instance: InstanceKeys |
     if (instance is None) == (instance_dir is None):
         raise ValueError("give exactly one of instance and instance_dir")
     with _open_archive(path) as archive:
-        known = _known_tables(tables)
-        manifest = _manifest(archive, path, known)
+        manifest = _manifest(archive, path)
+        known = _known_tables(manifest, path, tables)
         if not _known_revision(manifest.schema):
             raise BackupError("backup", f"{path} was made by a newer Journey (log schema "
                                         f"{manifest.schema}); upgrade Journey first")

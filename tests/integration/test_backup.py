@@ -273,9 +273,11 @@ def test_status_list_indexes_come_back_paged_by_their_whole_key(
     with target.connect() as conn:
         restored = [dict(r) for r in conn.execute(select(ob_status_index)).mappings()]
     assert sorted(restored, key=lambda r: (r["issuer"], r["award_id"])) == allocated
-    # A Journey that does not know the table says so before touching anything.
-    with pytest.raises(BackupError, match="ob_status_index"):
-        read_backup_manifest(path)
+    # A restore that does not know the table says so before touching anything.
+    elsewhere = engine_at(database_factory(), engines)
+    with pytest.raises(BackupError, match=r"does not know \(ob_status_index\)"):
+        restore_backup(elsewhere, path, instance=source.instance)
+    assert is_empty(elsewhere)
 
 
 def test_a_restore_into_a_log_that_is_not_empty_is_refused(source: Log, tmp_path) -> None:
