@@ -16,7 +16,7 @@ import re
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
 from cryptography.exceptions import InvalidTag
@@ -49,6 +49,10 @@ class KeyStore(Protocol):
         """The wrapped key of a member, or None when they have none (or were erased)."""
         ...
 
+    def get_wrapped_many(self, member_ids: list[str]) -> dict[str, bytes]:
+        """The wrapped keys of those members that have one."""
+        ...
+
     def put_wrapped(self, member_id: str, wrapped: bytes) -> None:
         """Store a new member's wrapped key; must never overwrite an existing one."""
         ...
@@ -67,6 +71,10 @@ class MemoryKeyStore:
     def get_wrapped(self, member_id: str) -> bytes | None:
         """The wrapped key of a member, or None."""
         return self.wrapped.get(member_id)
+
+    def get_wrapped_many(self, member_ids: list[str]) -> dict[str, bytes]:
+        """The wrapped keys of those members that have one."""
+        return {m: self.wrapped[m] for m in member_ids if m in self.wrapped}
 
     def put_wrapped(self, member_id: str, wrapped: bytes) -> None:
         """Store a wrapped key unless the member already has one (first writer wins)."""
@@ -173,6 +181,37 @@ class Cipher:
             while len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
         return key
+
+    def warm(self, member_ids: Iterable[str]) -> None:
+        """Put the keys of `member_ids` that the cache lacks into it, looked up together:
+        before decrypting many rows, where each key missing from the cache would be a
+        lookup (a connection) of its own. Members without a key are left out."""
+        now = time.monotonic()
+        with self._lock:
+            missing = [m for m in dict.fromkeys(member_ids)
+                       if (cached := self._cache.get(m)) is None
+                       or now - cached[0] >= self._cache_seconds]
+        if not missing:
+            return
+        found = self.keys.get_wrapped_many(missing[:self._cache_size])
+        opened = {m: AESGCM(self.unwrap(m, wrapped)) for m, wrapped in found.items()}
+        with self._lock:
+            for member_id, key in opened.items():
+                self._cache[member_id] = (now, key)
+                self._cache.move_to_end(member_id)
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+
+    def owners(self, type_name: str, data: dict[str, Any], actor: str) -> set[str]:
+        """Whose keys decrypting this event's data takes (a correction's values are its
+        target's owner's, which its data does not name: not among them)."""
+        found: set[str] = set()
+        for name, spec in self._personal_of(type_name).items():
+            if is_ciphertext(data.get(name)):
+                owner = actor if spec == ACTOR else data.get(spec)
+                if isinstance(owner, str) and owner:
+                    found.add(owner)
+        return found
 
     def has_key(self, member_id: str) -> bool:
         """Whether the member still has a key (False after erasure)."""

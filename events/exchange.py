@@ -26,10 +26,10 @@ from marshmallow import ValidationError
 from events.recorder import StoredRow
 from events.schemas import (IdField, SchemaInvalid, corrected_event, flatten_messages,
                             idempotency_key_problem, load_event, with_positions)
-from events.store import AppendResult, EventStore, Options
+from events.store import KEYS_PAGE, AppendResult, EventStore, Options
 from journey.clock import BadTime, format_time, parse_time
 from journey.events import Event
-from journey.records import RecordEvent
+from journey.records import Recorded, RecordEvent
 
 #: Every field a line may have; anything else is refused.
 ENVELOPE = ("type", "occurred_at", "actor", "data", "idempotency_key", "position", "event_id",
@@ -72,13 +72,17 @@ def export_lines(store: EventStore, upto: int | None = None) -> Iterator[str]:
     """The log up to `upto` (default: its last position now) as exchange lines, each with `\\n`."""
     if upto is None:
         upto = store.last_position()
-    for row in store.read_rows(upto=upto):
-        yield json.dumps(export_line(store, row), ensure_ascii=False) + "\n"
+    rows = store.read_rows(upto=upto)
+    while page := list(islice(rows, KEYS_PAGE)):
+        for row, rec in zip(page, store.to_recorded_many(page)):
+            yield json.dumps(export_line(store, row, rec), ensure_ascii=False) + "\n"
 
 
-def export_line(store: EventStore, row: StoredRow) -> dict[str, Any]:
-    """One row as an exchange-format object (personal fields decrypted where a key exists)."""
-    rec = store.to_recorded(row)
+def export_line(store: EventStore, row: StoredRow,
+                rec: Recorded | None = None) -> dict[str, Any]:
+    """One row as an exchange-format object (personal fields decrypted where a key exists);
+    `rec`: the row's to_recorded, when the caller has it."""
+    rec = rec or store.to_recorded(row)
     if row.schema_version == rec.schema_version:
         data = rec.event.to_data()
     else:

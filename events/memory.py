@@ -125,6 +125,9 @@ class MemoryRecorder:
     def get_wrapped(self, member_id: str) -> bytes | None:
         return self.keys.get(member_id)
 
+    def get_wrapped_many(self, member_ids: list[str]) -> dict[str, bytes]:
+        return {m: self.keys[m] for m in member_ids if m in self.keys}
+
     def positions_of_scopes(self, scopes: list[str]) -> dict[str, int]:
         """The position of each idempotency scope already in the log."""
         return {scope: self.scopes[scope] for scope in scopes if scope in self.scopes}

@@ -551,6 +551,16 @@ class SqlRecorder:
         with self.engine.connect() as conn:
             return _SqlTransaction(conn).get_wrapped(member_id)
 
+    def get_wrapped_many(self, member_ids: list[str]) -> dict[str, bytes]:
+        """The wrapped keys of those members that have one, in one query a page."""
+        found: dict[str, bytes] = {}
+        with self.engine.connect() as conn:
+            for start in range(0, len(member_ids), IN_PAGE):
+                found.update((member, bytes(wrapped)) for member, wrapped in conn.execute(
+                    select(member_keys.c.member_id, member_keys.c.wrapped_key)
+                    .where(member_keys.c.member_id.in_(member_ids[start:start + IN_PAGE]))))
+        return found
+
     def positions_of_scopes(self, scopes: list[str]) -> dict[str, int]:
         """The position of each idempotency scope already in the log, in one query a page."""
         found: dict[str, int] = {}

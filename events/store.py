@@ -13,6 +13,7 @@ import threading
 import time
 from contextlib import nullcontext
 from dataclasses import dataclass, field
+from itertools import islice
 from datetime import datetime
 from typing import Any, Callable, Iterable, Iterator, TypeVar
 
@@ -44,6 +45,8 @@ T = TypeVar("T")
 
 MAX_ATTEMPTS = 4  # the first try and up to 3 re-decisions on transient database errors
 FREEZE_AFTER = 10_000  # rows folded into the decision state between two gc.freeze()
+#: Rows decrypted together, their keys looked up in one query (well under the key cache).
+KEYS_PAGE = 500
 
 
 @dataclass(frozen=True)
@@ -133,6 +136,11 @@ class _BoundKeys:
         if self.tx is not None:
             return self.tx.get_wrapped(member_id)
         return self.recorder.get_wrapped(member_id)
+
+    def get_wrapped_many(self, member_ids: list[str]) -> dict[str, bytes]:
+        if self.tx is not None:  # inside an append: its own transaction's view, key by key
+            return {m: w for m in member_ids if (w := self.tx.get_wrapped(m)) is not None}
+        return self.recorder.get_wrapped_many(member_ids)
 
     def put_wrapped(self, member_id: str, wrapped: bytes) -> None:
         if self.tx is None:
@@ -539,6 +547,19 @@ class EventStore:
                         from_micros(row.occurred_at), from_micros(row.recorded_at),
                         LATEST_VERSION[row.type], row.meta)
 
+    def to_recorded_many(self, rows: list[StoredRow],
+                         decrypt: bool | Callable[[StoredRow], bool] = True) -> list[Recorded]:
+        """to_recorded of each row (outside an append), decrypting where `decrypt` says.
+
+        The keys the rows need are looked up together first: one query, where each key
+        the cache lacks (it holds a few thousand) would cost a connection of its own.
+        """
+        flags = ([decrypt(row) for row in rows] if callable(decrypt)
+                 else [decrypt] * len(rows))
+        self.cipher.warm([owner for row, flag in zip(rows, flags) if flag
+                          for owner in self.cipher.owners(row.type, row.data, row.actor)])
+        return [self.to_recorded(row, decrypt=flag) for row, flag in zip(rows, flags)]
+
     def _decrypted(self, row: StoredRow, tx: Transaction | None) -> dict[str, Any]:
         if row.type != "EntryCorrected":
             return self.cipher.decrypt_data(row.type, row.data, row.actor)
@@ -553,8 +574,14 @@ class EventStore:
 
     def read(self, after: int = 0, upto: int | None = None) -> Iterator[Recorded]:
         """Recorded events after a position, in order, paged (never the whole log at once)."""
-        for row in self.recorder.read(after=after, upto=upto):
-            yield self.to_recorded(row)
+        return self.recorded(self.recorder.read(after=after, upto=upto))
+
+    def recorded(self, rows: Iterable[StoredRow],
+                 decrypt: bool | Callable[[StoredRow], bool] = True) -> Iterator[Recorded]:
+        """to_recorded_many of `rows`, a page at a time."""
+        rows = iter(rows)
+        while page := list(islice(rows, KEYS_PAGE)):
+            yield from self.to_recorded_many(page, decrypt)
 
     def read_rows(self, after: int = 0, upto: int | None = None) -> Iterator[StoredRow]:
         return self.recorder.read(after=after, upto=upto)

@@ -268,7 +268,7 @@ class ProjectionRunner:
                 for projection in active:
                     clear = projection.clear_text
                     if clear not in decoded:
-                        decoded[clear] = [self.store.to_recorded(r, decrypt=clear) for r in rows]
+                        decoded[clear] = self.store.to_recorded_many(rows, decrypt=clear)
                     try:
                         prepared.append((projection, projection.prepare(decoded[clear])))
                     except Exception as exc:  # noqa: BLE001 - a projection never breaks the log

@@ -102,13 +102,14 @@ class OpenBadges:
         """
         store = journey().store
 
-        def recorded(row) -> Recorded:
-            return store.to_recorded(row, decrypt=row.type in _DECRYPTED)
+        def recorded(after: int) -> list[Recorded]:
+            return list(store.recorded(store.read_rows(after=after),
+                                       decrypt=lambda row: row.type in _DECRYPTED))
 
-        fresh = [recorded(row) for row in store.read_rows(after=self._memo.last)]
+        fresh = recorded(self._memo.last)
         if any(rec.type == "MemberErased" for rec in fresh):
             self._records, self._memo = {}, CatalogueMemo()
-            fresh = [recorded(row) for row in store.read_rows(after=0)]
+            fresh = recorded(0)
         for rec in fresh:
             self._records[rec.position] = rec
         self._memo.add(fresh)
