@@ -20,6 +20,7 @@ also reads what changed it.
 """
 from __future__ import annotations
 
+import sys
 from bisect import bisect_right
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields
@@ -155,23 +156,30 @@ class Filing:
     """
 
     def __init__(self) -> None:
-        self.filed: dict[int, set[str]] = {}
+        #: Each event's keys: a tuple of strings shared with `positions` (a web process
+        #: keeps the filing of the whole log; a set and strings of its own per event cost
+        #: three times the memory).
+        self.filed: dict[int, tuple[str, ...]] = {}
         self.first: dict[str, int] = {}
         self.positions: dict[str, list[int]] = {}
         self.last = 0
 
     def add(self, records: Iterable[Recorded]) -> "Filing":
         """File `records`, in position order, each after the last position filed."""
-        empty: set[str] = set()
+        empty: tuple[str, ...] = ()
         for rec in records:
             if rec.position <= self.last:
                 raise ValueError(f"position {rec.position} is not after {self.last}, "
                                  "the last one filed")
-            keys = filed_keys(rec, lambda at: self.filed.get(at, empty), self.first.get)
-            for k in keys:
-                self.first.setdefault(k, rec.position)
-                self.positions.setdefault(k, []).append(rec.position)
-            self.filed[rec.position] = keys
+            keys = filed_keys(rec, lambda at: set(self.filed.get(at, empty)), self.first.get)
+            shared = tuple(map(sys.intern, keys))
+            for k in shared:
+                filed = self.positions.get(k)
+                if filed is None:
+                    self.first[k] = rec.position
+                    self.positions[k] = filed = []
+                filed.append(rec.position)
+            self.filed[rec.position] = shared
             self.last = rec.position
         return self
 
@@ -187,4 +195,4 @@ class Filing:
 
 def index(records: Iterable[Recorded]) -> dict[int, set[str]]:
     """The keys of every event of a whole log, in position order: the reference fold."""
-    return Filing().add(records).filed
+    return {p: set(keys) for p, keys in Filing().add(records).filed.items()}

@@ -22,7 +22,7 @@ present catalogue (status_index.py, in `(appeared, award_id)` order:
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -59,7 +59,7 @@ class Badge:
     image: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Evidence:
     position: int
     type: str
@@ -67,7 +67,7 @@ class Evidence:
     community_id: str | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Award:
     award_id: str
     kind: str                   # "recognition" | "rule"
@@ -150,53 +150,78 @@ def _related(records: Iterable[Recorded], member_id: str) -> set[str]:
 class _Facts:
     """What a catalogue reads of the whole log, folded in position order: the networks,
     each community's network, the members (in registration order) with their e-mails,
-    the erasures, the badge definitions, and every event as evidence."""
+    the erasures, the badge definitions, and every event as evidence. Each fact keeps the
+    position it came from, so the facts of any earlier prefix are a filter (`upto`)."""
 
     def __init__(self) -> None:
-        self.networks: dict[str, str] = {}
+        self.networks: dict[str, tuple[str, int]] = {}         # id -> (name, position)
         self.community_network: dict[str, str | None] = {}
-        self.members: dict[str, None] = {}
+        self.members: dict[str, int] = {}                      # id -> registered at
         self.emails: dict[str, str | None] = {}
-        self.erased: set[str] = set()
-        self.badges: dict[str, Badge] = {}
+        self.erased: dict[str, int] = {}                       # id -> erased at
+        self.badges: dict[str, tuple[Badge, int]] = {}         # key -> (badge, defined at)
         self.evidence: dict[int, Evidence] = {}
         self.last = 0
 
     def add(self, records: Iterable[Recorded]) -> "_Facts":
         for rec in records:
-            e = rec.event
+            e, at = rec.event, rec.position
             if isinstance(e, ev.NetworkCreated):
-                self.networks.setdefault(e.network_id, e.name)
+                self.networks.setdefault(e.network_id, (e.name, at))
             elif isinstance(e, ev.CommunityFounded):
                 self.community_network.setdefault(e.community_id, e.network_id)
             elif isinstance(e, ev.MemberRegistered):
-                self.members.setdefault(e.member_id)
-                email = e.email if e.email and not is_ciphertext(e.email) else None
-                self.emails.setdefault(e.member_id, email)
+                if e.member_id not in self.members:
+                    self.members[e.member_id] = at
+                    email = e.email if e.email and not is_ciphertext(e.email) else None
+                    self.emails[e.member_id] = email
             elif isinstance(e, ev.MemberErased):
-                self.erased.add(e.member_id)
+                self.erased.setdefault(e.member_id, at)
             elif isinstance(e, ev.BadgeDefined):
                 if e.badge_id not in self.badges:
-                    self.badges[e.badge_id] = Badge(
+                    self.badges[e.badge_id] = (Badge(
                         e.badge_id, e.name, e.description, e.criteria,
-                        self.community_network.get(e.community_id), e.community_id, e.image)
-            self.evidence[rec.position] = Evidence(rec.position, e.type, rec.occurred_at,
-                                                   getattr(e, "community_id", None))
-            self.last = rec.position
+                        self.community_network.get(e.community_id), e.community_id,
+                        e.image), at)
+            self.evidence[at] = Evidence(at, e.type, rec.occurred_at,
+                                         getattr(e, "community_id", None))
+            self.last = at
         return self
+
+    def members_upto(self, upto: int) -> list[str]:
+        return [m for m, at in self.members.items() if at <= upto]
+
+    def networks_upto(self, upto: int) -> dict[str, str]:
+        return {n: name for n, (name, at) in self.networks.items() if at <= upto}
+
+    def erased_upto(self, upto: int) -> set[str]:
+        return {m for m, at in self.erased.items() if at <= upto}
+
+    def badges_upto(self, upto: int) -> dict[str, Badge]:
+        return {k: badge for k, (badge, at) in self.badges.items() if at <= upto}
+
+    def evidence_upto(self, upto: int) -> dict[int, Evidence]:
+        if upto >= self.last:
+            return dict(self.evidence)
+        return {p: e for p, e in self.evidence.items() if p <= upto}
+
+
+#: Loads the records at positions (ascending) that a build needs: `load(positions)`.
+Load = Callable[[list[int]], list[Recorded]]
 
 
 class CatalogueMemo:
     """What a caller that builds catalogues again and again keeps between builds: the
-    filing (index) of the records it has read, the facts of the whole log, and each
-    member's awards by what they were derived from.
+    filing (index) of the log it has read, the facts of the whole log, and each member's
+    awards by what they were derived from. No record is kept: a build loads the records
+    of the members it derives again.
 
     A member's awards are a function of the records filed under their keys (and of the
     rules): the same keys, each with as many positions up to a build's last one, are the
     same records, since a filing only grows at its end. So a catalogue after a few
     appends derives again only the members the new events concern, and the others cost a
     few bisections. Good for one `rules` only, and for one reading of the log: after an
-    erasure, which makes fields unreadable, the records are read again into a new memo.
+    erasure, which makes fields unreadable, the log is read again into a new memo.
     """
 
     def __init__(self) -> None:
@@ -225,35 +250,40 @@ class CatalogueMemo:
 
 
 def catalogue(records: Iterable[Recorded], erased: Iterable[str] = (),
-              rules: Sequence[Rule] | None = None,
-              memo: CatalogueMemo | None = None) -> Catalogue:
+              rules: Sequence[Rule] | None = None) -> Catalogue:
     """Every award of `records` (a prefix of the log); `erased`: members erased since.
 
     An erasure reaches back over every moment, so an as-of catalogue is given the
-    erasures of the whole log. `memo`: a caller that builds catalogues again and again
-    keeps one, holding the records of the log or of a longer prefix of it: a build then
-    derives again only the members whose records changed (see CatalogueMemo).
+    erasures of the whole log.
+    """
+    records = sorted(records, key=lambda r: r.position)
+    at = {rec.position: rec for rec in records}
+    memo = CatalogueMemo().add(records)
+    return catalogue_of(memo, memo.last, lambda positions: [at[p] for p in positions],
+                        erased, rules)
+
+
+def catalogue_of(memo: CatalogueMemo, upto: int, load: Load, erased: Iterable[str] = (),
+                 rules: Sequence[Rule] | None = None) -> Catalogue:
+    """The catalogue of the log up to position `upto` (at most the memo's last), from a
+    memo kept between builds: only the members whose records changed are derived again,
+    from the records `load` gives (see CatalogueMemo). `erased`, `rules`: as `catalogue`.
     """
     rules = load_rules() if rules is None else rules
-    records = sorted(records, key=lambda r: r.position)
-    upto = records[-1].position if records else 0
-    if memo is None:
-        memo = CatalogueMemo().add(records)
-    # The facts of a past prefix are folded again (as_of reads are rare); a present build
-    # reads them from the memo.
-    facts = memo.facts if memo.last == upto else _Facts().add(records)
+    facts = memo.facts
     rule_badges = _rule_badges(rules)
-    out = Catalogue(badges={**rule_badges, **{k: b for k, b in facts.badges.items()
+    out = Catalogue(badges={**rule_badges, **{k: b for k, b in facts.badges_upto(upto).items()
                                               if k not in rule_badges}},
-                    networks=dict(facts.networks), evidence=dict(facts.evidence),
-                    erased=facts.erased | set(erased))
-    erased = out.erased
-    at = {rec.position: rec for rec in records}
+                    networks=facts.networks_upto(upto), evidence=facts.evidence_upto(upto),
+                    erased=facts.erased_upto(upto) | set(erased))
 
-    def subset(keys: Iterable[str]) -> list[Recorded]:
-        return [at[p] for p in memo.filing.positions_of(keys, upto)]
+    def records_of(keys: Sequence[str], have: list[Recorded] = ()) -> list[Recorded]:
+        positions = memo.filing.positions_of(keys, upto)
+        held = {rec.position: rec for rec in have}
+        loaded = iter(load([p for p in positions if p not in held]))
+        return [held[p] if p in held else next(loaded) for p in positions]
 
-    for member in facts.members:
+    for member in facts.members_upto(upto):
         own_keys = (member_key(member), key("person", member))
         own_counts = memo.counts(own_keys, upto)
         entry = memo.entries.get(member)
@@ -261,11 +291,12 @@ def catalogue(records: Iterable[Recorded], erased: Iterable[str] = (),
                 and memo.counts(entry[1], upto) == entry[2]:
             awards = entry[3]
         else:
-            own = subset(own_keys)
+            own = records_of(own_keys)
             keys = (*own_keys, *sorted(_related(own, member)))
-            awards = _member_awards(member, subset(keys), facts.emails.get(member), rules)
+            awards = _member_awards(member, records_of(keys, own), facts.emails.get(member),
+                                    rules)
             memo.entries[member] = (own_counts, keys, memo.counts(keys, upto), awards)
-        is_erased = member in erased
+        is_erased = member in out.erased
         for award in awards:
             out.awards[award.award_id] = _erase(award) if is_erased else award
     return out
