@@ -1,4 +1,5 @@
-"""Snapshots of the decision state, so that a new process need not fold the whole log.
+"""Snapshots of the decision state (and of other folds), so that a new process need not
+fold the whole log.
 
 Every process that appends or checks access folds the log into the decision state first:
 about a minute of CPU per million events, paid again by every `journey` command and every
@@ -16,6 +17,10 @@ It holds what the decision state holds: ids, roles, positions and times, which t
 keeps in clear; no personal field (names, e-mails, words). Erasure deletes it all the same
 (DESIGN "Erasure": every cache and snapshot about the person); the next long fold makes
 a new one.
+
+Other folds keep their snapshots in the same folder, each in a file of its own, with the
+same seal and checks (`Snapshots(folder, name, modules, salt)`): the Open Badges catalogue
+(web/openbadges/service.py). An erasure deletes every one of them (`discard_all`).
 """
 from __future__ import annotations
 
@@ -50,12 +55,14 @@ FOLD_MODULES = ("journey.state", "journey.events", "journey.records", "journey.c
                 "events.upcasting", "events.schemas", "events.store")
 
 
-def _fold_format() -> str | None:
-    """What a snapshot must have been made by (None: the sources cannot be read, so no
-    snapshot can be told apart and none is used)."""
+def _fold_format(modules: tuple[str, ...] = FOLD_MODULES, salt: bytes = b"") -> str | None:
+    """What a snapshot must have been made by: the code of `modules` and `salt` (what else
+    the fold depends on). None: the sources cannot be read, so no snapshot can be told
+    apart and none is used."""
     digest = hashlib.sha256(f"{sys.version_info[:2]}".encode())
+    digest.update(salt)
     try:
-        for name in FOLD_MODULES:
+        for name in modules:
             digest.update(Path(importlib.import_module(name).__file__ or "").read_bytes())
     except OSError:
         return None
@@ -72,11 +79,16 @@ class Snapshot:
 
 
 class Snapshots:
-    """The snapshot file of one instance: written atomically, read only when sealed."""
+    """A snapshot file of one instance (default: the decision state's): written atomically,
+    read only when sealed, used only when made by the same code (`modules`, `salt`)."""
 
-    def __init__(self, folder: Path | str) -> None:
+    def __init__(self, folder: Path | str, name: str = FILE,
+                 modules: tuple[str, ...] = FOLD_MODULES, salt: bytes = b"") -> None:
         self.folder = Path(folder)
-        self.path = self.folder / FILE
+        self.name = name
+        self.path = self.folder / name
+        self.modules = modules
+        self.salt = salt
         self._format: str | None = None
 
     def load(self, holds: Callable[[int, str], bool], *, beyond: int = 0) -> Snapshot | None:
@@ -133,12 +145,21 @@ class Snapshots:
 
     def discard(self) -> None:
         """Delete the snapshot (and what a crash mid-save left); its key stays."""
-        for leftover in [self.path, *self.folder.glob(f".{FILE}-*")]:
+        for leftover in [self.path, *self.folder.glob(f".{self.name}-*")]:
+            leftover.unlink(missing_ok=True)
+
+    def discard_all(self) -> None:
+        """Delete every snapshot of the folder, other folds' too (an erasure); the key stays."""
+        try:
+            files = [p for p in self.folder.iterdir() if p.name != KEY]
+        except FileNotFoundError:
+            return
+        for leftover in files:
             leftover.unlink(missing_ok=True)
 
     def _fold_format(self) -> str | None:
         if self._format is None:
-            self._format = _fold_format()
+            self._format = _fold_format(self.modules, self.salt)
         return self._format
 
     def _key(self, *, create: bool) -> bytes | None:

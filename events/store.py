@@ -257,7 +257,7 @@ class EventStore:
         self._grew(len(behind) + len(batch.rows))
         if batch.rows:
             if self.snapshots is not None and any(r.type == "MemberErased" for r in batch.rows):
-                self.snapshots.discard()  # a cache about everyone, the erased member too
+                self.snapshots.discard_all()  # caches about everyone, the erased member too
             appended.send(self, positions=[r.position for r in batch.rows])
         return BatchResult(results, error, len(results) if error is not None else None)
 
@@ -552,7 +552,8 @@ class EventStore:
         """to_recorded of each row (outside an append), decrypting where `decrypt` says.
 
         The keys the rows need are looked up together first: one query, where each key
-        the cache lacks (it holds a few thousand) would cost a connection of its own.
+        the cache lacks (it holds a few thousand) would cost a connection of its own. For
+        more rows than a page (KEYS_PAGE), `recorded`: the cache holds a page's keys.
         """
         flags = ([decrypt(row) for row in rows] if callable(decrypt)
                  else [decrypt] * len(rows))

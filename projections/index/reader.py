@@ -65,7 +65,7 @@ class IndexReader:
 
     def records(self, positions: Iterable[int]) -> list[Recorded]:
         """The events at `positions`, decrypted where their owner's key still exists."""
-        return self.store.to_recorded_many(self.rows(positions))
+        return list(self.store.recorded(self.rows(positions)))
 
     def row_at(self, position: int) -> StoredRow | None:
         """One log row, or None."""

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Sequence
+from copy import copy
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -147,6 +148,12 @@ def _related(records: Iterable[Recorded], member_id: str) -> set[str]:
     return related(records, member_id)
 
 
+def email_of(registration: ev.MemberRegistered) -> str | None:
+    """A registration's e-mail, when it has one that is readable (None: none, or erased)."""
+    email = registration.email
+    return email if email and not is_ciphertext(email) else None
+
+
 class _Facts:
     """What a catalogue reads of the whole log, folded in position order: the networks,
     each community's network, the members (in registration order) with their e-mails,
@@ -173,8 +180,7 @@ class _Facts:
             elif isinstance(e, ev.MemberRegistered):
                 if e.member_id not in self.members:
                     self.members[e.member_id] = at
-                    email = e.email if e.email and not is_ciphertext(e.email) else None
-                    self.emails[e.member_id] = email
+                    self.emails[e.member_id] = email_of(e)
             elif isinstance(e, ev.MemberErased):
                 self.erased.setdefault(e.member_id, at)
             elif isinstance(e, ev.BadgeDefined):
@@ -248,6 +254,30 @@ class CatalogueMemo:
         positions = self.filing.positions
         return tuple(bisect_right(positions.get(k, ()), upto) for k in keys)
 
+    # A memo pickled (a snapshot, web/openbadges/service.py) carries no personal value: the
+    # e-mails are left out, and given back from the log when it is loaded (`with_emails`).
+
+    def __getstate__(self) -> dict:
+        facts = copy(self.facts)
+        facts.emails = {}
+        entries = {member: (own, keys, counts, [_with_email(a, None) for a in awards])
+                   for member, (own, keys, counts, awards) in self.entries.items()}
+        return {"filing": self.filing, "facts": facts, "entries": entries}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+
+    def with_emails(self, emails: dict[str, str | None]) -> "CatalogueMemo":
+        """Give a loaded memo its members' e-mails (each registration's, as `_Facts`
+        reads it) back."""
+        self.facts.emails = dict(emails)
+        for member, (own, keys, counts, awards) in self.entries.items():
+            email = emails.get(member)
+            if email is not None:
+                self.entries[member] = (own, keys, counts,
+                                        [_with_email(a, email) for a in awards])
+        return self
+
 
 def catalogue(records: Iterable[Recorded], erased: Iterable[str] = (),
               rules: Sequence[Rule] | None = None) -> Catalogue:
@@ -313,6 +343,12 @@ def _member_awards(member: str, mine: list[Recorded], email: str | None,
                           item.revoked_reason, item.revoked_at, item.position)
                     for item in (*fold.standing, *fold.revoked)]
     return recognitions + _rule_history(member, mine, email, rules)
+
+
+def _with_email(award: Award, email: str | None) -> Award:
+    return Award(award.award_id, award.kind, award.member_id, award.badge, award.issued_at,
+                 award.evidence, email, award.erased, award.revoked,
+                 award.revocation_reason, award.revoked_at, award.appeared)
 
 
 def _erase(award: Award) -> Award:

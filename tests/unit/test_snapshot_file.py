@@ -78,8 +78,24 @@ def test_an_altered_file_is_not_unpickled(tmp_path, unpickled):
 
 def test_a_snapshot_of_another_fold_is_not_used(tmp_path, monkeypatch, unpickled):
     Snapshots(tmp_path).save(42, "a" * 64, some_state())
-    monkeypatch.setattr(snapshot_module, "_fold_format", lambda: "the fold's code changed")
+    monkeypatch.setattr(snapshot_module, "_fold_format",
+                        lambda *code: "the fold's code changed")
     assert Snapshots(tmp_path).load(anywhere) is None and unpickled == []
+
+
+def test_other_folds_keep_files_of_their_own_and_an_erasure_deletes_them_all(tmp_path):
+    state = Snapshots(tmp_path)
+    other = Snapshots(tmp_path, "other-fold", ("journey.events",), b"rules v1")
+    state.save(42, "a" * 64, some_state())
+    other.save(7, "b" * 64, {"memo": 1})
+
+    assert other.load(anywhere).state == {"memo": 1}
+    assert state.load(anywhere).position == 42
+    # what the other fold depends on changed (its rules): its snapshot is not used
+    assert Snapshots(tmp_path, "other-fold", ("journey.events",), b"rules v2").load(
+        anywhere) is None
+    state.discard_all()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [KEY]
 
 
 def test_the_fold_format_covers_the_code_of_the_fold():

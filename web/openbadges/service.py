@@ -9,19 +9,28 @@ from datetime import datetime
 from cryptography.hazmat.primitives import serialization
 from flask import current_app
 
+from events.snapshot import FOLDER as SNAPSHOTS
+from events.snapshot import SNAPSHOT_AFTER, Snapshots
 from events.uploads import uploads_of
 from journey import errors
 from journey.clock import BadTime, format_time, parse_time, utcnow
 from journey.records import Recorded
-from projections.badges.spec import Rule
+from projections.badges.spec import Rule, load_rules
 from projections.openbadges import png, proof, status_index
-from projections.openbadges.catalogue import Badge, Catalogue, CatalogueMemo, Load, catalogue_of
+from projections.openbadges.catalogue import (Badge, Catalogue, CatalogueMemo, Load,
+                                              catalogue_of, email_of)
 from projections.openbadges.didkey import did_key, verification_method
 from projections.openbadges.documents import Issuer, Urls
 from web.openbadges.issuers import Issuers
 from web.services import journey
 
 KEY = "journey_openbadges"
+MEMO_SNAPSHOT = "openbadges-catalogue"
+#: The code a memo is folded by: a change to any of it retires the snapshots made before.
+MEMO_MODULES = ("projections.openbadges.catalogue", "projections.index.keys",
+                "projections.badges.engine", "projections.badges.recognitions",
+                "projections.badges.spec", "projections.views", "journey.events",
+                "journey.records", "events.schemas", "events.upcasting")
 CACHED = 4
 #: The event types whose personal fields the catalogue reads (MemberRegistered.email).
 _DECRYPTED = frozenset({"MemberRegistered"})
@@ -40,6 +49,10 @@ class OpenBadges:
         self._memo = CatalogueMemo()
         #: One build at a time: a build reads new rows into the memo, which the others use.
         self._building = threading.Lock()
+        #: Rows a build must read from the log's start before it leaves a snapshot of the
+        #: memo (events/snapshot.py); the first build of a process starts from one.
+        self.snapshot_after = SNAPSHOT_AFTER
+        self._snapshot_tried = False
 
     def position(self, as_of: str | None) -> int:
         store = journey().store
@@ -71,8 +84,10 @@ class OpenBadges:
             found = self._cached(key)   # built while this one waited
             if found is not None:
                 return found
-            load = self._read()
+            load, read = self._read()
             built = catalogue_of(self._memo, position, load, erased, rules=self.rules)
+            if present and read >= self.snapshot_after:
+                self._save_snapshot()   # a long read: the next process starts from here
             # Only the present allocates: a past catalogue lacks awards made since, and an
             # award's index is fixed by when it first stood in a present one.
             engine = journey().log.recorder.engine
@@ -91,11 +106,11 @@ class OpenBadges:
                 self._cache.move_to_end(key)
             return found
 
-    def _read(self) -> Load:
+    def _read(self) -> tuple[Load, int]:
         """Read the rows appended since the memo's last into it (after an erasure, which
         makes the erased member's fields unreadable: the whole log, into a new memo);
-        returns how this build loads records: those just read from memory, older ones
-        from the log.
+        returns how this build loads records (those just read from memory, older ones
+        from the log) and how many rows it read.
 
         The memo keeps no record: a web process holding the whole log decrypted cost 1.3 KB
         an event (282 MB of the full demo's 218,839). Only the registrations are
@@ -108,6 +123,9 @@ class OpenBadges:
             return list(store.recorded(store.read_rows(after=after),
                                        decrypt=lambda row: row.type in _DECRYPTED))
 
+        if not self._memo.last and not self._snapshot_tried:
+            self._snapshot_tried = True
+            self._memo = self._load_snapshot() or self._memo
         fresh = recorded(self._memo.last)
         if any(rec.type == "MemberErased" for rec in fresh):
             self._memo = CatalogueMemo()
@@ -122,7 +140,37 @@ class OpenBadges:
                 store.recorder.rows_at(missing), decrypt=False)} if missing else {}
             return [in_hand[p] if p in in_hand else loaded[p] for p in positions]
 
-        return load
+        return load, len(fresh)
+
+    # -- snapshots of the memo ------------------------------------------------------------
+
+    def _snapshots(self) -> Snapshots:
+        rules = load_rules() if self.rules is None else self.rules
+        return Snapshots(journey().config.instance_dir / SNAPSHOTS, MEMO_SNAPSHOT,
+                         MEMO_MODULES, repr(tuple(rules)).encode())
+
+    def _load_snapshot(self) -> CatalogueMemo | None:
+        """The memo a process left (a snapshot of this code and these rules, at a position
+        the log holds), its e-mails read from the registrations again; None: none usable."""
+        store = journey().store
+
+        def holds(position: int, hash: str) -> bool:
+            row = store.recorder.row_at(position)
+            return row is not None and row.hash == hash
+
+        snapshot = self._snapshots().load(holds)
+        if snapshot is None or not isinstance(snapshot.state, CatalogueMemo):
+            return None
+        memo = snapshot.state
+        registrations = store.recorded(store.recorder.rows_at(memo.facts.members.values()))
+        return memo.with_emails({rec.event.member_id: email_of(rec.event)
+                                 for rec in registrations
+                                 if rec.type == "MemberRegistered"})
+
+    def _save_snapshot(self) -> None:
+        row = journey().store.recorder.row_at(self._memo.last)
+        if row is not None:
+            self._snapshots().save(row.position, row.hash, self._memo)
 
     # -- images ----------------------------------------------------------------------------
 
