@@ -24,7 +24,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from copy import copy
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from events.crypto import is_ciphertext
@@ -346,15 +346,12 @@ def _member_awards(member: str, mine: list[Recorded], email: str | None,
 
 
 def _with_email(award: Award, email: str | None) -> Award:
-    return Award(award.award_id, award.kind, award.member_id, award.badge, award.issued_at,
-                 award.evidence, email, award.erased, award.revoked,
-                 award.revocation_reason, award.revoked_at, award.appeared)
+    return replace(award, email=email)
 
 
 def _erase(award: Award) -> Award:
-    return Award(award.award_id, award.kind, award.member_id, award.badge, award.issued_at,
-                 award.evidence, None, True, True, ERASED_REASON, award.revoked_at,
-                 award.appeared)
+    return replace(award, email=None, erased=True, revoked=True,
+                   revocation_reason=ERASED_REASON)
 
 
 def _rule_history(member: str, records: list[Recorded], email: str | None,
