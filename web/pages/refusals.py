@@ -33,6 +33,8 @@ def _meanings() -> dict[str, str]:
         "nothing_changed": _("This revision changes nothing in the action plan: change its "
                              "inquiry question, add or drop steps, or write a note on why "
                              "the plan stands."),
+        "no_steps_left": _("An action plan keeps at least one step: keep one, or add the "
+                           "steps that replace those you drop."),
         "step_completed": _("This action step is already completed; retract that entry "
                             "to reopen it."),
         "unknown_badge": _("There is no such badge in this community."),

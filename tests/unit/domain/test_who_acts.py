@@ -336,6 +336,18 @@ def test_a_revision_that_changes_nothing_is_refused(ledger: Ledger) -> None:
     ledger.record(make.revised("p-1"), "ivan", APRIL)
 
 
+def test_a_revision_may_not_drop_the_last_step(ledger: Ledger) -> None:
+    ledger.record(make.plan("p-1", steps=[make.step("st-1"), make.step("st-2")]), "ana", FEB)
+    ledger.record(make.revised("p-1", steps_dropped=["st-1"]), "ivan", MARCH)
+    with ledger.refuses("no_steps_left"):
+        ledger.record(make.revised("p-1", steps_dropped=["st-2"]), "ivan", APRIL)
+    # replaced in the same revision: the plan keeps a step
+    ledger.record(make.revised("p-1", steps_dropped=["st-2"],
+                               steps_added=[make.step("st-3", owners=["ivan"])]), "ivan", APRIL)
+    # the operator's paths replay what earlier versions accepted
+    ledger.record(make.revised("p-1", steps_dropped=["st-3"]), "ana", APRIL, privileged=True)
+
+
 def test_history_older_versions_accepted_still_imports(ledger: Ledger) -> None:
     """The operator's paths (import, record) replay what earlier versions stored: a plan
     without steps, a revision that changed nothing. New input may not."""
