@@ -468,9 +468,10 @@ def action_plan_revised(ctx: Decision, ev: ActionPlanRevised) -> str:
             f"this revision leaves plan {ev.plan_id} as it is: give a new inquiry question, "
             "steps to add or drop, or a note on why the plan stands", rule="nothing_changed")
     # A plan is made with at least one step; a revision may not take its last one away.
+    # (A plan an earlier version let through without steps may still be revised.)
     kept = [s for s, step in plan.steps.items()
             if not step.dropped and s not in (ev.steps_dropped or ())]
-    if not kept and not ev.steps_added and not ctx.privileged:
+    if ev.steps_dropped and not kept and not ev.steps_added and not ctx.privileged:
         raise errors.InvalidValue(
             f"this revision drops every step of plan {ev.plan_id}: keep one, or add the "
             "steps that replace them", rule="no_steps_left")

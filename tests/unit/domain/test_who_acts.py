@@ -346,6 +346,9 @@ def test_a_revision_may_not_drop_the_last_step(ledger: Ledger) -> None:
                                steps_added=[make.step("st-3", owners=["ivan"])]), "ivan", APRIL)
     # the operator's paths replay what earlier versions accepted
     ledger.record(make.revised("p-1", steps_dropped=["st-3"]), "ana", APRIL, privileged=True)
+    # and a plan left without steps that way may still be revised, if nothing is dropped
+    ledger.record(replace(make.revised("p-1"), inquiry_question="A better question?"),
+                  "ivan", APRIL)
 
 
 def test_history_older_versions_accepted_still_imports(ledger: Ledger) -> None:
