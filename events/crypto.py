@@ -187,10 +187,14 @@ class Cipher:
         before decrypting many rows, where each key missing from the cache would be a
         lookup (a connection) of its own. Members without a key are left out."""
         now = time.monotonic()
+        missing = []
         with self._lock:
-            missing = [m for m in dict.fromkeys(member_ids)
-                       if (cached := self._cache.get(m)) is None
-                       or now - cached[0] >= self._cache_seconds]
+            for member_id in dict.fromkeys(member_ids):
+                cached = self._cache.get(member_id)
+                if cached is None or now - cached[0] >= self._cache_seconds:
+                    missing.append(member_id)
+                else:  # needed now: not to be evicted by the keys this adds
+                    self._cache.move_to_end(member_id)
         if not missing:
             return
         found = self.keys.get_wrapped_many(missing[:self._cache_size])

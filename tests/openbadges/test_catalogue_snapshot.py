@@ -20,6 +20,7 @@ from journey.records import RecordEvent
 from tests.openbadges.conftest import EVA_EMAIL, add_eva
 from tests.web.conftest import START, STORY, Site, make_app, seed
 from web.app import close_app
+import web.openbadges.service as service_module
 from web.openbadges.service import MEMO_SNAPSHOT, service
 
 
@@ -119,3 +120,25 @@ def test_a_snapshot_of_other_rules_is_not_used(instance, monkeypatch) -> None:
         close_app(app)
     assert derived  # folded afresh
     assert not any(a.badge == f"rules/{load_rules()[0].id}" for a in built.awards.values())
+
+
+def test_an_erasure_during_the_build_leaves_no_snapshot(instance, monkeypatch) -> None:
+    """Another process erases Eva while this one builds: the snapshot it would write after
+    her erasure deleted every snapshot is about her too, and is not kept."""
+    real = service_module.catalogue_of
+    erased: list[str] = []
+
+    def erasing_meanwhile(*args, **kwargs):
+        built = real(*args, **kwargs)
+        if not erased:
+            other = make_app(*instance)
+            try:
+                other.extensions["journey"].store.erase("eva", "eva")
+                erased.append("eva")
+            finally:
+                close_app(other)
+        return built
+
+    monkeypatch.setattr(service_module, "catalogue_of", erasing_meanwhile)
+    latest(instance)
+    assert erased and not (instance[1] / FOLDER / MEMO_SNAPSHOT).exists()

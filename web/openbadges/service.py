@@ -30,7 +30,7 @@ MEMO_SNAPSHOT = "openbadges-catalogue"
 MEMO_MODULES = ("projections.openbadges.catalogue", "projections.index.keys",
                 "projections.badges.engine", "projections.badges.recognitions",
                 "projections.badges.spec", "projections.views", "journey.events",
-                "journey.records", "events.schemas", "events.upcasting")
+                "journey.records", "journey.clock", "events.schemas", "events.upcasting")
 CACHED = 4
 #: The event types whose personal fields the catalogue reads (MemberRegistered.email).
 _DECRYPTED = frozenset({"MemberRegistered"})
@@ -168,9 +168,16 @@ class OpenBadges:
                                  if rec.type == "MemberRegistered"})
 
     def _save_snapshot(self) -> None:
-        row = journey().store.recorder.row_at(self._memo.last)
-        if row is not None:
-            self._snapshots().save(row.position, row.hash, self._memo)
+        store = journey().store
+        row = store.recorder.row_at(self._memo.last)
+        if row is None:
+            return
+        snapshots = self._snapshots()
+        if snapshots.save(row.position, row.hash, self._memo) and any(
+                later.type == "MemberErased" for later in store.read_rows(after=row.position)):
+            # An erasure committed while this build ran, and deleted every snapshot before
+            # this one was written: this one is about the erased member too.
+            snapshots.discard()
 
     # -- images ----------------------------------------------------------------------------
 
