@@ -226,8 +226,8 @@ class CatalogueMemo:
     rules): the same keys, each with as many positions up to a build's last one, are the
     same records, since a filing only grows at its end. So a catalogue after a few
     appends derives again only the members the new events concern, and the others cost a
-    few bisections. Good for one `rules` only, and for one reading of the log: after an
-    erasure, which makes fields unreadable, the log is read again into a new memo.
+    few bisections. Good for one `rules` only. Its one personal value is each member's
+    e-mail: after an erasure, `forget_emails`.
     """
 
     def __init__(self) -> None:
@@ -266,6 +266,16 @@ class CatalogueMemo:
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
+
+    def forget_emails(self, member_ids: Iterable[str]) -> None:
+        """Drop the e-mails of members just erased (the memo's one personal value)."""
+        for member in member_ids:
+            self.facts.emails[member] = None
+            entry = self.entries.get(member)
+            if entry is not None:
+                own, keys, counts, awards = entry
+                self.entries[member] = (own, keys, counts,
+                                        [_with_email(a, None) for a in awards])
 
     def with_emails(self, emails: dict[str, str | None]) -> "CatalogueMemo":
         """Give a loaded memo its members' e-mails (each registration's, as `_Facts`

@@ -142,3 +142,29 @@ def test_an_erasure_during_the_build_leaves_no_snapshot(instance, monkeypatch) -
     monkeypatch.setattr(service_module, "catalogue_of", erasing_meanwhile)
     latest(instance)
     assert erased and not (instance[1] / FOLDER / MEMO_SNAPSHOT).exists()
+
+
+def test_an_erasure_is_folded_into_the_memo_and_forgets_the_e_mail(instance,
+                                                                   monkeypatch) -> None:
+    app = make_app(*instance)
+    try:
+        with app.app_context():
+            before = service().latest()
+            past = service().catalogue(before.awards["aw-eva"].appeared)
+            assert past.awards["aw-eva"].email == EVA_EMAIL
+            derived: list[str] = []
+            real = catalogue_module._member_awards
+            monkeypatch.setattr(catalogue_module, "_member_awards",
+                                lambda member, *args: derived.append(member)
+                                or real(member, *args))
+            app.extensions["journey"].store.erase("eva", "eva")
+            after = service().latest()
+            memo, cached = service()._memo, list(service()._cache.values())
+    finally:
+        close_app(app)
+    assert derived == ["eva"]   # the erasure is filed under her keys only
+    award = after.awards["aw-eva"]
+    assert award.erased and award.revoked and award.email is None
+    assert memo.facts.emails["eva"] is None
+    assert all(a.email != EVA_EMAIL for a in memo.entries["eva"][3])
+    assert all(a.email != EVA_EMAIL for c in cached for a in c.awards.values())

@@ -107,10 +107,9 @@ class OpenBadges:
             return found
 
     def _read(self) -> tuple[Load, int]:
-        """Read the rows appended since the memo's last into it (after an erasure, which
-        makes the erased member's fields unreadable: the whole log, into a new memo);
-        returns how this build loads records (those just read from memory, older ones
-        from the log) and how many rows it read.
+        """Read the rows appended since the memo's last into it (an erasure among them:
+        the member's e-mail is forgotten); returns how this build loads records (those
+        just read from memory, older ones from the log) and how many rows it read.
 
         The memo keeps no record: a web process holding the whole log decrypted cost 1.3 KB
         an event (282 MB of the full demo's 218,839). Only the registrations are
@@ -127,10 +126,15 @@ class OpenBadges:
             self._snapshot_tried = True
             self._memo = self._load_snapshot() or self._memo
         fresh = recorded(self._memo.last)
-        if any(rec.type == "MemberErased" for rec in fresh):
-            self._memo = CatalogueMemo()
-            fresh = recorded(0)
         self._memo.add(fresh)
+        erased = [rec.event.member_id for rec in fresh if rec.type == "MemberErased"]
+        if erased:
+            # The one personal value kept is each member's e-mail (this process's key cache
+            # may have opened it moments after the erasure): dropped, here and in the
+            # catalogues built before.
+            self._memo.forget_emails(erased)
+            with self._lock:
+                self._cache.clear()
         in_hand = {rec.position: rec for rec in fresh}
 
         def load(positions: list[int]) -> list[Recorded]:
