@@ -26,7 +26,7 @@ from marshmallow import ValidationError
 from events.recorder import StoredRow
 from events.schemas import (IdField, SchemaInvalid, corrected_event, flatten_messages,
                             idempotency_key_problem, load_event, with_positions)
-from events.store import KEYS_PAGE, AppendResult, EventStore, Options
+from events.store import AppendResult, EventStore, Options
 from journey.clock import BadTime, format_time, parse_time
 from journey.events import Event
 from journey.records import Recorded, RecordEvent
@@ -72,10 +72,8 @@ def export_lines(store: EventStore, upto: int | None = None) -> Iterator[str]:
     """The log up to `upto` (default: its last position now) as exchange lines, each with `\\n`."""
     if upto is None:
         upto = store.last_position()
-    rows = store.read_rows(upto=upto)
-    while page := list(islice(rows, KEYS_PAGE)):
-        for row, rec in zip(page, store.to_recorded_many(page)):
-            yield json.dumps(export_line(store, row, rec), ensure_ascii=False) + "\n"
+    for row, rec in store.recorded_rows(store.read_rows(upto=upto)):
+        yield json.dumps(export_line(store, row, rec), ensure_ascii=False) + "\n"
 
 
 def export_line(store: EventStore, row: StoredRow,

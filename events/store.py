@@ -450,7 +450,7 @@ class EventStore:
             if self.state.position:
                 raise RuntimeError("start_from needs a store that has folded nothing yet")
             tip = other._tip
-            if not self._holds(tip.position, tip.hash):
+            if not self.holds(tip.position, tip.hash):
                 raise ValueError(f"the state folded elsewhere ends at position "
                                  f"{tip.position}, which this log does not hold")
             self.state, self._tip = other.state, other._tip
@@ -501,13 +501,13 @@ class EventStore:
         # Loading unpickles the whole state (about a fifth of the time folding the same log
         # takes): over a state already held, worth it only for a snapshot well ahead.
         beyond = held + max(SNAPSHOT_AFTER, held // 4) if held else 0
-        snapshot = self.snapshots.load(self._holds, beyond=beyond)
+        snapshot = self.snapshots.load(self.holds, beyond=beyond)
         if snapshot is None:
             return False
         self.state, self._tip = snapshot.state, _Tip(snapshot.position, snapshot.hash)
         return True
 
-    def _holds(self, position: int, hash: str) -> bool:
+    def holds(self, position: int, hash: str) -> bool:
         """Whether the log's row at `position` has `hash` (position 0: the empty log)."""
         if not position:
             return True
@@ -580,9 +580,16 @@ class EventStore:
     def recorded(self, rows: Iterable[StoredRow],
                  decrypt: bool | Callable[[StoredRow], bool] = True) -> Iterator[Recorded]:
         """to_recorded_many of `rows`, a page at a time."""
+        for _, rec in self.recorded_rows(rows, decrypt):
+            yield rec
+
+    def recorded_rows(self, rows: Iterable[StoredRow],
+                      decrypt: bool | Callable[[StoredRow], bool] = True
+                      ) -> Iterator[tuple[StoredRow, Recorded]]:
+        """Each row with its to_recorded, a page (KEYS_PAGE) of rows at a time."""
         rows = iter(rows)
         while page := list(islice(rows, KEYS_PAGE)):
-            yield from self.to_recorded_many(page, decrypt)
+            yield from zip(page, self.to_recorded_many(page, decrypt))
 
     def read_rows(self, after: int = 0, upto: int | None = None) -> Iterator[StoredRow]:
         return self.recorder.read(after=after, upto=upto)

@@ -269,24 +269,23 @@ class CatalogueMemo:
 
     def forget_emails(self, member_ids: Iterable[str]) -> None:
         """Drop the e-mails of members just erased (the memo's one personal value)."""
-        for member in member_ids:
-            self.facts.emails[member] = None
-            entry = self.entries.get(member)
-            if entry is not None:
-                own, keys, counts, awards = entry
-                self.entries[member] = (own, keys, counts,
-                                        [_with_email(a, None) for a in awards])
+        self._give_emails(dict.fromkeys(member_ids))
 
     def with_emails(self, emails: dict[str, str | None]) -> "CatalogueMemo":
         """Give a loaded memo its members' e-mails (each registration's, as `_Facts`
         reads it) back."""
-        self.facts.emails = dict(emails)
-        for member, (own, keys, counts, awards) in self.entries.items():
-            email = emails.get(member)
-            if email is not None:
+        self._give_emails(emails)
+        return self
+
+    def _give_emails(self, emails: dict[str, str | None]) -> None:
+        """Members' e-mails, in the facts and in the awards derived for them."""
+        for member, email in emails.items():
+            self.facts.emails[member] = email
+            entry = self.entries.get(member)
+            if entry is not None:
+                own, keys, counts, awards = entry
                 self.entries[member] = (own, keys, counts,
                                         [_with_email(a, email) for a in awards])
-        return self
 
 
 def catalogue(records: Iterable[Recorded], erased: Iterable[str] = (),

@@ -157,12 +157,7 @@ class OpenBadges:
         """The memo a process left (a snapshot of this code and these rules, at a position
         the log holds), its e-mails read from the registrations again; None: none usable."""
         store = journey().store
-
-        def holds(position: int, hash: str) -> bool:
-            row = store.recorder.row_at(position)
-            return row is not None and row.hash == hash
-
-        snapshot = self._snapshots().load(holds)
+        snapshot = self._snapshots().load(store.holds)
         if snapshot is None or not isinstance(snapshot.state, CatalogueMemo):
             return None
         memo = snapshot.state
