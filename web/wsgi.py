@@ -3,14 +3,17 @@
 Each gunicorn worker process builds its own app (`create_app(config)`) after the fork, so
 no database connection or projection thread crosses a fork. What does cross it is the
 log's decision state (access checks read it), folded once in the master before the
-workers start: each worker begins from its copy-on-write copy and folds only what was
-appended since, instead of every worker folding the whole log at once on the same CPUs.
+workers start, and the Open Badges catalogue's memo (its awards, derived once): each
+worker begins from its copy-on-write copy and reads only what was appended since, instead
+of every worker folding the whole log at once on the same CPUs.
 Nothing runs at import time: outside the CLI, `gunicorn 'web.app:create_app()'` reads the
 JOURNEY_* environment itself.
 """
 from __future__ import annotations
 
+import gc
 import logging
+import time
 from typing import Any
 
 from journey.config import Config
@@ -24,13 +27,23 @@ def run_gunicorn(config: Config, host: str, port: int, workers: int, *,
     from gunicorn.app.base import BaseApplication
 
     from events.log import open_log
+    from web.openbadges.service import KEY as BADGES
+    from web.openbadges.service import OpenBadges
 
-    # The master folds the decision state once; no connection stays open across the fork.
+    # The master folds the decision state and prepares the Open Badges memo once; no
+    # connection stays open across the fork.
     folded = open_log(config)
     try:
         folded.store.catch_up()
+        started = time.perf_counter()
+        badges = OpenBadges().prepare(folded.store, config.instance_dir)
+        log.info("Open Badges catalogue prepared in %.1f s", time.perf_counter() - started)
     finally:
         folded.close()
+    # What the workers inherit is not garbage: keep the collector off it, or each full
+    # collection in a worker writes to (and copies) every page the objects sit on.
+    gc.collect()
+    gc.freeze()
 
     class _Journey(BaseApplication):
         def load_config(self) -> None:
@@ -56,6 +69,11 @@ def run_gunicorn(config: Config, host: str, port: int, workers: int, *,
             except ValueError:  # the database no longer holds the master's fold (a restore)
                 log.warning("the master's decision state is not of this log: folding it")
             store.catch_up(starting=True)
+            try:
+                app.extensions[BADGES].start_from(badges, store)
+            except ValueError as exc:
+                log.warning("%s: the Open Badges catalogue is derived on its first request",
+                            exc)
             return app
 
     _Journey().run()

@@ -1,0 +1,150 @@
+"""gunicorn's master prepares the Open Badges memo once; each worker starts from its copy.
+
+`journey serve --workers N` (web/wsgi.py) derives every member's awards in the master,
+outside any app, and hands the memo to each worker's service: a worker's first Open
+Badges request then derives only the members of what was appended since, as a long-lived
+process would. The master keeps no e-mail; a worker reads them back from the log.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+import projections.openbadges.catalogue as catalogue_module
+from events.log import open_log
+from journey import events as ev
+from journey.config import Config
+from journey.records import RecordEvent
+from tests.openbadges.conftest import EVA_EMAIL, add_eva
+from tests.web.conftest import START, STORY, Site, make_app, seed
+from web.app import close_app
+from web.openbadges.service import KEY, OpenBadges, service
+
+
+def seeded(url: str, instance_dir) -> tuple[str, object]:
+    app = make_app(url, instance_dir)
+    try:
+        add_eva(Site(app, seed(app)))
+    finally:
+        close_app(app)
+    return url, instance_dir
+
+
+@pytest.fixture
+def instance(sqlite_url: str, tmp_path):
+    return seeded(sqlite_url, tmp_path / "instance")
+
+
+def prepared(instance) -> OpenBadges:
+    """What the master does: the memo of the whole log, outside any app."""
+    url, instance_dir = instance
+    log = open_log(Config(database_url=url, instance_dir=instance_dir,
+                          base_url="http://127.0.0.1:5000"))
+    try:
+        return OpenBadges().prepare(log.store, instance_dir)
+    finally:
+        log.close()
+
+
+def cold(instance):
+    """The present catalogue of a process that was handed nothing."""
+    app = make_app(*instance)
+    try:
+        with app.app_context():
+            return service().latest()
+    finally:
+        close_app(app)
+
+
+@pytest.fixture
+def derived(monkeypatch) -> list[str]:
+    """The members whose awards are derived (not taken from the memo), in order."""
+    names: list[str] = []
+    real = catalogue_module._member_awards
+
+    def counting(member, *args):
+        names.append(member)
+        return real(member, *args)
+
+    monkeypatch.setattr(catalogue_module, "_member_awards", counting)
+    return names
+
+
+def worker_latest(instance, master: OpenBadges, before=None):
+    """A worker's app: handed the master's memo, then its first present catalogue."""
+    app = make_app(*instance)
+    try:
+        if before is not None:
+            before(app)
+        app.extensions[KEY].start_from(master, app.extensions["journey"].store)
+        with app.app_context():
+            return service().latest()
+    finally:
+        close_app(app)
+
+
+def test_a_worker_derives_no_one_the_master_derived(instance, derived) -> None:
+    expected = cold(instance)
+    derived.clear()
+    master = prepared(instance)
+    assert derived  # the master derived everyone once
+    # The master holds no personal value.
+    assert set(master._memo.facts.emails.values()) == {None}
+    assert all(award.email is None for *_, awards in master._memo.entries.values()
+               for award in awards)
+    derived.clear()
+    first = worker_latest(instance, master)
+    assert derived == []
+    assert first.awards == expected.awards
+    assert first.awards["aw-eva"].email == EVA_EMAIL
+
+
+def test_a_worker_reads_only_what_was_appended_after_the_master(instance, derived) -> None:
+    master = prepared(instance)
+
+    def eva_leads_again(app) -> None:
+        app.extensions["journey"].store.submit(RecordEvent(
+            ev.SessionLed(community_id="vrsac-1", session_id="s-eva-2", leaders=("eva",),
+                          title="Open lesson", format="meeting"),
+            "eva", START + timedelta(days=len(STORY) + 20)))
+
+    derived.clear()
+    after = worker_latest(instance, master, before=eva_leads_again)
+    assert derived == ["eva"]
+    assert after.awards == cold(instance).awards
+
+
+def test_an_erasure_after_the_master_is_applied_by_the_worker(instance) -> None:
+    master = prepared(instance)
+    after = worker_latest(instance, master, before=lambda app: app.extensions[
+        "journey"].store.erase("eva", "eva"))
+    assert after.awards["aw-eva"].erased and after.awards["aw-eva"].email is None
+
+
+def test_a_memo_of_another_log_is_refused(instance, tmp_path) -> None:
+    """The same story seeded again is another log (other event ids, another chain)."""
+    other = seeded(f"sqlite:///{tmp_path / 'other.db'}", tmp_path / "other")
+    master = prepared(other)
+    app = make_app(*instance)
+    try:
+        badges = app.extensions[KEY]
+        with pytest.raises(ValueError, match="does not hold"):
+            badges.start_from(master, app.extensions["journey"].store)
+        assert badges._memo.last == 0  # nothing taken: derived on the first request
+    finally:
+        close_app(app)
+
+
+def test_a_memo_of_other_rules_is_refused(instance) -> None:
+    from projections.badges.spec import load_rules
+
+    master = prepared(instance)
+    app = make_app(*instance)
+    try:
+        badges = app.extensions[KEY]
+        badges.rules = tuple(load_rules())[1:]
+        with pytest.raises(ValueError, match="other badge rules"):
+            badges.start_from(master, app.extensions["journey"].store)
+    finally:
+        close_app(app)
