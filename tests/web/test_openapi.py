@@ -72,6 +72,10 @@ def test_the_docs_page_is_local_and_has_no_script(sqlite_site: Site) -> None:
     assert "cdn" not in page.text.lower()
     assert "/api/events/SessionLed" in page.text
     assert "/api/networks/{network_id}/leadership" in page.text
+    # Each operation links the schema of its answer, described further down the page.
+    for name in ("Community", "Evaluation", "MemberBadges", "Appended"):
+        assert f'Answer: <a href="#schema-{name}">{name}</a>' in page.text
+        assert f'id="schema-{name}"' in page.text
     assert "default-src 'self'" in page.headers["Content-Security-Policy"]
 
 

@@ -10,12 +10,20 @@ import pytest
 from openapi_schema_validator import OAS30ReadValidator, oas30_format_checker
 
 from journey.clock import UTC, format_time
-from tests.web.conftest import Site, sign_in
+from projections.demo_runner import load_demo
+from tests.web.conftest import PASSWORD, Site, make_app, sign_in
+from web.app import close_app
 from web.api.openapi import build_spec
 
 LEADERSHIP = "/api/communities/{community_id}/leadership"
 NETWORK_LEADERSHIP = "/api/networks/{network_id}/leadership"
-DESCRIBED = ["/api/me", "/api/members/{member_id}/portfolio", LEADERSHIP, NETWORK_LEADERSHIP,
+PORTFOLIO = "/api/members/{member_id}/portfolio"
+BADGES = "/api/members/{member_id}/badges"
+ARCHIVE = "/api/members/{member_id}/archive"
+COMMUNITY = "/api/communities/{community_id}"
+COMMUNITY_BADGES = "/api/communities/{community_id}/badges"
+DESCRIBED = ["/api/me", PORTFOLIO, BADGES, ARCHIVE, "/api/communities", COMMUNITY,
+             COMMUNITY_BADGES, LEADERSHIP, NETWORK_LEADERSHIP, "/api/evaluation",
              "/api/events", "/api/verify"]
 
 
@@ -88,6 +96,16 @@ def _answers(site: Site) -> list[tuple[str, str, Any]]:
         ("/api/events", "root", "/api/events?after=3"),  # to the end: next_after null
         ("/api/events", "root", f"/api/events?after={site.log_length()}"),  # empty
         ("/api/verify", "vera", "/api/verify"),
+        (BADGES, "ivan", "/api/members/ivan/badges"),
+        (BADGES, "root", f"/api/members/ivan/badges?as_of={now}"),
+        (ARCHIVE, "ivan", "/api/members/ivan/archive"),
+        ("/api/communities", "ana", "/api/communities"),
+        ("/api/communities", "vera", "/api/communities"),
+        (COMMUNITY, "ana", "/api/communities/vrsac-1"),
+        (COMMUNITY, "vera", f"/api/communities/nis-2?as_of={now}"),
+        (COMMUNITY_BADGES, "ana", "/api/communities/vrsac-1/badges"),
+        ("/api/evaluation", "vera", "/api/evaluation?community=nis-2&community=vrsac-1"
+                                    "&period=2024-01-01..2024-07-01&period=2024-07-01.."),
     ]
     out = []
     for path, who, url in asked:
@@ -154,3 +172,64 @@ def test_the_validation_can_fail(path: str, body: dict[str, Any], wrong: str) ->
     """A missing required key or a value of the wrong type is found (the check has teeth)."""
     problems = _problems(build_spec(), path, body)
     assert problems and all(wrong in p for p in problems), problems
+
+
+def test_the_demo_s_answers_validate_against_the_document(sqlite_url: str, tmp_path) -> None:
+    """The small demo holds what the story lacks (revoked recognitions, plans and steps,
+    norms, scheduled and cancelled sessions, rule badges, stories of every cycle): every
+    community's reads, and the member reads of everyone named in its rosters."""
+    app = make_app(sqlite_url, tmp_path / "instance")
+    try:
+        site = Site(app)
+        store = site.journey.store
+        load_demo(store, seed=1, scale="small")
+        accounts = site.accounts
+        root = accounts.add("root", PASSWORD, is_admin=True)
+        site.tokens["root"] = accounts.create_token(root.id, "tests")[1]
+        state = store.read_state(lambda s: (sorted(s.communities), sorted(s.members)))
+        communities, members = state
+        document = site.client.get("/api/openapi.json").json
+        asked = [(COMMUNITY, f"/api/communities/{c}") for c in communities]
+        asked += [(COMMUNITY_BADGES, f"/api/communities/{c}/badges") for c in communities]
+        asked.append(("/api/evaluation", "/api/evaluation?" + "&".join(
+            f"community={c}" for c in communities) + "&period=..2023-01-01&period=2023-01-01.."))
+        for member in members:
+            asked += [(PORTFOLIO, f"/api/members/{member}/portfolio?timeline_limit=5"),
+                      (BADGES, f"/api/members/{member}/badges")]
+        seen: set[str] = set()
+        invalid, unlisted = [], []
+        for path, url in asked:
+            response = site.get("root", url)
+            assert response.status_code == 200, (url, response.get_json())
+            body = response.get_json()
+            seen.update(_keys(body))
+            if problems := _problems(document, path, body):
+                invalid.append((url, problems[:3]))
+            if keys := _unlisted(document, _answer_schema(document, path), body):
+                unlisted.append((url, keys[:3]))
+        # The archive: for its member only; one who told a story of some cycle.
+        member = next(r.event.member_id for r in store.read()
+                      if r.type == "ReflectionRecorded" and r.event.value_cycle)
+        account = accounts.add("own", PASSWORD, member_id=member)
+        site.tokens["own"] = accounts.create_token(account.id, "tests")[1]
+        body = site.get("own", f"/api/members/{member}/archive").get_json()
+        seen.update(_keys(body))
+        invalid += [("archive", p) for p in _problems(document, ARCHIVE, body)]
+        unlisted += [("archive", k) for k in _unlisted(document,
+                                                      _answer_schema(document, ARCHIVE), body)]
+    finally:
+        close_app(app)
+    assert invalid == []
+    assert unlisted == []
+    # The sweep met the shapes it is here for.
+    assert {"revoked_reason", "steps", "revisions", "cancel_reason", "agreed_by",
+            "open_badges", "completed_at", "value_cycle"} <= seen
+
+
+def _keys(value: Any) -> set[str]:
+    """Every key of `value`, at any depth."""
+    if isinstance(value, dict):
+        return set(value).union(*(_keys(v) for v in value.values()))
+    if isinstance(value, list):
+        return set().union(*(_keys(v) for v in value))
+    return set()

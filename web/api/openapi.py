@@ -2,9 +2,9 @@
 
 The request bodies are the event schemas of events/schemas.py (the ones every append is
 loaded with) inside the envelope of web/api/schemas.py; the query parameters are the
-query schemas the reads load; the answers of the most used reads are the answer schemas
-of web/api/schemas.py (ANSWERS), the others an object their description tells. /api/docs
-renders the same document as a page, locally: no script, nothing from a CDN.
+query schemas the reads load; the answers of the reads are the answer schemas of
+web/api/schemas.py (ANSWERS). /api/docs renders the same document as a page, locally:
+no script, nothing from a CDN.
 """
 from __future__ import annotations
 
@@ -20,11 +20,13 @@ from events.schemas import (MAX_ID, MAX_TEXT, ChoiceField, ContentHashField, Cor
                             PositionField, TextField, UrlField, schema_for)
 from journey.events import EVENT_TYPES
 from web.api import bp
-from web.api.schemas import (AppendedSchema, CommunityLeadershipSchema, ErrorSchema,
-                             EvaluationQuery, EventsPageSchema, EventsQuery, FreshQuery,
-                             HandOverSchema, LeadershipQuery, MeSchema,
-                             NetworkLeadershipSchema, PortfolioQuery, PortfolioSchema,
-                             ReadQuery, VerifySchema, envelope_schema)
+from web.api.schemas import (AppendedSchema, ArchiveSchema, CommunitiesSchema,
+                             CommunityBadgesSchema, CommunityLeadershipSchema, CommunitySchema,
+                             ErrorSchema, EvaluationQuery, EvaluationSchema, EventsPageSchema,
+                             EventsQuery, FreshQuery, HandOverSchema, LeadershipQuery,
+                             MeSchema, MemberBadgesSchema, NetworkLeadershipSchema,
+                             PortfolioQuery, PortfolioSchema, ReadQuery, VerifySchema,
+                             envelope_schema)
 
 SPEC_KEY = "journey_openapi"
 #: No spaces, no control characters (the server also refuses Unicode's other "C" categories).
@@ -45,12 +47,13 @@ ERROR_STATUSES = {
     "503": "not_caught_up: the projections have not folded `min_position` within a few "
            "seconds; try again (Retry-After).",
 }
-#: The described answers of the most used reads, by component name (web/api/schemas.py);
-#: the other reads answer an object their description tells.
-ANSWERS = {"Me": MeSchema, "Portfolio": PortfolioSchema,
+#: The answer of every read, by component name (web/api/schemas.py).
+ANSWERS = {"Me": MeSchema, "Portfolio": PortfolioSchema, "MemberBadges": MemberBadgesSchema,
+           "Archive": ArchiveSchema, "Communities": CommunitiesSchema,
+           "Community": CommunitySchema, "CommunityBadges": CommunityBadgesSchema,
            "CommunityLeadership": CommunityLeadershipSchema,
-           "NetworkLeadership": NetworkLeadershipSchema, "EventsPage": EventsPageSchema,
-           "Verify": VerifySchema}
+           "NetworkLeadership": NetworkLeadershipSchema, "Evaluation": EvaluationSchema,
+           "EventsPage": EventsPageSchema, "Verify": VerifySchema}
 #: The 404 of an append: the URL names no event type (the paths listed here are all there are).
 UNKNOWN_TYPE = "unknown_event_type: the URL names no event type."
 
@@ -176,22 +179,19 @@ def _writes(spec: APISpec) -> None:
     }})
 
 
-def _view(description: str, answer: str | None) -> dict[str, Any]:
-    schema: dict[str, Any] | str = answer if answer is not None else {"type": "object"}
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
-
-
 def _read(spec: APISpec, path: str, operation_id: str, summary: str, description: str,
           query: type | None, params: list[dict[str, Any]], errors: tuple[str, ...],
-          answer: str | None = None) -> None:
-    """A GET; `answer` names the component (ANSWERS) its 200 body is, if described."""
+          answer: str) -> None:
+    """A GET; `answer` names the component (ANSWERS) its 200 body is."""
     parameters = list(params)
     if query is not None:
         parameters.append({"in": "query", "schema": query})
     spec.path(path=path, operations={"get": {
         "operationId": operation_id, "summary": summary, "description": description,
         "tags": ["read"], "parameters": parameters,
-        "responses": {"200": _view(description, answer), **_errors(*errors)}}})
+        "responses": {"200": {"description": description,
+                              "content": {"application/json": {"schema": answer}}},
+                      **_errors(*errors)}}})
 
 
 def _reads(spec: APISpec) -> None:
@@ -210,21 +210,21 @@ def _reads(spec: APISpec) -> None:
           PortfolioQuery, [member], common, "Portfolio")
     _read(spec, "/api/members/{member_id}/badges", "memberBadges", "A member's badges",
           "Recognitions (standing and revoked) and rule badges, with their evidence.",
-          ReadQuery, [member], common)
+          ReadQuery, [member], common, "MemberBadges")
     _read(spec, "/api/members/{member_id}/archive", "memberArchive", "My archive",
           "The member's own archive (only theirs): their portfolio as they see it, their "
           "profile and the signed log head it was made from.",
-          FreshQuery, [member], common)
+          FreshQuery, [member], common, "Archive")
     _read(spec, "/api/communities", "communities", "Communities I may read",
           "Each with its network and the signed-in member's role in it.",
-          FreshQuery, [], ("400", "401", "503"))
+          FreshQuery, [], ("400", "401", "503"), "Communities")
     _read(spec, "/api/communities/{community_id}", "community", "A community",
           "Members and roles over time, norms, calendar, library, plans and badges. For "
           "its members, its coordinators and its network's coordinators.",
-          ReadQuery, [community], common)
+          ReadQuery, [community], common, "Community")
     _read(spec, "/api/communities/{community_id}/badges", "communityBadges",
           "A community's badges", "The badges the community defined.",
-          ReadQuery, [community], common)
+          ReadQuery, [community], common, "CommunityBadges")
     _read(spec, "/api/communities/{community_id}/leadership", "communityLeadership",
           "Leadership report of a community",
           "DESIGN's leadership metrics over [from, to), as of a moment: the same JSON as "
@@ -236,7 +236,7 @@ def _reads(spec: APISpec) -> None:
           LeadershipQuery, [network], common, "NetworkLeadership")
     _read(spec, "/api/evaluation", "evaluation", "Evaluation",
           "Communities × periods side by side, with value-creation stories (coordinators).",
-          EvaluationQuery, [], common)
+          EvaluationQuery, [], common, "Evaluation")
     _read(spec, "/api/verify", "verify", "Verify the log",
           "Walks the hash chain and the sealed head (coordinators and admins).",
           FreshQuery, [], ("400", "401", "403", "503"), "Verify")

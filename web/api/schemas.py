@@ -13,7 +13,8 @@ from marshmallow import INCLUDE, RAISE, Schema, ValidationError, fields, validat
 
 from events.schemas import MAX_KEY, MAX_POSITION, IdField, idempotency_key_problem, schema_for
 from journey.clock import BadTime, parse_time
-from journey.events import EVENT_TYPES, ROLES
+from journey.events import (EVENT_TYPES, RESOURCE_KINDS, ROLES, SESSION_FORMATS,
+                            VALUE_CYCLES, VISIBILITIES)
 from projections.portfolio.timeline import KINDS, TIMELINE_LIMIT, TIMELINE_MAX
 
 MAX_PAGE = 1000
@@ -233,7 +234,7 @@ class ViewSchema(Schema):
     as_of_position = fields.Integer()
 
 
-# -- the answers of the most used reads (for the OpenAPI document) ----------------------------
+# -- the answers of the reads (for the OpenAPI document) -------------------------------------
 # They describe what the views return; nothing loads or dumps with them.
 
 
@@ -270,6 +271,10 @@ def _ratio(description: str) -> fields.Float:
                         metadata={"description": description})
 
 
+def _url(description: str) -> fields.String:
+    return fields.String(required=True, metadata={"description": description, "format": "uri"})
+
+
 def _objects(description: str) -> fields.List:
     return fields.List(fields.Dict(), required=True, metadata={"description": description})
 
@@ -297,6 +302,23 @@ class PersonSchema(Answer):
                  allow_none=True)
     erased = fields.Boolean(required=True)
     school = _string("Their school, if they gave one.", required=True, allow_none=True)
+
+
+class RefSchema(Answer):
+    """A person an answer names."""
+
+    member_id = _string("Their member id.", required=True)
+    name = _string("Their display name (\"erased member\" once erased; null: never "
+                   "registered in the log read).", required=True, allow_none=True)
+
+
+def _person(description: str, **kwargs: Any) -> fields.Nested:
+    return fields.Nested(RefSchema, metadata={"description": description}, **kwargs)
+
+
+def _people(description: str, **kwargs: Any) -> fields.List:
+    return fields.List(fields.Nested(RefSchema), required=True,
+                       metadata={"description": description}, **kwargs)
 
 
 class PortfolioFiltersSchema(Answer):
@@ -345,8 +367,190 @@ class QuarterTierSchema(Answer):
     tier = _string("DESIGN's tier.", required=True, validate=validate.OneOf(TIERS))
 
 
-class PortfolioSchema(Answer):
-    """A member's portfolio as the signed-in member may see it, one timeline page."""
+class PeriodSchema(Answer):
+    """A span of a membership in one role."""
+
+    role = _string("The role held.", required=True, validate=validate.OneOf(ROLES))
+    from_ = _time("When it began.", data_key="from", required=True)
+    to = _time("When it ended (null: it goes on).", required=True, allow_none=True)
+
+
+class CommunityDescriptionSchema(Answer):
+    """A community as it was founded (CommunityFounded)."""
+
+    community_id = _string("The community's id.", required=True)
+    name = _string("Its name.", required=True)
+    domain = _string("What it works on.", required=True)
+    network_id = _string("Its network, if it has one.", required=True, allow_none=True)
+    schools = fields.List(fields.String(), required=True)
+    mode = _string("How it meets.", required=True, allow_none=True)
+    cadence = _string("How often it meets.", required=True, allow_none=True)
+    founded_at = _time("When it was founded.", required=True)
+    founded_by = _person("Who founded it.", required=True)
+
+
+class PortfolioCommunitySchema(Answer):
+    """A community the member belongs or belonged to: its description (when the log read
+    holds its founding) and the member's periods in it."""
+
+    community_id = _string("The community's id.", required=True)
+    name = _string("Its name.")
+    domain = _string("What it works on.")
+    network_id = _string("Its network, if it has one.", allow_none=True)
+    schools = fields.List(fields.String())
+    mode = _string("How it meets.", allow_none=True)
+    cadence = _string("How often it meets.", allow_none=True)
+    founded_at = _time("When it was founded.")
+    founded_by = _person("Who founded it.")
+    current_role = _string("The member's role there now (null: they left).", required=True,
+                           allow_none=True, validate=validate.OneOf(ROLES))
+    periods = fields.List(fields.Nested(PeriodSchema), required=True, metadata={
+        "description": "The member's roles there over time, oldest first."})
+
+
+class SessionLedSchema(Answer):
+    """A session the member led (SessionLed)."""
+
+    position = _whole("The SessionLed's log position.", required=True)
+    session_id = _string("The session's id.", required=True)
+    community_id = _string("Its community.", required=True)
+    occurred_at = _time("When it was held.", required=True)
+    title = _string("Its title.", required=True)
+    format = _string("Its format.", required=True, validate=validate.OneOf(SESSION_FORMATS))
+    co_leaders = _people("Who led it with the member.")
+    attendees = _people("Who attended.")
+    corrected = fields.Boolean(required=True)
+
+
+class ResourceSchema(Answer):
+    """A shared resource, with who reused it."""
+
+    resource_id = _string("The resource's id.", required=True)
+    community_id = _string("Where it was shared.", required=True)
+    title = _string("Its title.", required=True)
+    kind = _string("What it is.", required=True, validate=validate.OneOf(RESOURCE_KINDS))
+    url = _string("Its link, if it has one.", required=True, allow_none=True)
+    file = _string("The content hash of its uploaded file, if it has one.", required=True,
+                   allow_none=True)
+    tags = fields.List(fields.String(), required=True)
+    shared_by = _person("Who shared it.", required=True)
+    shared_at = _time("When it was shared.", required=True)
+    position = _whole("The ResourceShared's log position.", required=True)
+    corrected = fields.Boolean(required=True)
+    reuses_by_others = _whole("Times people other than the sharer reused it.", required=True)
+    reused_by = _people("Who else reused it, once each.")
+
+
+class ReflectionSchema(Answer):
+    """A reflection the viewer may read."""
+
+    reflection_id = _string("The reflection's id.", required=True)
+    member = _person("Whose it is.", required=True)
+    community_id = _string("The community it is about, if any.", required=True,
+                           allow_none=True)
+    visibility = _string("Who may read it.", required=True,
+                         validate=validate.OneOf(VISIBILITIES))
+    value_cycle = _string("The value-creation cycle it tells of, if given.", required=True,
+                          allow_none=True, validate=validate.OneOf(VALUE_CYCLES))
+    prompt = _string("The prompt it answers, if any.", required=True, allow_none=True)
+    text = _string("Its text (null: its author was erased).", required=True, allow_none=True)
+    about = fields.List(fields.Integer(), required=True, metadata={
+        "description": "Log positions of the events it reflects on (sessions, "
+                       "resources, …)."})
+    position = _whole("The ReflectionRecorded's log position.", required=True)
+    occurred_at = _time("When it was written.", required=True)
+    corrected = fields.Boolean(required=True)
+
+
+class StepCompletedSchema(Answer):
+    """An action step the member completed (with others, maybe)."""
+
+    position = _whole("The ActionStepCompleted's log position.", required=True)
+    community_id = _string("Its community.", required=True)
+    plan_id = _string("Its action plan.", required=True)
+    inquiry_question = _string("The plan's inquiry question.", required=True,
+                               allow_none=True)
+    step_id = _string("The step.", required=True)
+    step_title = _string("The step's title.", required=True, allow_none=True)
+    completed_at = _time("When it was completed.", required=True)
+    with_ = _people("Who completed it with the member.", data_key="with")
+    outcome = _string("What came of it.", required=True, allow_none=True)
+    evidence_url = _string("A link to its evidence.", required=True, allow_none=True)
+    corrected = fields.Boolean(required=True)
+
+
+class OpenBadgesLinksSchema(Answer):
+    """Where an award that stands now is published as Open Badges."""
+
+    assertion = _url("The OB 2.0 hosted assertion.")
+    baked_png = _url("The badge image with the assertion baked in.")
+    credential = _url("The OB 3.0 credential, signed.")
+
+
+_OB_LINKS = "Only for an award that stands now (not revoked, its member not erased)."
+
+
+class RecognitionSchema(Answer):
+    """A facilitator's recognition of the member, with the badge's texts and evidence."""
+
+    award_id = _string("The award's id.", required=True)
+    badge_id = _string("The badge awarded.", required=True)
+    community_id = _string("The community that awarded it.", required=True)
+    name = _string("The badge's name (null: its definition is not in the log read).",
+                   required=True, allow_none=True)
+    description = _string("The badge's description.", required=True, allow_none=True)
+    criteria = _string("The badge's criteria.", required=True, allow_none=True)
+    image = _string("The content hash of the badge's image, if it has one.", required=True,
+                    allow_none=True)
+    awarded_by = _person("The facilitator who awarded it.", required=True)
+    awarded_at = _time("When it was awarded.", required=True)
+    note = _string("The awarder's words (null: none, or the awarder was erased).",
+                   required=True, allow_none=True)
+    evidence = fields.List(fields.Nested(TimelineEntrySchema), required=True, metadata={
+        "description": "The events it was awarded for, as the viewer may see them."})
+    position = _whole("The RecognitionAwarded's log position.", required=True)
+    open_badges = fields.Nested(OpenBadgesLinksSchema, metadata={"description": _OB_LINKS})
+
+
+class RevokedRecognitionSchema(RecognitionSchema):
+    """A recognition revoked since it was awarded."""
+
+    revoked_reason = _string("Why it was revoked.", required=True, allow_none=True)
+    revoked_at = _time("When it was revoked.", required=True, allow_none=True)
+    revoked_by = _person("Who revoked it.", required=True, allow_none=True)
+
+
+class RuleBadgeSchema(Answer):
+    """A badge the member earned by a rule (projections/badges/rules.json)."""
+
+    rule_id = _string("The rule.", required=True)
+    award_id = _string("The award's id.", required=True)
+    name = _string("The badge's name.", required=True)
+    description = _string("What earns it.", required=True)
+    image = _string("Its image's file name.", required=True, allow_none=True)
+    earned_at = _time("When the rule was first met.", required=True)
+    evidence = fields.List(fields.Nested(TimelineEntrySchema), required=True, metadata={
+        "description": "The events that met the rule, as the viewer may see them."})
+    open_badges = fields.Nested(OpenBadgesLinksSchema, metadata={"description": _OB_LINKS})
+
+
+def _recognitions() -> fields.List:
+    return fields.List(fields.Nested(RecognitionSchema), required=True, metadata={
+        "description": "Standing recognitions, in award order."})
+
+
+def _revoked() -> fields.List:
+    return fields.List(fields.Nested(RevokedRecognitionSchema), required=True, metadata={
+        "description": "Recognitions revoked since, in award order."})
+
+
+def _rule_badges() -> fields.List:
+    return fields.List(fields.Nested(RuleBadgeSchema), required=True, metadata={
+        "description": "Rule badges earned, with the events that satisfied each rule."})
+
+
+class _PortfolioBody(Answer):
+    """What a portfolio and an archive both hold."""
 
     as_of = _time(_CUT, required=True, allow_none=True)
     as_of_position = _whole(_CUT_POSITION, required=True)
@@ -354,21 +558,222 @@ class PortfolioSchema(Answer):
     viewer = _string("Whose rights the reflections are shown with.", required=True,
                    allow_none=True)
     filters = fields.Nested(PortfolioFiltersSchema, required=True)
-    communities = _objects("Each community the member belongs or belonged to, with the "
-                           "periods of each role.")
-    timeline = fields.List(fields.Nested(TimelineEntrySchema), required=True, metadata={
-        "description": "One page of the entries, in time order (ties by position)."})
-    timeline_page = fields.Nested(TimelinePageSchema, required=True)
-    sessions_led = _objects("The sessions the member led, with co-leaders and attendees.")
-    resources = _objects("The resources the member shared, with their reuses.")
-    reflections = _objects("The member's reflections the viewer may read.")
-    steps_completed = _objects("Action steps the member completed.")
-    recognitions = _objects("Standing recognitions, with evidence (and Open Badges links).")
-    revoked_recognitions = _objects("Recognitions revoked since.")
-    rule_badges = _objects("Rule badges earned, with the events that satisfied each rule.")
+    communities = fields.List(fields.Nested(PortfolioCommunitySchema), required=True,
+                              metadata={"description": "Each community the member belongs "
+                                                       "or belonged to, first joined first."})
+    sessions_led = fields.List(fields.Nested(SessionLedSchema), required=True, metadata={
+        "description": "The sessions the member led, in time order."})
+    resources = fields.List(fields.Nested(ResourceSchema), required=True, metadata={
+        "description": "The resources the member shared, with their reuses."})
+    reflections = fields.List(fields.Nested(ReflectionSchema), required=True, metadata={
+        "description": "The member's reflections the viewer may read."})
+    steps_completed = fields.List(fields.Nested(StepCompletedSchema), required=True,
+                                  metadata={"description": "Action steps the member "
+                                                           "completed, in time order."})
+    recognitions = _recognitions()
+    revoked_recognitions = _revoked()
+    rule_badges = _rule_badges()
     tiers = fields.Dict(keys=fields.String(), values=fields.List(fields.Nested(
         QuarterTierSchema)), required=True, metadata={
         "description": "community_id → the member's tier per quarter enrolled."})
+
+
+class PortfolioSchema(_PortfolioBody):
+    """A member's portfolio as the signed-in member may see it, one timeline page."""
+
+    timeline = fields.List(fields.Nested(TimelineEntrySchema), required=True, metadata={
+        "description": "One page of the entries, in time order (ties by position)."})
+    timeline_page = fields.Nested(TimelinePageSchema, required=True)
+
+
+class ProfileSchema(Answer):
+    """The member's own profile, as they gave it."""
+
+    display_name = _string("Their display name.", required=True, allow_none=True)
+    email = _string("Their e-mail.", required=True, allow_none=True)
+    school = _string("Their school.", required=True, allow_none=True)
+    job_title = _string("Their job title.", required=True, allow_none=True)
+
+
+class ArchiveSchema(_PortfolioBody):
+    """The member's own archive: their whole portfolio as they see it, their profile and
+    the signed log head it was made from (check it offline)."""
+
+    archive = _string("Always `journey-portfolio`.", required=True,
+                      validate=validate.Equal("journey-portfolio"))
+    version = _whole("The archive format's version.", required=True)
+    profile = fields.Nested(ProfileSchema, required=True)
+    timeline = fields.List(fields.Nested(TimelineEntrySchema), required=True, metadata={
+        "description": "Every entry, in time order (ties by position)."})
+    log_head = fields.Nested("SignedHeadSchema", required=True, metadata={
+        "description": "The head of the log the archive was made from, signed."})
+
+
+class MemberBadgesSchema(Answer):
+    """A member's recognitions (standing and revoked) and rule badges, with evidence."""
+
+    member_id = _string("The member.", required=True)
+    as_of = _time(_CUT, required=True, allow_none=True)
+    as_of_position = _whole(_CUT_POSITION, required=True)
+    recognitions = _recognitions()
+    revoked_recognitions = _revoked()
+    rule_badges = _rule_badges()
+
+
+class ReadableCommunitySchema(Answer):
+    """A community the signed-in member may read."""
+
+    community_id = _string("The community.", required=True)
+    network_id = _string("Its network, if it has one.", required=True, allow_none=True)
+    role = _string("The signed-in member's role there now (null: none).", required=True,
+                   allow_none=True, validate=validate.OneOf(ROLES))
+
+
+class CommunitiesSchema(Answer):
+    """The communities the signed-in member may read, by id."""
+
+    communities = fields.List(fields.Nested(ReadableCommunitySchema), required=True)
+
+
+class CommunityMemberSchema(Answer):
+    """Someone who ever belonged, with their roles over time."""
+
+    member = _person("Who.", required=True)
+    current_role = _string("Their role now (null: they left).", required=True,
+                           allow_none=True, validate=validate.OneOf(ROLES))
+    periods = fields.List(fields.Nested(PeriodSchema), required=True, metadata={
+        "description": "Their roles over time, oldest first."})
+
+
+class NormsSchema(Answer):
+    """Norms the community agreed (NormsAgreed)."""
+
+    position = _whole("The NormsAgreed's log position.", required=True)
+    agreed_at = _time("When they were agreed.", required=True)
+    norms = fields.List(fields.String(), required=True)
+    agreed_by = _people("Who agreed them.")
+    corrected = fields.Boolean(required=True)
+
+
+class NormsHistorySchema(Answer):
+    """The norms agreed last, and the ones they replaced."""
+
+    current = fields.Nested(NormsSchema, required=True, allow_none=True, metadata={
+        "description": "The norms agreed last (null: none yet)."})
+    past = fields.List(fields.Nested(NormsSchema), required=True, metadata={
+        "description": "The norms they replaced, latest first."})
+
+
+class CalendarSessionSchema(Answer):
+    """A session of the community: scheduled, cancelled or held."""
+
+    session_id = _string("The session.", required=True)
+    status = _string("Where it stands.", required=True,
+                     validate=validate.OneOf(("scheduled", "cancelled", "held")))
+    title = _string("Its title.", required=True, allow_none=True)
+    format = _string("Its format.", required=True, allow_none=True,
+                     validate=validate.OneOf(SESSION_FORMATS))
+    starts_at = _time("When it was to start (null: it was never scheduled).", required=True,
+                      allow_none=True)
+    planned_leaders = _people("Who was to lead it.")
+    link = _string("Where it meets online, if anywhere.", required=True, allow_none=True)
+    scheduled_position = _whole("The SessionScheduled's log position.", required=True,
+                                allow_none=True)
+    cancel_reason = _string("Why it was cancelled.", required=True, allow_none=True)
+    held_at = _time("When it was held.", required=True, allow_none=True)
+    leaders = _people("Who led it.")
+    attendees = _people("Who attended.")
+    held_position = _whole("The SessionLed's log position.", required=True, allow_none=True)
+
+
+class CommunityBadgeSchema(Answer):
+    """A badge the community defined (BadgeDefined)."""
+
+    badge_id = _string("The badge.", required=True)
+    name = _string("Its name.", required=True)
+    description = _string("Its description.", required=True)
+    criteria = _string("What earns it.", required=True)
+    image = _string("The content hash of its image, if it has one.", required=True,
+                    allow_none=True)
+    defined_at = _time("When it was defined.", required=True)
+
+
+def _community_badges() -> fields.List:
+    return fields.List(fields.Nested(CommunityBadgeSchema), required=True, metadata={
+        "description": "The badges the community defined, in the order defined."})
+
+
+class CommunitySchema(Answer):
+    """A community as the signed-in member may see it."""
+
+    as_of = _time(_CUT, required=True, allow_none=True)
+    as_of_position = _whole(_CUT_POSITION, required=True)
+    viewer = _string("Whose rights the view is shown with.", required=True, allow_none=True)
+    community = fields.Nested(CommunityDescriptionSchema, required=True)
+    members = fields.List(fields.Nested(CommunityMemberSchema), required=True, metadata={
+        "description": "Everyone who ever belonged, by when they first joined."})
+    norms = fields.Nested(NormsHistorySchema, required=True)
+    calendar = fields.List(fields.Nested(CalendarSessionSchema), required=True, metadata={
+        "description": "Sessions by when they were held (or are to start)."})
+    resources = fields.List(fields.Nested(ResourceSchema), required=True, metadata={
+        "description": "The community's library, in the order shared."})
+    tags = fields.Dict(keys=fields.String(), values=fields.List(fields.String()),
+                       required=True, metadata={
+                           "description": "tag → ids of the resources carrying it."})
+    plans = _objects("Action plans: inquiry question, steps with owners and completions, "
+                     "revisions and progress.")
+    badges = _community_badges()
+
+
+class CommunityBadgesSchema(Answer):
+    """The badges a community defined."""
+
+    community_id = _string("The community.", required=True)
+    as_of = _time(_CUT, required=True, allow_none=True)
+    as_of_position = _whole(_CUT_POSITION, required=True)
+    badges = _community_badges()
+
+
+class EvaluationPeriodSchema(Answer):
+    """A period [from, to) of occurred_at, as asked (null: unbounded)."""
+
+    from_ = _string("Its start.", data_key="from", required=True, allow_none=True)
+    to = _string("Its end (exclusive).", required=True, allow_none=True)
+
+
+class EvaluationColumnSchema(Answer):
+    """One community over one period."""
+
+    community_id = _string("The community.", required=True)
+    name = _string("Its name.", required=True)
+    from_ = _string("The period's start.", data_key="from", required=True, allow_none=True)
+    to = _string("The period's end (exclusive).", required=True, allow_none=True)
+    summary = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True,
+                          metadata={"description": "sessions_held, sessions_cancelled, "
+                                                   "resources_shared, resources_reused, "
+                                                   "feedback_given, steps_completed and "
+                                                   "stories in the period."})
+    counts = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True,
+                         metadata={"description": "cycle → stories told of it."})
+    stories = fields.Dict(keys=fields.String(), values=fields.List(fields.Nested(
+        ReflectionSchema)), required=True, metadata={
+        "description": "cycle → the reflections the viewer may read, in time order."})
+
+
+class EvaluationSchema(Answer):
+    """Communities × periods side by side, with value-creation stories."""
+
+    viewer = _string("Whose rights the stories are shown with.", required=True,
+                     allow_none=True)
+    communities = fields.List(fields.String(), required=True, metadata={
+        "description": "The communities asked for, in order."})
+    periods = fields.List(fields.Nested(EvaluationPeriodSchema), required=True)
+    cycles = fields.List(fields.String(), required=True, metadata={
+        "description": "The value-creation cycles, then `unassigned`."})
+    columns = fields.List(fields.Nested(EvaluationColumnSchema), required=True, metadata={
+        "description": "One per community and period, communities first."})
+    as_of = _time(_CUT, required=True, allow_none=True)
+    as_of_position = _whole(_CUT_POSITION, required=True)
 
 
 def _metrics() -> dict[str, fields.Field]:
