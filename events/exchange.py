@@ -23,6 +23,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 from marshmallow import ValidationError
 
+from events.quiet import quiet_fold
 from events.recorder import StoredRow
 from events.schemas import (IdField, SchemaInvalid, corrected_event, flatten_messages,
                             idempotency_key_problem, load_event, with_positions)
@@ -169,7 +170,10 @@ def import_lines(store: EventStore, lines: Iterable[str | bytes], *, source_id: 
     importer = _Importer(store, source_id=source_id, keep_recorded_at=keep_recorded_at,
                          skip_invalid=skip_invalid, progress=progress,
                          batch_size=max(1, batch_size))
-    report = importer.run(enumerate(lines, start=1), resume=resume)
+    # Lines become commands, rows and folded state, and no cycles: the collector's passes
+    # over them find nothing (the store still collects and freezes what it keeps).
+    with quiet_fold():
+        report = importer.run(enumerate(lines, start=1), resume=resume)
     # A large import changes the planner's picture of the log.
     store.recorder.analyse(report.appended, report.last_position or 0)
     return report

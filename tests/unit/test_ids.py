@@ -75,3 +75,19 @@ def test_a_correlation_id_is_a_canonical_version_4_rfc_uuid():
         ones |= value
         zeros |= ~value
     assert ones & random_mask == random_mask and zeros & random_mask == random_mask
+
+
+def test_every_one_of_an_event_id_s_74_random_bits_varies(monkeypatch):
+    monkeypatch.setattr(ids, "time_ns", lambda: 1_764_913_943_000_000_000)
+    values = [uuid.UUID(new_event_id()).int for _ in range(1000)]
+    rand_a = ((1 << 12) - 1) << 64
+    rand_b = (1 << 62) - 1
+    random_mask = rand_a | rand_b
+    assert bin(random_mask).count("1") == 74
+    ones = zeros = 0
+    for value in values:
+        ones |= value
+        zeros |= ~value
+    assert ones & random_mask == random_mask and zeros & random_mask == random_mask
+    # The rest (time, version, variant) is the same in every one.
+    assert len({value & ~random_mask for value in values}) == 1
