@@ -611,7 +611,11 @@ def serve(cli: Cli, host: str, port: int, workers: int | None, timeout: int) -> 
     if workers is not None:
         from web.wsgi import run_gunicorn
 
-        run_gunicorn(cli.config, host, port, workers, timeout=timeout)
+        click.echo("journey: folding the log and deriving the Open Badges catalogue before "
+                   "listening (from the snapshots in the instance directory, when usable)",
+                   err=True)
+        run_gunicorn(cli.config, host, port, workers, timeout=timeout,
+                     say=lambda line: click.echo(f"journey: {line}", err=True))
         return
     from werkzeug.serving import run_simple
 

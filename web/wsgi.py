@@ -14,7 +14,7 @@ from __future__ import annotations
 import gc
 import logging
 import time
-from typing import Any
+from typing import Any, Callable
 
 from journey.config import Config
 
@@ -22,8 +22,11 @@ log = logging.getLogger("journey.serve")
 
 
 def run_gunicorn(config: Config, host: str, port: int, workers: int, *,
-                 threads: int = 1, timeout: int = 300) -> None:
-    """Serve the app on host:port with `workers` gunicorn processes, until SIGTERM/SIGINT."""
+                 threads: int = 1, timeout: int = 300,
+                 say: Callable[[str], None] = log.info) -> None:
+    """Serve the app on host:port with `workers` gunicorn processes, until SIGTERM/SIGINT.
+
+    `say` is told what the master did before it listens, and how long it took."""
     from gunicorn.app.base import BaseApplication
 
     from events.log import open_log
@@ -34,10 +37,13 @@ def run_gunicorn(config: Config, host: str, port: int, workers: int, *,
     # connection stays open across the fork.
     folded = open_log(config)
     try:
-        folded.store.catch_up()
+        started = time.perf_counter()
+        position = folded.store.catch_up()
+        say(f"folded the log's decision state ({position:,} events) in "
+            f"{time.perf_counter() - started:.1f} s")
         started = time.perf_counter()
         badges = OpenBadges().prepare(folded.store, config.instance_dir)
-        log.info("Open Badges catalogue prepared in %.1f s", time.perf_counter() - started)
+        say(f"derived the Open Badges catalogue in {time.perf_counter() - started:.1f} s")
     finally:
         folded.close()
     # What the workers inherit is not garbage: keep the collector off it, or each full

@@ -96,8 +96,9 @@ def test_two_web_processes_and_a_worker_that_is_killed(fresh_postgres_url, tmp_p
     processes: list[subprocess.Popen] = []
 
     def start(*args: str) -> subprocess.Popen:
-        process = subprocess.Popen([JOURNEY, *args], env=env, stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.DEVNULL, start_new_session=True)
+        with (tmp_path / f"{len(processes)}.log").open("wb") as log:
+            process = subprocess.Popen([JOURNEY, *args], env=env, stdout=subprocess.DEVNULL,
+                                       stderr=log, start_new_session=True)
         processes.append(process)
         return process
 
@@ -113,6 +114,10 @@ def test_two_web_processes_and_a_worker_that_is_killed(fresh_postgres_url, tmp_p
         worker = start("worker", "--poll", "5")  # a long poll: NOTIFY must wake it
         for port, web in zip(ports, webs):
             wait_until_up(port, web)
+        # Each master said what it did before it listened.
+        said = (tmp_path / "0.log").read_text()
+        assert "folded the log's decision state (3 events)" in said
+        assert "derived the Open Badges catalogue in" in said
 
         for n in range(5):
             position = share(n)
