@@ -14,9 +14,13 @@ from __future__ import annotations
 import gc
 import logging
 import time
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from journey.config import Config
+
+if TYPE_CHECKING:
+    from events.store import EventStore
+    from web.openbadges.service import OpenBadges
 
 log = logging.getLogger("journey.serve")
 
@@ -31,7 +35,6 @@ def run_gunicorn(config: Config, host: str, port: int, workers: int, *,
 
     from events.log import open_log
     from web.openbadges.service import KEY as BADGES
-    from web.openbadges.service import OpenBadges
 
     # The master folds the decision state and prepares the Open Badges memo once; no
     # connection stays open across the fork.
@@ -41,9 +44,7 @@ def run_gunicorn(config: Config, host: str, port: int, workers: int, *,
         position = folded.store.catch_up()
         say(f"folded the log's decision state ({position:,} events) in "
             f"{time.perf_counter() - started:.1f} s")
-        started = time.perf_counter()
-        badges = OpenBadges().prepare(folded.store, config.instance_dir)
-        say(f"derived the Open Badges catalogue in {time.perf_counter() - started:.1f} s")
+        badges = prepared_badges(folded.store, config, say)
     finally:
         folded.close()
     # What the workers inherit is not garbage: keep the collector off it, or each full
@@ -75,11 +76,31 @@ def run_gunicorn(config: Config, host: str, port: int, workers: int, *,
             except ValueError:  # the database no longer holds the master's fold (a restore)
                 log.warning("the master's decision state is not of this log: folding it")
             store.catch_up(starting=True)
-            try:
-                app.extensions[BADGES].start_from(badges, store)
-            except ValueError as exc:
-                log.warning("%s: the Open Badges catalogue is derived on its first request",
-                            exc)
+            if badges is not None:
+                try:
+                    app.extensions[BADGES].start_from(badges, store, config.instance_dir)
+                except ValueError as exc:
+                    log.warning("%s: the Open Badges catalogue is derived on its first "
+                                "request", exc)
             return app
 
     _Journey().run()
+
+
+def prepared_badges(store: EventStore, config: Config,
+                    say: Callable[[str], None]) -> OpenBadges | None:
+    """The Open Badges service with its catalogue derived (web/openbadges/service.py), for
+    the workers to start from; None when it cannot be: the server still starts, and each
+    worker derives the catalogue on its first Open Badges request."""
+    from web.openbadges.service import OpenBadges
+
+    started = time.perf_counter()
+    try:
+        badges = OpenBadges().prepare(store, config.instance_dir)
+    except Exception as exc:  # noqa: BLE001 - the badges must not keep the server down
+        log.exception("deriving the Open Badges catalogue failed")
+        say(f"could not derive the Open Badges catalogue ({exc}); each worker derives it "
+            "on its first Open Badges request")
+        return None
+    say(f"derived the Open Badges catalogue in {time.perf_counter() - started:.1f} s")
+    return badges

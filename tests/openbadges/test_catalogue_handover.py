@@ -7,6 +7,7 @@ process would. The master keeps no e-mail; a worker reads them back from the log
 """
 from __future__ import annotations
 
+import copy
 from datetime import timedelta
 
 import pytest
@@ -36,13 +37,20 @@ def instance(sqlite_url: str, tmp_path):
     return seeded(sqlite_url, tmp_path / "instance")
 
 
+def config_of(instance) -> Config:
+    url, instance_dir = instance
+    return Config(database_url=url, instance_dir=instance_dir,
+                  base_url="http://127.0.0.1:5000")
+
+
 def prepared(instance) -> OpenBadges:
     """What the master does: the memo of the whole log, outside any app."""
-    url, instance_dir = instance
-    log = open_log(Config(database_url=url, instance_dir=instance_dir,
-                          base_url="http://127.0.0.1:5000"))
+    log = open_log(config_of(instance))
     try:
-        return OpenBadges().prepare(log.store, instance_dir)
+        badges = OpenBadges().prepare(log.store, instance[1])
+        # Nor does it keep the keys that opened the e-mails.
+        assert log.store.cipher._cache == {}
+        return badges
     finally:
         log.close()
 
@@ -71,17 +79,30 @@ def derived(monkeypatch) -> list[str]:
     return names
 
 
-def worker_latest(instance, master: OpenBadges, before=None):
+def worker_latest(instance, master: OpenBadges, before=None, after=None,
+                  snapshot_after: int | None = None):
     """A worker's app: handed the master's memo, then its first present catalogue."""
     app = make_app(*instance)
     try:
         if before is not None:
             before(app)
-        app.extensions[KEY].start_from(master, app.extensions["journey"].store)
+        badges = app.extensions[KEY]
+        if snapshot_after is not None:
+            badges.snapshot_after = snapshot_after
+        badges.start_from(master, app.extensions["journey"].store, instance[1])
+        if after is not None:
+            after(badges)
         with app.app_context():
             return service().latest()
     finally:
         close_app(app)
+
+
+def eva_leads_again(app, session_id: str = "s-eva-2") -> None:
+    app.extensions["journey"].store.submit(RecordEvent(
+        ev.SessionLed(community_id="vrsac-1", session_id=session_id, leaders=("eva",),
+                      title="Open lesson", format="meeting"),
+        "eva", START + timedelta(days=len(STORY) + 20)))
 
 
 def test_a_worker_derives_no_one_the_master_derived(instance, derived) -> None:
@@ -102,13 +123,6 @@ def test_a_worker_derives_no_one_the_master_derived(instance, derived) -> None:
 
 def test_a_worker_reads_only_what_was_appended_after_the_master(instance, derived) -> None:
     master = prepared(instance)
-
-    def eva_leads_again(app) -> None:
-        app.extensions["journey"].store.submit(RecordEvent(
-            ev.SessionLed(community_id="vrsac-1", session_id="s-eva-2", leaders=("eva",),
-                          title="Open lesson", format="meeting"),
-            "eva", START + timedelta(days=len(STORY) + 20)))
-
     derived.clear()
     after = worker_latest(instance, master, before=eva_leads_again)
     assert derived == ["eva"]
@@ -117,9 +131,33 @@ def test_a_worker_reads_only_what_was_appended_after_the_master(instance, derive
 
 def test_an_erasure_after_the_master_is_applied_by_the_worker(instance) -> None:
     master = prepared(instance)
+    kept: list = []
     after = worker_latest(instance, master, before=lambda app: app.extensions[
-        "journey"].store.erase("eva", "eva"))
+        "journey"].store.erase("eva", "eva"), after=kept.append)
     assert after.awards["aw-eva"].erased and after.awards["aw-eva"].email is None
+    # The worker read her e-mail back before it read her erasure: forgotten since.
+    assert kept[0]._memo.facts.emails["eva"] is None
+
+
+def test_a_worker_respawned_later_starts_from_a_newer_snapshot(instance, derived) -> None:
+    """gunicorn respawns a worker long after the master prepared its memo: another worker
+    left a snapshot well ahead of that memo since, and the new one starts from it."""
+    master = prepared(instance)
+    forked = copy.copy(master)  # what each worker gets of the master: a copy
+    forked._memo = copy.deepcopy(master._memo)
+    held = master._memo.last
+
+    def many_sessions(app) -> None:
+        for n in range(held // 4 + 2):  # "well ahead": past a quarter of the memo's length
+            eva_leads_again(app, f"s-eva-{n}")
+
+    worker_latest(instance, master, before=many_sessions, snapshot_after=1)
+    derived.clear()
+    taken: list = []
+    respawned = worker_latest(instance, forked, after=taken.append, snapshot_after=1)
+    assert taken[0]._memo.last > held + held // 4   # the snapshot's, not the master's
+    assert derived == []
+    assert respawned.awards == cold(instance).awards
 
 
 def test_a_memo_of_another_log_is_refused(instance, tmp_path) -> None:
@@ -130,7 +168,7 @@ def test_a_memo_of_another_log_is_refused(instance, tmp_path) -> None:
     try:
         badges = app.extensions[KEY]
         with pytest.raises(ValueError, match="does not hold"):
-            badges.start_from(master, app.extensions["journey"].store)
+            badges.start_from(master, app.extensions["journey"].store, instance[1])
         assert badges._memo.last == 0  # nothing taken: derived on the first request
     finally:
         close_app(app)
@@ -145,6 +183,27 @@ def test_a_memo_of_other_rules_is_refused(instance) -> None:
         badges = app.extensions[KEY]
         badges.rules = tuple(load_rules())[1:]
         with pytest.raises(ValueError, match="other badge rules"):
-            badges.start_from(master, app.extensions["journey"].store)
+            badges.start_from(master, app.extensions["journey"].store, instance[1])
     finally:
         close_app(app)
+
+
+def test_a_master_that_cannot_derive_the_catalogue_still_serves(instance, monkeypatch) -> None:
+    """A failure deriving the catalogue (a bug, an unreadable row) must not keep the
+    server down: the master says so, and each worker derives it on its first request."""
+    from web.wsgi import prepared_badges
+
+    def broken(self, store, instance_dir):
+        raise RuntimeError("a row the rules cannot read")
+
+    said: list[str] = []
+    log = open_log(config_of(instance))
+    try:
+        assert prepared_badges(log.store, config_of(instance), said.append) is not None
+        monkeypatch.setattr(OpenBadges, "prepare", broken)
+        assert prepared_badges(log.store, config_of(instance), said.append) is None
+    finally:
+        log.close()
+    assert said[0].startswith("derived the Open Badges catalogue in ")
+    assert said[1] == ("could not derive the Open Badges catalogue (a row the rules cannot "
+                       "read); each worker derives it on its first Open Badges request")

@@ -35,12 +35,17 @@ def _answer_schema(document: dict[str, Any], path: str) -> dict[str, Any]:
 
 
 def _resolve(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
-    while "$ref" in schema or ("allOf" in schema and len(schema["allOf"]) == 1):
+    """The schema a value is described by: $refs followed, and of a nullable nested
+    object (anyOf [$ref, null]) the object's."""
+    while True:
         if "$ref" in schema:
             schema = document["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
-        else:
+        elif "allOf" in schema and len(schema["allOf"]) == 1:
             schema = schema["allOf"][0]
-    return schema
+        elif "anyOf" in schema and "$ref" in schema["anyOf"][0]:
+            schema = schema["anyOf"][0]
+        else:
+            return schema
 
 
 def _unlisted(document: dict[str, Any], schema: dict[str, Any], value: Any,
@@ -155,6 +160,32 @@ def test_the_described_answers_are_more_than_an_object() -> None:
                       "in_degree_centralization"):
             assert schema["properties"][ratio]["type"] == "number"
             assert schema["properties"][ratio]["nullable"] is True
+
+
+def _community(**changes: Any) -> dict[str, Any]:
+    body = {"as_of": None, "as_of_position": 1, "viewer": "ana",
+            "community": {"community_id": "c", "name": "CoP", "domain": "SEL",
+                          "network_id": None, "schools": [], "mode": None, "cadence": None,
+                          "founded_at": "2024-01-01T00:00:00Z",
+                          "founded_by": {"member_id": "ana", "name": "Ana"}},
+            "members": [], "norms": {"current": None, "past": []}, "calendar": [],
+            "resources": [], "tags": {}, "plans": [], "badges": []}
+    return {**body, **changes}
+
+
+def test_a_nullable_object_is_that_object_or_null() -> None:
+    document = build_spec()
+    assert _problems(document, COMMUNITY, _community()) == []
+    wrong = _problems(document, COMMUNITY, _community(norms={"current": {"bogus": 1},
+                                                            "past": []}))
+    assert wrong and all(p.startswith("norms/current") for p in wrong), wrong
+    norms = {"position": 3, "agreed_at": "2024-01-02T00:00:00Z", "norms": ["Listen"],
+             "agreed_by": [], "corrected": False, "extra": 1}
+    body = _community(norms={"current": norms, "past": []})
+    assert _problems(document, COMMUNITY, body) == []
+    # A key the document leaves out is found inside it too.
+    assert _unlisted(document, _answer_schema(document, COMMUNITY), body) == [
+        ".norms.current.extra"]
 
 
 @pytest.mark.parametrize("path,body,wrong", [

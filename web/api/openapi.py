@@ -115,7 +115,22 @@ def build_spec() -> dict[str, Any]:
         spec.components.schema(f"{type_name}Data", schema=type(schema_for(type_name)))
     _writes(spec)
     _reads(spec)
-    return spec.to_dict()
+    return _null_is_only_null(spec.to_dict())
+
+
+def _null_is_only_null(document: dict[str, Any]) -> dict[str, Any]:
+    """A nullable nested object is the object or null, not any object.
+
+    apispec writes one as anyOf [$ref, {"type": "object", "nullable": true}], whose second
+    branch any object satisfies; `enum: [null]` leaves it null alone (OpenAPI 3.0 has no
+    null type)."""
+    for schema in document["components"]["schemas"].values():
+        for prop in (schema.get("properties") or {}).values():
+            branches = prop.get("anyOf") or ()
+            if len(branches) == 2 and "$ref" in branches[0] and \
+                    branches[1] == {"type": "object", "nullable": True}:
+                branches[1]["enum"] = [None]
+    return document
 
 
 def _errors(*statuses: str) -> dict[str, Any]:

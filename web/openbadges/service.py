@@ -125,15 +125,19 @@ class OpenBadges:
             row = store.recorder.row_at(self._memo.last)
             self._read_upto = (row.position, row.hash) if row is not None else (0, "")
             # The master serves nobody and lives long: it keeps no personal value (each
-            # worker reads the e-mails back from the registrations, as from a snapshot).
+            # worker reads the e-mails back from the registrations, as from a snapshot),
+            # nor the members' keys that opened them (no erasure would reach them there).
             self._memo.forget_emails(self._memo.facts.members)
+            store.cipher.clear_cache()
         return self
 
-    def start_from(self, other: "OpenBadges", store: EventStore) -> None:
+    def start_from(self, other: "OpenBadges", store: EventStore, instance_dir: Path) -> None:
         """Take over the memo `other` prepared from the same log (see `prepare`).
 
         Only for a service that has built nothing yet; a memo of other rules, or one the
         log does not hold (its last row has another hash: a restore since), is refused.
+        A worker gunicorn respawns long after its master prepared the memo starts from
+        the instance's snapshot instead, when one is well ahead of it.
         """
         with self._building:
             if self._memo.last:
@@ -144,10 +148,11 @@ class OpenBadges:
             if not store.holds(position, hash):
                 raise ValueError(f"the memo prepared elsewhere ends at position {position}, "
                                  "which this log does not hold")
-            self._memo = _with_emails(other._memo, store)
+            self._snapshot_tried = True
+            memo = self._load_snapshot(store, instance_dir, beyond=position + max(
+                self.snapshot_after, position // 4))
+            self._memo = memo or _with_emails(other._memo, store)
             other._memo, other._read_upto = CatalogueMemo(), (0, "")
-            self._read_upto = (position, hash)
-            self._snapshot_tried = True  # the memo is at least as recent as any snapshot
 
     def _read(self, store: EventStore, instance_dir: Path) -> tuple[Load, int]:
         """Read the rows appended since the memo's last into it (an erasure among them:
@@ -194,10 +199,12 @@ class OpenBadges:
         return Snapshots(instance_dir / SNAPSHOTS, MEMO_SNAPSHOT, MEMO_MODULES,
                          repr(tuple(rules)).encode())
 
-    def _load_snapshot(self, store: EventStore, instance_dir: Path) -> CatalogueMemo | None:
+    def _load_snapshot(self, store: EventStore, instance_dir: Path, beyond: int = 0
+                       ) -> CatalogueMemo | None:
         """The memo a process left (a snapshot of this code and these rules, at a position
-        the log holds), its e-mails read from the registrations again; None: none usable."""
-        snapshot = self._snapshots(instance_dir).load(store.holds)
+        the log holds, past `beyond`), its e-mails read from the registrations again;
+        None: none usable."""
+        snapshot = self._snapshots(instance_dir).load(store.holds, beyond=beyond)
         if snapshot is None or not isinstance(snapshot.state, CatalogueMemo):
             return None
         return _with_emails(snapshot.state, store)
