@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from werkzeug.serving import make_server
 
+import projections.openbadges.catalogue as catalogue_module
 from journey import events as ev
 from journey.records import RecordEvent
 from tests.web.conftest import START, STORY, Site, make_app, seed
@@ -87,3 +88,18 @@ def served(sqlite_url: str, tmp_path) -> Iterator[Served]:
         server.server_close()  # the listening socket, else left to the garbage collector
         thread.join(timeout=10)
         close_app(app)
+
+
+@pytest.fixture
+def derived(monkeypatch) -> list[str]:
+    """The members whose awards a catalogue build derives (not taken from its memo), in
+    order, from the fixture's start: clear it where the count should begin."""
+    names: list[str] = []
+    real = catalogue_module._member_awards
+
+    def counting(member, *args):
+        names.append(member)
+        return real(member, *args)
+
+    monkeypatch.setattr(catalogue_module, "_member_awards", counting)
+    return names

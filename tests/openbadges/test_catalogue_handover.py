@@ -12,7 +12,6 @@ from datetime import timedelta
 
 import pytest
 
-import projections.openbadges.catalogue as catalogue_module
 from events.log import open_log
 from journey import events as ev
 from journey.config import Config
@@ -63,20 +62,6 @@ def cold(instance):
             return service().latest()
     finally:
         close_app(app)
-
-
-@pytest.fixture
-def derived(monkeypatch) -> list[str]:
-    """The members whose awards are derived (not taken from the memo), in order."""
-    names: list[str] = []
-    real = catalogue_module._member_awards
-
-    def counting(member, *args):
-        names.append(member)
-        return real(member, *args)
-
-    monkeypatch.setattr(catalogue_module, "_member_awards", counting)
-    return names
 
 
 def worker_latest(instance, master: OpenBadges, before=None, after=None,

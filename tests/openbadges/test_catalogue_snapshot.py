@@ -13,7 +13,6 @@ from datetime import timedelta
 
 import pytest
 
-import projections.openbadges.catalogue as catalogue_module
 from events.snapshot import FOLDER, MAGIC
 from journey import events as ev
 from journey.records import RecordEvent
@@ -53,21 +52,14 @@ def latest(instance):
         close_app(app)
 
 
-def test_a_new_process_starts_from_the_memo_another_left(instance, monkeypatch) -> None:
+def test_a_new_process_starts_from_the_memo_another_left(instance, derived) -> None:
     first, _ = latest(instance)
     snapshot = instance[1] / FOLDER / MEMO_SNAPSHOT
     assert snapshot.exists()
     pickled = unsealed(snapshot.read_bytes())
     assert b"aw-eva" in pickled and EVA_EMAIL.encode() not in pickled
 
-    derived: list[str] = []
-    real = catalogue_module._member_awards
-
-    def counting(member, *args):
-        derived.append(member)
-        return real(member, *args)
-
-    monkeypatch.setattr(catalogue_module, "_member_awards", counting)
+    derived.clear()
     again, _ = latest(instance)
     assert derived == []
     assert again.awards == first.awards          # e-mails included, read back from the log
@@ -102,7 +94,7 @@ def test_an_erasure_deletes_the_snapshot(instance) -> None:
     assert erased.awards["aw-eva"].erased and erased.awards["aw-eva"].email is None
 
 
-def test_a_snapshot_of_other_rules_is_not_used(instance, monkeypatch) -> None:
+def test_a_snapshot_of_other_rules_is_not_used(instance, derived) -> None:
     latest(instance)
     from projections.badges.spec import load_rules
 
@@ -111,10 +103,7 @@ def test_a_snapshot_of_other_rules_is_not_used(instance, monkeypatch) -> None:
     try:
         with app.app_context():
             service().rules = fewer
-            derived: list[str] = []
-            real = catalogue_module._member_awards
-            monkeypatch.setattr(catalogue_module, "_member_awards",
-                                lambda member, *args: derived.append(member) or real(member, *args))
+            derived.clear()
             built = service().latest()
     finally:
         close_app(app)
@@ -145,18 +134,14 @@ def test_an_erasure_during_the_build_leaves_no_snapshot(instance, monkeypatch) -
 
 
 def test_an_erasure_is_folded_into_the_memo_and_forgets_the_e_mail(instance,
-                                                                   monkeypatch) -> None:
+                                                                   derived) -> None:
     app = make_app(*instance)
     try:
         with app.app_context():
             before = service().latest()
             past = service().catalogue(before.awards["aw-eva"].appeared)
             assert past.awards["aw-eva"].email == EVA_EMAIL
-            derived: list[str] = []
-            real = catalogue_module._member_awards
-            monkeypatch.setattr(catalogue_module, "_member_awards",
-                                lambda member, *args: derived.append(member)
-                                or real(member, *args))
+            derived.clear()
             app.extensions["journey"].store.erase("eva", "eva")
             after = service().latest()
             memo, cached = service()._memo, list(service()._cache.values())

@@ -224,16 +224,6 @@ class AppendedSchema(Schema):
     replayed = fields.Boolean(required=True)
 
 
-class ViewSchema(Schema):
-    """A projection as JSON (see the description of each path)."""
-
-    class Meta:
-        unknown = RAISE
-
-    as_of = fields.String(allow_none=True)
-    as_of_position = fields.Integer()
-
-
 # -- the answers of the reads (for the OpenAPI document) -------------------------------------
 # They describe what the views return; nothing loads or dumps with them.
 
@@ -244,6 +234,11 @@ class Answer(Schema):
 
     class Meta:
         unknown = INCLUDE
+
+
+def _described(schema: type[Schema], doc: str) -> type[Schema]:
+    schema.__doc__ = doc
+    return schema
 
 
 #: DESIGN "Leadership metrics": a member's tier in a window.
@@ -277,6 +272,13 @@ def _url(description: str) -> fields.String:
 
 def _objects(description: str) -> fields.List:
     return fields.List(fields.Dict(), required=True, metadata={"description": description})
+
+
+class _Cut(Answer):
+    """An answer of the log up to a cut (as_of)."""
+
+    as_of = _time(_CUT, required=True, allow_none=True)
+    as_of_position = _whole(_CUT_POSITION, required=True)
 
 
 class MeSchema(Answer):
@@ -375,37 +377,41 @@ class PeriodSchema(Answer):
     to = _time("When it ended (null: it goes on).", required=True, allow_none=True)
 
 
-class CommunityDescriptionSchema(Answer):
+def _community_described(required: bool) -> dict[str, fields.Field]:
     """A community as it was founded (CommunityFounded)."""
+    return {
+        "community_id": _string("The community's id.", required=True),
+        "name": _string("Its name.", required=required),
+        "domain": _string("What it works on.", required=required),
+        "network_id": _string("Its network, if it has one.", required=required,
+                              allow_none=True),
+        "schools": fields.List(fields.String(), required=required),
+        "mode": _string("How it meets.", required=required, allow_none=True),
+        "cadence": _string("How often it meets.", required=required, allow_none=True),
+        "founded_at": _time("When it was founded.", required=required),
+        "founded_by": _person("Who founded it.", required=required),
+    }
 
-    community_id = _string("The community's id.", required=True)
-    name = _string("Its name.", required=True)
-    domain = _string("What it works on.", required=True)
-    network_id = _string("Its network, if it has one.", required=True, allow_none=True)
-    schools = fields.List(fields.String(), required=True)
-    mode = _string("How it meets.", required=True, allow_none=True)
-    cadence = _string("How often it meets.", required=True, allow_none=True)
-    founded_at = _time("When it was founded.", required=True)
-    founded_by = _person("Who founded it.", required=True)
+
+def _roles_over_time(whose: str) -> dict[str, fields.Field]:
+    """A membership's current role and its periods."""
+    return {
+        "current_role": _string(f"{whose} role there now (null: they left).", required=True,
+                                allow_none=True, validate=validate.OneOf(ROLES)),
+        "periods": fields.List(fields.Nested(PeriodSchema), required=True, metadata={
+            "description": f"{whose} roles there over time, oldest first."}),
+    }
 
 
-class PortfolioCommunitySchema(Answer):
-    """A community the member belongs or belonged to: its description (when the log read
-    holds its founding) and the member's periods in it."""
+CommunityDescriptionSchema = _described(Answer.from_dict(
+    _community_described(True), name="CommunityDescriptionSchema"),
+    "A community as it was founded (CommunityFounded).")
 
-    community_id = _string("The community's id.", required=True)
-    name = _string("Its name.")
-    domain = _string("What it works on.")
-    network_id = _string("Its network, if it has one.", allow_none=True)
-    schools = fields.List(fields.String())
-    mode = _string("How it meets.", allow_none=True)
-    cadence = _string("How often it meets.", allow_none=True)
-    founded_at = _time("When it was founded.")
-    founded_by = _person("Who founded it.")
-    current_role = _string("The member's role there now (null: they left).", required=True,
-                           allow_none=True, validate=validate.OneOf(ROLES))
-    periods = fields.List(fields.Nested(PeriodSchema), required=True, metadata={
-        "description": "The member's roles there over time, oldest first."})
+PortfolioCommunitySchema = _described(Answer.from_dict({
+    **_community_described(False), **_roles_over_time("The member's")},
+    name="PortfolioCommunitySchema"),
+    "A community the member belongs or belonged to: its description (when the log read "
+    "holds its founding) and the member's periods in it.")
 
 
 class SessionLedSchema(Answer):
@@ -549,11 +555,9 @@ def _rule_badges() -> fields.List:
         "description": "Rule badges earned, with the events that satisfied each rule."})
 
 
-class _PortfolioBody(Answer):
+class _PortfolioBody(_Cut):
     """What a portfolio and an archive both hold."""
 
-    as_of = _time(_CUT, required=True, allow_none=True)
-    as_of_position = _whole(_CUT_POSITION, required=True)
     member = fields.Nested(PersonSchema, required=True)
     viewer = _string("Whose rights the reflections are shown with.", required=True,
                    allow_none=True)
@@ -609,12 +613,10 @@ class ArchiveSchema(_PortfolioBody):
         "description": "The head of the log the archive was made from, signed."})
 
 
-class MemberBadgesSchema(Answer):
+class MemberBadgesSchema(_Cut):
     """A member's recognitions (standing and revoked) and rule badges, with evidence."""
 
     member_id = _string("The member.", required=True)
-    as_of = _time(_CUT, required=True, allow_none=True)
-    as_of_position = _whole(_CUT_POSITION, required=True)
     recognitions = _recognitions()
     revoked_recognitions = _revoked()
     rule_badges = _rule_badges()
@@ -635,14 +637,9 @@ class CommunitiesSchema(Answer):
     communities = fields.List(fields.Nested(ReadableCommunitySchema), required=True)
 
 
-class CommunityMemberSchema(Answer):
-    """Someone who ever belonged, with their roles over time."""
-
-    member = _person("Who.", required=True)
-    current_role = _string("Their role now (null: they left).", required=True,
-                           allow_none=True, validate=validate.OneOf(ROLES))
-    periods = fields.List(fields.Nested(PeriodSchema), required=True, metadata={
-        "description": "Their roles over time, oldest first."})
+CommunityMemberSchema = _described(Answer.from_dict({
+    "member": _person("Who.", required=True), **_roles_over_time("Their")},
+    name="CommunityMemberSchema"), "Someone who ever belonged, with their roles over time.")
 
 
 class NormsSchema(Answer):
@@ -703,11 +700,9 @@ def _community_badges() -> fields.List:
         "description": "The badges the community defined, in the order defined."})
 
 
-class CommunitySchema(Answer):
+class CommunitySchema(_Cut):
     """A community as the signed-in member may see it."""
 
-    as_of = _time(_CUT, required=True, allow_none=True)
-    as_of_position = _whole(_CUT_POSITION, required=True)
     viewer = _string("Whose rights the view is shown with.", required=True, allow_none=True)
     community = fields.Nested(CommunityDescriptionSchema, required=True)
     members = fields.List(fields.Nested(CommunityMemberSchema), required=True, metadata={
@@ -725,12 +720,10 @@ class CommunitySchema(Answer):
     badges = _community_badges()
 
 
-class CommunityBadgesSchema(Answer):
+class CommunityBadgesSchema(_Cut):
     """The badges a community defined."""
 
     community_id = _string("The community.", required=True)
-    as_of = _time(_CUT, required=True, allow_none=True)
-    as_of_position = _whole(_CUT_POSITION, required=True)
     badges = _community_badges()
 
 
@@ -760,7 +753,7 @@ class EvaluationColumnSchema(Answer):
         "description": "cycle → the reflections the viewer may read, in time order."})
 
 
-class EvaluationSchema(Answer):
+class EvaluationSchema(_Cut):
     """Communities × periods side by side, with value-creation stories."""
 
     viewer = _string("Whose rights the stories are shown with.", required=True,
@@ -772,8 +765,6 @@ class EvaluationSchema(Answer):
         "description": "The value-creation cycles, then `unassigned`."})
     columns = fields.List(fields.Nested(EvaluationColumnSchema), required=True, metadata={
         "description": "One per community and period, communities first."})
-    as_of = _time(_CUT, required=True, allow_none=True)
-    as_of_position = _whole(_CUT_POSITION, required=True)
 
 
 def _metrics() -> dict[str, fields.Field]:
@@ -798,11 +789,6 @@ def _metrics() -> dict[str, fields.Field]:
         "in_degree_centralization": _ratio("In-degree centralization of the learning "
                                            "network (null: at most one enrolled)."),
     }
-
-
-def _described(schema: type[Schema], doc: str) -> type[Schema]:
-    schema.__doc__ = doc
-    return schema
 
 
 TrendQuarterSchema = _described(Answer.from_dict({

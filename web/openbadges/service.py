@@ -88,11 +88,8 @@ class OpenBadges:
             found = self._cached(key)   # built while this one waited
             if found is not None:
                 return found
-            store, instance_dir = journey().store, journey().config.instance_dir
-            load, read = self._read(store, instance_dir)
-            built = catalogue_of(self._memo, position, load, erased, rules=self.rules)
-            if present and read >= self.snapshot_after:
-                self._save_snapshot(store, instance_dir)  # the next process starts here
+            built = self._derive(journey().store, journey().config.instance_dir, position,
+                                 erased, present)
             # Only the present allocates: a past catalogue lacks awards made since, and an
             # award's index is fixed by when it first stood in a present one.
             engine = journey().log.recorder.engine
@@ -118,10 +115,7 @@ class OpenBadges:
         every worker deriving everyone on its first Open Badges request (18 s on the
         full demo's 218,839 events, from a snapshot 3 s, each)."""
         with self._building:
-            load, read = self._read(store, instance_dir)
-            catalogue_of(self._memo, self._memo.last, load, rules=self.rules)
-            if read >= self.snapshot_after:
-                self._save_snapshot(store, instance_dir)
+            self._derive(store, instance_dir, store.last_position())
             row = store.recorder.row_at(self._memo.last)
             self._read_upto = (row.position, row.hash) if row is not None else (0, "")
             # The master serves nobody and lives long: it keeps no personal value (each
@@ -153,6 +147,17 @@ class OpenBadges:
                 self.snapshot_after, position // 4))
             self._memo = memo or _with_emails(other._memo, store)
             other._memo, other._read_upto = CatalogueMemo(), (0, "")
+
+    def _derive(self, store: EventStore, instance_dir: Path, position: int,
+                erased: frozenset[str] = frozenset(), present: bool = True) -> Catalogue:
+        """The catalogue as of `position` (the build lock held): the memo read up to the
+        log's end first; after a long read of the present, a snapshot for the next
+        process."""
+        load, read = self._read(store, instance_dir)
+        built = catalogue_of(self._memo, position, load, erased, rules=self.rules)
+        if present and read >= self.snapshot_after:
+            self._save_snapshot(store, instance_dir)
+        return built
 
     def _read(self, store: EventStore, instance_dir: Path) -> tuple[Load, int]:
         """Read the rows appended since the memo's last into it (an erasure among them:
