@@ -19,7 +19,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, valida
 from events.crypto import is_sealed
 from events.upcasting import UpcastingError, upcast
 from journey import errors
-from journey.clock import BadTime, format_time, parse_time
+from journey.clock import EARLIEST_YEAR, BadTime, format_time, parse_time
 from journey.events import EVENT_TYPES, Event, correctable_fields, from_data, personal_fields
 
 MAX_ID = 160  # so "community-" + id fits the 200-character stream column
@@ -222,6 +222,8 @@ class DateTimeField(fields.String):
             moment = parse_time(value, allow_date=False)
         except BadTime as exc:
             raise ValidationError(str(exc)) from None
+        if moment.year < EARLIEST_YEAR:
+            raise ValidationError(f"must be in the year {EARLIEST_YEAR} or later")
         # One spelling per moment, so stored data (and its hash) does not depend on the client.
         return format_time(moment)
 

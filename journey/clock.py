@@ -40,6 +40,13 @@ def parse_time(value: str, *, allow_date: bool = True) -> datetime:
         raise BadTime(f"{value!r} is outside the years 0001 to 9999 in UTC") from None
 
 
+#: The first year a recorded moment may fall in. format_time spells earlier years as the C
+#: library does ("999-01-10T…" on glibc), which RFC 3339 and parse_time refuse: an export of
+#: such a moment would not import again, and the spelling is in the hash chain of any row
+#: that has one. No community of practice met before it: such a year is a typo.
+EARLIEST_YEAR = 1000
+
+
 def format_time(moment: datetime) -> str:
     """RFC 3339 in UTC with `Z`; fractions only when there are any."""
     if moment.tzinfo is not UTC:

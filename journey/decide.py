@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Callable, Iterable
 
 from journey import errors
-from journey.clock import from_micros, to_micros
+from journey.clock import EARLIEST_YEAR, from_micros, to_micros
 from journey.events import (CONTENT_TYPES, ActionPlanCreated, ActionPlanRevised, Event,
                             RoleChanged, correctable_fields)
 from journey.records import Command, HandOverFacilitation, Proposed, Recorded, RecordEvent
@@ -99,6 +99,9 @@ def decide(state: DomainState, command: Command, *, now: datetime, lookup: Looku
     if at > to_micros(now):
         raise errors.FutureOccurredAt(
             f"{day(at)} is in the future: record what has happened, schedule what will")
+    if from_micros(at).year < EARLIEST_YEAR:
+        raise errors.InvalidValue(f"occurred_at {from_micros(at).date().isoformat()} is before "
+                                  f"the year {EARLIEST_YEAR}: check the year")
     ctx = Decision(state, command.actor, at, command.privileged, lookup)
     if isinstance(command, HandOverFacilitation):
         return hand_over(ctx, command)

@@ -237,6 +237,16 @@ def test_datetimes_need_an_offset(bad):
     assert error.field_path == "starts_at"
 
 
+def test_datetimes_before_the_year_1000_are_refused():
+    # format_time would spell the year in three digits, which no import reads back.
+    error = refusal("SessionScheduled",
+                    with_("SessionScheduled", starts_at="0999-03-05T14:00:00Z"))
+    assert error.field_path == "starts_at"
+    event = load_event("SessionScheduled",
+                       with_("SessionScheduled", starts_at="1000-03-05T14:00:00Z"))
+    assert event.starts_at == "1000-03-05T14:00:00Z"
+
+
 @pytest.mark.parametrize("bad", ["javascript:alert(1)", "ftp://example.org/x", "example.org",
                                  "https://", "https://exa mple.org", "http://[::1"])
 def test_urls_must_be_http_or_https(bad):

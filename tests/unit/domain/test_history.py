@@ -6,10 +6,11 @@ zoran and jelena registered only. `now` is 2025-06-01.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
+from journey.clock import UTC
 from journey.events import Event
 from tests.unit.domain import make
 from tests.unit.domain.ledger import APRIL, FEB, MARCH, MAY, Ledger
@@ -26,6 +27,13 @@ from tests.unit.domain.ledger import APRIL, FEB, MARCH, MAY, Ledger
 def test_nothing_occurs_in_the_future(ledger: Ledger, event: Event, actor: str) -> None:
     with ledger.refuses("future_occurred_at"):
         ledger.record(event, actor, ledger.now + timedelta(seconds=1))
+
+
+def test_nothing_occurs_before_the_year_1000(ledger: Ledger) -> None:
+    # Such a year is a typo, and its spelling would make an export that does not import.
+    with ledger.refuses("invalid_value"):
+        ledger.record(make.registered("dragan"), "dragan", datetime(999, 12, 31, tzinfo=UTC))
+    ledger.record(make.registered("dragan"), "dragan", datetime(1000, 1, 1, tzinfo=UTC))
 
 
 def test_an_event_may_occur_right_now(ledger: Ledger) -> None:
