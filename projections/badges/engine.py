@@ -31,8 +31,10 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import heapq
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
+from copy import copy
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -70,6 +72,10 @@ class RuleAward:
                 "description": self.description, "image": self.image}
 
 
+#: The events that reach back over the records before them (what they target).
+CUTS = frozenset({"EntryRetracted", "EntryCorrected", "ReflectionVisibilityChanged"})
+
+
 def award_id(rule_id: str, member_id: str, positions: Iterable[int]) -> str:
     """The stable id of a rule award: a hash of the rule, the member and the evidence."""
     joined = ",".join(str(p) for p in sorted(positions))
@@ -80,15 +86,69 @@ def award_id(rule_id: str, member_id: str, positions: Iterable[int]) -> str:
 def earned_badges(member_id: str, records: Sequence[Recorded],
                   rules: Sequence[Rule] | None = None) -> list[RuleAward]:
     """The rule badges `member_id` holds according to `records`, in the order of the rules."""
-    if rules is None:
-        rules = load_rules()
-    log = Evidence(records)
+    return earned_from(member_id, Evidence(records), load_rules() if rules is None else rules)
+
+
+def earned_from(member_id: str, log: "Evidence", rules: Sequence[Rule]) -> list[RuleAward]:
+    """`earned_badges` over evidence already indexed (or a view of it as of a position)."""
     out: list[RuleAward] = []
     for rule in rules:
         award = evaluate(rule, member_id, log)
         if award is not None:
             out.append(award)
     return out
+
+
+class Prefixes:
+    """A member's records, as the rules see each prefix `records[:n]`.
+
+    A retraction, correction or visibility change (a cut) reaches back over the records
+    before it, so between two cuts every prefix has the same live evidence up to its end:
+    one index of each stretch (Evidence) serves all of its prefixes, seen `as_of` their
+    last position. The Open Badges catalogue asks for many prefixes of each member's
+    records (when did an award appear, which awards did a cut take away); indexing each
+    prefix again cost most of its derivation.
+    """
+
+    def __init__(self, member: str, records: list[Recorded], rules: Sequence[Rule]) -> None:
+        self.member = member
+        self.records = records
+        self.rules = rules
+        self.positions = [r.position for r in records]
+        self.cuts = [i for i, r in enumerate(records) if r.type in CUTS]
+        self._stretches: dict[int, Evidence] = {}
+        self._earned: dict[int, dict[str, RuleAward]] = {}
+        self._rule_at: dict[tuple[str, int], RuleAward | None] = {}
+        self._rule = {rule.id: rule for rule in rules}
+
+    def evidence(self, n: int) -> Evidence:
+        """The evidence of records[:n]."""
+        k = bisect_left(self.cuts, n)   # the cuts inside records[:n]
+        stretch = self._stretches.get(k)
+        end = self.cuts[k] if k < len(self.cuts) else len(self.records)
+        if stretch is None:
+            stretch = self._stretches[k] = Evidence(self.records[:end])
+        if n == end:
+            return stretch
+        return stretch.as_of(self.positions[n - 1] if n else 0)
+
+    def earned(self, n: int) -> dict[str, RuleAward]:
+        """award id -> award, of every rule over records[:n]."""
+        if n not in self._earned:
+            self._earned[n] = {a.award_id: a for a in
+                               earned_from(self.member, self.evidence(n), self.rules)}
+        return self._earned[n]
+
+    def holds(self, award: RuleAward, n: int) -> bool:
+        """Whether records[:n] earn `award` (its rule alone evaluated)."""
+        if n in self._earned:
+            return award.award_id in self._earned[n]
+        key = (award.rule_id, n)
+        if key not in self._rule_at:
+            self._rule_at[key] = evaluate(self._rule[award.rule_id], self.member,
+                                          self.evidence(n))
+        found = self._rule_at[key]
+        return found is not None and found.award_id == award.award_id
 
 
 # -- the records, with retractions, corrections and visibility applied --------------------------
@@ -104,45 +164,66 @@ class _Live:
 
 
 class Evidence:
-    """The live events of some records: what rules may count, indexed for the lookups."""
+    """The live events of some records: what rules may count, indexed for the lookups.
+
+    `as_of(position)` views them as if the records ended there. That is the evidence of
+    the records up to that position only when no retraction, correction or visibility
+    change comes after it: those reach back over what came before.
+    """
+
+    #: The last position the rules may see (None: all of them).
+    last: int | None = None
 
     def __init__(self, records: Iterable[Recorded]) -> None:
         ordered = sorted(records, key=lambda r: r.position)
         retracted: set[int] = set()
         corrections: dict[int, list[dict[str, Any]]] = defaultdict(list)
         visibility: dict[str, str] = {}
+        targeting = ev.TARGETING_TYPES
         for rec in ordered:
             e = rec.event
+            if e.type not in targeting:
+                continue
             if isinstance(e, ev.EntryRetracted):
                 retracted.add(e.position)
             elif isinstance(e, ev.EntryCorrected):
                 corrections[e.position].append(e.fields)
             elif isinstance(e, ev.ReflectionVisibilityChanged):
                 visibility[e.reflection_id] = e.visibility
-        self.live: list[_Live] = []
         self.by_type: dict[str, list[_Live]] = defaultdict(list)
         self.related: dict[str, dict[str, _Live]] = {name: {} for name in RELATIONS}
-        self.by_correlation: dict[str, list[_Live]] = defaultdict(list)
-        targets = {target: (name, key) for name, (_, target, key) in RELATIONS.items()}
+        #: (type, role, of_others, member) -> the events crediting the member
+        #: (`_credited`), shared by the views.
+        self.credited: dict[tuple[str, str, str | None, str], list[_Live]] = {}
+        targets = {target: (self.related[name], key)
+                   for name, (_, target, key) in RELATIONS.items()}
+        by_type = self.by_type
         for rec in ordered:
             e = rec.event
-            if rec.position in retracted or e.type in ev.TARGETING_TYPES:
+            type_name = e.type
+            if type_name in targeting or rec.position in retracted:
                 continue
-            fixes = corrections.get(rec.position)
-            if fixes:
-                e = _corrected(e, fixes)
-            if isinstance(e, ev.ReflectionRecorded) and \
+            if corrections:
+                fixes = corrections.get(rec.position)
+                if fixes:
+                    e = _corrected(e, fixes)
+            if type_name == "ReflectionRecorded" and \
                     visibility.get(e.reflection_id, e.visibility) == "private":
                 continue
             item = _Live(rec, e)
-            self.live.append(item)
-            self.by_type[e.type].append(item)
-            if e.type in targets:
-                name, key = targets[e.type]
-                self.related[name].setdefault(getattr(e, key), item)
-            correlation = (rec.meta or {}).get("correlation_id")
-            if correlation:
-                self.by_correlation[str(correlation)].append(item)
+            by_type[type_name].append(item)
+            target = targets.get(type_name)
+            if target is not None:
+                target[0].setdefault(getattr(e, target[1]), item)
+
+    def as_of(self, position: int) -> "Evidence":
+        """These indexes, seen as if the records ended at `position` (see the class)."""
+        view = copy(self)
+        view.last = position
+        return view
+
+    def sees(self, item: _Live) -> bool:
+        return self.last is None or item.position <= self.last
 
     def value(self, item: _Live, path: str) -> Any:
         """The value at `path` (a field, 'actor', or relation.field) of a live event."""
@@ -151,8 +232,10 @@ class Evidence:
         if "." in path:
             relation, _, name = path.partition(".")
             link = RELATIONS[relation][0]
+            # The first target in the records: the view's, if it sees that far.
             target = self.related[relation].get(getattr(item.event, link, None))
-            return None if target is None else getattr(target.event, name, None)
+            return None if target is None or not self.sees(target) \
+                else getattr(target.event, name, None)
         return getattr(item.event, ALIASES.get(path, path), None)
 
 
@@ -193,11 +276,14 @@ def _passes(log: Evidence, item: _Live, tests: Iterable[Test]) -> bool:
 
 
 def _has_partner(log: Evidence, item: _Live, partner: Partner, member_id: str) -> bool:
-    correlation = (item.rec.meta or {}).get("correlation_id")
+    correlation = _correlation(item)
     if not correlation:
         return False
-    for other in log.by_correlation.get(str(correlation), ()):
-        if other.position == item.position or other.event.type != partner.type:
+    # Appended in the same command: the same correlation id (few events of a member's
+    # evidence are of a partner's type, such as RoleChanged).
+    for other in log.by_type.get(partner.type, ()):
+        if other.position == item.position or not log.sees(other) or \
+                _correlation(other) != correlation:
             continue
         if any(log.value(other, f) != log.value(item, f) for f in partner.same):
             continue
@@ -209,14 +295,17 @@ def _has_partner(log: Evidence, item: _Live, partner: Partner, member_id: str) -
     return False
 
 
-def _matches(log: Evidence, item: _Live, sel: Selector, member_id: str) -> bool:
+def _correlation(item: _Live) -> str | None:
+    value = (item.rec.meta or {}).get("correlation_id")
+    return str(value) if value else None
+
+
+def _credits(log: Evidence, item: _Live, sel: Selector, member_id: str) -> bool:
+    """Whether the event names the member in the selector's role (and, with of_others,
+    was done by someone else)."""
     if member_id not in _people(log.value(item, sel.role)):
         return False
-    if sel.of_others is not None and member_id in _people(log.value(item, sel.of_others)):
-        return False
-    if not _passes(log, item, sel.where):
-        return False
-    return sel.together_with is None or _has_partner(log, item, sel.together_with, member_id)
+    return sel.of_others is None or member_id not in _people(log.value(item, sel.of_others))
 
 
 def candidates(rule: Rule, member_id: str, log: Evidence) -> list[_Live]:
@@ -225,9 +314,33 @@ def candidates(rule: Rule, member_id: str, log: Evidence) -> list[_Live]:
 
 
 def _matching(log: Evidence, sel: Selector, member_id: str) -> Iterator[_Live]:
-    for item in log.by_type.get(sel.type, ()):
-        if _matches(log, item, sel, member_id):
+    """The events `sel` matches for the member, in position order, up to the view's last."""
+    last = log.last
+    for item in _credited(log, sel, member_id):
+        if last is not None and item.position > last:
+            return  # in position order, as by_type lists are
+        if _passes(log, item, sel.where) and (
+                sel.together_with is None
+                or _has_partner(log, item, sel.together_with, member_id)):
             yield item
+
+
+def _credited(log: Evidence, sel: Selector, member_id: str) -> Iterable[_Live]:
+    """The events of the selector's type that credit the member (`_credits`).
+
+    Rules share them (sessions led, resources shared): found once per evidence, for all
+    its rules and views, unless the role is a relation's field, whose target a view may
+    not see yet.
+    """
+    if "." in sel.role or "." in (sel.of_others or ""):
+        return (item for item in log.by_type.get(sel.type, ())
+                if _credits(log, item, sel, member_id))
+    key = (sel.type, sel.role, sel.of_others, member_id)
+    found = log.credited.get(key)
+    if found is None:
+        found = log.credited[key] = [item for item in log.by_type.get(sel.type, ())
+                                     if _credits(log, item, sel, member_id)]
+    return found
 
 
 def _candidates(rule: Rule, member_id: str, log: Evidence) -> Iterator[_Live]:

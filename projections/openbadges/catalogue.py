@@ -30,7 +30,7 @@ from datetime import datetime
 from events.crypto import is_ciphertext
 from journey import events as ev
 from journey.records import Recorded
-from projections.badges.engine import earned_badges
+from projections.badges.engine import Prefixes, RuleAward
 from projections.badges.recognitions import fold_recognitions
 from projections.badges.spec import Rule, load_rules
 from projections.index.keys import Filing, key, member_key
@@ -366,18 +366,10 @@ def _erase(award: Award) -> Award:
 def _rule_history(member: str, records: list[Recorded], email: str | None,
                   rules: Sequence[Rule]) -> list[Award]:
     """The member's rule awards now, and those of earlier prefixes that vanished."""
-    cuts = [i for i, r in enumerate(records)
-            if r.type in ("EntryRetracted", "EntryCorrected", "ReflectionVisibilityChanged")]
-    earned: dict[int, list] = {}    # n -> the awards earned over records[:n]
+    prefixes = Prefixes(member, records, rules)
+    cuts, positions = prefixes.cuts, prefixes.positions
 
-    def earned_over(n: int) -> list:
-        if n not in earned:
-            earned[n] = earned_badges(member, records[:n], rules)
-        return earned[n]
-
-    positions = [r.position for r in records]
-
-    def appeared(a) -> int:
+    def appeared(a: RuleAward) -> int:
         """The position of the first prefix over which `a` is earned.
 
         Not before its last evidence (its id names that); between two cuts the awards
@@ -388,34 +380,34 @@ def _rule_history(member: str, records: list[Recorded], email: str | None,
         if a.reached and (not cuts or cuts[-1] < bisect_left(positions, a.reached)):
             return a.reached
         start = bisect_left(positions, max(a.positions)) + 1
-        if any(b.award_id == a.award_id for b in earned_over(start)):
+        if prefixes.holds(a, start):
             return positions[start - 1]     # the usual case: earned by its last evidence
         for end in [*(i for i in cuts if i >= start), len(records)]:
-            if end < start or not any(b.award_id == a.award_id for b in earned_over(end)):
+            if end < start or not prefixes.holds(a, end):
                 continue
             low, high = start, end
             while low < high:
                 middle = (low + high) // 2
-                if any(b.award_id == a.award_id for b in earned_over(middle)):
+                if prefixes.holds(a, middle):
                     high = middle
                 else:
                     low = middle + 1
             return positions[low - 1]
         return positions[-1]
 
-    def award(a, revoked_by: Recorded | None = None) -> Award:
+    def award(a: RuleAward, revoked_by: Recorded | None = None) -> Award:
         return Award(a.award_id, "rule", member, RULE_PREFIX + a.rule_id, a.earned_at,
                      a.positions, email, False, revoked_by is not None,
                      RULE_REASONS.get(revoked_by.type) if revoked_by else None,
                      revoked_by.occurred_at if revoked_by else None, appeared(a))
 
-    now = {a.award_id: a for a in earned_over(len(records))}
+    now = prefixes.earned(len(records))
     held: dict[str, tuple] = {}   # id -> (RuleAward, the cut before which it was held)
     after: dict[int, set[str]] = {}
     for i in cuts:
-        for a in earned_over(i):
+        for a in prefixes.earned(i).values():
             held.setdefault(a.award_id, (a, i))
-        after[i] = {b.award_id for b in earned_over(i + 1)}
+        after[i] = set(prefixes.earned(i + 1))
     out = []
     for award_id, (a, seen) in held.items():
         if award_id in now:
@@ -426,4 +418,3 @@ def _rule_history(member: str, records: list[Recorded], email: str | None,
                 out.append(award(a, records[i]))
                 break
     return out + [award(a) for a in now.values()]
-

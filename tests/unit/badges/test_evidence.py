@@ -4,7 +4,8 @@ from __future__ import annotations
 import hashlib
 import json
 
-from projections.badges.engine import RuleAward, award_id, earned_badges
+from projections.badges.engine import Evidence, RuleAward, award_id, earned_badges, earned_from
+from projections.badges.spec import load_rules
 from tests.unit.badges.log import (
     Log, led, reflection, reused, shared, visibility,
 )
@@ -158,3 +159,21 @@ def test_awards_serialise_to_json(log: Log) -> None:
     assert data["positions"] == [1]
     assert data["earned_at"] == "2024-03-05T14:00:00Z"
     assert data["image"] == "first-resource.svg"
+
+
+# -- a view of the evidence as of a position --------------------------------------------------
+
+def test_a_view_as_of_a_position_sees_nothing_after_it(log: Log) -> None:
+    # Reuses recorded (in these hand-made records) before the resource they reuse: a view
+    # ending between them must not credit the resource's owner through the relation.
+    for resource in ("r-1", "r-2", "r-3"):
+        log.add(reused("mila", resource))
+    for resource in ("r-1", "r-2", "r-3"):
+        log.add(shared("ivan", resource))
+    evidence = Evidence(log.records)
+    rules = load_rules()
+    assert "resources-reused" in {a.rule_id for a in earned_from("ivan", evidence, rules)}
+    for upto in range(len(log.records)):
+        seen = earned_from("ivan", evidence.as_of(upto), rules)
+        assert seen == earned_badges("ivan", log.records[:upto], rules)
+        assert "resources-reused" not in {a.rule_id for a in seen}

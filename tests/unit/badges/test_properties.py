@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 
 from journey import events as ev
 from journey.records import Recorded
-from projections.badges.engine import award_id, earned_badges
+from projections.badges.engine import Prefixes, award_id, earned_badges
+from projections.badges.spec import load_rules
 from tests.unit.badges.log import (
     C, C2, Log, completed, feedback, led, plan, reflection, reused, shared, visibility,
 )
@@ -287,3 +288,21 @@ def test_without_retractions_an_award_keeps_its_id_as_the_log_grows(ops) -> None
     for cut in range(0, len(records), 3):
         for member, awards in all_awards(records[:cut]).items():
             assert {a.award_id for a in awards} <= full[member]
+
+
+@SETTINGS
+@given(histories, st.data())
+def test_every_prefix_seen_between_cuts_earns_what_the_prefix_alone_earns(ops, data) -> None:
+    # The catalogue indexes each stretch between retractions, corrections and visibility
+    # changes once, and sees its prefixes as of their last position.
+    records = spread(build(ops).records)   # gaps, as a member's records have
+    rules = load_rules()
+    for member in PEOPLE:
+        prefixes = Prefixes(member, records, rules)
+        each_rule = Prefixes(member, records, rules)   # `holds` evaluates one rule
+        ns = data.draw(st.lists(st.integers(0, len(records)), max_size=6), label=member)
+        for n in [len(records), *ns]:
+            expected = earned_badges(member, records[:n], rules)
+            assert list(prefixes.earned(n).values()) == expected, n
+            for award in {*expected, *prefixes.earned(len(records)).values()}:
+                assert each_rule.holds(award, n) == (award in expected), (n, award)
