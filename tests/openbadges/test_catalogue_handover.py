@@ -8,6 +8,8 @@ process would. The master keeps no e-mail; a worker reads them back from the log
 from __future__ import annotations
 
 import copy
+import gc
+import threading
 from datetime import timedelta
 
 import pytest
@@ -192,3 +194,20 @@ def test_a_master_that_cannot_derive_the_catalogue_still_serves(instance, monkey
     assert said[0].startswith("derived the Open Badges catalogue in ")
     assert said[1] == ("could not derive the Open Badges catalogue (a row the rules cannot "
                        "read); each worker derives it on its first Open Badges request")
+
+
+def test_the_master_derives_with_the_collector_paused(instance, monkeypatch) -> None:
+    # Reading the log makes millions of objects and no cycles: the collector's passes
+    # over them only cost time. Paused only where no other thread runs (quiet_fold).
+    seen = []
+    real = OpenBadges._derive
+
+    def derive(self, *args, **kwargs):
+        seen.append(gc.isenabled())
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(OpenBadges, "_derive", derive)
+    monkeypatch.setattr(threading, "active_count", lambda: 1)
+    assert gc.isenabled()
+    prepared(instance)
+    assert seen == [False] and gc.isenabled()

@@ -10,6 +10,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from flask import current_app
 
+from events.quiet import quiet_fold
 from events.snapshot import FOLDER as SNAPSHOTS
 from events.snapshot import SNAPSHOT_AFTER, Snapshots
 from events.store import EventStore
@@ -113,8 +114,12 @@ class OpenBadges:
         outside any app: `journey serve --workers N` does it once in gunicorn's master,
         and each worker starts from its copy-on-write copy (`start_from`) instead of
         every worker deriving everyone on its first Open Badges request (18 s on the
-        full demo's 218,839 events, from a snapshot 3 s, each)."""
-        with self._building:
+        full demo's 218,839 events, from a snapshot 3 s, each).
+
+        The cyclic collector pauses meanwhile (where no other thread runs): reading the
+        log makes millions of objects and no cycles, and its passes over them only cost
+        time (full demo: 11.2-12.3 s against 14.3-15.1 s with it)."""
+        with self._building, quiet_fold():
             self._derive(store, instance_dir, store.last_position())
             row = store.recorder.row_at(self._memo.last)
             self._read_upto = (row.position, row.hash) if row is not None else (0, "")
