@@ -31,6 +31,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import heapq
+import itertools
 from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
@@ -440,9 +441,37 @@ def _first_window(cands: Iterable[_Cand], crit: Criteria) -> list[_Cand] | None:
     return None
 
 
+def _falls_short(crit: Criteria, member_id: str, log: Evidence) -> bool:
+    """Whether every event crediting the member in the rule's roles, before its `where`
+    tests and partners, is already too few, or has too few values of a distinct key: then
+    no prefix or window of its candidates holds, and none need be built. Most members
+    never meet some rule (two communities, say), and scanning their whole history for it
+    cost more than any rule they meet. Not judged for a role through a relation (resource
+    owner), whose events are not found once per evidence."""
+    if any("." in sel.role or "." in (sel.of_others or "") for sel in crit.events):
+        return False
+    pools = [_credited(log, sel, member_id) for sel in crit.events]
+    # An event matching two selectors counts once: too few even counted twice is too few.
+    if sum(map(len, pools)) < crit.count:
+        return True
+    for key, needed in crit.distinct:
+        seen: set[Any] = set()
+        for item in itertools.chain.from_iterable(pools):
+            value = _key(log, item, key)
+            if value is not None:
+                seen.add(value)
+                if len(seen) >= needed:
+                    break
+        if len(seen) < needed:
+            return True
+    return False
+
+
 def evaluate(rule: Rule, member_id: str, log: Evidence) -> RuleAward | None:
     """The award of `rule` to `member_id`, or None when the live evidence does not suffice."""
     crit = rule.criteria
+    if _falls_short(crit, member_id, log):
+        return None
     # Lazily: the evidence is the first prefix (or window) in which the rule holds.
     cands = (_Cand(item, item.rec.occurred_at.astimezone(UTC),
                    tuple(_key(log, item, key) for key, _ in crit.distinct))
