@@ -326,6 +326,11 @@ def _matching(log: Evidence, sel: Selector, member_id: str) -> Iterator[_Live]:
             yield item
 
 
+def _through_relation(sel: Selector) -> bool:
+    """Whether the selector names the member through a related event (a resource's owner)."""
+    return "." in sel.role or "." in (sel.of_others or "")
+
+
 def _credited(log: Evidence, sel: Selector, member_id: str) -> Iterable[_Live]:
     """The events of the selector's type that credit the member (`_credits`).
 
@@ -333,7 +338,7 @@ def _credited(log: Evidence, sel: Selector, member_id: str) -> Iterable[_Live]:
     its rules and views, unless the role is a relation's field, whose target a view may
     not see yet.
     """
-    if "." in sel.role or "." in (sel.of_others or ""):
+    if _through_relation(sel):
         return (item for item in log.by_type.get(sel.type, ())
                 if _credits(log, item, sel, member_id))
     key = (sel.type, sel.role, sel.of_others, member_id)
@@ -448,7 +453,7 @@ def _falls_short(crit: Criteria, member_id: str, log: Evidence) -> bool:
     never meet some rule (two communities, say), and scanning their whole history for it
     cost more than any rule they meet. Not judged for a role through a relation (resource
     owner), whose events are not found once per evidence."""
-    if any("." in sel.role or "." in (sel.of_others or "") for sel in crit.events):
+    if any(_through_relation(sel) for sel in crit.events):
         return False
     pools = [_credited(log, sel, member_id) for sel in crit.events]
     # An event matching two selectors counts once: too few even counted twice is too few.
