@@ -88,7 +88,8 @@ def _key_field() -> fields.String:
 
 def _occurred_field() -> TimeParam:
     return TimeParam(metadata={"description": "When it happened (RFC 3339, or YYYY-MM-DD); "
-                               "never in the future. Default: now.", "anyOf": MOMENT})
+                               "never in the future, nor before the year 1000. "
+                               "Default: now.", "anyOf": MOMENT})
 
 
 class Strict(Schema):
