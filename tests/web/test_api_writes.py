@@ -526,6 +526,22 @@ def test_the_future_is_refused(sqlite_site: Site) -> None:
     assert response.json["error"] == "future_occurred_at"
 
 
+def test_a_year_before_1000_is_refused_and_nothing_is_appended(sqlite_site: Site) -> None:
+    # A typo ("0224" for "2024") whose spelling no import of the export would read back.
+    before = sqlite_site.log_length()
+    response = sqlite_site.post("ivan", "SessionLed", SESSION, occurred_at="0224-03-05")
+    scheduled = sqlite_site.post("ana", "SessionScheduled", {
+        "community_id": "vrsac-1", "session_id": "s-old", "title": "Lesson study",
+        "format": "lesson_study", "starts_at": "0999-12-31T23:00:00+01:00"})
+
+    assert response.status_code == 422
+    assert response.json["error"] == "invalid_value"
+    assert "before the year 1000" in response.json["message"]
+    assert scheduled.status_code == 422
+    assert scheduled.json["fields"] == {"data.starts_at": ["must be in the year 1000 or later"]}
+    assert sqlite_site.log_length() == before
+
+
 def test_an_unknown_event_type_is_404(sqlite_site: Site) -> None:
     response = sqlite_site.post("ivan", "SessionParty", SESSION)
 
