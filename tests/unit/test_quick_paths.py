@@ -15,13 +15,15 @@ import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 from marshmallow import ValidationError
 
 from events.codec import canonical_json, chain_hash, hashed_row, row_hash
 from events.schemas import SCHEMAS, SchemaInvalid, _loaded, flatten_messages
-from journey.clock import format_micros, format_time, from_micros, to_micros
+from journey.clock import (
+    EARLIEST_YEAR, format_micros, format_time, from_micros, parse_time, to_micros,
+)
 
 from tests.unit.test_schemas import EXAMPLES
 
@@ -140,3 +142,14 @@ def test_format_time_writes_what_strftime_writes(moment):
     expected = utc.strftime(f"%Y-%m-%dT%H:%M:%S{fraction}Z")
     assert format_time(moment) == expected
     assert format_micros(to_micros(moment)) == expected
+
+
+# Every moment the log accepts reads back as written: an export's times import again.
+@given(st.datetimes(min_value=datetime(EARLIEST_YEAR, 1, 1),
+                    max_value=datetime(9999, 12, 31, 23, 59, 59, 999_999),
+                    timezones=st.just(timezone.utc)))
+@example(datetime(EARLIEST_YEAR, 1, 1, tzinfo=timezone.utc))
+@example(datetime(EARLIEST_YEAR, 1, 1, 0, 0, 0, 1, tzinfo=timezone.utc))
+def test_every_moment_the_log_accepts_parses_back_from_its_spelling(moment):
+    assert parse_time(format_time(moment)) == moment
+    assert parse_time(format_micros(to_micros(moment))) == moment
