@@ -309,11 +309,6 @@ def _credits(log: Evidence, item: _Live, sel: Selector, member_id: str) -> bool:
     return sel.of_others is None or member_id not in _people(log.value(item, sel.of_others))
 
 
-def candidates(rule: Rule, member_id: str, log: Evidence) -> list[_Live]:
-    """The live events crediting `member_id` under `rule`, in position order, each once."""
-    return list(_candidates(rule, member_id, log))
-
-
 def _matching(log: Evidence, sel: Selector, member_id: str) -> Iterator[_Live]:
     """The events `sel` matches for the member, in position order, up to the view's last."""
     last = log.last
@@ -350,7 +345,8 @@ def _credited(log: Evidence, sel: Selector, member_id: str) -> Iterable[_Live]:
 
 
 def _candidates(rule: Rule, member_id: str, log: Evidence) -> Iterator[_Live]:
-    """`candidates`, lazily: a rule is mostly decided by the first few of a long history."""
+    """The live events crediting `member_id` under `rule`, in position order, each once;
+    lazily: a rule is mostly decided by the first few of a long history."""
     streams = [_matching(log, sel, member_id) for sel in rule.criteria.events]
     last = None
     # Each stream is in position order (by_type lists are): merge them, each position once.
