@@ -56,6 +56,27 @@ def test_only_an_admin_with_a_valid_body_for_a_known_network(served: Served) -> 
     assert deep.status_code == 400 and deep.json["error"] == "malformed_json"
 
 
+def test_what_the_log_cannot_store_is_refused_not_a_500(served: Served) -> None:
+    """The issuer's fields are checked as the log's own text, URL and e-mail fields are."""
+    root = served.as_("root")
+    for field, value in (("name", "\ud800"), ("name", "a\x00b"), ("name", "   "),
+                         ("name", "x" * 201), ("url", "https://example.org/\ud800"),
+                         ("url", "https://example.org/\x00"), ("url", "javascript:alert(1)"),
+                         ("email", "a@b.c\ud800"), ("email", "a@b.c\x00"),
+                         ("image", "https://example.org/ a.png")):
+        body = {**ISSUER, field: value}
+        refused = served.client.put("/api/networks/sel-serbia/issuer", headers=root,
+                                    data=json.dumps(body), content_type="application/json")
+        assert refused.status_code == 422, (field, value, refused.json)
+        assert list(refused.json["fields"]) == [field], (field, value)
+    # An empty optional field clears it.
+    cleared = served.client.put("/api/networks/sel-serbia/issuer", headers=root,
+                                json={**ISSUER, "email": "", "image": None})
+    assert cleared.status_code == 200, cleared.json
+    issuer = served.json(f"{served.base}/ob/v2/issuers/network-sel-serbia")[1]
+    assert issuer["name"] == ISSUER["name"] and "image" not in issuer
+
+
 def test_the_path_is_in_the_openapi_document(served: Served) -> None:
     paths = served.client.get("/api/openapi.json").json["paths"]
     assert "put" in paths["/api/networks/{network_id}/issuer"]

@@ -17,14 +17,17 @@ it takes no `as_of` (a 400).
 from __future__ import annotations
 
 import json
-import re
 from typing import Any, NoReturn
 
 from flask import Blueprint, Flask, Response, abort, current_app, g, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from markupsafe import escape
+from marshmallow import Schema, ValidationError, pre_load
+from marshmallow.validate import Length
 
+from events.schemas import (MAX_EMAIL, MAX_URL, EmailField, TextField, UrlField,
+                            flatten_messages)
 from journey import errors
 from journey.clock import utcnow
 from projections.openbadges import documents as docs
@@ -43,9 +46,23 @@ bp = Blueprint("openbadges", __name__)
 csrf.exempt(bp)  # the verify page is public and changes nothing; the API checks itself
 
 JSONLD = "application/ld+json"
-MAX_FIELD = {"name": 200, "url": 2000, "email": 320, "image": 2000}
-_URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MAX_ISSUER_NAME = 200
+
+
+class IssuerBody(Schema):
+    """A network's issuer as an admin sets it: the log's own field types, so that what the
+    log refuses (NUL, lone surrogates, blank text, other URL schemes) is refused here too.
+    An empty optional field clears it."""
+
+    name = TextField(required=True, validate=Length(max=MAX_ISSUER_NAME))
+    url = UrlField(required=True)
+    email = EmailField(load_default=None, allow_none=True)
+    image = UrlField(load_default=None, allow_none=True)
+
+    @pre_load
+    def _empty_is_absent(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        return {k: (None if v == "" and k in ("email", "image") else v)
+                for k, v in data.items()}
 
 
 def _wants_json(suffixed: bool) -> bool:
@@ -355,28 +372,11 @@ def put_issuer(network_id: str) -> Response:
     body = json_body()
     if not isinstance(body, dict):
         raise ApiError(400, "bad_request", "send a JSON object: {name, url, email?, image?}")
-    fields: dict[str, list[str]] = {}
-    unknown = set(body) - set(MAX_FIELD)
-    for name in sorted(unknown):
-        fields[name] = ["unknown field"]
-    values: dict[str, str | None] = {}
-    for name, limit in MAX_FIELD.items():
-        value = body.get(name)
-        required = name in ("name", "url")
-        if value is None or value == "":
-            if required:
-                fields[name] = ["required"]
-            values[name] = None
-            continue
-        if not isinstance(value, str) or len(value) > limit:
-            fields[name] = [f"a string of at most {limit} characters"]
-        elif name in ("url", "image") and not _URL.match(value):
-            fields[name] = ["an http(s) URL"]
-        elif name == "email" and not _EMAIL.match(value):
-            fields[name] = ["an e-mail address"]
-        values[name] = value
-    if fields:
-        raise ApiError(422, "schema_invalid", "the issuer has invalid fields", fields)
+    try:
+        values = IssuerBody().load(body)
+    except ValidationError as exc:
+        raise ApiError(422, "schema_invalid", "the issuer has invalid fields",
+                       flatten_messages(exc.messages)) from None
     service().issuers().put(network_id, **values)  # type: ignore[arg-type]
     cat = service().latest()
     found = service().issuer(network_id, cat)
@@ -469,10 +469,10 @@ ISSUER_OPERATION: dict[str, Any] = {
                     "schema": {"type": "string", "minLength": 1, "maxLength": 200}}],
     "requestBody": {"required": True, "content": {"application/json": {"schema": {
         "type": "object", "additionalProperties": False, "required": ["name", "url"],
-        "properties": {"name": {"type": "string", "minLength": 1, "maxLength": 200},
-                       "url": {"type": "string", "format": "uri", "maxLength": 2000},
-                       "email": {"type": "string", "format": "email", "maxLength": 320},
-                       "image": {"type": "string", "format": "uri", "maxLength": 2000}}}}}},
+        "properties": {"name": {"type": "string", "minLength": 1, "maxLength": MAX_ISSUER_NAME},
+                       "url": {"type": "string", "format": "uri", "maxLength": MAX_URL},
+                       "email": {"type": "string", "format": "email", "maxLength": MAX_EMAIL},
+                       "image": {"type": "string", "format": "uri", "maxLength": MAX_URL}}}}}},
     "responses": {"200": {"description": "The issuer's Open Badges 2.0 Profile.",
                           "content": {"application/json": {"schema": {"type": "object"}}}},
                   "400": {"$ref": "#/components/responses/E400"},
