@@ -62,11 +62,15 @@ class Decision:
                rule: str = "not_a_facilitator", what: str = "") -> str:
         """Require `person` to be a member of the community now, holding one of `needs`."""
         role = self.role_of(community_id, person)
+        wanted = " or ".join(sorted(needs))
         if role is None:
-            raise errors.NotAMember(
-                f"{person} is not a member of {community_id} on {day(self.at)}")
+            outside = f"{person} is not a member of {community_id} on {day(self.at)}"
+            if needs == ANY_ROLE:
+                raise errors.NotAMember(outside)
+            # Someone outside lacks the role as much as a member without it does: the same
+            # 403 and rule (DESIGN "Errors"), not a membership refusal.
+            raise errors.RoleRequired(f"{outside}, and only a {wanted} can {what}", rule=rule)
         if role not in needs:
-            wanted = " or ".join(sorted(needs))
             raise errors.RoleRequired(
                 f"{person} is a {role} of {community_id}, and only a {wanted} can {what}",
                 rule=rule)

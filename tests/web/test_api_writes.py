@@ -182,11 +182,14 @@ def test_a_member_cannot_define_badges(site: Site) -> None:
 
 
 def test_a_facilitator_acts_only_in_their_own_communities(site: Site) -> None:
-    # ana facilitates vrsac-1, not nis-2: the domain answers that she is not a member there.
+    # ana facilitates vrsac-1, not nis-2: outside it she lacks the role as a member of it
+    # without the role does (DESIGN "Errors": 403, the rule that needs the role).
     response = site.post("ana", "BadgeDefined", {**BADGE, "community_id": "nis-2"})
+    as_member = site.post("ivan", "BadgeDefined", {**BADGE, "community_id": "vrsac-1"})
 
-    assert response.status_code == 422
-    assert response.json["error"] == "not_a_member"
+    assert (response.status_code, response.json["error"]) == (403, "not_a_facilitator")
+    assert response.json["message"].startswith("ana is not a member of nis-2 on ")
+    assert (as_member.status_code, as_member.json["error"]) == (403, "not_a_facilitator")
 
 
 def test_a_coordinator_does_not_award(site: Site) -> None:

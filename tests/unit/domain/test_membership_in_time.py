@@ -95,7 +95,8 @@ def test_step_owners_complete_only_while_members(ledger: Ledger) -> None:
 
 
 def test_a_facilitator_acts_only_while_a_member(ledger: Ledger) -> None:
-    with ledger.refuses("not_a_member"):
+    # Outside the community, the role is missing as it is for a member without it: a 403.
+    with ledger.refuses("not_a_facilitator"):
         ledger.record(make.badge("b-1"), "ana", FOUNDED - timedelta(days=5))
 
 
@@ -104,7 +105,7 @@ def test_a_facilitator_who_left_no_longer_acts(ledger: Ledger) -> None:
     ledger.hand_over("vrsac-1", "ana", "ivan", "ana", FEB)
     ledger.record(make.role_changed("ana", "member", "facilitator"), "ivan", FEB)
     ledger.record(make.left("ana"), "ana", MARCH)
-    with ledger.refuses("not_a_member"):
+    with ledger.refuses("not_a_facilitator"):
         ledger.record(make.badge("b-1"), "ana", APRIL)
 
 
