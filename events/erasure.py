@@ -15,14 +15,27 @@ from events.accounts import Accounts
 from events.log import Log
 from events.share_links import ShareLinks
 from events.store import AppendResult, Options
+from journey.errors import MemberIsErased
 
 
 def erase_member(log: Log, accounts: Accounts, member_id: str, requested_by: str, *,
                  actor: str, occurred_at: datetime | None = None,
                  options: Options | None = None) -> AppendResult:
-    """Erase a member as `actor` (an admin, or the operator); Refused when the log refuses."""
-    result = log.store.erase(member_id, requested_by, actor=actor, occurred_at=occurred_at,
-                             options=options)
+    """Erase a member as `actor` (an admin, or the operator); Refused when the log refuses.
+
+    Asked again for a member the log already says was erased, it finishes what the first
+    erasure could not do beside the log (a crash, a full disk), then refuses as the log does.
+    """
+    # Before appending: an erasure the log records but that cannot reach the erasures file
+    # would be undone by the next restore of an older backup.
+    log.instance.check_erasures_writable()
+    try:
+        result = log.store.erase(member_id, requested_by, actor=actor, occurred_at=occurred_at,
+                                 options=options)
+    except MemberIsErased:
+        if member_id in erased_members(log):
+            complete_erasures(log, accounts, [member_id])
+        raise
     _beside_the_log(log, accounts, member_id)
     return result
 

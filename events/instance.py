@@ -98,6 +98,11 @@ class InstanceKeys:
             return set()
         return {line.strip() for line in text.splitlines() if line.strip()}
 
+    def check_erasures_writable(self) -> None:
+        """Raise OSError when add_erasure could not write: checked before MemberErased is
+        appended, so that an erasure the log records can also be finished beside it."""
+        os.close(os.open(self.path / ERASURES, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600))
+
     def add_erasure(self, member_id: str) -> None:
         """Record that a member was erased: append their id and fsync before returning."""
         if not member_id or any(ch.isspace() for ch in member_id):

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from contextlib import contextmanager
 from pathlib import Path
+from unittest.mock import patch
 
 import pytest
 from click.testing import CliRunner, Result
@@ -224,6 +226,53 @@ def test_erase_refuses_an_empty_requested_by_as_the_api_does(ready: Journey) -> 
     assert "Ana Petrović" in ready("export").stdout  # her key is still there
     assert not (ready.folder / "instance" / "erasures").exists() or \
         "ana" not in (ready.folder / "instance" / "erasures").read_text()
+
+
+def test_an_erasure_that_could_not_be_recorded_beside_the_log_appends_nothing(
+        ready: Journey) -> None:
+    ready("record", "MemberRegistered", "--actor", "ana", "--data", ANA)
+    erasures = ready.folder / "instance" / "erasures"
+    erasures.unlink()
+    erasures.mkdir()  # as unwritable as a wrong owner or mode of the instance makes it
+
+    result = ready("erase", "ana", "--requested-by", "ana", "--yes", code=1)
+
+    assert result.stderr.startswith("error: file: ")
+    assert ready("verify").output.startswith("OK 1 events")
+    assert "Ana Petrović" in ready("export").stdout  # her key is still there
+
+
+def test_erasing_again_finishes_what_an_interrupted_erasure_left(ready: Journey) -> None:
+    # As if the process died between the log's commit and the instance's erasures file:
+    # MemberErased recorded, the account and the erasures file untouched.
+    ready("record", "MemberRegistered", "--actor", "ana", "--data", ANA)
+    added = ready.runner.invoke(main, ["user", "add", "ana", "--password-stdin"],
+                                env=ready.env, input="a long enough password\n")
+    assert added.exit_code == 0, added.output
+    from events.erasure import erase_member
+    with patch("events.erasure._beside_the_log"), _opened(ready) as (log, accounts):
+        erase_member(log, accounts, "ana", "ana", actor="admin")
+    assert "ana" in ready("user", "list").output
+
+    result = ready("erase", "ana", "--requested-by", "ana", "--yes", code=1)
+
+    assert result.stderr.startswith("error: member_erased: ")
+    assert "ana" in (ready.folder / "instance" / "erasures").read_text(encoding="utf-8")
+    assert "ana" not in ready("user", "list").output
+    assert ready("verify").output.startswith("OK 2 events")
+
+
+@contextmanager
+def _opened(journey: Journey):
+    """The installation `journey` points at, opened in this process (its log, accounts)."""
+    from events.accounts import Accounts
+    from events.log import open_log
+    from journey.config import Config
+    log = open_log(Config.from_env(journey.env))
+    try:
+        yield log, Accounts(log.recorder.engine)
+    finally:
+        log.close()
 
 
 def test_erase_leaves_no_trace_in_the_export(ready: Journey) -> None:
