@@ -94,7 +94,7 @@ def _describe(exc: Exception) -> tuple[str, str]:
     if isinstance(exc, NotInitialised):
         return "not_initialised", f"run journey init first\n  ({exc})"
     if isinstance(exc, InstanceError):
-        return "instance", str(exc)
+        return getattr(exc, "code", "instance"), str(exc)
     if isinstance(exc, SQLAlchemyError):
         orig = getattr(exc, "orig", None)
         return "database", str(orig if orig is not None else exc).strip().splitlines()[0]

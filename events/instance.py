@@ -42,6 +42,12 @@ class InstanceMissing(InstanceError):
     """The instance directory, or one of its key files, does not exist yet."""
 
 
+class InstanceMismatch(InstanceError):
+    """The log's head was not sealed with this instance's keys."""
+
+    code = "instance_mismatch"
+
+
 @dataclass(frozen=True)
 class InstanceKeys:
     """The secrets of one instance directory, loaded once at bootstrap."""

@@ -1,27 +1,17 @@
 """Opening a log that `journey init` prepared, and saying so plainly when it did not."""
 from __future__ import annotations
 
-from pathlib import Path
-
-from sqlalchemy import Engine, inspect, make_url
+from sqlalchemy import Engine, inspect
 
 from events.instance import InstanceMissing
 from events.log import Log, open_log
-from events.sql import make_engine
+from events.sql import make_engine, missing_sqlite_file
 from events.tables import events, log_head
 from journey.config import Config
 
 
 class NotInitialised(Exception):
     """No instance directory, or a database without the log's tables: run `journey init`."""
-
-
-def _missing_file(database_url: str) -> str | None:
-    url = make_url(database_url)
-    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:") \
-            and not Path(url.database).exists():
-        return url.database
-    return None
 
 
 def missing_tables(engine: Engine) -> list[str]:
@@ -32,7 +22,7 @@ def missing_tables(engine: Engine) -> list[str]:
 
 def database_ready(database_url: str) -> bool:
     """Whether the database holds the log's tables (a missing SQLite file is not created)."""
-    if _missing_file(database_url):
+    if missing_sqlite_file(database_url):
         return False
     engine = make_engine(database_url)
     try:
@@ -43,7 +33,7 @@ def database_ready(database_url: str) -> bool:
 
 def open_ready_log(config: Config) -> Log:
     """open_log, refusing (NotInitialised) an instance or database `journey init` never made."""
-    missing = _missing_file(config.database_url)
+    missing = missing_sqlite_file(config.database_url)
     if missing:
         # Connecting would create an empty file; say what is missing instead.
         raise NotInitialised(f"there is no database at {missing}")

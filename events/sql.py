@@ -17,12 +17,13 @@ import sqlite3
 import threading
 from contextlib import contextmanager
 from functools import lru_cache
+from pathlib import Path
 from json.scanner import make_scanner
 from typing import Any, Callable, Iterable, Iterator
 
 from sqlalchemy import (ARRAY, String, Table, any_, bindparam, create_engine, delete, event,
                         func, insert, select, update)
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.pool import NullPool
 
@@ -401,6 +402,16 @@ class _SqlTransaction:
 
     def delete(self, member_id: str) -> None:
         self.conn.execute(delete(member_keys).where(member_keys.c.member_id == member_id))
+
+
+def missing_sqlite_file(database_url: str | URL) -> str | None:
+    """The path of a SQLite file the URL names and that does not exist (else None):
+    connecting would create it, empty."""
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:") \
+            and not Path(url.database).exists():
+        return url.database
+    return None
 
 
 class SqlRecorder:

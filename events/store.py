@@ -8,6 +8,7 @@ head, commit. Only then are the new events folded into the cached state and anno
 from __future__ import annotations
 
 import gc
+import hmac
 import json
 import threading
 import time
@@ -23,6 +24,7 @@ from events.codec import GENESIS_HASH, canonical_json, request_digest, request_d
 from events.codec import row_hash as chain_row_hash
 from events.crypto import Cipher
 from events.ids import new_correlation_id, new_event_id
+from events.instance import InstanceMismatch
 from events.quiet import quiet_fold
 from events.recorder import Head, Recorder, StoredRow, Transaction
 from events.schemas import (LATEST_VERSION, SchemaInvalid, check_event, from_stored,
@@ -184,6 +186,7 @@ class EventStore:
         self.state = DomainState()
         self._tip = _Tip()
         self._lock = threading.RLock()
+        self._head_vouched = False  # the head was sealed with this instance's key
 
     # -- writing -------------------------------------------------------------------------
 
@@ -200,6 +203,8 @@ class EventStore:
         What was decided before the refused command is committed; the refusal is returned
         with its index. Imports use this to write thousands of lines per commit.
         """
+        if not self._head_vouched:
+            self._vouch_for_head()
         for attempt in range(MAX_ATTEMPTS):
             if not self.state.position:
                 # A new process, or a state reset by a failed attempt: fold the log before
@@ -214,6 +219,20 @@ class EventStore:
                     raise
                 time.sleep(0.01 * (2 ** attempt))
         raise AssertionError("unreachable")
+
+    def _vouch_for_head(self) -> None:
+        """Refuse to append over a head this instance's key did not seal (the keys of another
+        instance, or a head altered by hand): the next seal would hide it from verify, and
+        new members' keys would be wrapped with a master key the log's instance lacks.
+        Once per store: the heads after it are this process's own or its peers'."""
+        head = self.recorder.head()
+        if head is not None and not hmac.compare_digest(self.seal(head.position, head.hash),
+                                                        head.seal):
+            raise InstanceMismatch(
+                f"the log's head (position {head.position}) was not sealed with this "
+                "instance's keys: nothing is appended until JOURNEY_INSTANCE_DIR names the "
+                "instance directory the log was created with (journey verify says more)")
+        self._head_vouched = True
 
     def _batch_once(self, items: list[tuple[Command, Options]]) -> "BatchResult":
         results: list[AppendResult] = []

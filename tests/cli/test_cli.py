@@ -205,6 +205,37 @@ def test_verify_exits_1_on_a_tampered_log(ready: Journey) -> None:
     assert result.output == "BROKEN at position 5: hash does not match its row\n"
 
 
+def test_init_refuses_new_keys_beside_an_existing_log(ready: Journey, tmp_path) -> None:
+    ready("record", "MemberRegistered", "--actor", "ana", "--data", ANA)
+    wrong = Journey(tmp_path)
+    wrong.env = {**ready.env, "JOURNEY_INSTANCE_DIR": str(tmp_path / "other-instance")}
+
+    result = wrong("init", code=1)
+
+    assert result.stderr.startswith("error: instance_mismatch: the database already holds a "
+                                    "log of 1 events, sealed with other keys than ")
+    assert not (tmp_path / "other-instance").exists()  # no keys made beside it
+    assert ready("init").output  # its own instance still opens and upgrades it
+    assert ready("verify").output.startswith("OK 1 events")
+
+
+def test_nothing_is_appended_over_a_head_sealed_with_other_keys(ready: Journey,
+                                                                tmp_path) -> None:
+    ready("record", "MemberRegistered", "--actor", "ana", "--data", ANA)
+    (tmp_path / "other").mkdir()
+    other = Journey(tmp_path / "other")
+    other("init")  # another installation: its own instance directory
+    wrong = Journey(tmp_path)
+    wrong.env = {**ready.env, "JOURNEY_INSTANCE_DIR": other.env["JOURNEY_INSTANCE_DIR"]}
+
+    result = wrong("record", "MemberRegistered", "--actor", "ivan",
+                   "--data", '{"member_id": "ivan", "display_name": "Ivan"}', code=1)
+
+    assert result.stderr.startswith("error: instance_mismatch: the log's head (position 1) "
+                                    "was not sealed with this instance's keys")
+    assert ready("verify").output.startswith("OK 1 events")  # neither appended nor re-sealed
+
+
 def test_erase_needs_yes(ready: Journey) -> None:
     result = ready("erase", "m-zoran", "--requested-by", "m-zoran", code=1)
 
