@@ -1,7 +1,9 @@
 """Security headers on every response, and cookie settings that follow the public URL."""
 from __future__ import annotations
 
-from flask import Flask, Response
+from urllib.parse import urlsplit
+
+from flask import Flask, Response, url_for
 
 #: No inline scripts or styles, nothing from elsewhere, never inside a frame.
 CONTENT_SECURITY_POLICY = "; ".join([
@@ -22,6 +24,25 @@ HEADERS = {
     "Referrer-Policy": "same-origin",
     "Cross-Origin-Opener-Policy": "same-origin",
 }
+
+
+def safe_next(target: str | None) -> str:
+    """`target` if it is a path on this site, else the home page: never an open redirect."""
+    if target and _same_site_path(target):
+        return target
+    return url_for("main.home")
+
+
+def _same_site_path(target: str) -> bool:
+    # Browsers drop tabs and newlines inside a URL and read a backslash as a slash, so
+    # "/<tab>/evil.com" and "/<backslash>evil.com" both become "//evil.com", another
+    # host; a newline would also break the Location header. Such a target is refused
+    # outright: cleaning it would mean guessing what each browser makes of it.
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 or ch == "\\" for ch in target):
+        return False
+    parts = urlsplit(target)
+    return target.startswith("/") and not target.startswith("//") \
+        and not parts.scheme and not parts.netloc
 
 
 def cookie_settings(base_url: str) -> dict[str, object]:

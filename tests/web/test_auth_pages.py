@@ -94,6 +94,41 @@ def test_sign_in_goes_back_to_next_but_never_to_another_site(sqlite_site: Site) 
     assert away.headers["Location"] == "/"
 
 
+# Each would leave this site once a browser has dropped its tabs and newlines and read
+# its backslashes as slashes; the newlines would also break the Location header (a 500).
+ELSEWHERE = ["/\t/evil.com", "/\n/evil.com", "/\r/evil.com", "/\r\n/evil.com",
+             "/\\evil.com", "\\\\evil.com", "//evil.com", " //evil.com", "/ /evil.com",
+             "/\x7f/evil.com", "https://evil.com", "javascript:alert(1)", "evil.com"]
+HERE = "/portfolio?timeline_offset=100&lang=tr"
+
+
+def test_sign_in_never_follows_a_next_that_a_browser_reads_as_another_site(
+        sqlite_site: Site) -> None:
+    def sign_in_with(target: str):
+        client = sqlite_site.app.test_client()
+        token = csrf_of(client.get("/auth/login").text)
+        return client.post("/auth/login", query_string={"next": target},
+                           data={"username": "ivan", "password": PASSWORD,
+                                 "csrf_token": token})
+
+    answers = {target: sign_in_with(target) for target in [*ELSEWHERE, HERE]}
+
+    assert {t: (a.status_code, a.headers["Location"]) for t, a in answers.items()} == {
+        **{target: (302, "/") for target in ELSEWHERE}, HERE: (302, HERE)}
+
+
+@pytest.mark.parametrize("encoded", ["%0a", "%0d"])
+def test_a_newline_in_next_is_not_a_server_error(sqlite_site: Site, encoded: str) -> None:
+    client = sqlite_site.app.test_client()
+    token = csrf_of(client.get("/auth/login").text)
+
+    response = client.post(f"/auth/login?next=/{encoded}/evil.com",
+                           data={"username": "ivan", "password": PASSWORD,
+                                 "csrf_token": token})
+
+    assert (response.status_code, response.headers["Location"]) == (302, "/")
+
+
 def test_the_session_cookie_is_http_only_and_same_site(sqlite_site: Site) -> None:
     response = sign_in(sqlite_site.app.test_client(), "ivan")
 

@@ -18,6 +18,7 @@ from events.accounts import AccountError
 from journey.clock import UTC
 from tests.browser.test_language import translated
 from tests.web.conftest import PASSWORD, Site, csrf_of, sign_in
+from tests.web.test_auth_pages import ELSEWHERE, HERE
 
 NEW_PASSWORD = "another long password"
 
@@ -105,6 +106,15 @@ def test_the_picker_never_redirects_to_another_site(sqlite_site: Site) -> None:
     response = choose(sqlite_site.app.test_client(), "mk", next_path="//evil.example/x")
 
     assert response.headers["Location"] == "/"
+
+
+def test_the_picker_never_follows_a_next_that_a_browser_reads_as_another_site(
+        sqlite_site: Site) -> None:
+    answers = {target: choose(sqlite_site.app.test_client(), "mk", next_path=target)
+               for target in [*ELSEWHERE, HERE]}
+
+    assert {t: (a.status_code, a.headers["Location"]) for t, a in answers.items()} == {
+        **{target: (302, "/") for target in ELSEWHERE}, HERE: (302, HERE)}
 
 
 def test_the_picker_needs_its_csrf_token(sqlite_site: Site) -> None:

@@ -28,6 +28,7 @@ from web.auth.forms import (BROWSER, AcceptInviteForm, ButtonForm, ChangePasswor
                             TimeZoneForm, TokenForm)
 from web.auth.session import SignedIn
 from web.i18n import LANGUAGES, moment
+from web.security import safe_next
 from web.services import accounts, journey
 
 
@@ -103,14 +104,6 @@ def admin_required(view: Callable[..., Any]) -> Callable[..., Any]:
     return wrapped
 
 
-def _safe_next(target: str | None) -> str:
-    """Only a path on this site: never another host (an open redirect)."""
-    if target and target.startswith("/") and not target.startswith("//") \
-            and "\\" not in target:
-        return target
-    return url_for("main.home")
-
-
 def _sign_in(account) -> None:
     session.clear()  # a new session on sign-in: no fixation
     login_user(SignedIn(account))
@@ -130,7 +123,7 @@ def login():
             status = 429 if exc.code == "locked" else 401
         else:
             _sign_in(account)
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_next(request.args.get("next")))
     elif request.method == "POST":
         status = 400
     return render_template("auth/login.html", form=form), status
