@@ -345,6 +345,23 @@ class EventStore:
                 "this idempotency key was already used for a different request")
         return AppendResult([self.to_recorded(r, tx) for r in earlier], replayed=True)
 
+    def replayed(self, actor: str, idempotency_key: str) -> AppendResult | None:
+        """What `actor`'s command under `idempotency_key` appended, as a replay; None if
+        the log holds no such command.
+
+        For a caller that answers a re-sent request before judging it again: the first
+        append may have changed what it would be judged against (a cancelled session is
+        no longer scheduled), so only the key tells it was already done.
+        """
+        scope = f"{actor}\x1f{idempotency_key}"
+        # The usual answer (not sent before) costs one indexed read, no append section.
+        if not self.recorder.positions_of_scopes([scope]):
+            return None
+        with self.recorder.serialised() as tx:
+            rows = tx.rows_from_scope(scope)
+            return AppendResult([self.to_recorded(r, tx) for r in rows], replayed=True) \
+                if rows else None
+
     def _rows(self, proposed, now: datetime, scope, digest, options: Options,
               tx: Transaction, known_event=None, known_data: dict[str, Any] | None = None,
               known_json: str | None = None) -> list[StoredRow]:

@@ -294,6 +294,20 @@ def test_idempotency_keys_are_scoped_per_actor(cop):
     assert cop.submit(share(C1, "mila", "r-2"), Options(idempotency_key="same")).replayed
 
 
+def test_the_result_of_a_key_is_found_without_sending_the_command_again(cop):
+    handed = cop.submit(hand_over(C1, "ana", "ivan"), Options(idempotency_key="h-1"))
+    cop.submit(share(C1, "mila", "r-1"), Options(idempotency_key="h-1"))
+    before = snapshot(cop)
+    with signals_of(cop) as sent:
+        found = cop.replayed("ana", "h-1")
+    assert found is not None and found.replayed
+    assert found.positions == handed.positions and len(found.positions) == 2
+    assert [r.event for r in found.records] == [r.event for r in handed.records]
+    assert cop.replayed("ivan", "h-1") is None  # keys are the actor's own
+    assert cop.replayed("ana", "never-sent") is None
+    assert snapshot(cop) == before and sent == []
+
+
 def test_a_refused_request_stores_no_key_so_a_retry_may_succeed(cop):
     with pytest.raises(errors.Refused):
         cop.submit(share(C1, "zoran", "r-1"), Options(idempotency_key="k-1"))
