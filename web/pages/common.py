@@ -22,7 +22,7 @@ from flask_login import current_user
 
 from events.codec import request_digest
 from events.exchange import checked_corrections
-from events.schemas import SchemaInvalid
+from events.schemas import SchemaInvalid, idempotency_key_problem
 from events.store import AppendResult, Options
 from journey import errors
 from journey import events as ev
@@ -199,17 +199,44 @@ def record(event: Any, occurred_at: datetime | None = None, *,
     return submit(command, idempotency_key=idempotency_key, digest=digest)
 
 
+def earlier_outcome(form: Any) -> Outcome | None:
+    """The first result of a posted form the signed-in person already sent (its hidden
+    idempotency key is in the log), replayed; None for a GET or a first post.
+
+    Asked before the form is judged: the first append may have changed what the form is
+    judged against (the cancelled session is no longer scheduled, the completed step no
+    longer open, the facilitator who handed over no longer facilitates), so a re-post
+    judged again would be refused instead of answered as the first post was.
+    """
+    if not form.is_submitted():
+        return None
+    key = form.idempotency_key.data
+    if not key or idempotency_key_problem(key) is not None:
+        return None  # never stored; the append refuses it in place
+    result = journey().store.replayed(acting_member(), key)
+    return Outcome(result) if result is not None else None
+
+
 def handle_form(form: Any, page: Callable[..., Any], event_of: Callable[[], Any],
                 done: Callable[[Outcome], Any], *,
-                names: dict[str, str] | None = None) -> Any:
+                names: dict[str, str] | None = None,
+                exists: Callable[[], bool] | None = None) -> Any:
     """The life of a form that records an event, the same on every page.
 
+    A re-post of a form already recorded goes to `done` with the first result. Else
     GET shows it (`page()`); a POST that fails validation, or whose `event_of()` finds a
     further problem (it returns None with the error put on the form), or that the domain
     refuses, shows it again with the errors in place (`page(outcome=, status=422)`) and
     appends nothing; a recorded one goes on to `done(outcome)` (usually a redirect).
-    `names` maps the event's field names to the form's, for the domain's field errors.
+    `names` maps the event's field names to the form's, for the domain's field errors;
+    `exists()` says whether what the form acts on is there (else 404), asked after a
+    re-post was answered, which its own first post may have made disappear.
     """
+    earlier = earlier_outcome(form)
+    if earlier is not None:
+        return done(earlier)
+    if exists is not None and not exists():
+        abort(404)
     if not form.is_submitted():
         return page()
     event = event_of() if form.validate() else None

@@ -165,13 +165,12 @@ def cancel_session(community_id: str, session_id: str):
     """Cancel a scheduled session, with a reason."""
     view = community_view(community_id)
     session = _session(view, session_id)
-    if session is None or session["status"] != "scheduled":
-        abort(404)
     form = CancelForm()
     return handle_form(form, partial(_form_page, "cancel.html", view, form, session=session),
                    lambda: ev.SessionCancelled(community_id=community_id, session_id=session_id,
                                                reason=(form.reason.data or "").strip() or None),
-                   lambda outcome: _done(_("Session cancelled."), "pages.community_calendar", community_id))
+                   lambda outcome: _done(_("Session cancelled."), "pages.community_calendar", community_id),
+                   exists=lambda: session is not None and session["status"] == "scheduled")
 
 
 @bp.route("/communities/<community_id>/sessions/record", methods=["GET", "POST"])

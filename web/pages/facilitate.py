@@ -10,7 +10,6 @@ projections/leadership/attention.py.
 from __future__ import annotations
 
 import io
-import uuid
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -35,8 +34,9 @@ from projections.leadership.report import Window
 from projections.openbadges import png
 from web.extensions import csrf
 from web.pages import bp
-from web.pages.common import (Outcome, account, acting_member, fold_first, form_errors,
-                              judged, reader_now, record, require, submit, viewer)
+from web.pages.common import (Outcome, account, acting_member, earlier_outcome, fold_first,
+                              form_errors, judged, minted_id, reader_now, record, require,
+                              submit, viewer)
 from web.pages.forms import RecordForm
 from web.services import journey
 
@@ -301,8 +301,10 @@ def facilitate_define_badge(community_id: str):
     # is raised before anything reads the body (hence no app-wide CSRF check first: the
     # form validates its CSRF token itself).
     request.max_content_length = BADGE_BODY
-    _acting(community_id)
     form = BadgeForm(prefix="badge")
+    if (earlier := earlier_outcome(form)) is not None:
+        return _badge_defined(community_id, earlier)
+    _acting(community_id)
     if not form.validate():
         return _page(community_id, status=400, badge_form=form)
     image = _badge_image(form)
@@ -311,7 +313,8 @@ def facilitate_define_badge(community_id: str):
     digest = _store_image(image, form) if image is not None else None
     if image is not None and digest is None:
         return _page(community_id, status=422, badge_form=form)
-    event = ev.BadgeDefined(badge_id=f"b-{uuid.uuid4().hex[:12]}", community_id=community_id,
+    event = ev.BadgeDefined(badge_id=minted_id("b", form.idempotency_key.data),
+                            community_id=community_id,
                             name=form.name.data.strip(), description=form.description.data.strip(),
                             criteria=form.criteria.data.strip(), image=digest)
     outcome = record(event, form.occurred_at.data, idempotency_key=form.idempotency_key.data)
@@ -319,7 +322,11 @@ def facilitate_define_badge(community_id: str):
         form_errors(form, outcome)
         return _page(community_id, status=_refused(outcome), badge_form=form,
                      refusals={"badge": outcome.message or ""})
-    flash(_("Badge “%(name)s” defined.", name=event.name), "success")
+    return _badge_defined(community_id, outcome)
+
+
+def _badge_defined(community_id: str, outcome: Outcome):
+    flash(_("Badge “%(name)s” defined.", name=outcome.result.records[0].event.name), "success")
     return redirect(url_for("pages.facilitate_community", community_id=community_id,
                             _anchor="badges"), 303)
 
@@ -374,9 +381,11 @@ def _store_image(data: bytes, form: BadgeForm) -> str | None:
 @bp.post("/facilitate/<community_id>/awards")
 @login_required
 def facilitate_award(community_id: str):
+    form = AwardForm(prefix="award")
+    if earlier_outcome(form) is not None:
+        return _on_awards(community_id, _("Recognition awarded."))
     who = _acting(community_id)
     fold_first()
-    form = AwardForm(prefix="award")
     member_id = (form.member.data or "").strip()
     community = journey().views.community(community_id, viewer=viewer())
     allowed = {m["member"]["member_id"] for m in _candidates(community, who.member_id)}
@@ -390,8 +399,8 @@ def facilitate_award(community_id: str):
     if not form.validate():
         return _page(community_id, status=400, award_form=form, award_member=member_id)
     event = ev.RecognitionAwarded(
-        award_id=f"aw-{uuid.uuid4().hex[:12]}", community_id=community_id, member_id=member_id,
-        badge_id=form.badge.data, awarded_by=acting_member(),
+        award_id=minted_id("aw", form.idempotency_key.data), community_id=community_id,
+        member_id=member_id, badge_id=form.badge.data, awarded_by=acting_member(),
         evidence=tuple(sorted(form.evidence.data)) or None,
         note=(form.note.data or "").strip() or None)
     outcome = record(event, form.occurred_at.data, idempotency_key=form.idempotency_key.data)
@@ -399,7 +408,11 @@ def facilitate_award(community_id: str):
         form_errors(form, outcome, {"badge_id": "badge"})
         return _page(community_id, status=_refused(outcome), award_form=form,
                      award_member=member_id, refusals={"award": outcome.message or ""})
-    flash(_("Recognition awarded."), "success")
+    return _on_awards(community_id, _("Recognition awarded."))
+
+
+def _on_awards(community_id: str, message: str):
+    flash(message, "success")
     return redirect(url_for("pages.facilitate_community", community_id=community_id,
                             _anchor="awards"), 303)
 
@@ -407,8 +420,10 @@ def facilitate_award(community_id: str):
 @bp.post("/facilitate/<community_id>/awards/<award_id>/revoke")
 @login_required
 def facilitate_revoke(community_id: str, award_id: str):
-    _acting(community_id)
     form = RevokeForm(prefix=f"revoke-{award_id}")
+    if earlier_outcome(form) is not None:
+        return _on_awards(community_id, _("Recognition revoked."))
+    _acting(community_id)
     if not form.validate():
         return _page(community_id, status=400, revoke_forms={award_id: form})
     event = ev.RecognitionRevoked(award_id=award_id, revoked_by=acting_member(),
@@ -418,17 +433,18 @@ def facilitate_revoke(community_id: str, award_id: str):
         form_errors(form, outcome)
         return _page(community_id, status=_refused(outcome), revoke_forms={award_id: form},
                      refusals={f"revoke-{award_id}": outcome.message or ""})
-    flash(_("Recognition revoked."), "success")
-    return redirect(url_for("pages.facilitate_community", community_id=community_id,
-                            _anchor="awards"), 303)
+    return _on_awards(community_id, _("Recognition revoked."))
 
 
 @bp.post("/facilitate/<community_id>/hand-over")
 @login_required
 def facilitate_hand_over(community_id: str):
+    form = HandOverForm(prefix="handover")
+    # Asked before the role: after the first post the sender no longer facilitates.
+    if earlier_outcome(form) is not None:
+        return _handed_over()
     who = _acting(community_id)
     fold_first()
-    form = HandOverForm(prefix="handover")
     community = journey().views.community(community_id, viewer=viewer())
     form.to_member.choices = _hand_over_choices(_candidates(community, who.member_id))
     if not form.validate():
@@ -443,5 +459,9 @@ def facilitate_hand_over(community_id: str):
         form_errors(form, outcome, {"to_member": "to_member", "member_id": "to_member"})
         return _page(community_id, status=_refused(outcome), hand_over_form=form,
                      refusals={"handover": outcome.message or ""})
+    return _handed_over()
+
+
+def _handed_over():
     flash(_("Facilitation handed over. You are now a member of this community."), "success")
     return redirect(url_for("pages.facilitate"), 303)

@@ -1,0 +1,91 @@
+"""A form posted again with the same hidden idempotency key (a double click, a browser
+re-post) is answered as its first post was, and appends nothing more — even when the
+first post changed what the form offers (on the seeded story of conftest)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from tests.web.conftest import STORY, Site, csrf_of, sign_in
+
+SHARED = 1 + [type(e).__name__ for _, e in STORY].index("ResourceShared")
+SCHEDULED = {"community_id": "vrsac-1", "session_id": "s-10",
+             "starts_at": "2030-04-01T14:00:00Z", "title": "Plan", "format": "meeting",
+             "planned_leaders": ["ivan"]}
+PLAN = {"community_id": "vrsac-1", "plan_id": "p-1", "inquiry_question": "Heard?",
+        "steps": [{"step_id": "st-a", "title": "Survey the students", "owners": ["ivan"]}]}
+
+
+@dataclass
+class Form:
+    """Who posts which form where; `before` appends what the form needs first."""
+
+    who: str
+    path: str
+    data: dict[str, Any]
+    prefix: str | None = None  # the facilitation page's forms carry one
+    before: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
+
+
+FORMS: dict[str, Form] = {
+    # Each first post takes away what the form offered: the session, the step, the
+    # entry, the sender's role; badges and awards minted a new id on every post.
+    "cancel a session": Form("ana", "/communities/vrsac-1/sessions/s-10/cancel",
+                             {"reason": "Strike"}, before=[("ana", "SessionScheduled",
+                                                             SCHEDULED)]),
+    "record a scheduled session": Form(
+        "ivan", "/communities/vrsac-1/sessions/record",
+        {"session_id": "s-10", "title": "Plan", "format": "meeting", "leaders": ["ivan"]},
+        before=[("ana", "SessionScheduled", SCHEDULED)]),
+    "complete a step": Form("ivan", "/record/step",
+                            {"step": "vrsac-1|p-1|st-a", "outcome": "42 answered."},
+                            before=[("ana", "ActionPlanCreated", PLAN)]),
+    "retract an entry": Form("ivan", "/record/retract",
+                             {"entry": str(SHARED), "reason": "Shared twice"}),
+    "hand over": Form("ana", "/facilitate/vrsac-1/hand-over", {"to_member": "ivan"},
+                      prefix="handover"),
+    "define a badge": Form("ana", "/facilitate/vrsac-1/badges",
+                           {"name": "Parent workshop", "description": "Ran one",
+                            "criteria": "Involve parents"}, prefix="badge"),
+    "award a badge": Form("ana", "/facilitate/vrsac-1/awards",
+                          {"member": "ivan", "badge": "b-1", "note": "Thanks"},
+                          prefix="award"),
+    # Forms that replayed already, kept so: they go the same way.
+    "reflect": Form("ivan", "/record/reflect", {"text": "Twice?", "visibility": "private"}),
+    "schedule a session": Form("ivan", "/communities/vrsac-1/sessions/schedule",
+                               {"title": "Next", "starts_at": "2030-05-01T10:00",
+                                "format": "meeting", "planned_leaders": ["ivan"]}),
+    "revoke an award": Form("ana", "/facilitate/vrsac-1/awards/aw-1/revoke",
+                            {"reason": "A mistake"}, prefix="revoke-aw-1"),
+}
+
+
+def _post(client, form: Form):
+    token = csrf_of(client.get("/facilitate/vrsac-1" if form.prefix else form.path).text)
+    data = {"csrf_token": token, "idempotency_key": "the-same-form", **form.data}
+    if form.prefix:
+        data = {f"{form.prefix}-{name}": value for name, value in data.items()}
+    return client.post(form.path, data=data)
+
+
+@pytest.mark.parametrize("name", FORMS)
+def test_a_reposted_form_is_answered_as_the_first_post_was(sqlite_site: Site,
+                                                            name: str) -> None:
+    form = FORMS[name]
+    for actor, type_name, data in form.before:
+        assert sqlite_site.post(actor, type_name, data).status_code == 201
+    client = sqlite_site.app.test_client()
+    sign_in(client, form.who)
+    before = sqlite_site.log_length()
+
+    first = _post(client, form)
+    appended = sqlite_site.log_length()
+    second = _post(client, form)
+
+    assert first.status_code in (302, 303), first.text[:300]
+    assert appended > before
+    assert (second.status_code, second.headers.get("Location")) == \
+        (first.status_code, first.headers["Location"])
+    assert sqlite_site.log_length() == appended
