@@ -6,8 +6,9 @@ import csv
 import io
 import re
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner
@@ -136,6 +137,21 @@ def test_bad_dates_are_messages_not_errors(sqlite_site, query):
     response = _client(sqlite_site, "vera").get(f"/coordinate/communities/vrsac-1?{query}")
     assert response.status_code == 200
     assert 'class="errors"' in response.text
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Pacific/Kiritimati", "Pacific/Pago_Pago"])
+def test_today_as_of_is_now_and_tomorrow_is_in_the_future(sqlite_site, zone):
+    for who in ("ivan", "vera"):
+        sqlite_site.accounts.set_time_zone(sqlite_site.accounts.by_username(who).id, zone)
+    today = utcnow().astimezone(ZoneInfo(zone)).date()
+    pages = [("ivan", "/portfolio"), ("ivan", "/communities/vrsac-1"),
+             ("vera", "/coordinate/communities/vrsac-1")]
+    for who, path in pages:
+        client = _client(sqlite_site, who)
+        now = client.get(f"{path}?as_of={today.isoformat()}")
+        later = client.get(f"{path}?as_of={(today + timedelta(days=1)).isoformat()}")
+        assert now.status_code == 200 and 'id="as-of-error"' not in now.text, path
+        assert "in the future" in later.text and 'id="as-of-error"' in later.text, path
 
 
 @pytest.mark.parametrize("text,utc", [

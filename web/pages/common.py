@@ -101,7 +101,8 @@ class AsOf:
 
 
 def as_of_from_request(name: str = "as_of") -> AsOf:
-    """`?as_of=` as a date (the end of that day in the account's zone) or a date and time.
+    """`?as_of=` as a date (the end of that day in the account's zone, today's: now) or a
+    date and time.
 
     A bad value is not an error page: the page shows "now" and says the date was not
     understood, beside the picker.
@@ -110,10 +111,14 @@ def as_of_from_request(name: str = "as_of") -> AsOf:
     if not text:
         return AsOf(None, None)
     zone = account_zone() if current_user.is_authenticated else ZoneInfo("UTC")
+    now = utcnow()
     try:
         if len(text) == 10:
-            day = datetime.strptime(text, "%Y-%m-%d")
-            moment = datetime.combine(day.date(), time(23, 59, 59, 999999), zone)
+            day = datetime.strptime(text, "%Y-%m-%d").date()
+            moment = datetime.combine(day, time(23, 59, 59, 999999), zone)
+            if day == now.astimezone(zone).date():
+                # Today has not ended: its end is "now", as for a share link frozen today.
+                moment = min(moment, now)
         else:
             moment = datetime.fromisoformat(text)
             # With its own offset (Z, +hh:mm or -hh:mm) it is read as the API reads it;
@@ -121,7 +126,7 @@ def as_of_from_request(name: str = "as_of") -> AsOf:
             moment = parse_time(text) if moment.tzinfo else moment.replace(tzinfo=zone)
     except (ValueError, BadTime):
         return AsOf(text, None, _("“%(text)s” is not a date (use YYYY-MM-DD).", text=text))
-    if moment.astimezone(ZoneInfo("UTC")) > utcnow():
+    if moment.astimezone(ZoneInfo("UTC")) > now:
         return AsOf(text, None, _("%(text)s is in the future; showing now.", text=text))
     return AsOf(text, moment)
 
