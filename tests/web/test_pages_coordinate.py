@@ -253,6 +253,25 @@ def test_compare_with_a_bad_period_shows_the_form_again(sqlite_site):
     assert "is not a period" in response.text and 'id="period-errors"' in response.text
 
 
+@pytest.mark.parametrize("as_of", ["garbage", "2999-01-01"])
+def test_the_compare_download_asks_what_the_page_shows(sqlite_site, as_of):
+    assert sqlite_site.post("mila", "ReflectionRecorded", {
+        "reflection_id": "rf-net", "member_id": "mila", "text": "The students plan the fair.",
+        "community_id": "nis-2", "visibility": "network", "value_cycle": "applied"}
+    ).status_code == 201
+    client = _client(sqlite_site, "vera")
+    page = client.get(f"/coordinate/compare?community=nis-2&from=2024-01-01&to="
+                      f"&period=..2025-01-01&as_of={as_of}")
+    link = re.search(r'<a href="([^"]+)" download>', page.text).group(1).replace("&amp;", "&")
+
+    download = client.get(link)
+
+    assert page.status_code == 200 and 'id="as-of-error"' in page.text
+    assert download.status_code == 200 and "The students plan the fair." in download.text
+    assert _rows(download) == _rows(client.get(
+        "/coordinate/compare.csv?community=nis-2&period=..2025-01-01&period=2024-01-01.."))
+
+
 def test_verify_says_ok_with_the_head(sqlite_site):
     text = _client(sqlite_site, "vera").get("/coordinate/verify").text
     api = sqlite_site.get("vera", "/api/verify").get_json()

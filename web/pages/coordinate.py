@@ -387,8 +387,13 @@ def coordinate_compare():
             problems.append(_("Not yet recorded at that moment: %(reason)s",
                               reason=exc.message))
     status = 400 if bad_input else 200
+    # From what the page understood, as the dashboards' links are: a value the page
+    # showed "now" for would make the download a 400.
+    csv_link = url_for("pages.coordinate_compare_csv", community=chosen,
+                       period=[f"{start or ''}..{end or ''}" for start, end in periods],
+                       as_of=None if as_of.error else as_of.text)
     return render_template(
-        "pages/coordinate/compare.html", available=available,
+        "pages/coordinate/compare.html", available=available, csv_link=csv_link,
         names=_community_names(available), chosen=chosen, periods=periods, problems=problems,
         view=view, leadership=leadership, as_of=as_of, metric_names=metric_names(),
         metrics=METRICS, ratios=RATIOS, cycles=CYCLES, cycle_names=cycle_names()), status
