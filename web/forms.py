@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import DateTimeLocalField
 
-from journey.clock import UTC
+from journey.clock import EARLIEST_YEAR, UTC
 
 
 def account_zone() -> ZoneInfo:
@@ -40,14 +40,25 @@ class LocalDateTimeField(DateTimeLocalField):
     def process_formdata(self, valuelist):
         super().process_formdata(valuelist)
         if self.data is not None and self.data.tzinfo is None:
+            typed = self.data
             try:
-                self.data = to_utc(self.data, account_zone())
+                self.data = to_utc(typed, account_zone())
             except OverflowError:  # 0001-01-01 east of UTC, 9999-12-31 west of it
                 self.data = None
                 raise ValueError(_("This time is outside the years 0001 to 9999 in UTC.")
                                  ) from None
+            # The log refuses such a year (a typo); said here, in the person's words,
+            # rather than as the log's complaint about the time's UTC spelling.
+            if min(typed.year, self.data.year) < EARLIEST_YEAR:
+                self.data = None
+                raise ValueError(_("The year must be %(year)s or later: check the year.",
+                                   year=EARLIEST_YEAR))
 
     def _value(self) -> str:
-        if isinstance(self.data, datetime) and self.data.tzinfo is not None:
-            return to_local(self.data, account_zone()).strftime("%Y-%m-%dT%H:%M")
+        # A posted form shows what was typed: the time read back could be spelled in a
+        # way the browser's input cannot show (a year before 1000 without its zero).
+        if not self.raw_data and isinstance(self.data, datetime) \
+                and self.data.tzinfo is not None:
+            local = to_local(self.data, account_zone()).replace(tzinfo=None)
+            return local.isoformat(timespec="minutes")
         return super()._value()

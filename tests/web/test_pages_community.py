@@ -148,6 +148,29 @@ def test_a_facilitator_schedules_cancels_and_records_sessions(sqlite_site: Site)
     assert "School holiday" in client.get("/communities/vrsac-1/calendar").text
 
 
+@pytest.mark.parametrize("page,field,data", [
+    ("/communities/vrsac-1/sessions/schedule", "starts_at",
+     {"title": "A typo", "format": "workshop"}),
+    ("/communities/vrsac-1/sessions/record", "occurred_at",
+     {"title": "A typo", "format": "workshop", "leaders": ["ivan"]}),
+])
+def test_a_year_before_1000_is_refused_in_place_and_shown_as_typed(
+        sqlite_site: Site, page: str, field: str, data: dict) -> None:
+    sqlite_site.accounts.set_time_zone(sqlite_site.accounts.by_username("ivan").id,
+                                       "Europe/Skopje")
+    client = client_of(sqlite_site, "ivan")
+    before = sqlite_site.log_length()
+
+    response = post_form(client, page, {**data, field: "0999-01-01T10:00"})
+
+    assert response.status_code == 422 and "RFC 3339" not in response.text
+    errors = response.text[response.text.index(f'id="{field}-errors"'):]
+    assert errors[:200].count("The year must be 1000 or later: check the year.") == 1
+    assert re.search(rf'<input[^>]* name="{field}"[^>]* value="0999-01-01T10:00">',
+                     response.text)
+    assert sqlite_site.log_length() == before
+
+
 def test_bad_session_forms_append_nothing_and_show_errors_in_place(sqlite_site: Site) -> None:
     client = client_of(sqlite_site, "ana")
     before = sqlite_site.log_length()
