@@ -186,6 +186,24 @@ def test_the_pages_keep_the_filters_and_a_bad_page_says_so(sqlite_site, monkeypa
         assert _entries(refused.text) == _entries(client.get("/portfolio").text)
 
 
+def test_an_offset_past_the_end_says_so_and_shows_the_latest_page(sqlite_site, monkeypatch):
+    import web.pages.portfolio as pages
+
+    monkeypatch.setattr(pages, "PAGE_ENTRIES", 2)
+    client = signed(sqlite_site, "ivan")
+    latest = client.get("/portfolio").text
+    total = int(re.search(r"Entries 1 to 2 of (\d+)", latest).group(1))
+    for past in (str(total), "99999999"):
+        refused = client.get(f"/portfolio?kind=&timeline_offset={past}")
+        assert refused.status_code == 400, past
+        assert f"“{past}” is past the end of the timeline; showing the latest entries." \
+            in refused.text
+        assert f"Entries 1 to 2 of {total}" in refused.text
+        assert _entries(refused.text) == _entries(latest)
+    last = client.get(f"/portfolio?timeline_offset={total - 1}")
+    assert last.status_code == 200 and "past the end" not in last.text
+
+
 def test_evidence_on_another_page_links_to_the_page_that_holds_it(sqlite_site, monkeypatch):
     import web.pages.portfolio as pages
 

@@ -199,8 +199,13 @@ def paged(view: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any] | None, 
     """The view with the page of its timeline the request asks for, its pager, and a
     sentence when the request's page was not understood."""
     offset, around, error = _page_asked()
-    view = timeline_page(view, PAGE_ENTRIES, offset, around=around)
-    return view, _pager(view), error
+    page = timeline_page(view, PAGE_ENTRIES, offset, around=around)
+    if around is None and offset is not None and offset >= page["timeline_page"]["total"] > 0:
+        # Past the end the page would be empty, with only a link to earlier entries.
+        error = _("“%(text)s” is past the end of the timeline; showing the latest entries.",
+                  text=offset)
+        page = timeline_page(view, PAGE_ENTRIES)
+    return page, _pager(page), error
 
 
 def _render(member_id: str, *, own: bool, visibility_errors: dict[str, list[str]] | None = None,
