@@ -17,6 +17,7 @@ from cli.main import main
 from journey.clock import UTC, format_time, from_micros, utcnow
 from projections.csv_rows import EVALUATION_CSV_COLUMNS
 from projections.leadership.report import LEADERSHIP_CSV_COLUMNS, SESSIONS_CSV_COLUMNS
+from tests.browser.test_language import translated
 from tests.web.conftest import STORY, sign_in
 from web.pages.common import as_of_from_request
 
@@ -270,6 +271,16 @@ def test_the_compare_download_asks_what_the_page_shows(sqlite_site, as_of):
     assert download.status_code == 200 and "The students plan the fair." in download.text
     assert _rows(download) == _rows(client.get(
         "/coordinate/compare.csv?community=nis-2&period=..2025-01-01&period=2024-01-01.."))
+
+
+def test_a_period_that_ends_before_it_starts_is_said_in_the_readers_language(sqlite_site):
+    response = _client(sqlite_site, "vera").get(
+        "/coordinate/compare?community=vrsac-1&period=2025-01-01..2024-01-01&lang=tr")
+    detail = "the period ends (2024-01-01) before it starts (2025-01-01)"
+    meaning = translated("tr", "These dates do not make a period that can be shown: check them.")
+
+    assert response.status_code == 400
+    assert f"{meaning} ({detail})" in response.text.replace("&#39;", "'")
 
 
 def test_verify_says_ok_with_the_head(sqlite_site):

@@ -33,6 +33,7 @@ from web.pages import bp
 from web.pages.common import AsOf, as_of_from_request, fold_first, judged, require
 from web.pages.common import viewer as page_viewer
 from web.pages.names import community_names, network_names
+from web.pages.refusals import explain
 from web.services import journey
 
 TIERS = ("core", "active", "peripheral", "inactive")
@@ -337,7 +338,7 @@ def _periods() -> tuple[list[tuple[str | None, str | None]], list[str]]:
         try:
             parse_period(period)
         except errors.Refused as exc:
-            problems.append(exc.message)
+            problems.append(explain(exc.rule, exc.message))
             continue
         checked.append(period)
     return checked[:20], problems

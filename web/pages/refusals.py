@@ -60,6 +60,7 @@ def _meanings() -> dict[str, str]:
         "schema_invalid": _("Some fields are not filled in correctly."),
         "idempotency_key_reused": _("This form was already sent with different content: reload the page and try again."),
         "version_conflict": _("Someone else changed this in the meantime: reload the page and try again."),
+        "bad_window": _("These dates do not make a period that can be shown: check them."),
     }
 
 
