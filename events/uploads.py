@@ -101,10 +101,23 @@ class Uploads:
         Raises TooLarge (after reading at most limit + 1 bytes) or EmptyUpload; either
         way nothing is left behind.
         """
+        with self.stage(stream, filename=filename, media_type=media_type) as staged:
+            return staged.keep()
+
+    def stage(self, stream: BinaryIO, *, filename: str | None = None,
+              media_type: str | None = None) -> Staged:
+        """Write and hash what `stream` holds as `put` does, but not under its hash yet.
+
+        For a file only an accepted request may add: `keep()` it once the event naming
+        it is recorded; leaving the context without keeping it deletes it. Until then
+        it is this request's own temporary file, so a refused request never takes away
+        the file a concurrent upload of the same bytes (the same name) relies on.
+        """
         self._ensure_root()
         digest = hashlib.sha256()
         size = 0
-        with WholeFile(self.root, prefix=".upload-") as whole:
+        whole = WholeFile(self.root, prefix=".upload-")
+        try:
             while True:
                 chunk = stream.read(min(CHUNK, self.limit + 1 - size))
                 if not chunk:
@@ -116,15 +129,23 @@ class Uploads:
                 whole.file.write(chunk)
             if size == 0:
                 raise EmptyUpload("the file is empty")
-            hexdigest = digest.hexdigest()
-            final = self.root / hexdigest
-            created = not final.exists()
-            if created:  # else the same bytes are there: the temporary file goes
-                whole.place(final)
-        name, kind = _clean_name(filename), _clean_type(media_type)
-        self._write_sidecar(hexdigest, {"media_type": kind, "filename": name}, keep=not created)
-        meta = self.meta(hexdigest) or {"media_type": kind, "filename": name}
-        return Stored(hexdigest, size, meta["media_type"], meta["filename"], final, created)
+        except BaseException:
+            whole.__exit__(None, None, None)
+            raise
+        return Staged(self, whole, digest.hexdigest(), size, _clean_name(filename),
+                      _clean_type(media_type))
+
+    def _keep(self, staged: Staged) -> Stored:
+        final = self.root / staged.digest
+        created = not final.exists()
+        if created:  # else the same bytes are there: the temporary file goes
+            staged.whole.place(final)
+        self._write_sidecar(staged.digest, {"media_type": staged.media_type,
+                                            "filename": staged.filename}, keep=not created)
+        meta = self.meta(staged.digest) or {"media_type": staged.media_type,
+                                            "filename": staged.filename}
+        return Stored(staged.digest, staged.size, meta["media_type"], meta["filename"],
+                      final, created)
 
     def _write_sidecar(self, digest: str, meta: dict[str, str], *, keep: bool) -> None:
         """The sidecar of the first upload of these bytes stays (idempotent)."""
@@ -161,6 +182,26 @@ class Uploads:
         if kind in ACTIVE_TYPES or kind.startswith("text/html") or "xml" in kind:
             return DEFAULT_TYPE
         return kind
+
+
+class Staged:
+    """An upload written and hashed, waiting to be kept in the store or dropped."""
+
+    def __init__(self, store: Uploads, whole: WholeFile, digest: str, size: int,
+                 filename: str, media_type: str) -> None:
+        self.store, self.whole = store, whole
+        self.digest, self.size = digest, size
+        self.filename, self.media_type = filename, media_type
+
+    def keep(self) -> Stored:
+        """Put the file in the store under its hash (once the event naming it is in)."""
+        return self.store._keep(self)
+
+    def __enter__(self) -> Staged:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.whole.__exit__(None, None, None)  # deletes the file unless it was kept
 
 
 def uploads_of(instance_dir: Path) -> Uploads:

@@ -95,3 +95,21 @@ def test_unknown_or_malformed_hashes_are_not_files(tmp_path) -> None:
     assert not is_digest("../secret") and not is_digest("A" * 64)
     with pytest.raises(ValueError):
         store.path_of("../master.key")
+
+
+def test_a_staged_upload_is_in_the_store_only_once_kept(tmp_path) -> None:
+    store = Uploads(tmp_path / "up")
+    with store.stage(io.BytesIO(b"lesson"), filename="a.txt", media_type="text/plain") as a:
+        assert not store.exists(a.digest)
+        # The same bytes uploaded at the same time, by a request that is then refused.
+        with store.stage(io.BytesIO(b"lesson"), filename="b.txt") as refused:
+            assert refused.digest == a.digest
+        kept = a.keep()
+    with store.stage(io.BytesIO(b"lesson"), filename="c.txt") as late:
+        pass  # refused after the first was kept: the stored file is not its to remove
+
+    assert kept.created and store.exists(a.digest) and late.digest == a.digest
+    assert (tmp_path / "up" / a.digest).read_bytes() == b"lesson"
+    assert store.meta(a.digest) == {"media_type": "text/plain", "filename": "a.txt"}
+    assert sorted(p.name for p in (tmp_path / "up").iterdir()) == [a.digest,
+                                                                   f"{a.digest}.json"]

@@ -417,6 +417,27 @@ def test_the_same_file_twice_is_stored_once(sqlite_site: Site) -> None:
     assert [p.name for p in files] == [hashlib.sha256(content).hexdigest()]
 
 
+def test_a_refused_share_leaves_no_file_and_keeps_the_one_already_there(
+        sqlite_site: Site) -> None:
+    client = client_of(sqlite_site, "ivan")
+    uploads = sqlite_site.journey.config.instance_dir / "uploads"
+    kept = b"a rubric someone shared"
+    assert upload(client, kept, title="Kept").status_code == 302
+    before = sorted(p.name for p in uploads.iterdir())
+    count = sqlite_site.log_length()
+
+    # A title the log cannot store: refused by the rules after the file was read.
+    new = upload(client, b"never shared", title="Bad\x00title")
+    same = upload(client, kept, title="Bad\x00title")
+
+    assert new.status_code == same.status_code == 422
+    assert sqlite_site.log_length() == count
+    assert sorted(p.name for p in uploads.iterdir()) == before  # no file, sidecar or temp
+    digest = hashlib.sha256(kept).hexdigest()
+    with client_of(sqlite_site, "ana").get(f"/files/{digest}") as response:
+        assert response.status_code == 200 and response.data == kept
+
+
 def test_html_uploads_are_served_as_bytes(sqlite_site: Site) -> None:
     client = client_of(sqlite_site, "ivan")
     content = b"<html><script>alert(1)</script></html>"

@@ -6,11 +6,13 @@ with the errors in place (status 422) and appends nothing. Ids are minted from t
 form's idempotency key, so a re-posted form means the same event and the store answers
 it once (DESIGN "Idempotency").
 
-Uploads go to the content-addressed store (events/uploads.py) before the event is
-recorded; a file over 20 MiB is refused with 413 and nothing is stored or appended.
+Uploads go to the content-addressed store (events/uploads.py) once the event naming
+them is recorded, so a refused form leaves no file; a file over 20 MiB is refused with
+413 and nothing is stored or appended.
 """
 from __future__ import annotations
 
+from contextlib import ExitStack
 from functools import partial
 from typing import Any
 
@@ -26,7 +28,8 @@ from wtforms.validators import (URL, DataRequired, InputRequired, Length, Option
                                 StopValidation)
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from events.uploads import MAX_UPLOAD, EmptyUpload, TooLarge, is_digest, uploads_of
+from events.uploads import (MAX_UPLOAD, EmptyUpload, Staged, TooLarge, is_digest,
+                            uploads_of)
 from journey import events as ev
 from journey.access import may_read_community
 from journey.clock import format_time
@@ -215,39 +218,51 @@ def share_resource(community_id: str):
     view = community_view(community_id)
     form = ShareForm()
     form.kind.choices = [(k, kind_label(k)) for k in ev.RESOURCE_KINDS]
+    # An uploaded file goes into the store only once the resource naming it is
+    # recorded: a refused form leaves nothing behind (see Uploads.stage).
+    staged: list[Staged] = []
 
     def shared() -> ev.ResourceShared | None:
         upload = form.file.data if getattr(form.file.data, "filename", None) else None
         if bool(upload) == bool(form.url.data):
             form.url.errors = [*form.url.errors, _("Give either a link or a file (one of them).")]
             return None
-        digest = _store(upload, form) if upload is not None else None
-        if upload is not None and digest is None:
-            return None
+        digest = None
+        if upload is not None:
+            stored = _stage(upload, form, files)
+            if stored is None:
+                return None
+            staged.append(stored)
+            digest = stored.digest
         return ev.ResourceShared(
             community_id=community_id, resource_id=minted_id("r", form.idempotency_key.data),
             member_id=acting_member(), title=form.title.data.strip(), kind=form.kind.data,
             url=form.url.data or None, file=digest, tags=form.tag_list() or None)
 
-    return handle_form(form, partial(_form_page, "share.html", view, form), shared,
-                   lambda outcome: _done(_("Resource shared."), "pages.community_library", community_id))
+    def done(outcome: Outcome):
+        for upload in staged:
+            upload.keep()
+        return _done(_("Resource shared."), "pages.community_library", community_id)
+
+    with ExitStack() as files:
+        return handle_form(form, partial(_form_page, "share.html", view, form), shared, done)
 
 
-def _store(upload: Any, form: ShareForm) -> str | None:
-    """Put the uploaded file in the store; its hash, or None with an error on the form.
+def _stage(upload: Any, form: ShareForm, files: ExitStack) -> Staged | None:
+    """The uploaded file written and hashed, deleted when `files` closes unless kept;
+    None with an error on the form.
 
     A file over the limit is a 413 (the error page says so); nothing is kept.
     """
     store = uploads_of(journey().config.instance_dir)
     try:
-        stored = store.put(upload.stream, filename=upload.filename,
-                           media_type=upload.mimetype)
+        return files.enter_context(store.stage(upload.stream, filename=upload.filename,
+                                               media_type=upload.mimetype))
     except TooLarge:
         raise RequestEntityTooLarge() from None
     except EmptyUpload:
         form.file.errors = [*form.file.errors, _("The file is empty.")]
         return None
-    return stored.digest
 
 
 @bp.route("/communities/<community_id>/library/<resource_id>/reuse", methods=["GET", "POST"])
