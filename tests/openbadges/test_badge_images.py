@@ -227,6 +227,18 @@ def test_a_png_over_one_mib_is_refused(sqlite_site: Site) -> None:
     assert _stored(sqlite_site) == []
 
 
+def test_a_refused_badge_leaves_no_image_behind(sqlite_site: Site) -> None:
+    client = sqlite_site.client
+    sign_in(client, "ana")
+    before = sqlite_site.log_length()
+    # A name the log cannot store: refused by the rules after the image was checked.
+    response = _define(sqlite_site, client, "Parents\x00evening",
+                       (_png(), "evening.png", "image/png"))
+    assert response.status_code == 422
+    assert sqlite_site.log_length() == before
+    assert _stored(sqlite_site) == []
+
+
 def test_an_image_hash_that_is_not_a_png_is_not_served(sqlite_site: Site) -> None:
     """A BadgeDefined through the API may name any stored file: only a PNG is served."""
     store = uploads_of(sqlite_site.journey.config.instance_dir)

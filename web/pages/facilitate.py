@@ -10,6 +10,7 @@ projections/leadership/attention.py.
 from __future__ import annotations
 
 import io
+from contextlib import ExitStack
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -21,7 +22,7 @@ from wtforms import HiddenField, SelectField, SelectMultipleField, StringField, 
 from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from events.uploads import EmptyUpload, TooLarge, uploads_of
+from events.uploads import EmptyUpload, Staged, TooLarge, uploads_of
 from journey import errors
 from journey import events as ev
 from journey.access import READ_ROLES, Reader
@@ -310,18 +311,25 @@ def facilitate_define_badge(community_id: str):
     image = _badge_image(form)
     if form.image.errors:
         return _page(community_id, status=422, badge_form=form)
-    digest = _store_image(image, form) if image is not None else None
-    if image is not None and digest is None:
-        return _page(community_id, status=422, badge_form=form)
-    event = ev.BadgeDefined(badge_id=minted_id("b", form.idempotency_key.data),
-                            community_id=community_id,
-                            name=form.name.data.strip(), description=form.description.data.strip(),
-                            criteria=form.criteria.data.strip(), image=digest)
-    outcome = record(event, form.occurred_at.data, idempotency_key=form.idempotency_key.data)
-    if not outcome.ok:
-        form_errors(form, outcome)
-        return _page(community_id, status=_refused(outcome), badge_form=form,
-                     refusals={"badge": outcome.message or ""})
+    # The image enters the store only once the badge naming it is recorded: a refused
+    # form leaves no file behind (see Uploads.stage).
+    with ExitStack() as files:
+        staged = _stage_image(image, form, files) if image is not None else None
+        if image is not None and staged is None:
+            return _page(community_id, status=422, badge_form=form)
+        event = ev.BadgeDefined(badge_id=minted_id("b", form.idempotency_key.data),
+                                community_id=community_id, name=form.name.data.strip(),
+                                description=form.description.data.strip(),
+                                criteria=form.criteria.data.strip(),
+                                image=staged.digest if staged is not None else None)
+        outcome = record(event, form.occurred_at.data,
+                         idempotency_key=form.idempotency_key.data)
+        if not outcome.ok:
+            form_errors(form, outcome)
+            return _page(community_id, status=_refused(outcome), badge_form=form,
+                         refusals={"badge": outcome.message or ""})
+        if staged is not None:
+            staged.keep()
     return _badge_defined(community_id, outcome)
 
 
@@ -364,18 +372,18 @@ def _badge_image(form: BadgeForm) -> bytes | None:
     return data
 
 
-def _store_image(data: bytes, form: BadgeForm) -> str | None:
-    """Put a checked image in the uploads store; its content hash (None: an error on the
-    form)."""
+def _stage_image(data: bytes, form: BadgeForm, files: ExitStack) -> Staged | None:
+    """A checked image written and hashed, deleted when `files` closes unless kept (None:
+    an error on the form)."""
     store = uploads_of(journey().config.instance_dir)
     upload = form.image.data
     try:
-        stored = store.put(io.BytesIO(data), filename=getattr(upload, "filename", None),
-                           media_type="image/png")
+        return files.enter_context(store.stage(
+            io.BytesIO(data), filename=getattr(upload, "filename", None),
+            media_type="image/png"))
     except (TooLarge, EmptyUpload):  # not after the checks above; kept for safety
         form.image.errors = [*form.image.errors, _("The image could not be stored.")]
         return None
-    return stored.digest
 
 
 @bp.post("/facilitate/<community_id>/awards")
