@@ -223,13 +223,15 @@ def member_joined(ctx: Decision, ev) -> str:
                     f"{ctx.actor} is not a facilitator or coordinator of {ev.community_id} "
                     f"on {day(ctx.at)}, nor the one who invited {ev.member_id}",
                     rule="not_facilitator_or_coordinator")
+    if ev.role == "coordinator":
+        check_reach_handed_on(ctx, community, ev.member_id)
     change_membership(ctx, ev.community_id, ev.member_id, Entry(ctx.at, _next(ctx), JOIN, ev.role))
     return community_stream(ev.community_id)
 
 
 @decider("RoleChanged")
 def role_changed(ctx: Decision, ev) -> str:
-    ctx.community(ev.community_id)
+    community = ctx.community(ev.community_id)
     stepping_down = ctx.actor == ev.member_id and ev.to_role == "member"
     if not stepping_down:
         if ctx.role_of(ev.community_id, ctx.actor) not in FACILITATOR_OR_COORDINATOR:
@@ -239,9 +241,31 @@ def role_changed(ctx: Decision, ev) -> str:
                 rule="not_facilitator_or_coordinator")
     if ev.from_role == ev.to_role:
         raise errors.RoleMismatch(f"{ev.member_id} would stay a {ev.to_role}: nothing changes")
+    if ev.to_role == "coordinator":
+        check_reach_handed_on(ctx, community, ev.member_id)
     change_membership(ctx, ev.community_id, ev.member_id,
                       Entry(ctx.at, _next(ctx), ROLE, ev.to_role, ev.from_role))
     return community_stream(ev.community_id)
+
+
+def check_reach_handed_on(ctx: Decision, community, person: str) -> None:
+    """A coordinator reads every community of the network (journey.access): only someone
+    who already reaches the network hands that on (its creator, or a coordinator of one of
+    its communities), or it goes to someone who already has it. A facilitator alone would
+    otherwise found a community in any network and read all of it. The fold pins the role
+    this leaned on (DomainState._pin_reach)."""
+    network = community.network_id
+    if network is None or ctx.privileged:
+        return
+    state = ctx.state
+    if state.network_reach(network, ctx.actor, ctx.at) is not None or \
+            state.network_reach(network, person, ctx.at) is not None:
+        return
+    raise errors.RoleRequired(
+        f"{ctx.actor} does not coordinate in the network {network} on {day(ctx.at)}, so cannot "
+        f"make {person} a coordinator of {community.community_id}: a coordinator reads the "
+        "whole network, and only its coordinators or its creator hand that on",
+        rule="not_a_network_coordinator")
 
 
 @decider("MemberLeft")

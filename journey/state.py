@@ -20,6 +20,7 @@ JOIN, ROLE, LEAVE = "join", "role", "leave"
 ANY_ROLE = frozenset({"member", "facilitator", "coordinator"})
 FACILITATOR = frozenset({"facilitator"})
 FACILITATOR_OR_COORDINATOR = frozenset({"facilitator", "coordinator"})
+COORDINATOR = frozenset({"coordinator"})
 
 
 @dataclass(frozen=True, order=True, slots=True)
@@ -162,6 +163,7 @@ class DomainState:
     members: set[str] = field(default_factory=set)
     erased: set[str] = field(default_factory=set)
     networks: dict[str, int] = field(default_factory=dict)  # network_id -> its position
+    network_creators: dict[str, str] = field(default_factory=dict)  # network_id -> actor
     communities: dict[str, Community] = field(default_factory=dict)
     timelines: dict[tuple[str, str], list[Entry]] = field(default_factory=dict)
     acts: dict[tuple[str, str], list[Act]] = field(default_factory=dict)
@@ -183,6 +185,17 @@ class DomainState:
         """The person's role in the community at `at`, or None when not a member then."""
         timeline = self.timelines.get((community_id, member_id))
         return status_at(timeline, at) if timeline else None
+
+    def network_reach(self, network_id: str, person: str, at: int) -> str | None:
+        """Why `person` reaches the whole network at `at` (journey.access): "" as its
+        creator, else a community of it they coordinate then; None when they do not."""
+        if self.network_creators.get(network_id) == person:
+            return ""
+        for community_id, community in self.communities.items():
+            if community.network_id == network_id and \
+                    self.role_at(community_id, person, at) == "coordinator":
+                return community_id
+        return None
 
     def members_of(self, community_id: str) -> Iterator[tuple[str, list[Entry]]]:
         """Every person who ever joined the community, with their timeline."""
@@ -225,18 +238,39 @@ class DomainState:
 
     def _on_NetworkCreated(self, rec, ev, at):
         self.networks[ev.network_id] = rec.position
+        self.network_creators[ev.network_id] = rec.actor
 
     def _on_CommunityFounded(self, rec, ev, at):
         self.communities[ev.community_id] = Community(
             ev.community_id, ev.network_id, rec.actor, at, rec.stream)
 
     def _on_MemberJoined(self, rec, ev, at):
+        if ev.role == "coordinator":
+            self._pin_reach(rec, ev.community_id, ev.member_id, at)
         self._membership(ev.community_id, ev.member_id, Entry(at, rec.position, JOIN, ev.role))
         if rec.actor != ev.member_id:
             needs = ANY_ROLE if rec.actor == ev.invited_by else FACILITATOR_OR_COORDINATOR
             self._pin(rec, ev.community_id, rec.actor, needs, at, "added a member")
 
+    def _pin_reach(self, rec, community_id: str, person: str, at: int) -> None:
+        """A coordinator was made on the strength of someone's coordinator role elsewhere in
+        the network (journey.decide.check_reach_handed_on): that role must stay."""
+        community = self.communities.get(community_id)
+        if community is None or community.network_id is None:
+            return
+        for who in (rec.actor, person):
+            through = self.network_reach(community.network_id, who, at)
+            if through is not None:
+                if through:
+                    self._pin(rec, through, who, COORDINATOR, at,
+                              f"made {person} a coordinator of {community_id}, as a "
+                              "coordinator" if who == rec.actor else
+                              f"was made a coordinator of {community_id}, being a coordinator")
+                return
+
     def _on_RoleChanged(self, rec, ev, at):
+        if ev.to_role == "coordinator":
+            self._pin_reach(rec, ev.community_id, ev.member_id, at)
         self._membership(ev.community_id, ev.member_id,
                          Entry(at, rec.position, ROLE, ev.to_role, ev.from_role))
         if rec.actor != ev.member_id:

@@ -273,6 +273,17 @@ class Community:
                                 invited_by=by), by, moment)
         self._joined(person, moment, role)
 
+    def join_coordinators(self, staff: tuple[Person, ...], moments: list[datetime],
+                          mentor: Person) -> None:
+        """Programme staff join as coordinators: the first, the network's creator, invited
+        by the mentor; the others by the creator, once a coordinator here (only someone who
+        reaches the network hands that reach on: journey.decide.check_reach_handed_on)."""
+        creator, *others = staff
+        first, *rest = sorted(moments)
+        self.join(creator, first, "coordinator", by=mentor.mid)
+        for person, moment in zip(others, rest):
+            self.join(person, max(moment, first + minutes(1)), "coordinator", by=creator.mid)
+
     def _joined(self, person: Person, moment: datetime, role: str) -> None:
         if person.mid not in self.people:
             self.people[person.mid] = person

@@ -164,9 +164,8 @@ def _rs_school(s: Script, program: Program, network_id: str, town: str, name: st
     c.found(mentor, founded, f"SEL community of practice, {school}", tx.RS_DOMAIN,
             network_id=network_id, schools=(school,), mode="in_person",
             cadence="monthly, after classes")
-    for coordinator in coordinators:
-        c.join(coordinator, founded + days(1) + minutes(rng.randint(0, 300)), "coordinator",
-               by=mentor.mid)
+    c.join_coordinators(coordinators, [founded + days(1) + minutes(rng.randint(0, 300))
+                                       for _ in coordinators], mentor)
     first = school_days(2022, 10, rng, first_day=4, last_day=14).replace(hour=12, minute=30)
     signup = first - days(rng.randint(3, 10))
     principal = register(s, nm.SERBIAN, "school principal", school, signup)
@@ -648,7 +647,7 @@ def macedonia(program: Program, cohort: int = 1) -> Script:
             "2019-09-01", "2022-06-30")
     places = MK_SCHOOLS if cohort == 1 else tuple(_mk_place(language, cohort + i)
                                                   for i, (_, _, language) in enumerate(MK_SCHOOLS))
-    schools = [_mk_school(s, program, network_id, town, name, language, (sbs, fosm), cohort)
+    schools = [_mk_school(s, program, network_id, town, name, language, (fosm, sbs), cohort)
                for town, name, language in places]
     calendar = months((2019, 10), (2022, 6))
     for k, (year, month) in enumerate(calendar):
@@ -694,9 +693,8 @@ def _mk_school(s: Script, program: Program, network_id: str, town: str, name: st
     c.found(mentor, founded, f"Learning community, {school}",
             tx.MK_DOMAIN.format(language=language), network_id=network_id, schools=(school,),
             mode="in_person", cadence="monthly, and lesson studies between meetings")
-    for coordinator in coordinators:
-        c.join(coordinator, founded + days(1) + minutes(rng.randint(0, 240)), "coordinator",
-               by=mentor.mid)
+    c.join_coordinators(coordinators, [founded + days(1) + minutes(rng.randint(0, 240))
+                                       for _ in coordinators], mentor)
     first = school_days(2019, 10, rng, first_day=7, last_day=18).replace(hour=13)
     signup = first - days(rng.randint(3, 9))
     jobs = ["school principal", "school pedagogue"] + (

@@ -3,8 +3,8 @@
 The story (occurred in 2024, network sel-serbia):
 - vrsac-1: ana facilitates, ivan is a member (he led s-1, shared r-1, reflected privately
   and with the community, and holds ana's recognition aw-1 of badge b-1);
-- nis-2: zoran facilitates, mila is a member, vera coordinates (so vera reads every
-  community of sel-serbia);
+- nis-2: zoran facilitates, mila is a member, vera coordinates (so vera, who created
+  sel-serbia, reads every community of it);
 - skopje-1 in another network (mk-net): petar facilitates; nobody above belongs to it.
 
 Accounts: ivan (a teacher), mila (a member of another community), ana (a facilitator),
@@ -40,7 +40,7 @@ COMMUNITY_TEXT = "The survey taught us to listen to the students first."
 STORY: list[tuple[str, ev.Event]] = [
     *[(m, ev.MemberRegistered(member_id=m, display_name=m.title()))
       for m in ("ana", "ivan", "mila", "zoran", "vera", "petar")],
-    ("ana", ev.NetworkCreated(network_id="sel-serbia", name="SEL Serbia")),
+    ("vera", ev.NetworkCreated(network_id="sel-serbia", name="SEL Serbia")),
     ("petar", ev.NetworkCreated(network_id="mk-net", name="North Macedonia")),
     ("ana", ev.CommunityFounded(community_id="vrsac-1", name="CoP Vršac", domain="SEL",
                                 network_id="sel-serbia")),

@@ -37,7 +37,7 @@ def every_type_steps() -> list[tuple[str, str, Any]]:
         ("ana", "MemberJoined", {"community_id": "vrsac-1", "member_id": "newbie",
                                  "role": "member", "invited_by": "ana"}),
         ("ana", "RoleChanged", {"community_id": "vrsac-1", "member_id": "newbie",
-                                "from_role": "member", "to_role": "coordinator"}),
+                                "from_role": "member", "to_role": "facilitator"}),
         ("ana", "NormsAgreed", {"community_id": "vrsac-1", "norms": ["Listen first"],
                                 "agreed_by": ["ana", "ivan"]}),
         ("ana", "SessionScheduled", {"community_id": "vrsac-1", "session_id": "s-10",

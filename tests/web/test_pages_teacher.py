@@ -247,12 +247,12 @@ def test_the_role_of_a_membership_entry_reads_in_the_page_language(sqlite_site, 
                   for _, e in STORY].index(("MemberJoined", "ivan"))
     changed = sqlite_site.post("ana", "RoleChanged", {
         "community_id": "vrsac-1", "member_id": "ivan", "from_role": "member",
-        "to_role": "coordinator"})
+        "to_role": "facilitator"})
     assert changed.status_code == 201, changed.get_json()
     sqlite_site.accounts.set_language(sqlite_site.accounts.by_username("ivan").id, code)
     page = signed(sqlite_site, "ivan").get("/portfolio").text
     assert _summary_of(page, joined) == translated(code, "member")
-    assert _summary_of(page, sqlite_site.log_length()) == translated(code, "coordinator")
+    assert _summary_of(page, sqlite_site.log_length()) == translated(code, "facilitator")
 
 
 def test_archive_downloads_as_an_attachment_of_my_own(sqlite_site):

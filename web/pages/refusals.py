@@ -17,6 +17,9 @@ def _meanings() -> dict[str, str]:
         "role_required": _("Your role in this community does not allow this."),
         "not_a_facilitator": _("Only a facilitator of this community can do this."),
         "not_facilitator_or_coordinator": _("Only a facilitator or coordinator of this community can do this."),
+        "not_a_network_coordinator": _("A coordinator reads every community of the network: "
+                                       "only the network's coordinators, or the person who "
+                                       "created it, can make someone a coordinator."),
         "not_an_admin": _("Only an administrator can do this."),
         "not_a_leader": _("Only one of the session's leaders can record this."),
         "not_an_owner": _("Only the owners of this action step can complete it."),

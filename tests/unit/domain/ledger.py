@@ -39,7 +39,7 @@ MAY = when("2024-05-15T14:00:00Z")
 #: Rules whose refusal is a 403: the actor lacks a role, or names someone else.
 FORBIDDEN_RULES = frozenset({
     "not_the_actor", "not_a_facilitator", "not_facilitator_or_coordinator", "not_a_leader",
-    "not_an_owner", "not_an_admin", "cannot_award_self",
+    "not_an_owner", "not_an_admin", "cannot_award_self", "not_a_network_coordinator",
 })
 
 

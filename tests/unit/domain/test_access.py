@@ -15,9 +15,10 @@ AFTER = to_micros(when("2024-06-01"))
 
 
 def book() -> Ledger:
-    """vrsac-1 and nis-2 in serbia-sel, skopje-1 alone; jelena coordinates nis-2; mila
-    leaves vrsac-1 in May."""
+    """vrsac-1 and nis-2 in serbia-sel, skopje-1 alone; jelena created serbia-sel and
+    coordinates nis-2; mila leaves vrsac-1 in May."""
     ledger = Ledger()
+    ledger.network("serbia-sel", founder="jelena")
     ledger.community("vrsac-1", facilitator="ana", members=["ivan", "mila"], at=FOUNDED)
     ledger.community("nis-2", facilitator="zoran", coordinators=["jelena"], at=FOUNDED)
     ledger.community("skopje-1", facilitator="petar", network=None, at=FOUNDED)
