@@ -298,6 +298,12 @@ def test_a_portfolio_before_the_member_existed_is_404(sqlite_site: Site) -> None
     ("/api/evaluation?community=vrsac-1&period=2025-01-01..2024-01-01", "period.0"),
     ("/api/events?limit=0", "limit"),
     ("/api/events?after=x", "after"),
+    ("/api/events?after=%D9%A3", "after"),          # an Arabic-Indic three
+    ("/api/events?limit=%EF%BC%91", "limit"),       # a fullwidth one
+    ("/api/events?limit=1_0", "limit"),
+    ("/api/events?limit=%2010", "limit"),
+    ("/api/communities/vrsac-1?as_of=2024-03-05T14:00:00Z%00", "as_of"),
+    ("/api/communities/vrsac-1?as_of=20240305T140000Z", "as_of"),
 ])
 def test_a_bad_query_parameter_is_400(sqlite_site: Site, path: str, field: str) -> None:
     response = sqlite_site.get("root", path)

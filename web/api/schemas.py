@@ -6,6 +6,7 @@ OpenAPI document (web/api/openapi.py) is generated from both.
 """
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -127,8 +128,21 @@ class HandOverSchema(Strict):
 
 # -- query strings ---------------------------------------------------------------------------
 
+class WholeParam(fields.Integer):
+    """A whole number in a query string, in ASCII digits only: int() would also read
+    "١٢", " 12 " and "1_2", which no client means and no other reader of the URL takes."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
+        if isinstance(value, str) and not _WHOLE.fullmatch(value):
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+_WHOLE = re.compile(r"[+-]?[0-9]+")
+
+
 def _min_position() -> fields.Integer:
-    return fields.Integer(validate=validate.Range(min=0, max=MAX_POSITION), metadata={
+    return WholeParam(validate=validate.Range(min=0, max=MAX_POSITION), metadata={
         "description": "Read your writes: wait (a few seconds at most) until the "
                        "projections have folded this log position."})
 
@@ -166,11 +180,11 @@ class PortfolioQuery(ReadQuery):
     from_ = _day("start (inclusive)")
     from_.data_key = from_.attribute = "from"
     to = _day("end (exclusive)")
-    timeline_limit = fields.Integer(
+    timeline_limit = WholeParam(
         validate=validate.Range(min=1, max=TIMELINE_MAX),
         metadata={"description": f"Timeline entries per page (default {TIMELINE_LIMIT}); "
                                  "`timeline_page` in the answer says which ones came."})
-    timeline_offset = fields.Integer(
+    timeline_offset = WholeParam(
         validate=validate.Range(min=0, max=MAX_POSITION),
         metadata={"description": "The page's first entry, counted from the oldest (0). "
                                  "Without it, the page holds the latest entries."})
@@ -200,8 +214,8 @@ class EvaluationQuery(ReadQuery):
 class EventsQuery(Strict):
     """A page of the log: the events after a position (cursor pagination)."""
 
-    after = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_POSITION))
-    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=MAX_PAGE))
+    after = WholeParam(load_default=0, validate=validate.Range(min=0, max=MAX_POSITION))
+    limit = WholeParam(load_default=100, validate=validate.Range(min=1, max=MAX_PAGE))
 
 
 # -- answers (for the OpenAPI document) ------------------------------------------------------
