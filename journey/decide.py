@@ -617,9 +617,12 @@ def _amend(ctx: Decision, position: int, by: str, field: str, verb: str) -> Reco
         community_id = getattr(rec.event, "community_id", None)
         if community_id is None or ctx.role_of(community_id, by) not in \
                 FACILITATOR_OR_COORDINATOR:
+            # Not naming the author: whoever walks positions here would learn who wrote
+            # what, private reflections included.
             raise errors.RoleRequired(
-                f"only {rec.actor}, or a facilitator or coordinator of its community, "
-                f"can have it {verb}", rule="not_facilitator_or_coordinator")
+                f"only the author of the entry at position {position}, or a facilitator or "
+                f"coordinator of its community, can have it {verb}",
+                rule="not_facilitator_or_coordinator")
     if rec.event.type not in CONTENT_TYPES:
         raise errors.InvalidTarget(
             f"a {rec.event.type} cannot be {verb}; only content (sessions, resources, "

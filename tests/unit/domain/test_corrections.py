@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from journey import errors
 from journey.records import Recorded
 from tests.unit.domain import make
 from tests.unit.domain.ledger import APRIL, FEB, MARCH, MAY, Ledger
@@ -274,3 +275,15 @@ def test_a_position_that_names_no_event_is_refused(ledger: Ledger, position: int
         ledger.record(make.retract(position, "ana"), "ana", MARCH)
     with ledger.refuses("unknown_position"):
         ledger.record(make.correct(position, "ana", {"title": "New"}), "ana", MARCH)
+
+
+def test_a_refused_retraction_does_not_say_who_wrote_the_entry(ledger: Ledger) -> None:
+    # ana's private reflection: ivan may neither retract it nor learn, by trying, whose it is.
+    private = ledger.record_one(make.reflection("rf-ana", member="ana", visibility="private",
+                                                community=None), "ana", FEB)
+
+    with pytest.raises(errors.RoleRequired) as refused:
+        ledger.record(make.retract(private.position, "ivan"), "ivan", MARCH)
+
+    assert refused.value.rule == "not_facilitator_or_coordinator"
+    assert "ana" not in refused.value.message
