@@ -50,6 +50,10 @@ class _Seen:
             if not self.may(note):
                 return None
             data["visibility"] = note.visibility  # as it stands now, not as recorded
+        if data.get("evidence"):
+            # A position names what stands there: not a reflection the viewer may not read.
+            data["evidence"] = [p for p in data["evidence"]
+                                if (n := self.notes.get(p)) is None or self.may(n)]
         return entry(rec, data, rec.position in self.settled.corrected)
 
 

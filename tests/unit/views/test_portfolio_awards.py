@@ -36,6 +36,20 @@ def test_evidence_the_viewer_may_not_read_is_left_out():
     assert evidence_of(portfolio(log.records, "ivan", viewer="jelena")) == [shared]
 
 
+def test_the_timeline_entry_of_the_award_names_no_evidence_the_viewer_may_not_read():
+    # The reflection's position is in the award's data: it would say there is a reflection
+    # there, which jelena (outside vrsac-1) may not read.
+    log, shared, reflected = awarded()
+
+    def award_entry(viewer):
+        timeline = portfolio(log.records, "ivan", viewer=viewer)["timeline"]
+        [found] = [e for e in timeline if e["type"] == "RecognitionAwarded"]
+        return found["data"]["evidence"]
+
+    assert award_entry("jelena") == [shared]
+    assert award_entry("mila") == [shared, reflected]
+
+
 def test_a_recognition_stands_without_retracted_evidence():
     log, shared, reflected = awarded()
     log.add(make.retract(shared, "ivan"), "ivan")
