@@ -24,7 +24,7 @@ from events.accounts import AccountError, Accounts
 from events.codec import GENESIS_HASH, request_digest
 from events.erasure import complete_erasures, erase_member, erased_members
 from events.exchange import (checked_actor, checked_corrections, export_lines,
-                             import_lines, scan_file)
+                             import_lines, import_source)
 from events.instance import (ERASURES, MASTER_KEY, SEAL_KEY, SECRET_KEY, SIGNING_KEY, UPLOADS,
                              InstanceError)
 from events.log import Log
@@ -298,7 +298,8 @@ def record(cli: Cli, type_name: str, actor: str, occurred_at: str | None,
 # -- import / export -------------------------------------------------------------------------
 
 @main.command("import")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, allow_dash=True,
+                                       path_type=Path))
 @click.option("--keep-recorded-at", is_flag=True,
               help="Keep each line's recorded_at (migrating history recorded elsewhere).")
 @click.option("--skip-invalid", is_flag=True, help="Skip refused lines instead of stopping.")
@@ -312,18 +313,21 @@ def import_(cli: Cli, file: Path, keep_recorded_at: bool, skip_invalid: bool, re
 
     A refused line stops the import (nothing from it on is appended) unless --skip-invalid.
     Each line's default idempotency key is the file's sha256 and its line number, so running
-    the same file again appends nothing twice.
+    the same file again appends nothing twice. FILE may be - (standard input) or a pipe:
+    it is then copied first into a private temporary file in the instance directory.
 
     \b
     Example:
       journey import demo/sample.jsonl --keep-recorded-at
+      journey export | ssh new-host journey import - --keep-recorded-at
     """
-    digest, total = scan_file(file)
     store = cli.log.store
     erased_before = erased_members(cli.log)
     started = time.perf_counter()
     try:
-        with open(file, "rb") as lines, _progress(total, "importing") as progress:
+        with import_source(file, cli.config.instance_dir,
+                           sys.stdin.buffer) as (lines, digest, total), \
+                _progress(total, "importing") as progress:
             report = import_lines(store, lines, source_id=digest,
                                   keep_recorded_at=keep_recorded_at, skip_invalid=skip_invalid,
                                   resume=resume, progress=progress)

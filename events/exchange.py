@@ -15,11 +15,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import stat
+import tempfile
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, BinaryIO, Callable, Iterable, Iterator
 
 from marshmallow import ValidationError
 
@@ -147,14 +151,47 @@ class ImportReport:
 
 def scan_file(path: str | Path) -> tuple[str, int]:
     """The sha256 (hex) of a file and its number of lines, read once in blocks."""
+    with open(path, "rb") as f:
+        return _scan(f)
+
+
+@contextmanager
+def import_source(path: str | Path, spool_dir: Path,
+                  stdin: BinaryIO) -> Iterator[tuple[BinaryIO, str, int]]:
+    """A file to import, opened at its start, with its sha256 and its number of lines.
+
+    `path` "-" means `stdin`. A regular file is read twice: scanned, then imported. A
+    pipe, a FIFO or a terminal can be read only once (`journey export | ssh … journey
+    import -`), so it is copied, while scanned, into an unnamed temporary file in
+    `spool_dir` (mode 0600 and gone when closed: it holds the personal data the stream
+    does) and imported from there; the digest is the same as the same bytes in a file's,
+    so the lines get the same idempotency keys either way.
+    """
+    if str(path) != "-" and stat.S_ISREG(os.stat(path).st_mode):
+        digest, lines = scan_file(path)
+        with open(path, "rb") as f:
+            yield f, digest, lines
+        return
+    with ExitStack() as stack:
+        source = stdin if str(path) == "-" else stack.enter_context(open(path, "rb"))
+        spool = stack.enter_context(tempfile.TemporaryFile(dir=spool_dir))
+        digest, lines = _scan(source, copy_to=spool)
+        spool.seek(0)
+        yield spool, digest, lines
+
+
+def _scan(f: BinaryIO, copy_to: BinaryIO | None = None) -> tuple[str, int]:
+    """The sha256 (hex) and number of lines of what `f` holds, read in blocks (each also
+    written to `copy_to`)."""
     digest = hashlib.sha256()
     lines = 0
     last = b"\n"
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-            lines += block.count(b"\n")
-            last = block[-1:]
+    for block in iter(lambda: f.read(1 << 20), b""):
+        digest.update(block)
+        lines += block.count(b"\n")
+        last = block[-1:]
+        if copy_to is not None:
+            copy_to.write(block)
     return digest.hexdigest(), lines + (last != b"\n")
 
 

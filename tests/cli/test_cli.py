@@ -2,7 +2,11 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import subprocess
+import sys
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 from unittest.mock import patch
@@ -12,6 +16,7 @@ from click.testing import CliRunner, Result
 
 from cli.main import main
 
+JOURNEY = str(Path(sys.executable).with_name("journey"))
 SAMPLE = Path(__file__).resolve().parents[2] / "demo" / "sample.jsonl"
 ANA = json.dumps({"member_id": "ana", "display_name": "Ana Petrović",
                   "email": "ana.petrovic@example.org"})
@@ -172,6 +177,47 @@ def test_the_sample_imports_exports_and_verifies(ready: Journey) -> None:
     assert verified == f"OK {len(lines)} events, head {head['hash']}\n"
     assert (report["ok"], report["events"], report["head"]) == (True, len(lines), head["hash"])
     assert (report["first_broken"], report["problem"]) == (None, None)
+
+
+def test_import_reads_standard_input(ready: Journey) -> None:
+    # `journey export | ssh … journey import -`: a stream can be read only once.
+    lines = SAMPLE.read_text(encoding="utf-8").splitlines(keepends=True)[:5]
+    before = sorted(p.name for p in (ready.folder / "instance").iterdir())
+
+    piped = ready.runner.invoke(main, ["import", "-", "--json"], env=ready.env,
+                                input="".join(lines))
+    again = ready("import", "-", "--json")  # an empty stdin: nothing to do
+    ready.folder.joinpath("five.jsonl").write_text("".join(lines), encoding="utf-8")
+    same = ready("import", str(ready.folder / "five.jsonl"), "--json")
+
+    assert piped.exit_code == 0, piped.output
+    assert json.loads(piped.stdout)["appended"] == 5
+    assert json.loads(again.stdout)["appended"] == 0
+    # The same bytes from a file: the same digest, so the same idempotency keys.
+    assert json.loads(same.stdout)["replayed"] == 5
+    assert sorted(p.name for p in (ready.folder / "instance").iterdir()) == before
+
+
+def test_import_reads_a_fifo(ready: Journey) -> None:
+    # `journey import <(head -5 x)`, as a shell runs it: a process reading a FIFO, which
+    # gives its lines once (opening it again would wait for ever for another writer).
+    lines = SAMPLE.read_text(encoding="utf-8").splitlines(keepends=True)[:5]
+    fifo = ready.folder / "lines.fifo"
+    os.mkfifo(fifo)
+
+    def write() -> None:
+        with open(fifo, "w", encoding="utf-8") as f:
+            f.write("".join(lines))
+
+    writer = threading.Thread(target=write, daemon=True)
+    writer.start()
+    done = subprocess.run([JOURNEY, "import", str(fifo), "--json"], env=os.environ | ready.env,
+                          capture_output=True, text=True, timeout=60)
+    writer.join(timeout=10)
+
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["appended"] == 5
+    assert ready("export").stdout.count("\n") == 5
 
 
 def test_import_stops_at_a_refused_line_unless_told_to_skip(ready: Journey) -> None:
