@@ -190,7 +190,20 @@ def _progress(length: int, label: str) -> Iterator[Callable[[int], None] | None]
 
 
 def _echo_json(value: Any) -> None:
-    click.echo(json.dumps(value, ensure_ascii=False, indent=2))
+    text = json.dumps(value, ensure_ascii=False, indent=2)
+    if not _encodable(text):
+        # A report quoting a refused line's lone surrogate (a field's name, say) cannot be
+        # written as UTF-8; \u escapes say the same JSON.
+        text = json.dumps(value, indent=2)
+    click.echo(text)
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _shown_url(database_url: str) -> str:

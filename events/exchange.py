@@ -30,7 +30,8 @@ from marshmallow import ValidationError
 from events.quiet import quiet_fold
 from events.recorder import StoredRow
 from events.schemas import (IdField, SchemaInvalid, corrected_event, flatten_messages,
-                            idempotency_key_problem, load_event, with_positions)
+                            idempotency_key_problem, load_event, meta_id_problem,
+                            with_positions)
 from events.store import AppendResult, EventStore, Options
 from journey.clock import BadTime, format_time, parse_time
 from journey.events import Event
@@ -544,8 +545,9 @@ def _meta(number: int, value: Any) -> dict[str, Any]:
         if name not in META_KEYS:
             raise LineError(number, f"meta.{name}",
                             f"unknown field; meta has only {', '.join(META_KEYS)}")
-        if item is not None and (not isinstance(item, str) or not item or len(item) > 200):
-            raise LineError(number, f"meta.{name}", "must be a text of at most 200 characters")
+        problem = meta_id_problem(item) if item is not None else None
+        if problem is not None:
+            raise LineError(number, f"meta.{name}", problem)
     return {k: v for k, v in value.items() if v is not None}
 
 

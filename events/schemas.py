@@ -141,6 +141,21 @@ def idempotency_key_problem(key: Any) -> str | None:
     return None
 
 
+def meta_id_problem(value: Any) -> str | None:
+    """Why a correlation or causation id (a row's meta, from an imported line) cannot be
+    stored, or None."""
+    if not isinstance(value, str) or not value or len(value) > MAX_KEY:
+        return f"must be a text of at most {MAX_KEY} characters"
+    # Kept in the row's meta (hashed as stored) and used as a key by projections: no lone
+    # surrogate (it cannot be encoded: the whole batch would fail), no NUL or other
+    # control character (one engine would keep what another refuses, and nothing
+    # invisible may make two ids look alike), as for idempotency keys.
+    if _has_control(value) or _unstorable(value):
+        return ("contains characters that cannot be stored (control characters, NUL or a "
+                "lone surrogate)")
+    return None
+
+
 # Every imported line carries a key: a search in C, not a loop over its characters
 # (0.3 against 4 µs for an 80-character key, twice per line).
 _CONTROL = re.compile("[\x00-\x1f\x7f]")

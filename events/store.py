@@ -28,7 +28,7 @@ from events.instance import InstanceMismatch
 from events.quiet import quiet_fold
 from events.recorder import Head, Recorder, StoredRow, Transaction
 from events.schemas import (LATEST_VERSION, SchemaInvalid, check_event, from_stored,
-                            idempotency_key_problem)
+                            idempotency_key_problem, meta_id_problem)
 from events.snapshot import SNAPSHOT_AFTER, Snapshots
 from journey import errors
 from journey.clock import format_micros, format_time, from_micros, to_micros, utcnow
@@ -291,6 +291,11 @@ class EventStore:
         # digest to compare, and was never stored under its key.
         if clear is not None:
             check_event(command.event, clear, self._target_type(command.event, tx))
+        for name in ("correlation_id", "causation_id"):
+            value = options.meta.get(name)
+            problem = meta_id_problem(value) if value is not None else None
+            if problem is not None:
+                raise SchemaInvalid({f"meta.{name}": [problem]})
         if options.idempotency_key is not None:
             problem = idempotency_key_problem(options.idempotency_key)
             if problem is not None:

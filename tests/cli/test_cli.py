@@ -240,6 +240,27 @@ def test_import_stops_at_a_refused_line_unless_told_to_skip(ready: Journey) -> N
     assert [s["line"] for s in body["skipped"]] == [2]
 
 
+def test_import_refuses_text_that_cannot_be_stored_as_a_line_error(ready: Journey) -> None:
+    path = ready.folder / "surrogate.jsonl"
+    bob = {"type": "MemberRegistered", "occurred_at": "2024-01-10T09:00:00Z", "actor": "bob",
+           "data": {"member_id": "bob", "display_name": "Bob"}}
+    # json.dumps writes the lone surrogates as the \\ud800 escapes a file would carry.
+    path.write_text(
+        json.dumps({"type": "MemberRegistered", "occurred_at": "2024-01-10T09:00:00Z",
+                    "actor": "ana", "data": json.loads(ANA)}) + "\n"
+        + json.dumps({**bob, "meta": {"correlation_id": "a\ud800b"}}) + "\n"
+        + json.dumps({**bob, "colour\ud800": "red"}) + "\n", encoding="utf-8")
+
+    stopped = ready("import", str(path), code=1)
+    skipped = ready("import", str(path), "--skip-invalid", "--json")
+
+    assert stopped.stderr.startswith(
+        "error: line 2: meta.correlation_id: contains characters that cannot be stored")
+    assert "1 appended" in stopped.stdout
+    assert [(s["line"], s["code"]) for s in json.loads(skipped.stdout)["skipped"]] == [
+        (2, "meta.correlation_id"), (3, "colour\ud800")]
+
+
 def test_verify_exits_1_on_a_tampered_log(ready: Journey) -> None:
     ready("import", str(SAMPLE), "--keep-recorded-at")
     with sqlite3.connect(ready.db) as conn:

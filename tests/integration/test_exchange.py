@@ -11,7 +11,7 @@ import pytest
 from events.crypto import is_ciphertext
 from events.exchange import ENVELOPE, export_lines, import_lines
 from events.log import Log
-from events.schemas import MAX_TEXT
+from events.schemas import MAX_TEXT, SchemaInvalid
 from events.store import Options
 from events.verify import verify_log
 from journey.clock import format_time, parse_time
@@ -365,6 +365,41 @@ def test_meta_is_kept_and_unknown_meta_is_refused(log: Log) -> None:
 
     assert str(report.stopped).startswith("line 2: meta.colour: unknown field")
     assert exported(log)[0]["meta"] == {"correlation_id": "c-1", "causation_id": "k-1"}
+
+
+@pytest.mark.parametrize("name, value", [
+    ("correlation_id", "a\ud800b"),  # a lone surrogate, written as a JSON escape
+    ("correlation_id", "a\x00b"),
+    ("causation_id", "line\none"),
+    ("causation_id", "bell\x07"),
+])
+def test_meta_that_cannot_be_stored_is_refused_after_the_lines_before_it(
+        log: Log, name, value) -> None:
+    lines = story()[:3]
+    lines[1]["meta"] = {name: value}
+
+    stopped = import_lines(log.store, jsonl(lines), source_id=SOURCE)
+    skipped = import_lines(log.store, jsonl(lines), source_id=SOURCE, skip_invalid=True)
+
+    assert str(stopped.stopped) == (
+        f"line 2: meta.{name}: contains characters that cannot be stored (control "
+        "characters, NUL or a lone surrogate)")
+    assert stopped.appended == 1  # the line before it
+    assert [e.line for e in skipped.skipped] == [2]
+    assert (skipped.replayed, skipped.appended) == (1, 1)
+    assert all(line["meta"].get(name) != value for line in exported(log))
+
+
+def test_the_store_refuses_meta_that_cannot_be_stored_on_every_path(log: Log) -> None:
+    # Whoever builds the Options (not only an import): the store judges them by one rule.
+    command = RecordEvent(MemberRegistered(member_id="ana", display_name="Ana"), "ana",
+                          parse_time("2024-01-10T09:00:00Z"))
+
+    with pytest.raises(SchemaInvalid) as refused:
+        log.store.submit(command, Options(meta={"causation_id": "k\x00"}))
+
+    assert refused.value.field_path == "meta.causation_id"
+    assert log.store.last_position() == 0
 
 
 def test_kept_recorded_at_must_not_go_back(log: Log) -> None:
