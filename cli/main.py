@@ -25,6 +25,7 @@ from events.codec import GENESIS_HASH, request_digest
 from events.erasure import complete_erasures, erase_member, erased_members
 from events.exchange import (checked_actor, checked_corrections, export_lines,
                              import_lines, import_source)
+from events.files import private_file
 from events.instance import (ERASURES, MASTER_KEY, SEAL_KEY, SECRET_KEY, SIGNING_KEY, UPLOADS,
                              InstanceError)
 from events.log import Log
@@ -368,7 +369,8 @@ def import_(cli: Cli, file: Path, keep_recorded_at: bool, skip_invalid: bool, re
 
 @main.command()
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write to this file (created private, mode 0600) instead of stdout.")
+              help="Write to this file (private: mode 0600, also when it existed) instead of "
+                   "stdout.")
 @pass_cli
 def export(cli: Cli, out: Path | None) -> None:
     """Write the whole log as JSON Lines: the operator's full dump.
@@ -390,8 +392,7 @@ def export(cli: Cli, out: Path | None) -> None:
             # The exchange format is UTF-8 whatever the terminal's locale says.
             _write_lines(sys.stdout.buffer, export_lines(log.store, upto), progress)
         else:
-            fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with open(fd, "wb") as f:
+            with private_file(out) as f:
                 _write_lines(f, export_lines(log.store, upto), progress)
             Path(f"{out}.head.json").write_text(json.dumps(head, indent=2) + "\n",
                                                 encoding="utf-8")

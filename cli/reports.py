@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 import sys
 from typing import Any, Callable, Iterable
 
 import click
 
+from events.files import private_file
 from journey import errors
 from journey.access import require_known
 from journey.clock import BadTime, parse_time
@@ -282,7 +284,8 @@ def register(main: click.Group, journey_of: Callable[[click.Context], Any]) -> N
     @click.option("--to", "end", metavar="D", help="Window end (occurred_at; not for resources).")
     @as_of_option
     @click.option("--out", type=click.Path(dir_okay=False, writable=True),
-                  help="Write to this file instead of standard output.")
+                  help="Write to this file instead of standard output (private: mode "
+                       "0600, also when it existed; it may hold private reflections).")
     @click.pass_context
     def export_csv(ctx, kind, member, viewer, communities, network, start, end, as_of,
                    out) -> None:
@@ -481,12 +484,19 @@ def print_community(view: dict) -> None:
 
 
 def _write_csv(out: str | None, columns, rows) -> None:
-    handle = open(out, "w", newline="", encoding="utf-8") if out else sys.stdout
-    try:
-        writer = csv.writer(handle)
-        writer.writerow(columns)
-        for row in rows:
-            writer.writerow(row)
-    finally:
-        if out:
-            handle.close()
+    if not out:
+        _write_rows(sys.stdout, columns, rows)
+        return
+    # The operator's view by default, private reflections included: 0600, as the dump.
+    with private_file(out) as f:
+        handle = io.TextIOWrapper(f, encoding="utf-8", newline="")
+        _write_rows(handle, columns, rows)
+        handle.flush()
+        handle.detach()  # the file stays open for private_file to sync and move in
+
+
+def _write_rows(handle, columns, rows) -> None:
+    writer = csv.writer(handle)
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow(row)

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import os
 import secrets
+import stat
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
-from typing import BinaryIO
+from typing import BinaryIO, Iterator
 
 
 class WholeFile:
@@ -75,6 +77,30 @@ def write_whole(path: Path, content: bytes) -> None:
     """Replace `path` with `content`, never leaving it half-written."""
     with WholeFile(path.parent, prefix=f".{path.name}-") as whole:
         whole.file.write(content)
+        whole.place(path)
+
+
+@contextmanager
+def private_file(path: Path | str) -> Iterator[BinaryIO]:
+    """A file to write `path` with, which only its owner can read whatever was there.
+
+    For the files a command writes with `--out` (a dump, the operator's CSV): opening an
+    existing file with O_CREAT keeps the mode it had (world-readable, say), so the content
+    goes to a new 0600 file beside it that replaces it once written, as a backup does. A
+    path that is no file on disk (/dev/stdout, a FIFO) is written in place: there is
+    nothing there to keep private, and nothing to replace.
+    """
+    path = Path(path)
+    try:
+        regular = stat.S_ISREG(path.stat().st_mode)
+    except FileNotFoundError:
+        regular = True
+    if not regular:
+        with open(path, "wb") as f:
+            yield f
+        return
+    with WholeFile(path.parent, prefix=f".{path.name}-") as whole:
+        yield whole.file
         whole.place(path)
 
 

@@ -220,6 +220,21 @@ def test_import_reads_a_fifo(ready: Journey) -> None:
     assert ready("export").stdout.count("\n") == 5
 
 
+def test_export_out_is_private_even_over_a_readable_file(ready: Journey) -> None:
+    # `touch pub.jsonl; chmod 644 pub.jsonl; journey export --out pub.jsonl`: O_CREAT's
+    # mode applies only to a file it creates.
+    ready("import", str(SAMPLE), "--keep-recorded-at")
+    out = ready.folder / "pub.jsonl"
+    out.write_text("", encoding="utf-8")
+    out.chmod(0o644)
+
+    ready("export", "--out", str(out))
+
+    assert out.stat().st_mode & 0o777 == 0o600
+    assert out.read_text(encoding="utf-8") == ready("export").stdout
+    assert [p.name for p in ready.folder.iterdir() if p.name.startswith(".")] == []
+
+
 def test_import_stops_at_a_refused_line_unless_told_to_skip(ready: Journey) -> None:
     path = ready.folder / "two.jsonl"
     path.write_text(

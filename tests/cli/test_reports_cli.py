@@ -160,6 +160,21 @@ def test_export_csv_refuses_an_option_its_report_does_not_read(demo: Journey, ki
     assert result.stdout == ""
 
 
+def test_a_csv_written_with_out_is_private_even_over_a_readable_file(demo: Journey) -> None:
+    # The operator's view (private reflections included): never left world-readable.
+    community = RS_COMMUNITIES[0]
+    out = demo.folder / "public.csv"
+    out.write_text("old\n", encoding="utf-8")
+    out.chmod(0o644)
+
+    demo("export-csv", "--report", "resources", "--community", community, "--out", str(out))
+
+    assert out.stat().st_mode & 0o777 == 0o600
+    assert out.read_text(encoding="utf-8") == demo(
+        "export-csv", "--report", "resources", "--community", community).output
+    assert "0600" in demo("export-csv", "--help").output
+
+
 def test_a_portfolio_csv_keeps_the_communities_asked_for(demo: Journey) -> None:
     """--community filters the portfolio's timeline, as `report portfolio --community`."""
     here, elsewhere = RS_COMMUNITIES[:2]
