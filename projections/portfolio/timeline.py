@@ -71,10 +71,16 @@ class Filters:
     def bounds(self) -> tuple[datetime | None, datetime | None]:
         """The date range as times (YYYY-MM-DD is 00:00 UTC)."""
         try:
-            return (parse_time(self.start) if self.start else None,
-                    parse_time(self.end) if self.end else None)
+            start = parse_time(self.start) if self.start else None
+            end = parse_time(self.end) if self.end else None
         except BadTime as exc:
             raise errors.InvalidValue(str(exc), rule="bad_filter") from exc
+        # Refused as the leadership report refuses it: an empty timeline would read as "did
+        # nothing then", not as the typo it is.
+        if start is not None and end is not None and end < start:
+            raise errors.InvalidValue(f"the window ends ({self.end}) before it starts "
+                                      f"({self.start})", rule="bad_window")
+        return start, end
 
     def keeps(self, entry: dict[str, Any]) -> bool:
         """Whether a timeline entry passes every filter."""

@@ -260,6 +260,21 @@ def test_unknown_ids_and_bad_input_are_named(demo: Journey) -> None:
         assert demo(*args, code=1).stderr.startswith(f"error: {code}: "), args
 
 
+def test_a_portfolio_window_that_ends_before_it_starts_is_refused(demo: Journey) -> None:
+    # As leadership, compare and evaluation refuse it: an empty answer would read as "did
+    # nothing then".
+    member = json.loads(demo("report", "community", RS_COMMUNITIES[0], "--json").output)[
+        "members"][0]["member"]["member_id"]
+    reversed_window = ("--from", "2025-01-01", "--to", "2024-01-01")
+
+    for args in (("report", "portfolio", member, *reversed_window),
+                 ("export-csv", "--report", "portfolio", "--member", member,
+                  *reversed_window)):
+        assert demo(*args, code=1).stderr == (
+            "error: bad_window: the window ends (2024-01-01) before it starts "
+            "(2025-01-01)\n"), args
+
+
 def test_every_reader_refuses_an_unknown_id_it_is_given(demo: Journey) -> None:
     community = RS_COMMUNITIES[0]
     member = json.loads(demo("report", "community", community, "--json").output)[

@@ -316,6 +316,7 @@ def test_a_bad_query_parameter_is_400(sqlite_site: Site, path: str, field: str) 
 @pytest.mark.parametrize("path", [
     "/api/communities/vrsac-1/leadership?from=2024-07-01&to=2024-01-01",
     "/api/members/ivan/portfolio?type=SessionParty",
+    "/api/members/ivan/portfolio?from=2025-01-01&to=2024-01-01",
     "/api/communities/vrsac-1/leadership?trend=true&to=9999-12-31",
     "/api/networks/sel-serbia/leadership?trend=true&from=0001-01-01",
 ])

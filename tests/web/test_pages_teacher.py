@@ -129,6 +129,10 @@ def test_filters_keep_only_what_is_asked_and_a_bad_date_says_so_in_place(sqlite_
     bad = client.get("/portfolio?from=someday")
     assert bad.status_code == 400
     assert 'id="filter-error"' in bad.text and 'aria-invalid="true"' in bad.text
+    backwards = client.get("/portfolio?from=2025-01-01&to=2024-01-01")
+    assert backwards.status_code == 400
+    assert 'id="filter-error"' in backwards.text
+    assert "the window ends (2024-01-01) before it starts (2025-01-01)" in backwards.text
 
 
 def _entries(html: str) -> list[int]:

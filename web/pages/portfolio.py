@@ -122,7 +122,7 @@ def read_portfolio(member_id: str, reader: str | None, as_of: AsOf,
             abort(404)
         return _not_yet(member_id, reader, as_of), None
     except errors.Refused as exc:
-        if exc.rule != "bad_filter":
+        if exc.rule not in ("bad_filter", "bad_window"):
             raise
         return award_links(views.portfolio(member_id, viewer=reader, as_of=as_of.moment),
                            member_id), \

@@ -43,6 +43,9 @@ def test_timeline_filters_by_community_type_kind_and_date_range():
         portfolio(log.records, "ivan", filters={"colour": "red"})
     with pytest.raises(errors.InvalidValue):
         portfolio(log.records, "ivan", filters={"kind": "party"})
+    with pytest.raises(errors.InvalidValue) as reversed_window:
+        portfolio(log.records, "ivan", filters={"from": "2024-05-01", "to": "2024-03-01"})
+    assert reversed_window.value.rule == "bad_window"
 
 
 def test_sessions_led_with_corrections_and_retractions():
