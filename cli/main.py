@@ -248,7 +248,8 @@ def _read_data(value: str) -> Any:
     if value.startswith("@"):
         path = Path(value[1:])
         try:
-            value = path.read_text(encoding="utf-8")
+            # utf-8-sig: a BOM (Windows editors write one) is dropped, as import drops it.
+            value = path.read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError) as exc:
             raise CliError("data", f"cannot read {path}: {exc}") from None
     try:

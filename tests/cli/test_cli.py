@@ -96,6 +96,14 @@ def test_record_reads_data_from_a_file(ready: Journey) -> None:
                                  "--data", f"@{data}").output
 
 
+def test_record_reads_a_data_file_that_starts_with_a_bom(ready: Journey) -> None:
+    data = ready.folder / "ana.json"
+    data.write_text("\ufeff" + ANA, encoding="utf-8")  # as import accepts a first line's
+
+    assert "position 1" in ready("record", "MemberRegistered", "--actor", "ana",
+                                 "--data", f"@{data}").output
+
+
 @pytest.mark.parametrize("args, message", [
     (["MemberRegistered", "--data", ANA], "error: duplicate_id: a member with id ana already"),
     (["MemberRegistered", "--data", '{"member_id": "ana",'], "error: json: --data is not JSON"),
