@@ -499,9 +499,11 @@ def _lines(archive: zipfile.ZipFile, name: str, expected_digest: str | None,
 
 # -- restoring --------------------------------------------------------------------------------
 
-def _log_is_empty(conn: Connection) -> bool:
+def _log_is_empty(conn: Connection, others: Iterable[Table]) -> bool:
+    """Whether the log's tables and `others` (those the restore may write: accounts,
+    tokens, ...) hold no row; a row in any of them would clash with the backup's."""
     tables = inspect(conn)
-    for table in (events, log_head, member_keys):
+    for table in (events, log_head, member_keys, *others):
         if tables.has_table(table.name) and conn.execute(
                 select(func.count()).select_from(table)).scalar():
             return False
@@ -509,9 +511,9 @@ def _log_is_empty(conn: Connection) -> bool:
 
 
 def _refuse_non_empty(where: str) -> BackupError:
-    return BackupError("not_empty", f"{where} already holds a log; restore only goes into "
-                                    "an empty database (a new SQLite file or an empty "
-                                    "PostgreSQL database)")
+    return BackupError("not_empty", f"{where} already holds a log or accounts; restore only "
+                                    "goes into an empty database (a new SQLite file or an "
+                                    "empty PostgreSQL database)")
 
 
 def _instance_files(archive: zipfile.ZipFile) -> dict[str, bytes]:
@@ -831,7 +833,7 @@ def restore_backup(engine: Engine, path: Path | str, *, instance: InstanceKeys |
         uploads = _upload_entries(archive, manifest, path)
         where = engine.url.render_as_string(hide_password=True)
         with engine.connect() as conn:
-            if not _log_is_empty(conn):
+            if not _log_is_empty(conn, known.values()):
                 raise _refuse_non_empty(where)
         files: dict[str, bytes] = {}
         if instance_dir is not None:
@@ -864,7 +866,7 @@ def restore_backup(engine: Engine, path: Path | str, *, instance: InstanceKeys |
             if not is_sqlite:
                 # Appenders on other connections wait for the restore rather than race it.
                 conn.execute(select(func.pg_advisory_xact_lock(APPEND_LOCK_KEY)))
-            if not _log_is_empty(conn):
+            if not _log_is_empty(conn, known.values()):
                 raise _refuse_non_empty(where)
             position, chain = _insert_rows(conn, archive, manifest, path, people, progress)
             keys = _insert_keys(conn, archive, manifest, path, instance)

@@ -624,6 +624,24 @@ def test_cli_backup_and_restore(ready: Journey, tmp_path) -> None:
     assert elsewhere("restore", str(file), code=1).stderr.startswith("error: not_empty: ")
 
 
+def test_cli_restore_into_a_database_with_only_an_account_is_refused(ready: Journey,
+                                                                     tmp_path) -> None:
+    # No event yet, but an account: the backup's accounts would clash with it.
+    file = tmp_path / "journey.zip"
+    ready("backup", str(file))
+    elsewhere = Journey(tmp_path / "restored", instance=ready.instance)
+    elsewhere("init")
+    added = elsewhere.runner.invoke(main, ["user", "add", "qa9", "--admin", "--password-stdin"],
+                                    env=elsewhere.env, input="a long enough password\n")
+    assert added.exit_code == 0, added.output
+
+    refused = elsewhere("restore", str(file), code=1)
+
+    assert refused.stderr.startswith("error: not_empty: ")
+    assert elsewhere("verify").output.startswith("OK 0 events")
+    assert "qa9" in elsewhere("user", "list").output
+
+
 def test_cli_backup_with_the_instance_restores_an_installation(ready: Journey,
                                                                tmp_path) -> None:
     file = tmp_path / "full.zip"
