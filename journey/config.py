@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
+from urllib.parse import parse_qs, urlsplit
 
 DEFAULT_DATABASE_URL = "sqlite:///journey.db"
 DEFAULT_INSTANCE_DIR = "./instance"
@@ -11,6 +12,8 @@ DEFAULT_BASE_URL = "http://127.0.0.1:5000"
 #: Where projections fold: "inline" (a thread in each web process) or "worker" (only in
 #: `journey worker` processes; web processes then just read and wait for them).
 PROJECTION_MODES = ("inline", "worker")
+#: The URL schemes (SQLAlchemy's dialect+driver) of the databases Journey runs on.
+DATABASE_SCHEMES = ("sqlite", "sqlite+pysqlite", "postgresql+psycopg")
 
 
 @dataclass(frozen=True)
@@ -36,11 +39,47 @@ class Config:
             return environ.get(name, "").strip() or default
 
         return cls(
-            database_url=value("JOURNEY_DATABASE_URL", DEFAULT_DATABASE_URL),
+            database_url=_database_url(value("JOURNEY_DATABASE_URL", DEFAULT_DATABASE_URL)),
             instance_dir=Path(value("JOURNEY_INSTANCE_DIR", DEFAULT_INSTANCE_DIR)),
-            base_url=value("JOURNEY_BASE_URL", DEFAULT_BASE_URL).rstrip("/"),
+            base_url=_base_url(value("JOURNEY_BASE_URL", DEFAULT_BASE_URL)).rstrip("/"),
             projections=_mode(value("JOURNEY_PROJECTIONS", "inline")),
         )
+
+
+def _database_url(value: str) -> str:
+    """The URL, if it names a database Journey runs on and one that outlives the command."""
+    # Only the scheme is ever quoted: the rest of the URL may hold a password.
+    scheme, found, rest = value.partition("://")
+    use = "use sqlite:///path/to/journey.db or postgresql+psycopg://user@host/database"
+    if not found:
+        raise ValueError(f"JOURNEY_DATABASE_URL is not a database URL: {use}")
+    if scheme.lower() not in DATABASE_SCHEMES:
+        raise ValueError(f"JOURNEY_DATABASE_URL names a database Journey does not support "
+                         f"({scheme}://): {use}")
+    if scheme.lower().startswith("sqlite"):
+        path, _, query = rest.removeprefix("/").partition("?")
+        # An in-memory database is gone when the command ends: `journey init` would claim
+        # a log that no later command finds.
+        if path in ("", ":memory:") or path.startswith("file::memory:") \
+                or "memory" in parse_qs(query).get("mode", []):
+            raise ValueError("JOURNEY_DATABASE_URL is an in-memory SQLite database, gone "
+                             "when the command ends: give a file, such as "
+                             "sqlite:///journey.db")
+    return value
+
+
+def _base_url(value: str) -> str:
+    """The public URL, if links, badge ids and exports can be made by adding paths to it."""
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError for a port that is no number
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme.lower() not in ("http", "https") or not parts.hostname \
+            or parts.query or parts.fragment:
+        raise ValueError(f"JOURNEY_BASE_URL must be an absolute http(s) URL without query "
+                         f"or fragment, such as https://journey.example.org, not {value!r}")
+    return value
 
 
 def _mode(value: str) -> str:

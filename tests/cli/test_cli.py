@@ -75,6 +75,43 @@ def test_init_creates_the_instance_and_tables_once(journey: Journey) -> None:
     assert (journey.folder / "instance" / "seal.key").stat().st_mode & 0o077 == 0
 
 
+@pytest.mark.parametrize("name, value, message", [
+    ("JOURNEY_DATABASE_URL", "mysql://x/y",
+     "error: config: JOURNEY_DATABASE_URL names a database Journey does not support "
+     "(mysql://): use sqlite:///path/to/journey.db or postgresql+psycopg://"),
+    ("JOURNEY_DATABASE_URL", "postgresql://root:secret@db/journey",
+     "error: config: JOURNEY_DATABASE_URL names a database Journey does not support "
+     "(postgresql://)"),
+    ("JOURNEY_DATABASE_URL", "journey.db", "error: config: JOURNEY_DATABASE_URL is not a "),
+    ("JOURNEY_DATABASE_URL", "sqlite:///:memory:",
+     "error: config: JOURNEY_DATABASE_URL is an in-memory SQLite database"),
+    ("JOURNEY_DATABASE_URL", "sqlite://",
+     "error: config: JOURNEY_DATABASE_URL is an in-memory SQLite database"),
+    ("JOURNEY_DATABASE_URL", "sqlite:///file:j?mode=memory&uri=true",
+     "error: config: JOURNEY_DATABASE_URL is an in-memory SQLite database"),
+    ("JOURNEY_BASE_URL", "notaurl",
+     "error: config: JOURNEY_BASE_URL must be an absolute http(s) URL"),
+    ("JOURNEY_BASE_URL", "ftp://journey.example.org",
+     "error: config: JOURNEY_BASE_URL must be an absolute http(s) URL"),
+    ("JOURNEY_BASE_URL", "https://journey.example.org:port",
+     "error: config: JOURNEY_BASE_URL must be an absolute http(s) URL"),
+])
+def test_a_configuration_journey_cannot_use_is_refused_before_anything(
+        journey: Journey, name, value, message) -> None:
+    journey.env[name] = value
+
+    for command in ("init", "verify"):
+        result = journey(command, code=1)
+        assert result.stderr.startswith(message), result.stderr
+        assert "secret" not in result.stderr  # a URL's password is never printed
+    assert not (journey.folder / "instance").exists() and not journey.db.exists()
+
+
+def test_a_good_base_url_is_taken(journey: Journey) -> None:
+    journey.env["JOURNEY_BASE_URL"] = "https://journey.example.org/"
+    journey("init")
+
+
 def test_record_appends_and_prints_the_position(ready: Journey) -> None:
     assert ready("record", "MemberRegistered", "--actor", "ana", "--data", ANA,
                  "--occurred-at", "2024-03-05T14:00:00Z").output == "appended at position 1\n"
