@@ -96,12 +96,23 @@ def _describe(exc: Exception) -> tuple[str, str]:
         return "not_initialised", f"run journey init first\n  ({exc})"
     if isinstance(exc, InstanceError):
         return getattr(exc, "code", "instance"), str(exc)
-    if isinstance(exc, SQLAlchemyError):
+    if isinstance(exc, SQLAlchemyError) or _driver_error(exc):
+        # The driver's own errors too: the store writes through the raw cursor for speed,
+        # so a read-only file says "attempt to write a readonly database" unwrapped.
         orig = getattr(exc, "orig", None)
         return "database", str(orig if orig is not None else exc).strip().splitlines()[0]
     if isinstance(exc, OSError):
         return "file", str(exc)
     return "internal", f"{type(exc).__name__}: {exc}"
+
+
+def _driver_error(exc: Exception) -> bool:
+    """An error of the database drivers Journey runs on (sqlite3, psycopg)."""
+    import sqlite3
+
+    import psycopg  # imported on this error path only: most commands never fail
+
+    return isinstance(exc, (sqlite3.Error, psycopg.Error))
 
 
 class UsageMistake(click.ClickException):

@@ -112,6 +112,22 @@ def test_a_good_base_url_is_taken(journey: Journey) -> None:
     journey("init")
 
 
+def test_the_drivers_own_errors_are_database_errors(tmp_path) -> None:
+    # The store writes through the driver's cursor: its errors come unwrapped.
+    import psycopg
+
+    from cli.main import _describe
+
+    path = tmp_path / "read-only.db"
+    sqlite3.connect(path).close()
+    with pytest.raises(sqlite3.OperationalError) as read_only:
+        sqlite3.connect(f"file:{path}?mode=ro", uri=True).execute("CREATE TABLE t (x)")
+
+    assert _describe(read_only.value) == ("database", "attempt to write a readonly database")
+    assert _describe(psycopg.OperationalError("connection refused\nmore")) == (
+        "database", "connection refused")
+
+
 def test_record_appends_and_prints_the_position(ready: Journey) -> None:
     assert ready("record", "MemberRegistered", "--actor", "ana", "--data", ANA,
                  "--occurred-at", "2024-03-05T14:00:00Z").output == "appended at position 1\n"
