@@ -5,9 +5,11 @@ the log itself. Roles come from the log; `--admin` is the only account flag.
 """
 from __future__ import annotations
 
+import getpass
 import json
 import secrets
 import sys
+import warnings
 from typing import Any, Callable
 
 import click
@@ -20,7 +22,16 @@ from journey.state import DomainState, status_at
 def _password(stdin: bool, prompt: str = "Password") -> str:
     if stdin:
         return sys.stdin.readline().rstrip("\r\n")
-    return click.prompt(prompt, hide_input=True, confirmation_prompt=True)
+    # Without a terminal (cron, ssh without -t, `< /dev/null`) getpass warns that the
+    # password would be echoed, reads stdin anyway and click says "Aborted!": say instead
+    # how to give it. The warning comes before anything is read.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", getpass.GetPassWarning)
+        try:
+            return click.prompt(prompt, hide_input=True, confirmation_prompt=True)
+        except getpass.GetPassWarning:
+            raise AccountError("no_terminal", "there is no terminal to ask the password "
+                                              "on: give it with --password-stdin") from None
 
 
 def _echo_json(value: Any) -> None:
@@ -65,6 +76,9 @@ def register(main: click.Group, accounts_of: Callable[[click.Context], Accounts]
           journey user add maja --member m-6b57e54acc
           journey user add root --admin --password-stdin < root-password.txt
         """
+        if password_stdin and no_password:
+            raise click.UsageError("--password-stdin and --no-password contradict each "
+                                   "other: give one", ctx=ctx)
         if member is None and not admin:
             member = username
         if member is not None:

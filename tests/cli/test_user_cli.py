@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 
 import pytest
 
@@ -9,7 +11,7 @@ from cli.main import main
 from events.accounts import AccountError, Accounts
 from events.sql import make_engine
 
-from .test_cli import ANA, Journey
+from .test_cli import ANA, JOURNEY, Journey
 
 PASSWORD = "a long enough password"
 
@@ -62,6 +64,36 @@ def test_add_refuses_an_unregistered_member_a_taken_name_and_a_weak_password(
     assert add(ready, "ana", code=1).stderr.startswith("error: username_taken: ")
     assert add(ready, "root", "--admin", code=1, password="short").stderr.startswith(
         "error: weak_password: ")
+
+
+@pytest.mark.parametrize("args", [["add", "root", "--admin"], ["passwd", "ana"]])
+def test_without_a_terminal_a_password_prompt_says_to_use_password_stdin(
+        ready: Journey, accounts: Accounts, args) -> None:
+    # `journey user passwd ana < /dev/null` from cron or `ssh host` without -t: a process
+    # with no controlling terminal (a new session) and nothing on stdin.
+    add(ready, "ana")
+
+    done = subprocess.run([JOURNEY, "user", *args], env=os.environ | ready.env,
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                          start_new_session=True, timeout=60)
+
+    assert done.returncode == 1
+    assert done.stderr == ("error: no_terminal: there is no terminal to ask the password "
+                           "on: give it with --password-stdin\n")
+    assert accounts.authenticate("ana", PASSWORD).username == "ana"  # unchanged
+    assert [a.username for a in accounts.all()] == ["ana"]
+
+
+def test_password_stdin_and_no_password_together_are_a_usage_error(
+        ready: Journey, accounts: Accounts) -> None:
+    result = ready.runner.invoke(
+        main, ["user", "add", "root", "--admin", "--no-password", "--password-stdin"],
+        env=ready.env, input=PASSWORD + "\n")
+
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: usage: --password-stdin and --no-password "
+                                    "contradict each other")
+    assert accounts.all() == []
 
 
 def test_list_says_when_there_is_no_account_yet(ready: Journey) -> None:
