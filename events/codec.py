@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import datetime
 from typing import Any, Callable
+
+from journey.clock import format_time
 
 GENESIS_HASH = "0" * 64
 
@@ -72,6 +75,14 @@ def row_hash(prev_hash: str, *, position: int, event_id: str, stream: str, versi
 def request_digest(value: Any) -> str:
     """A digest of a command's body, to tell a replay from a reused idempotency key."""
     return request_digest_of_json(canonical_json(value))
+
+
+def asked_digest(what: dict[str, Any], occurred_at: datetime | None) -> str:
+    """request_digest of what a request asks, with its occurred_at only when the sender
+    gave one: without it the time is "now", different on a retry, which must replay
+    rather than clash with its own first send."""
+    return request_digest({**what,
+                           "occurred_at": format_time(occurred_at) if occurred_at else None})
 
 
 def request_digest_of_json(text: str) -> str:

@@ -89,3 +89,32 @@ def test_a_reposted_form_is_answered_as_the_first_post_was(sqlite_site: Site,
     assert (second.status_code, second.headers.get("Location")) == \
         (first.status_code, first.headers["Location"])
     assert sqlite_site.log_length() == appended
+
+
+def test_two_hand_over_posts_racing_append_once(sqlite_site: Site, monkeypatch) -> None:
+    """A double click whose second post was judged before the first was in the log: the
+    store tells a replay from a reused key by the request's digest, which must not hold
+    the "now" that differs between the two posts (the API's digest does not)."""
+    import web.pages.facilitate as facilitate
+
+    # The race: the second post found no earlier outcome and passed the page's checks
+    # while ana still facilitated.
+    acting = facilitate._acting
+    judged: list = []
+    monkeypatch.setattr(facilitate, "earlier_outcome", lambda form: None)
+    monkeypatch.setattr(facilitate, "_acting",
+                        lambda community_id: judged[0] if judged
+                        else judged.append(acting(community_id)) or judged[0])
+    monkeypatch.setattr(facilitate, "_hand_over_choices", lambda candidates: [("ivan", "Ivan")])
+    form = FORMS["hand over"]
+    client = sqlite_site.app.test_client()
+    sign_in(client, form.who)
+    before = sqlite_site.log_length()
+
+    first = _post(client, form)
+    second = _post(client, form)
+
+    assert first.status_code == 303, first.text[:300]
+    assert (second.status_code, second.headers.get("Location")) == \
+        (303, first.headers["Location"]), second.text[:500]
+    assert sqlite_site.log_length() == before + 2  # the two RoleChanged, once

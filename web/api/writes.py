@@ -13,13 +13,13 @@ from typing import Any
 
 from flask import Response, jsonify
 
-from events.codec import request_digest
+from events.codec import asked_digest
 from events.erasure import erase_member
 from events.exchange import checked_corrections
 from events.schemas import SchemaInvalid, load_event
 from events.store import AppendResult, Options
 from journey import errors
-from journey.clock import format_time, utcnow
+from journey.clock import utcnow
 from journey.events import EVENT_TYPES
 from journey.records import HandOverFacilitation, RecordEvent
 from web.api import bp
@@ -40,11 +40,7 @@ def _in_data(exc: SchemaInvalid) -> SchemaInvalid:
 
 
 def _options(body: dict[str, Any], digest_of: dict[str, Any]) -> Options:
-    occurred = body.get("occurred_at")
-    # Without occurred_at the time is "now", different on a retry: the request a key stands
-    # for is then what was sent, so that sending it again replays instead of clashing.
-    digest = request_digest({**digest_of,
-                             "occurred_at": format_time(occurred) if occurred else None})
+    digest = asked_digest(digest_of, body.get("occurred_at"))
     expected, exists = if_match()
     return Options(idempotency_key=idempotency_key(body.get("idempotency_key")),
                    digest=digest, expected_version=expected, stream_exists=exists,

@@ -20,14 +20,14 @@ from flask import abort, current_app, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from events.codec import request_digest
+from events.codec import asked_digest
 from events.exchange import checked_corrections
 from events.schemas import SchemaInvalid, idempotency_key_problem
 from events.store import AppendResult, Options
 from journey import errors
 from journey import events as ev
 from journey.access import Reader, reader
-from journey.clock import BadTime, format_time, parse_time, to_micros, utcnow
+from journey.clock import BadTime, parse_time, to_micros, utcnow
 from journey.records import RecordEvent
 from journey.state import DomainState
 from web.forms import account_zone
@@ -197,8 +197,7 @@ def record(event: Any, occurred_at: datetime | None = None, *,
             event = checked_corrections(journey().store, event)
     except SchemaInvalid as exc:
         return Outcome(message=explain(exc.rule, exc.message), fields=exc.fields)
-    digest = request_digest({"type": event.type, "data": event.to_data(),
-                             "occurred_at": format_time(occurred_at) if occurred_at else None})
+    digest = asked_digest({"type": event.type, "data": event.to_data()}, occurred_at)
     command = RecordEvent(event, acting_member(), occurred_at or utcnow(),
                           privileged=who.is_admin)
     return submit(command, idempotency_key=idempotency_key, digest=digest)

@@ -22,6 +22,7 @@ from wtforms import HiddenField, SelectField, SelectMultipleField, StringField, 
 from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from events.codec import asked_digest
 from events.uploads import EmptyUpload, Staged, TooLarge, uploads_of
 from journey import errors
 from journey import events as ev
@@ -462,7 +463,10 @@ def facilitate_hand_over(community_id: str):
                                    to_member=form.to_member.data, actor=me,
                                    occurred_at=form.occurred_at.data or utcnow(),
                                    privileged=account().is_admin)
-    outcome = submit(command, idempotency_key=form.idempotency_key.data)
+    # The digest the API makes of a hand-over: "now" is not part of what was asked.
+    digest = asked_digest({"type": "HandOverFacilitation", "community_id": community_id,
+                           "from": me, "to": form.to_member.data}, form.occurred_at.data)
+    outcome = submit(command, idempotency_key=form.idempotency_key.data, digest=digest)
     if not outcome.ok:
         form_errors(form, outcome, {"to_member": "to_member", "member_id": "to_member"})
         return _page(community_id, status=_refused(outcome), hand_over_form=form,
