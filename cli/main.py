@@ -21,7 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from cli import bench, demo, reports, users, worker
 
 from events.accounts import AccountError, Accounts
-from events.codec import GENESIS_HASH, request_digest
+from events.codec import GENESIS_HASH, asked_digest
 from events.erasure import complete_erasures, erase_member, erased_members
 from events.exchange import (checked_actor, checked_corrections, export_lines,
                              import_lines, import_source)
@@ -304,10 +304,8 @@ def record(cli: Cli, type_name: str, actor: str, occurred_at: str | None,
     if event.type == "EntryCorrected":
         event = checked_corrections(store, event)
     erased_before = erased_members(cli.log)
-    # Without --occurred-at the time is "now", different on a retry: the request the key
-    # stands for is then what was typed, so that retrying it replays instead of clashing.
-    digest = None if occurred_at is not None else request_digest(
-        {"type": event.type, "data": event.to_data(), "occurred_at": None})
+    digest = asked_digest({"type": event.type, "data": event.to_data()},
+                          moment if occurred_at is not None else None)
     result = store.submit(
         RecordEvent(event, checked_actor(actor), moment, privileged=True),
         Options(idempotency_key=idempotency_key, digest=digest,
