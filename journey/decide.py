@@ -45,6 +45,7 @@ class Decision:
     privileged: bool
     lookup: Lookup
     pending: tuple[tuple[str, str, Entry], ...] = ()
+    now: int = 0  # when the decision is made (reading rights are judged now: access)
 
     # -- shared checks -------------------------------------------------------------------
 
@@ -106,7 +107,8 @@ def decide(state: DomainState, command: Command, *, now: datetime, lookup: Looku
     if from_micros(at).year < EARLIEST_YEAR:
         raise errors.InvalidValue(f"occurred_at {from_micros(at).date().isoformat()} is before "
                                   f"the year {EARLIEST_YEAR}: check the year")
-    ctx = Decision(state, command.actor, at, command.privileged, lookup)
+    ctx = Decision(state, command.actor, at, command.privileged, lookup,
+                   now=max(at, to_micros(now)))
     if isinstance(command, HandOverFacilitation):
         return hand_over(ctx, command)
     event = command.event
@@ -250,22 +252,26 @@ def role_changed(ctx: Decision, ev) -> str:
 
 def check_reach_handed_on(ctx: Decision, community, person: str) -> None:
     """A coordinator reads every community of the network (journey.access): only someone
-    who already reaches the network hands that on (its creator, or a coordinator of one of
-    its communities), or it goes to someone who already has it. A facilitator alone would
-    otherwise found a community in any network and read all of it. The fold pins the role
-    this leaned on (DomainState._pin_reach)."""
+    who reaches the network hands that on (its creator, or a coordinator of one of its
+    communities), or it goes to someone who already reaches it — at the grant's moment
+    and now, since reading rights are judged now: a grant back-dated into a reach that
+    has ended would hand on what its author no longer has. A facilitator alone would
+    otherwise found a community in any network and read all of it. No override: the
+    operator's trust (import, record) is about who acts, not about what this rule guards.
+    The fold pins the role this leaned on (DomainState._pin_reach)."""
     network = community.network_id
-    if network is None or ctx.privileged:
+    if network is None:
         return
     state = ctx.state
-    if state.network_reach(network, ctx.actor, ctx.at) is not None or \
-            state.network_reach(network, person, ctx.at) is not None:
-        return
+    for who in (ctx.actor, person):
+        if state.network_reach(network, who, ctx.at) is not None and \
+                state.network_reach(network, who, ctx.now) is not None:
+            return
     raise errors.RoleRequired(
-        f"{ctx.actor} does not coordinate in the network {network} on {day(ctx.at)}, so cannot "
-        f"make {person} a coordinator of {community.community_id}: a coordinator reads the "
-        "whole network, and only its coordinators or its creator hand that on",
-        rule="not_a_network_coordinator")
+        f"{ctx.actor} does not coordinate in the network {network} on {day(ctx.at)} and "
+        f"now, so cannot make {person} a coordinator of {community.community_id}: a "
+        "coordinator reads the whole network, and only its coordinators or its creator "
+        "hand that on", rule="not_a_network_coordinator")
 
 
 @decider("MemberLeft")
@@ -733,7 +739,7 @@ def hand_over(ctx: Decision, cmd: HandOverFacilitation) -> list[Proposed]:
     first = Entry(ctx.at, _next(ctx), ROLE, "facilitator", "member")
     change_membership(ctx, cmd.community_id, cmd.to_member, first)
     after = Decision(ctx.state, ctx.actor, ctx.at, ctx.privileged, ctx.lookup,
-                     ctx.pending + ((cmd.community_id, cmd.to_member, first),))
+                     ctx.pending + ((cmd.community_id, cmd.to_member, first),), ctx.now)
     change_membership(after, cmd.community_id, cmd.from_member,
                       Entry(ctx.at, _next(after), ROLE, "member", "facilitator"))
     return [Proposed(stream, promote, cmd.actor, cmd.occurred_at),

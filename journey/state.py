@@ -164,6 +164,7 @@ class DomainState:
     erased: set[str] = field(default_factory=set)
     networks: dict[str, int] = field(default_factory=dict)  # network_id -> its position
     network_creators: dict[str, str] = field(default_factory=dict)  # network_id -> actor
+    network_communities: dict[str, list[str]] = field(default_factory=dict)
     communities: dict[str, Community] = field(default_factory=dict)
     timelines: dict[tuple[str, str], list[Entry]] = field(default_factory=dict)
     acts: dict[tuple[str, str], list[Act]] = field(default_factory=dict)
@@ -191,9 +192,8 @@ class DomainState:
         creator, else a community of it they coordinate then; None when they do not."""
         if self.network_creators.get(network_id) == person:
             return ""
-        for community_id, community in self.communities.items():
-            if community.network_id == network_id and \
-                    self.role_at(community_id, person, at) == "coordinator":
+        for community_id in self.network_communities.get(network_id, ()):
+            if self.role_at(community_id, person, at) == "coordinator":
                 return community_id
         return None
 
@@ -243,6 +243,8 @@ class DomainState:
     def _on_CommunityFounded(self, rec, ev, at):
         self.communities[ev.community_id] = Community(
             ev.community_id, ev.network_id, rec.actor, at, rec.stream)
+        if ev.network_id is not None:
+            self.network_communities.setdefault(ev.network_id, []).append(ev.community_id)
 
     def _on_MemberJoined(self, rec, ev, at):
         if ev.role == "coordinator":
@@ -253,14 +255,16 @@ class DomainState:
             self._pin(rec, ev.community_id, rec.actor, needs, at, "added a member")
 
     def _pin_reach(self, rec, community_id: str, person: str, at: int) -> None:
-        """A coordinator was made on the strength of someone's coordinator role elsewhere in
-        the network (journey.decide.check_reach_handed_on): that role must stay."""
+        """A coordinator was made on the strength of someone's reach of the network
+        (journey.decide.check_reach_handed_on, judged at `at` and when it was recorded):
+        the coordinator role that reach came from must stay."""
         community = self.communities.get(community_id)
         if community is None or community.network_id is None:
             return
+        network, recorded = community.network_id, max(at, to_micros(rec.recorded_at))
         for who in (rec.actor, person):
-            through = self.network_reach(community.network_id, who, at)
-            if through is not None:
+            through = self.network_reach(network, who, at)
+            if through is not None and self.network_reach(network, who, recorded) is not None:
                 if through:
                     self._pin(rec, through, who, COORDINATOR, at,
                               f"made {person} a coordinator of {community_id}, as a "

@@ -56,11 +56,26 @@ def test_outside_any_network_a_facilitator_makes_coordinators_as_before() -> Non
     ledger.record(make.role_changed("mila", "member", "coordinator", "skopje-1"), "petar", FEB)
 
 
-def test_an_admin_may_make_anyone_a_coordinator() -> None:
+def test_the_operators_trust_is_no_override() -> None:
+    # journey import and journey record decide with privileged=True: the actor is taken as
+    # given, and the rule still holds (an export with such a grant does not import).
     ledger = network_of_jelena()
 
-    ledger.record(make.role_changed("ivan", "member", "coordinator"), "ana", FEB,
-                  privileged=True)
+    with ledger.refuses("not_a_network_coordinator"):
+        ledger.record(make.role_changed("ivan", "member", "coordinator"), "ana", FEB,
+                      privileged=True)
+
+
+def test_a_grant_back_dated_into_a_reach_that_has_ended_is_refused() -> None:
+    ledger = network_of_jelena()
+    ledger.record(make.joined("vera", "coordinator", "nis-2", invited_by="jelena"),
+                  "jelena", FEB)
+    ledger.record(make.joined("vera", "facilitator", "vrsac-1"), "ana", FEB)
+    ledger.record(make.role_changed("vera", "coordinator", "member", "nis-2"), "jelena",
+                  APRIL)  # vera reaches the network no more
+
+    with ledger.refuses("not_a_network_coordinator"):
+        ledger.record(make.joined("teodora", "coordinator", "vrsac-1"), "vera", MARCH)
 
 
 def test_the_role_a_grant_leaned_on_cannot_be_taken_back_before_it() -> None:
