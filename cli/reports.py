@@ -1,7 +1,6 @@
 """`journey report …`, `journey export-csv` and `journey projections …`: thin readers."""
 from __future__ import annotations
 
-import csv
 import io
 import json
 import sys
@@ -16,7 +15,7 @@ from journey.clock import BadTime, parse_time
 from projections.app import rebuild_projections
 from projections.csv_rows import (EVALUATION_CSV_COLUMNS, PORTFOLIO_CSV_COLUMNS,
                                   RESOURCES_CSV_COLUMNS, evaluation_csv_rows,
-                                  portfolio_csv_rows, resources_csv_rows)
+                                  portfolio_csv_rows, resources_csv_rows, write_csv)
 from projections.leadership.report import (LEADERSHIP_CSV_COLUMNS, SESSIONS_CSV_COLUMNS, Window,
                                            leadership_csv_row, parse_period)
 
@@ -291,7 +290,9 @@ def register(main: click.Group, journey_of: Callable[[click.Context], Any]) -> N
                    out) -> None:
         """CSV for evaluation reports (UTF-8, one header row).
 
-        An option the chosen report does not read is refused, not ignored.
+        An option the chosen report does not read is refused, not ignored. A text cell
+        that starts like a spreadsheet formula (=, +, -, @, tab, carriage return) is
+        written with a leading ' so a spreadsheet shows it as text; numbers stay numbers.
 
         \b
         Example:
@@ -485,18 +486,12 @@ def print_community(view: dict) -> None:
 
 def _write_csv(out: str | None, columns, rows) -> None:
     if not out:
-        _write_rows(sys.stdout, columns, rows)
+        write_csv(sys.stdout, columns, rows)
         return
     # The operator's view by default, private reflections included: 0600, as the dump.
     with private_file(out) as f:
         handle = io.TextIOWrapper(f, encoding="utf-8", newline="")
-        _write_rows(handle, columns, rows)
+        write_csv(handle, columns, rows)
         handle.flush()
         handle.detach()  # the file stays open for private_file to sync and move in
 
-
-def _write_rows(handle, columns, rows) -> None:
-    writer = csv.writer(handle)
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow(row)

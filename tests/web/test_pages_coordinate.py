@@ -325,3 +325,38 @@ def test_a_network_csv_as_of_before_the_network_existed_is_unknown_network(sqlit
             env={"JOURNEY_DATABASE_URL": config.database_url,
                  "JOURNEY_INSTANCE_DIR": str(config.instance_dir)})
         assert cli.exit_code == 1 and "error: unknown_network: " in cli.output, cli.output
+
+
+def test_no_downloaded_csv_cell_starts_like_a_formula(sqlite_site):
+    # Text a spreadsheet would run (OWASP "CSV injection"): ids a client chose, titles,
+    # a reflection's text and prompt. Every download goes through the one writer.
+    calc = "+cmd|'/C calc'!A0"
+    for who, type_name, data in [
+            ("ana", "CommunityFounded", {"community_id": "-c9", "name": "=Hostile",
+                                         "domain": "SEL", "network_id": "sel-serbia"}),
+            ("ivan", "SessionLed", {"community_id": "vrsac-1", "session_id": "@s-2",
+                                    "leaders": ["ivan"], "title": calc, "format": "meeting"}),
+            ("ivan", "ReflectionRecorded", {"reflection_id": "rf-9", "member_id": "ivan",
+                                            "text": "-1+1", "prompt": "=1+1",
+                                            "community_id": "vrsac-1", "visibility": "network",
+                                            "value_cycle": "applied"})]:
+        response = sqlite_site.post(who, type_name, data)
+        assert response.status_code == 201, response.get_json()
+    client = _client(sqlite_site, "vera")
+
+    def table(path):
+        rows = _rows(client.get(path))
+        return [dict(zip(rows[0], row)) for row in rows[1:]], rows[1:]
+
+    leadership, all_rows = table("/coordinate/networks/sel-serbia/leadership.csv")
+    [hostile] = [r for r in leadership if r["id"] == "'-c9"]
+    assert (hostile["enrolled"], hostile["sessions"]) == ("0", "0")  # numbers stay numbers
+    sessions, rows = table("/coordinate/communities/vrsac-1/sessions.csv")
+    all_rows += rows
+    [led] = [r for r in sessions if r["session_id"] == "'@s-2"]
+    assert led["position"] == str(sqlite_site.log_length() - 1)
+    stories, rows = table("/coordinate/compare.csv?community=vrsac-1&period=2024-01-01..")
+    all_rows += rows
+    [story] = [r for r in stories if r["reflection_id"] == "rf-9"]
+    assert (story["text"], story["prompt"]) == ("'-1+1", "'=1+1")
+    assert not [cell for row in all_rows for cell in row if cell[:1] in "=+-@\t\r" and cell]

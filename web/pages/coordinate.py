@@ -10,7 +10,6 @@ every CSV is made from the same rows `journey export-csv` writes.
 """
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
@@ -23,7 +22,7 @@ from markupsafe import Markup
 from events.verify import sign_head, verify_log
 from journey import errors
 from journey.access import may_evaluate, may_read_community, may_read_network, may_verify_log
-from projections.csv_rows import EVALUATION_CSV_COLUMNS, evaluation_csv_rows
+from projections.csv_rows import EVALUATION_CSV_COLUMNS, evaluation_csv_rows, write_csv
 from projections.evaluation.fold import CYCLES, parse_period
 from projections.leadership.report import (LEADERSHIP_CSV_COLUMNS, SESSIONS_CSV_COLUMNS,
                                            Window, leadership_csv_row)
@@ -174,9 +173,7 @@ def _csv(filename: str, columns: Sequence[str], rows: Iterable[Sequence[Any]],
          as_of: AsOf) -> Response:
     """A UTF-8 CSV attachment, with the log head it was made from, signed, in headers."""
     out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(columns)
-    writer.writerows(rows)
+    write_csv(out, columns, rows)
     response = Response(out.getvalue(), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     installation = journey()
