@@ -155,6 +155,10 @@ class _BoundKeys:
         self.tx.delete(member_id)
 
 
+#: The refusal of a key sent again with a different request (DESIGN "Idempotency").
+KEY_REUSED = "this idempotency key was already used for a different request"
+
+
 @dataclass
 class Options:
     """How a command is to be appended, beyond the command itself."""
@@ -165,7 +169,9 @@ class Options:
     #: If-Match: * (RFC 9110: "any current representation"): the stream has events already.
     stream_exists: bool = False
     recorded_at: datetime | None = None  # import --keep-recorded-at
-    meta: dict[str, Any] = field(default_factory=dict)  # correlation_id, causation_id, client
+    #: correlation_id, causation_id, client; form_digest (a web form's fields, kept with
+    #: the key so a re-post is told from a changed one before it is judged: `replayed`).
+    meta: dict[str, Any] = field(default_factory=dict)
 
 
 class EventStore:
@@ -346,17 +352,20 @@ class EventStore:
 
     def _replay(self, earlier: list[StoredRow], digest: str, tx: Transaction) -> AppendResult:
         if earlier[0].meta.get("request_digest") != digest:
-            raise errors.IdempotencyKeyReused(
-                "this idempotency key was already used for a different request")
+            raise errors.IdempotencyKeyReused(KEY_REUSED)
         return AppendResult([self.to_recorded(r, tx) for r in earlier], replayed=True)
 
-    def replayed(self, actor: str, idempotency_key: str) -> AppendResult | None:
+    def replayed(self, actor: str, idempotency_key: str, *,
+                 form_digest: str | None = None) -> AppendResult | None:
         """What `actor`'s command under `idempotency_key` appended, as a replay; None if
         the log holds no such command.
 
         For a caller that answers a re-sent request before judging it again: the first
         append may have changed what it would be judged against (a cancelled session is
-        no longer scheduled), so only the key tells it was already done.
+        no longer scheduled), so only the key tells it was already done. Not judged, the
+        request has no command digest to compare: with `form_digest` the first append
+        must have kept that same one in its meta, else the key was used for a different
+        request (changed fields, another form, another path): IdempotencyKeyReused.
         """
         scope = f"{actor}\x1f{idempotency_key}"
         # The usual answer (not sent before) costs one indexed read, no append section.
@@ -364,8 +373,11 @@ class EventStore:
             return None
         with self.recorder.serialised() as tx:
             rows = tx.rows_from_scope(scope)
-            return AppendResult([self.to_recorded(r, tx) for r in rows], replayed=True) \
-                if rows else None
+            if not rows:
+                return None
+            if form_digest is not None and rows[0].meta.get("form_digest") != form_digest:
+                raise errors.IdempotencyKeyReused(KEY_REUSED)
+            return AppendResult([self.to_recorded(r, tx) for r in rows], replayed=True)
 
     def _rows(self, proposed, now: datetime, scope, digest, options: Options,
               tx: Transaction, known_event=None, known_data: dict[str, Any] | None = None,
@@ -379,6 +391,7 @@ class EventStore:
         correlation = options.meta.get("correlation_id") or new_correlation_id()
         causation = options.meta.get("causation_id")
         client = options.meta.get("client")
+        form_digest = options.meta.get("form_digest")
         prev_hash = self._tip.hash
         position = self.state.position
         stream_versions = self.state.stream_versions
@@ -396,6 +409,8 @@ class EventStore:
             if scope is not None:
                 meta["idempotency_key"] = options.idempotency_key
                 meta["request_digest"] = digest
+                if form_digest is not None:
+                    meta["form_digest"] = form_digest
             known = p.event is known_event
             data = self._encrypt(p.event, p.actor, tx, known_data if known else None)
             occurred = to_micros(p.occurred_at)

@@ -909,3 +909,18 @@ def test_a_reader_thread_never_uses_another_threads_append_transaction(personal)
     personal.recorder = held.inner
     assert names == {"Name of ana", "Name of ivan"}
     assert threading.get_ident() not in held.key_readers
+
+
+def test_a_forms_replay_needs_the_digest_its_first_append_kept(cop):
+    # A web form is answered from its key before it is judged: only the form's digest,
+    # kept in the first row's meta, tells a re-post from a changed one.
+    sent = cop.submit(share(C1, "ivan", "r-1"),
+                      Options(idempotency_key="f-1", meta={"form_digest": "d-1"}))
+    cop.submit(share(C1, "ivan", "r-2"), Options(idempotency_key="api-1"))
+    before = snapshot(cop)
+    assert cop.replayed("ivan", "f-1", form_digest="d-1").positions == sent.positions
+    with pytest.raises(errors.IdempotencyKeyReused):
+        cop.replayed("ivan", "f-1", form_digest="d-2")       # the form was changed
+    with pytest.raises(errors.IdempotencyKeyReused):
+        cop.replayed("ivan", "api-1", form_digest="d-1")     # the key came another way
+    assert snapshot(cop) == before

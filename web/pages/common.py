@@ -20,7 +20,7 @@ from flask import abort, current_app, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from events.codec import asked_digest
+from events.codec import asked_digest, request_digest
 from events.exchange import checked_corrections
 from events.schemas import SchemaInvalid, idempotency_key_problem
 from events.store import AppendResult, Options
@@ -165,11 +165,18 @@ def minted_id(prefix: str, key: str | None) -> str:
     return f"{prefix}-{hashlib.sha256(seed.encode('utf-8')).hexdigest()[:20]}"
 
 
-def submit(command: Any, *, idempotency_key: str | None = None,
-           digest: str | None = None) -> Outcome:
-    """Let the store decide `command`; a refusal comes back as a message and field errors."""
-    options = Options(idempotency_key=idempotency_key or None, digest=digest,
-                      meta={"client": "web"})
+def submit(command: Any, *, form: Any = None, digest: str | None = None) -> Outcome:
+    """Let the store decide `command`, under the idempotency key of the posted `form`; a
+    refusal comes back as a message and field errors.
+
+    The form's digest is kept with the key, for `earlier_outcome` to tell a re-post from
+    a changed one.
+    """
+    key = (form.idempotency_key.data if form is not None else None) or None
+    meta = {"client": "web"}
+    if key is not None:
+        meta["form_digest"] = form_digest(form)
+    options = Options(idempotency_key=key, digest=digest, meta=meta)
     installation = journey()
     try:
         result = installation.store.submit(command, options)
@@ -182,9 +189,9 @@ def submit(command: Any, *, idempotency_key: str | None = None,
     return Outcome(result)
 
 
-def record(event: Any, occurred_at: datetime | None = None, *,
-           idempotency_key: str | None = None) -> Outcome:
-    """Record `event` as the signed-in member (admins act with their privilege).
+def record(event: Any, occurred_at: datetime | None = None, *, form: Any = None) -> Outcome:
+    """Record `event` as the signed-in member (admins act with their privilege), under the
+    idempotency key of the posted `form`.
 
     A re-post of the same form (same idempotency key) replays the first result. As in the
     API, the request's digest holds occurred_at only when the person typed one: "now"
@@ -200,24 +207,61 @@ def record(event: Any, occurred_at: datetime | None = None, *,
     digest = asked_digest({"type": event.type, "data": event.to_data()}, occurred_at)
     command = RecordEvent(event, acting_member(), occurred_at or utcnow(),
                           privileged=who.is_admin)
-    return submit(command, idempotency_key=idempotency_key, digest=digest)
+    return submit(command, form=form, digest=digest)
+
+
+def form_digest(form: Any) -> str:
+    """A digest of what the posted `form` sent: every field but its CSRF token and its
+    idempotency key, in a stable order, the path it was posted to, and each uploaded
+    file's content (a re-post sends the same file again; another file is another
+    request)."""
+    skip = {form.idempotency_key.name}
+    if getattr(form, "csrf_token", None) is not None:  # absent when CSRF is switched off
+        skip.add(form.csrf_token.name)
+    fields = {name: values for name, values in request.form.lists() if name not in skip}
+    for name, uploads in request.files.lists():
+        fields[f"file:{name}"] = [_content_digest(upload.stream) for upload in uploads]
+    return request_digest({"path": request.path, "fields": fields})
+
+
+def _content_digest(stream: Any) -> str:
+    """sha256 of all of an upload's bytes, the stream left where it was: asked before the
+    form reads the file and again, to store it, after it did."""
+    where = stream.tell()
+    stream.seek(0)
+    digest = hashlib.file_digest(stream, "sha256").hexdigest()
+    stream.seek(where)
+    return digest
 
 
 def earlier_outcome(form: Any) -> Outcome | None:
     """The first result of a posted form the signed-in person already sent (its hidden
-    idempotency key is in the log), replayed; None for a GET or a first post.
+    idempotency key is in the log), replayed; the refusal `idempotency_key_reused` when
+    that key was sent with other fields (the person went back and changed the form) or
+    first used by another form or the API; None for a GET or a first post.
 
     Asked before the form is judged: the first append may have changed what the form is
     judged against (the cancelled session is no longer scheduled, the completed step no
     longer open, the facilitator who handed over no longer facilitates), so a re-post
     judged again would be refused instead of answered as the first post was.
+
+    The form's CSRF token is checked first: the upload views are exempt from the app-wide
+    check (their forms check it when validated, which a replay answer would come before).
+    A post without a valid token gets no answer from the log (None): it goes on to be
+    judged, and refused, as any post without one.
     """
     if not form.is_submitted():
+        return None
+    token = getattr(form, "csrf_token", None)  # absent when CSRF is switched off
+    if token is not None and not token.validate(form):
         return None
     key = form.idempotency_key.data
     if not key or idempotency_key_problem(key) is not None:
         return None  # never stored; the append refuses it in place
-    result = journey().store.replayed(acting_member(), key)
+    try:
+        result = journey().store.replayed(acting_member(), key, form_digest=form_digest(form))
+    except errors.IdempotencyKeyReused as exc:
+        return Outcome(message=explain(exc.rule, exc.message), fields={})
     return Outcome(result) if result is not None else None
 
 
@@ -227,7 +271,8 @@ def handle_form(form: Any, page: Callable[..., Any], event_of: Callable[[], Any]
                 exists: Callable[[], bool] | None = None) -> Any:
     """The life of a form that records an event, the same on every page.
 
-    A re-post of a form already recorded goes to `done` with the first result. Else
+    A re-post of a form already recorded goes to `done` with the first result; one whose
+    key was used for a different request is shown again with that refusal (422). Else
     GET shows it (`page()`); a POST that fails validation, or whose `event_of()` finds a
     further problem (it returns None with the error put on the form), or that the domain
     refuses, shows it again with the errors in place (`page(outcome=, status=422)`) and
@@ -238,7 +283,7 @@ def handle_form(form: Any, page: Callable[..., Any], event_of: Callable[[], Any]
     """
     earlier = earlier_outcome(form)
     if earlier is not None:
-        return done(earlier)
+        return done(earlier) if earlier.ok else page(outcome=earlier, status=422)
     if exists is not None and not exists():
         abort(404)
     if not form.is_submitted():
@@ -246,7 +291,7 @@ def handle_form(form: Any, page: Callable[..., Any], event_of: Callable[[], Any]
     event = event_of() if form.validate() else None
     if event is None:
         return page(status=422)
-    outcome = record(event, form.occurred_at.data, idempotency_key=form.idempotency_key.data)
+    outcome = record(event, form.occurred_at.data, form=form)
     if not outcome.ok:
         form_errors(form, outcome, names)
         return page(outcome=outcome, status=422)

@@ -305,7 +305,11 @@ def facilitate_define_badge(community_id: str):
     request.max_content_length = BADGE_BODY
     form = BadgeForm(prefix="badge")
     if (earlier := earlier_outcome(form)) is not None:
-        return _badge_defined(community_id, earlier)
+        if earlier.ok:
+            return _badge_defined(community_id, earlier)
+        _acting(community_id)  # the key was used for a different request
+        return _page(community_id, status=422, badge_form=form,
+                     refusals={"badge": earlier.message or ""})
     _acting(community_id)
     if not form.validate():
         return _page(community_id, status=400, badge_form=form)
@@ -323,8 +327,7 @@ def facilitate_define_badge(community_id: str):
                                 description=form.description.data.strip(),
                                 criteria=form.criteria.data.strip(),
                                 image=staged.digest if staged is not None else None)
-        outcome = record(event, form.occurred_at.data,
-                         idempotency_key=form.idempotency_key.data)
+        outcome = record(event, form.occurred_at.data, form=form)
         if not outcome.ok:
             form_errors(form, outcome)
             return _page(community_id, status=_refused(outcome), badge_form=form,
@@ -391,7 +394,8 @@ def _stage_image(data: bytes, form: BadgeForm, files: ExitStack) -> Staged | Non
 @login_required
 def facilitate_award(community_id: str):
     form = AwardForm(prefix="award")
-    if earlier_outcome(form) is not None:
+    earlier = earlier_outcome(form)
+    if earlier is not None and earlier.ok:
         return _on_awards(community_id, _("Recognition awarded."))
     who = _acting(community_id)
     fold_first()
@@ -405,6 +409,9 @@ def facilitate_award(community_id: str):
     form.badge.choices = [(b["badge_id"], b["name"]) for b in community["badges"]]
     form.evidence.choices = [(e["position"], e["position"])
                              for e in _evidence_for(community_id, member_id)]
+    if earlier is not None:  # the key was used for a different request
+        return _page(community_id, status=422, award_form=form, award_member=member_id,
+                     refusals={"award": earlier.message or ""})
     if not form.validate():
         return _page(community_id, status=400, award_form=form, award_member=member_id)
     event = ev.RecognitionAwarded(
@@ -412,7 +419,7 @@ def facilitate_award(community_id: str):
         member_id=member_id, badge_id=form.badge.data, awarded_by=acting_member(),
         evidence=tuple(sorted(form.evidence.data)) or None,
         note=(form.note.data or "").strip() or None)
-    outcome = record(event, form.occurred_at.data, idempotency_key=form.idempotency_key.data)
+    outcome = record(event, form.occurred_at.data, form=form)
     if not outcome.ok:
         form_errors(form, outcome, {"badge_id": "badge"})
         return _page(community_id, status=_refused(outcome), award_form=form,
@@ -430,14 +437,18 @@ def _on_awards(community_id: str, message: str):
 @login_required
 def facilitate_revoke(community_id: str, award_id: str):
     form = RevokeForm(prefix=f"revoke-{award_id}")
-    if earlier_outcome(form) is not None:
+    earlier = earlier_outcome(form)
+    if earlier is not None and earlier.ok:
         return _on_awards(community_id, _("Recognition revoked."))
     _acting(community_id)
+    if earlier is not None:  # the key was used for a different request
+        return _page(community_id, status=422, revoke_forms={award_id: form},
+                     refusals={f"revoke-{award_id}": earlier.message or ""})
     if not form.validate():
         return _page(community_id, status=400, revoke_forms={award_id: form})
     event = ev.RecognitionRevoked(award_id=award_id, revoked_by=acting_member(),
                                   reason=form.reason.data.strip())
-    outcome = record(event, form.occurred_at.data, idempotency_key=form.idempotency_key.data)
+    outcome = record(event, form.occurred_at.data, form=form)
     if not outcome.ok:
         form_errors(form, outcome)
         return _page(community_id, status=_refused(outcome), revoke_forms={award_id: form},
@@ -450,12 +461,16 @@ def facilitate_revoke(community_id: str, award_id: str):
 def facilitate_hand_over(community_id: str):
     form = HandOverForm(prefix="handover")
     # Asked before the role: after the first post the sender no longer facilitates.
-    if earlier_outcome(form) is not None:
+    earlier = earlier_outcome(form)
+    if earlier is not None and earlier.ok:
         return _handed_over()
     who = _acting(community_id)
     fold_first()
     community = journey().views.community(community_id, viewer=viewer())
     form.to_member.choices = _hand_over_choices(_candidates(community, who.member_id))
+    if earlier is not None:  # the key was used for a different request
+        return _page(community_id, status=422, hand_over_form=form,
+                     refusals={"handover": earlier.message or ""})
     if not form.validate():
         return _page(community_id, status=400, hand_over_form=form)
     me = acting_member()
@@ -466,7 +481,7 @@ def facilitate_hand_over(community_id: str):
     # The digest the API makes of a hand-over: "now" is not part of what was asked.
     digest = asked_digest({"type": "HandOverFacilitation", "community_id": community_id,
                            "from": me, "to": form.to_member.data}, form.occurred_at.data)
-    outcome = submit(command, idempotency_key=form.idempotency_key.data, digest=digest)
+    outcome = submit(command, form=form, digest=digest)
     if not outcome.ok:
         form_errors(form, outcome, {"to_member": "to_member", "member_id": "to_member"})
         return _page(community_id, status=_refused(outcome), hand_over_form=form,

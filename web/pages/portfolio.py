@@ -300,7 +300,7 @@ def portfolio_visibility():
                        status=422)
     event = ev.ReflectionVisibilityChanged(reflection_id=reflection_id, member_id=member_id,
                                            visibility=form.visibility.data)
-    outcome = record(event, None, idempotency_key=form.idempotency_key.data)
+    outcome = record(event, None, form=form)
     if not outcome.ok:
         problems = [outcome.message or ""] + [m for ms in (outcome.fields or {}).values()
                                               for m in ms]
