@@ -108,7 +108,7 @@ def _has_space_or_control(value: str) -> bool:
     return any(ch.isspace() or unicodedata.category(ch).startswith("C") for ch in value)
 
 
-def _id_problem(value: str) -> str | None:
+def _id_problem(value: str, reserved: str | None = None) -> str | None:
     if not value:
         return "must not be empty"
     if len(value) > MAX_ID:
@@ -117,6 +117,8 @@ def _id_problem(value: str) -> str | None:
     # two ids look alike, and whitespace would split them.
     if _has_space_or_control(value):
         return "must not contain spaces or control characters"
+    if reserved is not None and value.startswith(reserved):
+        return f"must not start with {reserved!r}: Journey keeps those ids for itself"
     return None
 
 
@@ -166,18 +168,23 @@ def _has_control(value: str) -> bool:
 
 
 class IdField(fields.String):
-    """An id: non-empty, at most 160 characters, no spaces or control characters."""
+    """An id: non-empty, at most 160 characters, no spaces or control characters, and not
+    in the `reserved` namespace (a prefix) when the field has one."""
+
+    def __init__(self, reserved: str | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.reserved = reserved
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         value = super()._deserialize(value, attr, data, **kwargs)
-        problem = _id_problem(value)
+        problem = _id_problem(value, self.reserved)
         if problem is not None:
             raise ValidationError(problem)
         return value
 
     def accepts(self, value: Any) -> bool:
         """True when deserialize would return `value` itself (the quick check of a load)."""
-        return type(value) is str and _id_problem(value) is None
+        return type(value) is str and _id_problem(value, self.reserved) is None
 
 
 class TextField(fields.String):
@@ -353,7 +360,7 @@ def make_field(meta: dict[str, Any]) -> fields.Field:
     required = not meta.get("optional", False)
     many_validators = _min_items(meta.get("min_items", 0))
     if kind == "id":
-        return IdField(required=required)
+        return IdField(required=required, reserved=meta.get("reserved"))
     if kind == "text":
         return TextField(required=required)
     if kind == "texts":
@@ -424,7 +431,7 @@ def _replace(specs: list[tuple[str, dict[str, Any]]], name: str,
 
 
 _ID_META = {"kind": "id", "optional": False, "personal": None, "choices": (),
-            "min_items": 0, "content": False, "not_before": None}
+            "min_items": 0, "content": False, "not_before": None, "reserved": None}
 
 # The latest schema version of every type. Bumping one needs a schema for the old
 # version below and an upcaster (events/upcasting.py) from it.

@@ -18,6 +18,11 @@ VISIBILITIES = ("private", "community", "network")
 VALUE_CYCLES = ("immediate", "potential", "applied", "realized", "reframing")
 INVOLVES = ("students", "parents", "colleagues", "community")
 FEEDBACK_ABOUT = ("resource", "session")
+#: The badge ids Journey keeps for its own automatic badges: a rule of rules.json is
+#: published as "rules/<rule id>" (projections/openbadges/catalogue.py), issued by the
+#: installation. A community's BadgeDefined may not take one, or its facilitator could
+#: award a badge that Open Badges would present as earned by Journey's rules.
+RULE_BADGE_PREFIX = "rules/"
 
 # Field kinds understood by the schemas: id, text, choice, ids, texts, date, datetime,
 # url, email, content_hash, positions, steps, step_ids, corrections.
@@ -25,19 +30,20 @@ FEEDBACK_ABOUT = ("resource", "session")
 
 def _field(kind: str, *, optional: bool = False, personal: str | None = None,
            choices: tuple[str, ...] = (), min_items: int = 0, content: bool = True,
-           not_before: str | None = None) -> Any:
+           not_before: str | None = None, reserved: str | None = None) -> Any:
     """Declare an event field; `personal` names whose key encrypts it ('@actor' = the writer),
-    `not_before` the field of the same event it may not come before (the end of a range)."""
+    `not_before` the field of the same event it may not come before (the end of a range),
+    `reserved` a prefix an id may not start with (a namespace Journey keeps for itself)."""
     meta = {"kind": kind, "optional": optional, "personal": personal,
             "choices": choices, "min_items": min_items, "content": content,
-            "not_before": not_before}
+            "not_before": not_before, "reserved": reserved}
     if optional:
         return field(default=None, metadata=meta)
     return field(metadata=meta)
 
 
-def ident(optional: bool = False) -> Any:
-    return _field("id", optional=optional, content=False)
+def ident(optional: bool = False, reserved: str | None = None) -> Any:
+    return _field("id", optional=optional, content=False, reserved=reserved)
 
 
 def ids(optional: bool = False, min_items: int = 0) -> Any:
@@ -327,7 +333,7 @@ class ActionStepCompleted(Event):
 @event_type
 @dataclass(frozen=True, kw_only=True)
 class BadgeDefined(Event):
-    badge_id: str = ident()
+    badge_id: str = ident(reserved=RULE_BADGE_PREFIX)
     community_id: str = ident()
     name: str = text_field()
     description: str = text_field()

@@ -59,6 +59,8 @@ def _values(meta: dict[str, Any]) -> st.SearchStrategy:
         return st.lists(st.sampled_from(meta["choices"]), min_size=at_least, unique=True)
     if kind == "choice":
         return st.sampled_from(meta["choices"])
+    if kind == "id" and meta.get("reserved"):
+        return ids.filter(lambda value: not value.startswith(meta["reserved"]))
     return {"id": ids, "text": texts, "date": dates, "datetime": moments, "url": urls,
             "email": emails, "content_hash": hashes, "position": positions}[kind]
 

@@ -183,6 +183,24 @@ def test_ids_are_refused_when_empty_spaced_invisible_or_long(bad):
     assert refusal("MemberLeft", with_("MemberLeft", member_id=bad)).field_path == "member_id"
 
 
+@pytest.mark.parametrize("badge_id", ["rules/took-over-facilitation", "rules/", "rules/new"])
+def test_a_badge_id_in_the_rule_badges_namespace_is_refused(badge_id):
+    # Journey's automatic badges are "rules/<rule id>": a community's would pass as one.
+    error = refusal("BadgeDefined", with_("BadgeDefined", badge_id=badge_id))
+    assert error.fields == {"badge_id": [
+        "must not start with 'rules/': Journey keeps those ids for itself"]}
+    # an event built in code (a web form) is refused by the store's check all the same
+    with pytest.raises(SchemaInvalid):
+        check_event(EVENT_TYPES["BadgeDefined"](**with_("BadgeDefined", badge_id=badge_id)))
+
+
+def test_only_the_prefix_is_reserved():
+    for badge_id in ("rule/x", "my-rules/x", "Rules-x", "rules"):
+        assert load_event("BadgeDefined", with_("BadgeDefined", badge_id=badge_id))
+    # other ids (an award, a member) are not in a badge's namespace
+    assert load_event("MemberLeft", with_("MemberLeft", member_id="rules/x"))
+
+
 def test_ids_may_be_any_script():
     assert load_event("MemberLeft", with_("MemberLeft", member_id="ана-1")).member_id == "ана-1"
 

@@ -174,6 +174,18 @@ def test_a_facilitator_defines_badges_in_their_community(site: Site) -> None:
                      ).status_code == 201
 
 
+def test_a_badge_in_the_rule_badges_namespace_is_refused(site: Site) -> None:
+    # "rules/..." are Journey's own automatic badges (Open Badges issued by the installation)
+    before = site.log_length()
+    response = site.post("ana", "BadgeDefined", {**BADGE, "community_id": "vrsac-1",
+                                                 "badge_id": "rules/took-over-facilitation"})
+
+    assert response.status_code == 422
+    assert response.json["error"] == "schema_invalid"
+    assert set(response.json["fields"]) == {"data.badge_id"}
+    assert site.log_length() == before
+
+
 def test_a_member_cannot_define_badges(site: Site) -> None:
     response = site.post("ivan", "BadgeDefined", {**BADGE, "community_id": "vrsac-1"})
 
