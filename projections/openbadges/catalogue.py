@@ -35,7 +35,10 @@ from projections.badges.recognitions import fold_recognitions
 from projections.badges.spec import Rule, load_rules
 from projections.index.keys import Filing, key, member_key
 
-RULE_PREFIX = "rules/"
+#: The key of a rule's badge is RULE_PREFIX + its id: a namespace no community badge may
+#: take (the schema refuses such a BadgeDefined; `catalogue_of` leaves out one a log
+#: written before that holds).
+RULE_PREFIX = ev.RULE_BADGE_PREFIX
 #: Why a rule award vanished, by the type of the event after which it did.
 RULE_REASONS = {
     "EntryRetracted": "evidence for this badge was retracted",
@@ -310,9 +313,14 @@ def catalogue_of(memo: CatalogueMemo, upto: int, load: Load, erased: Iterable[st
     """
     rules = load_rules() if rules is None else rules
     facts = memo.facts
-    rule_badges = _rule_badges(rules)
-    out = Catalogue(badges={**rule_badges, **{k: b for k, b in facts.badges_upto(upto).items()
-                                              if k not in rule_badges}},
+    # A community badge in the rule badges' namespace (only a log written before the
+    # schema refused one holds it) is left out, with its recognitions: published, it
+    # would pass for Journey's own badge (a rule of now, or of a later rules.json), issued
+    # by the installation. An award of one published before leaves the catalogue, so its
+    # status bit is set (status_index.py).
+    out = Catalogue(badges={**_rule_badges(rules),
+                            **{k: b for k, b in facts.badges_upto(upto).items()
+                               if not k.startswith(RULE_PREFIX)}},
                     networks=facts.networks_upto(upto), evidence=facts.evidence_upto(upto),
                     erased=facts.erased_upto(upto) | set(erased))
 
@@ -337,6 +345,8 @@ def catalogue_of(memo: CatalogueMemo, upto: int, load: Load, erased: Iterable[st
             memo.entries[member] = (own_counts, keys, memo.counts(keys, upto), awards)
         is_erased = member in out.erased
         for award in awards:
+            if award.kind == "recognition" and award.badge.startswith(RULE_PREFIX):
+                continue    # a community badge in the rules' namespace: see above
             out.awards[award.award_id] = _erase(award) if is_erased else award
     return out
 
