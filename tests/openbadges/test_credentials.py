@@ -128,6 +128,54 @@ def test_the_page_reports_a_revocation_after_issue(served: Served) -> None:
     assert answer["valid"] is False and "awarded by mistake" in answer["reason"]
 
 
+def _renamed(credential: dict, old: str, new: str) -> dict:
+    """`credential` with its top-level key `old` called `new` (in place, order kept)."""
+    return {(new if k == old else k): v for k, v in credential.items()}
+
+
+@pytest.mark.parametrize("withdrawal", ["revoked", "erased"])
+def test_a_withdrawn_credential_is_invalid_when_its_id_is_spelled_at_id(
+        served: Served, withdrawal: str) -> None:
+    # "id" is the VC context's alias of "@id": renamed, it is the same signed graph, and
+    # the same award, still withdrawn.
+    award = "aw-1" if withdrawal == "revoked" else "aw-eva"
+    credential = _credential(served, award)
+    if withdrawal == "revoked":
+        served.post("ana", "RecognitionRevoked", {"award_id": "aw-1", "revoked_by": "ana",
+                                                  "reason": "awarded by mistake"})
+        why = "awarded by mistake"
+    else:
+        served.post("root", "MemberErased", {"member_id": "eva", "requested_by": "eva"})
+        why = "the recipient's data was erased at their request"
+    renamed = _renamed(credential, "id", "@id")
+    assert verify(renamed)  # an independent verifier: still our genuine signature
+
+    for sent in (credential, renamed):
+        assert served.client.post("/ob/v3/verify", json=sent).json == {
+            "valid": False, "reason": f"it was revoked: {why}", "issued_here": True}
+
+
+def test_a_credential_signed_here_must_name_one_award_here(served: Served) -> None:
+    credential = _credential(served, "aw-1")
+    check = served.client.post
+    # the issuer's id spelled @id is the same issuer (the same signed graph)
+    issuer = {**credential, "issuer": _renamed(credential["issuer"], "id", "@id")}
+    assert check("/ob/v3/verify", json=issuer).json["valid"] is True
+    # both spellings at once: not one id (JSON-LD refuses colliding keywords)
+    both = {**credential, "@id": credential["id"]}
+    answer = check("/ob/v3/verify", json=both).json
+    assert answer["valid"] is False and answer["issued_here"] is True
+    # signed with our key, but with no id, or one naming no award here
+    unnamed = {k: v for k, v in credential.items() if k not in ("id", "proof")}
+    assert check("/ob/v3/verify", json=_resigned(served, unnamed)).json == {
+        "valid": False, "reason": "it is signed with this Journey's key but it has no id",
+        "issued_here": True}
+    for ident in (f"{served.base}/ob/v3/credentials/nope", "https://elsewhere.example/aw-1"):
+        resigned = _renamed(_resigned(served, credential, id=ident), "id", "@id")
+        assert check("/ob/v3/verify", json=resigned).json == {
+            "valid": False, "reason": "this Journey has no such award", "issued_here": True}
+
+
 def _resigned(served: Served, credential: dict, **fields: str) -> dict:
     """`credential` with `fields` changed and signed again with the instance's key."""
     from web.openbadges.service import service

@@ -39,7 +39,7 @@ from web.api.errors import ApiError, bad_query
 from web.extensions import csrf
 from web.i18n import DEFAULT, html_lang
 from web.openbadges.service import service, urls
-from web.openbadges.verify import check
+from web.openbadges.verify import check, node_id
 from web.services import AWARD_LINKS, journey
 
 bp = Blueprint("openbadges", __name__)
@@ -290,7 +290,7 @@ def verify() -> Response:
     elif request.is_json:
         text = request.get_data()
     valid, reason, credential = check(text)
-    issued_here = credential is not None and _names_this_journey(credential)
+    issued_here = credential is not None and _signed_here(credential)
     if valid and credential is not None:
         valid, reason = _still_valid(credential, reason)
     result = {"valid": valid, "reason": reason, "issued_here": issued_here}
@@ -311,21 +311,37 @@ def verify() -> Response:
                  f"</strong>: {escape(reason)}.</p>" + _verify_form())
 
 
+def _signed_here(credential: dict[str, Any]) -> bool:
+    """Whether the credential's proof is made with this installation's key (the DID of its
+    verification method): what a credential issued here is, however its JSON spells the
+    rest of the graph."""
+    found = credential.get("proof")
+    method = found.get("verificationMethod") if isinstance(found, dict) else None
+    return isinstance(method, str) and method.split("#", 1)[0] == service().did()
+
+
 def _names_this_journey(credential: dict[str, Any]) -> bool:
-    """Whether the credential's id is one of this installation's credential URLs."""
-    return str(credential.get("id", "")).startswith(urls().credential(""))
+    """Whether the credential's id (either spelling) is one of this installation's
+    credential URLs."""
+    ours = urls().credential("")
+    return any(isinstance(credential.get(name), str) and credential[name].startswith(ours)
+               for name in ("id", "@id"))
 
 
 def _still_valid(credential: dict[str, Any], reason: str) -> tuple[bool, str]:
-    """A credential of this installation: signed by our key, and not revoked since."""
-    if not _names_this_journey(credential):
+    """A well-signed credential: one of this installation's (signed with its key) must
+    name an award here that stands now; another issuer's may not borrow our URLs."""
+    if not _signed_here(credential):
+        if _names_this_journey(credential):
+            return False, "it names this Journey but is not signed with its key"
         return True, reason
-    issuer = credential.get("issuer")
-    if (issuer.get("id") if isinstance(issuer, dict) else issuer) != service().did():
-        return False, "it names this Journey but is not signed with its key"
+    ident, problem = node_id(credential)
+    if ident is None:
+        return False, f"it is signed with this Journey's key but {problem}"
+    prefix = urls().credential("")
     cat = service().latest()
-    ident = str(credential["id"]).removeprefix(urls().credential(""))
-    award = cat.awards.get(ident.removesuffix(".json"))
+    award = cat.awards.get(ident.removeprefix(prefix).removesuffix(".json")) \
+        if ident.startswith(prefix) else None
     if award is None:
         return False, "this Journey has no such award"
     status = credential.get("credentialStatus")

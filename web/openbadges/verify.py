@@ -36,7 +36,7 @@ def check(text: str | bytes, now: datetime | None = None
         return False, "the proof's purpose is not assertionMethod", credential
     method = str(found.get("verificationMethod", ""))
     issuer = credential.get("issuer")
-    issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
+    issuer_id = node_id(issuer)[0] if isinstance(issuer, dict) else issuer
     if method.split("#", 1)[0] != issuer_id:
         return False, "the proof was not made with the issuer's key", credential
     try:
@@ -54,6 +54,23 @@ def check(text: str | bytes, now: datetime | None = None
     if period is not None:
         return False, period, credential
     return True, f"signed by {issuer_id}", credential
+
+
+def node_id(node: dict[str, Any]) -> tuple[str | None, str | None]:
+    """(the id, None) of a JSON-LD node, or (None, why it has none to go by).
+
+    The VC context makes "id" an alias of "@id": the same signed graph may spell a node's
+    id either way, so reading one spelling only would miss the other. Both at once is not
+    one id (JSON-LD refuses it as colliding keywords).
+    """
+    spelled = [node[name] for name in ("id", "@id") if name in node]
+    if len(spelled) > 1:
+        return None, "it spells its id twice (id and @id)"
+    if not spelled:
+        return None, "it has no id"
+    if not isinstance(spelled[0], str):
+        return None, "its id is not a text"
+    return spelled[0], None
 
 
 def _outside_validity(credential: dict[str, Any], now: datetime) -> str | None:
