@@ -10,6 +10,14 @@ property no context defines would be silently dropped from the N-Quads (so left 
 and a type or id that is not an absolute IRI (an undefined type, say) would be resolved
 against pyld's stand-in base http://example.org/base/; both are refused (`UnsafeJsonLd`).
 pyld has no `safe` option of its own; this module checks the expanded document.
+
+Nor has pyld a bound on canonicalisation's work (rdf-canonize's maxWorkFactor): blank
+nodes that only their links to one another tell apart go through RDFC-1.0's "hash N-degree
+quads", over every permutation of them, so a few such nodes linked together take seconds
+(8 of them, ~8 s) -- a denial of service of the public verification page. A document is
+refused (`TooComplex`) before canonicalisation when more than MAX_ALIKE blank nodes share
+their first-degree quads (what the algorithm's first step cannot tell apart: our own
+credentials have none), or when it has more than MAX_BLANK_NODES blank nodes at all.
 """
 from __future__ import annotations
 
@@ -22,10 +30,21 @@ from projections.openbadges.contexts import document_loader
 from projections.openbadges.didkey import multibase
 
 CRYPTOSUITE = "eddsa-rdfc-2022"
+#: Blank nodes that only RDFC-1.0's N-degree hashing tells apart: its work grows with the
+#: factorial of their number (4: ~0.02 s, 5: ~0.1 s, 7: ~8 s). Ours have none; another
+#: issuer's credential may repeat an alignment or two.
+MAX_ALIKE = 4
+#: Blank nodes at all: a credential of ours has 3 (its subject, the subject's identifier,
+#: the achievement's criteria) and its proof 1; the rest of the work is linear in them.
+MAX_BLANK_NODES = 200
 
 
 class UnsafeJsonLd(ValueError):
     """The document has terms that canonicalisation would drop (so they would go unsigned)."""
+
+
+class TooComplex(ValueError):
+    """The document's blank nodes would make canonicalisation too costly to run."""
 
 
 def _refuse_dropped(term: str | None) -> None:
@@ -62,15 +81,56 @@ def _check_expanded(node: Any) -> None:
             _check_expanded(value)
 
 
+def _check_blank_nodes(dataset: dict[str, list[dict[str, Any]]]) -> None:
+    """Refuse (TooComplex) a dataset whose blank nodes canonicalisation could not afford.
+
+    Each blank node's first-degree quads (those that mention it, itself written _:a and
+    any other blank node _:z, as RDFC-1.0's first step hashes them) tell it apart unless
+    another node has the same: only those alike go on to the costly N-degree step.
+    """
+    quads_of: dict[str, list[str]] = {}
+    for graph, triples in dataset.items():
+        for triple in triples:
+            terms = [triple["subject"], triple["object"]]
+            if graph.startswith("_:"):
+                terms.append({"type": "blank node", "value": graph})
+            named = {t["value"] for t in terms if t["type"] == "blank node"}
+            for node in named:
+                def spelled(term: dict[str, Any]) -> Any:
+                    if term["type"] != "blank node":
+                        return sorted(term.items())
+                    return "_:a" if term["value"] == node else "_:z"
+                quads_of.setdefault(node, []).append(repr(
+                    (spelled(triple["subject"]), triple["predicate"]["value"],
+                     spelled(triple["object"]),
+                     spelled(terms[2]) if len(terms) > 2 else graph)))
+            if len(quads_of) > MAX_BLANK_NODES:
+                raise TooComplex(f"it has more than {MAX_BLANK_NODES} blank nodes")
+    alike: dict[tuple[str, ...], int] = {}
+    for quads in quads_of.values():
+        first_degree = tuple(sorted(quads))
+        alike[first_degree] = alike.get(first_degree, 0) + 1
+    count = sum(n for n in alike.values() if n > 1)
+    if count > MAX_ALIKE:
+        raise TooComplex(f"it has {count} blank nodes that only their links to one another "
+                         f"tell apart (at most {MAX_ALIKE} are checked)")
+
+
 def canonical(document: dict[str, Any]) -> str:
-    """The RDFC-1.0 canonical N-Quads of a JSON-LD document (refusing unsafe JSON-LD)."""
+    """The RDFC-1.0 canonical N-Quads of a JSON-LD document (refusing unsafe JSON-LD, and
+    one too costly to canonicalise: TooComplex)."""
     from pyld.jsonld import JsonLdProcessor
     processor = JsonLdProcessor(on_property_dropped=_refuse_dropped)
     expanded = processor.expand(copy.deepcopy(document), {"documentLoader": document_loader})
     _check_expanded(expanded)
-    return processor.normalize(expanded, {
-        "algorithm": "URDNA2015", "format": "application/n-quads",
-        "documentLoader": document_loader})
+    # The dataset normalize would make of it (the same options), checked, then given to
+    # normalize as N-Quads: converted once.
+    dataset = processor.to_rdf(expanded, {"documentLoader": document_loader,
+                                          "produceGeneralizedRdf": False})
+    _check_blank_nodes(dataset)
+    return processor.normalize(JsonLdProcessor.to_nquads(dataset), {
+        "algorithm": "URDNA2015", "inputFormat": "application/n-quads",
+        "format": "application/n-quads", "documentLoader": document_loader})
 
 
 def hash_data(document: dict[str, Any], proof_config: dict[str, Any]) -> bytes:

@@ -261,3 +261,39 @@ def test_a_credential_signed_elsewhere_is_not_passed_off_as_this_journeys(
     assert answer["valid"] is True and answer["issued_here"] is False
     assert b"this Journey did not issue it" in page and b"The credential is valid<" not in page
     assert mine["valid"] is True and mine["issued_here"] is True
+
+
+def _linked_evidence(n: int) -> list[dict]:
+    """n blank nodes each linked to all the others: alike but for their links."""
+    return [{"id": f"_:b{i}", "type": ["Evidence"], "name": "x",
+             "urn:x:p": [{"@id": f"_:b{j}"} for j in range(n) if j != i]} for i in range(n)]
+
+
+def test_a_credential_too_costly_to_canonicalise_is_refused_before_it_is(
+        served: Served) -> None:
+    # Canonicalising 7 such nodes took seconds (factorial in their number): a denial of
+    # service of the public page. Refused before canonicalisation starts.
+    poisoned = {**_credential(served, "aw-1"), "evidence": _linked_evidence(7)}
+    assert served.client.post("/ob/v3/verify", json=poisoned).json == {
+        "valid": False, "issued_here": True,
+        "reason": "the credential cannot be checked: it has 7 blank nodes that only their "
+                  "links to one another tell apart (at most 4 are checked)"}
+
+
+def test_the_bounds_on_blank_nodes(served: Served, monkeypatch) -> None:
+    from projections.openbadges import proof
+
+    credential = _credential(served, "aw-eva")
+    unsigned = {k: v for k, v in credential.items() if k != "proof"}
+    config = {**credential["proof"], "@context": credential["@context"]}
+    # ours: no two blank nodes alike, and 3 in all (1 in the proof's config): far in
+    with monkeypatch.context() as bounds:
+        bounds.setattr(proof, "MAX_ALIKE", 0)
+        bounds.setattr(proof, "MAX_BLANK_NODES", 3)
+        assert proof.canonical(unsigned).count("_:c14n") > 0
+        proof.canonical(config)
+    # a few alike is still checked; many blank nodes, however distinct, are not
+    proof.canonical({**unsigned, "evidence": _linked_evidence(proof.MAX_ALIKE)})
+    many = [{"type": ["Evidence"], "name": f"e{i}"} for i in range(proof.MAX_BLANK_NODES)]
+    with pytest.raises(proof.TooComplex, match="more than 200 blank nodes"):
+        proof.canonical({**unsigned, "evidence": many})
