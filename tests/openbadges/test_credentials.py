@@ -297,3 +297,10 @@ def test_the_bounds_on_blank_nodes(served: Served, monkeypatch) -> None:
     many = [{"type": ["Evidence"], "name": f"e{i}"} for i in range(proof.MAX_BLANK_NODES)]
     with pytest.raises(proof.TooComplex, match="more than 200 blank nodes"):
         proof.canonical({**unsigned, "evidence": many})
+
+
+def test_a_malformed_type_is_an_answer_not_a_500(served: Served) -> None:
+    answer = served.client.post("/ob/v3/verify", json={**_credential(served, "aw-1"),
+                                                       "type": 5})
+    assert answer.status_code == 200 and answer.json == {
+        "valid": False, "reason": "this is not an OpenBadgeCredential", "issued_here": True}

@@ -22,7 +22,10 @@ def check(text: str | bytes, now: datetime | None = None
         return False, "this is not JSON", None
     if not isinstance(credential, dict):
         return False, "a credential is a JSON object", None
-    types = credential.get("type") or []
+    types = credential.get("type")
+    # JSON-LD lets one type be a string; anything else but a list is no type at all (and
+    # `in` a string would match a part of it).
+    types = [types] if isinstance(types, str) else types if isinstance(types, list) else []
     if "VerifiableCredential" not in types or "OpenBadgeCredential" not in types and \
             "AchievementCredential" not in types:
         return False, "this is not an OpenBadgeCredential", credential
