@@ -58,6 +58,12 @@ def test_a_type_that_is_no_list_of_types(value) -> None:
         False, "this is not an OpenBadgeCredential")
 
 
+def test_a_credential_without_a_context_is_told_so_in_a_sentence() -> None:
+    unbound = {k: v for k, v in SIGNED.items() if k != "@context"}
+    assert check(json.dumps(unbound))[:2] == (
+        False, "the credential has no @context (the JSON-LD contexts that define its terms)")
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(READ), json_values | st.just(...))
 def test_any_value_where_check_reads_gets_an_answer(read, value) -> None:

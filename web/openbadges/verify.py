@@ -29,6 +29,10 @@ def check(text: str | bytes, now: datetime | None = None
     if "VerifiableCredential" not in types or "OpenBadgeCredential" not in types and \
             "AchievementCredential" not in types:
         return False, "this is not an OpenBadgeCredential", credential
+    if "@context" not in credential:
+        # the signed data is canonicalised over it: without one, nothing can be checked
+        return False, "the credential has no @context (the JSON-LD contexts that define " \
+                      "its terms)", credential
     found = credential.get("proof")
     if not isinstance(found, dict):
         return False, "the credential has no proof", credential
