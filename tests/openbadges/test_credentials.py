@@ -304,3 +304,32 @@ def test_a_malformed_type_is_an_answer_not_a_500(served: Served) -> None:
                                                        "type": 5})
     assert answer.status_code == 200 and answer.json == {
         "valid": False, "reason": "this is not an OpenBadgeCredential", "issued_here": True}
+
+
+def test_programs_get_json_errors_from_the_pages_for_people(served: Served,
+                                                            monkeypatch) -> None:
+    client = served.client
+
+    def error(answer, status: int, code: str) -> None:
+        assert answer.status_code == status and answer.is_json, answer.data[:80]
+        assert set(answer.json) == {"error", "message", "fields"}
+        assert answer.json["error"] == code
+
+    # an /ob/v2 document asked as JSON-LD: by its suffix, or by Accept; a person's page not
+    for path in ("/ob/v2/badges/nope.json", "/ob/v2/assertions/nope.json"):
+        error(client.get(path, headers={"Accept": "text/html"}), 404, "not_found")
+    for accept in ("application/ld+json", "application/json"):
+        error(client.get("/ob/v2/badges/nope", headers={"Accept": accept}), 404, "not_found")
+    assert client.get("/ob/v2/badges/nope").mimetype == "text/html"
+    # /ob/v3/verify asked for JSON: too large a body, or a failure of ours
+    big = {"credential": "x" * (served.app.config["MAX_CONTENT_LENGTH"] + 1)}
+    error(client.post("/ob/v3/verify", data=big, headers={"Accept": "application/json"}),
+          413, "body_too_large")
+    assert client.post("/ob/v3/verify", data=big).mimetype == "text/html"
+
+    def broken(text):
+        raise RuntimeError("a failure of ours")
+
+    monkeypatch.setattr("web.openbadges.routes.check", broken)
+    error(client.post("/ob/v3/verify", json={}, headers={"Accept": "application/json"}),
+          500, "internal")

@@ -68,6 +68,29 @@ def _is_ob_v3_document() -> bool:
     return request.path.startswith("/ob/v3/") and not request.path.startswith("/ob/v3/verify")
 
 
+#: What asks for JSON-LD or JSON (the /ob/v2 documents' own rule, web/openbadges/routes.py).
+_JSON_TYPES = ("application/ld+json", "application/json")
+
+
+def _asks_for_json() -> bool:
+    best = request.accept_mimetypes.best_match(["text/html", *_JSON_TYPES])
+    return best in _JSON_TYPES
+
+
+def _answers_json_errors() -> bool:
+    """Whether an error is answered with the API's JSON body rather than a page: the API,
+    the /ob/v3 documents, and the pages for people when their caller is a program -- an
+    /ob/v2 document asked as JSON-LD (a `.json` suffix, or by Accept), or /ob/v3/verify
+    asked for JSON (by Accept, or a JSON body: the verdict it would get is JSON)."""
+    if is_api_request() or _is_ob_v3_document():
+        return True
+    if request.path.startswith("/ob/v2/"):
+        return request.path.endswith(".json") or _asks_for_json()
+    if request.path == "/ob/v3/verify":
+        return request.is_json or _asks_for_json()
+    return False
+
+
 def _snake(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_") or "error"
 
@@ -116,7 +139,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
-        if not is_api_request() and not _is_ob_v3_document():
+        if not _answers_json_errors():
             if exc.code is None or exc.code < 400 or getattr(exc, "response", None):
                 return exc
             from web.pages.errors import page_for
@@ -135,7 +158,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
-        if not is_api_request():
+        if not _answers_json_errors():
             raise exc  # pages: Flask's own handling (a 500 page, or propagated in tests)
         log.exception("unexpected error on %s %s", request.method, request.path)
         return error_response(500, "internal", "something went wrong on our side; "
