@@ -7,7 +7,7 @@ import threading
 from contextlib import contextmanager
 from typing import Iterable, Iterator
 
-from events.recorder import Head, StoredRow
+from events.recorder import Head, HeadMismatch, StoredRow
 
 
 class _MemoryTransaction:
@@ -53,7 +53,10 @@ class _MemoryTransaction:
     def insert(self, rows: list[StoredRow]) -> None:
         self.rows.extend(rows)
 
-    def write_head(self, head: Head) -> None:
+    def write_head(self, head: Head, was: Head | None) -> None:
+        stored = self.head if self.head is not None else self.recorder.head()
+        if stored != was:
+            raise HeadMismatch(f"the head is {stored}, not {was}")
         self.head = head
 
     def get_wrapped(self, member_id: str) -> bytes | None:

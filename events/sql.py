@@ -28,7 +28,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.pool import NullPool
 
 from events.codec import canonical_json
-from events.recorder import Head, StoredRow
+from events.recorder import Head, HeadMismatch, StoredRow
 from events.tables import events, log_head, member_keys
 
 log = logging.getLogger("journey.events")
@@ -76,8 +76,14 @@ _BY_SCOPE = select(*_COLUMNS).where(events.c.idempotency_scope == bindparam("sco
 _SCOPES_IN_ARRAY = select(events.c.idempotency_scope).where(
     events.c.idempotency_scope == any_(bindparam("scopes", type_=ARRAY(String))))
 _INSERT = insert(events)
-_UPDATE_HEAD = update(log_head).where(log_head.c.id == 1)
+# The head moves only from the one the store vouches for (compare-and-set): a head sealed
+# with other keys, or left behind by rows changed outside Journey, is never sealed over.
+_UPDATE_HEAD = update(log_head).where(log_head.c.id == 1,
+                                      log_head.c.position == bindparam("was_position"),
+                                      log_head.c.hash == bindparam("was_hash"),
+                                      log_head.c.seal == bindparam("was_seal"))
 _INSERT_HEAD = insert(log_head)
+_HEAD_EXISTS = select(log_head.c.id).where(log_head.c.id == 1)
 _NOTIFY = select(func.pg_notify(NOTIFY_CHANNEL, bindparam("position")))
 _RECORDED_AT = select(events.c.recorded_at).where(events.c.position == bindparam("at"))
 _GET_KEY = select(member_keys.c.wrapped_key).where(member_keys.c.member_id == bindparam("m"))
@@ -387,12 +393,19 @@ class _SqlTransaction:
             self.cursor.executemany(statement.sql, map(statement.row_params, values))
         self.last_inserted = max(self.last_inserted, rows[-1].position)
 
-    def write_head(self, head: Head) -> None:
+    def write_head(self, head: Head, was: Head | None) -> None:
         values = {"position": head.position, "hash": head.hash, "seal": head.seal}
-        statement = self.direct["update_head"]
-        self.cursor.execute(statement.sql, statement.params(values))
-        if self.cursor.rowcount == 0:
+        if was is None:  # the log's first append
+            if self.conn.execute(_HEAD_EXISTS).first() is not None:
+                raise HeadMismatch("the log has no rows but has a head")
             self.conn.execute(_INSERT_HEAD, {"id": 1, **values})
+            return
+        statement = self.direct["update_head"]
+        self.cursor.execute(statement.sql, statement.params(
+            {**values, "was_position": was.position, "was_hash": was.hash,
+             "was_seal": was.seal}))
+        if self.cursor.rowcount != 1:
+            raise HeadMismatch(f"the head is not at position {was.position} as sealed here")
 
     def get_wrapped(self, member_id: str) -> bytes | None:
         return self.conn.execute(_GET_KEY, {"m": member_id}).scalar()
@@ -459,7 +472,9 @@ class SqlRecorder:
             self._direct = {
                 "rows_after": _Direct(_ROWS_AFTER, conn),
                 "insert": _Direct(_INSERT, conn, _ROW_KEYS),
-                "update_head": _Direct(_UPDATE_HEAD, conn, ["position", "hash", "seal"]),
+                "update_head": _Direct(_UPDATE_HEAD, conn, ["position", "hash", "seal",
+                                                            "was_position", "was_hash",
+                                                            "was_seal"]),
                 "page": _Direct(_PAGE_UPTO, conn),
                 "first_after": _Direct(FIRST_AFTER, conn),
             }

@@ -8,7 +8,6 @@ head, commit. Only then are the new events folded into the cached state and anno
 from __future__ import annotations
 
 import gc
-import hmac
 import json
 import threading
 import time
@@ -26,7 +25,7 @@ from events.crypto import Cipher
 from events.ids import new_correlation_id, new_event_id
 from events.instance import InstanceMismatch
 from events.quiet import quiet_fold
-from events.recorder import Head, Recorder, StoredRow, Transaction
+from events.recorder import Head, HeadMismatch, Recorder, StoredRow, Transaction
 from events.schemas import (LATEST_VERSION, SchemaInvalid, check_event, from_stored,
                             idempotency_key_problem, meta_id_problem)
 from events.snapshot import SNAPSHOT_AFTER, Snapshots
@@ -192,7 +191,6 @@ class EventStore:
         self.state = DomainState()
         self._tip = _Tip()
         self._lock = threading.RLock()
-        self._head_vouched = False  # the head was sealed with this instance's key
 
     # -- writing -------------------------------------------------------------------------
 
@@ -209,8 +207,6 @@ class EventStore:
         What was decided before the refused command is committed; the refusal is returned
         with its index. Imports use this to write thousands of lines per commit.
         """
-        if not self._head_vouched:
-            self._vouch_for_head()
         for attempt in range(MAX_ATTEMPTS):
             if not self.state.position:
                 # A new process, or a state reset by a failed attempt: fold the log before
@@ -225,20 +221,6 @@ class EventStore:
                     raise
                 time.sleep(0.01 * (2 ** attempt))
         raise AssertionError("unreachable")
-
-    def _vouch_for_head(self) -> None:
-        """Refuse to append over a head this instance's key did not seal (the keys of another
-        instance, or a head altered by hand): the next seal would hide it from verify, and
-        new members' keys would be wrapped with a master key the log's instance lacks.
-        Once per store: the heads after it are this process's own or its peers'."""
-        head = self.recorder.head()
-        if head is not None and not hmac.compare_digest(self.seal(head.position, head.hash),
-                                                        head.seal):
-            raise InstanceMismatch(
-                f"the log's head (position {head.position}) was not sealed with this "
-                "instance's keys: nothing is appended until JOURNEY_INSTANCE_DIR names the "
-                "instance directory the log was created with (journey verify says more)")
-        self._head_vouched = True
 
     def _batch_once(self, items: list[tuple[Command, Options]]) -> "BatchResult":
         results: list[AppendResult] = []
@@ -256,6 +238,10 @@ class EventStore:
                 for row in behind:
                     self._fold(row, tx)
                 caught_up = self.state.position
+                # The head this store vouches for: it seals the next one only over it.
+                tip = self._tip
+                was = (Head(tip.position, tip.hash, self.seal(tip.position, tip.hash))
+                       if tip.position else None)
                 for command, options in items:
                     try:
                         result, rows = self._decide_one(command, options, batch)
@@ -267,8 +253,16 @@ class EventStore:
                 if batch.rows:
                     tx.insert(batch.rows)  # one statement for the whole batch
                     last = batch.rows[-1]
-                    tx.write_head(Head(last.position, last.hash,
-                                       self.seal(last.position, last.hash)))
+                    try:
+                        tx.write_head(Head(last.position, last.hash,
+                                           self.seal(last.position, last.hash)), was)
+                    except HeadMismatch as exc:
+                        raise InstanceMismatch(
+                            f"the log's head does not vouch for its last row (position "
+                            f"{tip.position}) with this instance's keys ({exc}): it was sealed "
+                            "with the keys of another instance directory, or rows or the head "
+                            "were changed outside Journey. Nothing is appended: journey verify "
+                            "says more") from None
         except BaseException:
             # The state already folded rows that were not committed: start it afresh; the
             # next append catches it up from the log.

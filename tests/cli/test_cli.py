@@ -374,8 +374,8 @@ def test_nothing_is_appended_over_a_head_sealed_with_other_keys(ready: Journey,
     result = wrong("record", "MemberRegistered", "--actor", "ivan",
                    "--data", '{"member_id": "ivan", "display_name": "Ivan"}', code=1)
 
-    assert result.stderr.startswith("error: instance_mismatch: the log's head (position 1) "
-                                    "was not sealed with this instance's keys")
+    assert result.stderr.startswith("error: instance_mismatch: the log's head does not vouch "
+                                    "for its last row (position 1) with this instance's keys")
     assert ready("verify").output.startswith("OK 1 events")  # neither appended nor re-sealed
 
 

@@ -44,14 +44,17 @@ class Backend:
     def is_sql(self) -> bool:
         return self.url is not None
 
-    def open(self, clock: Callable[[], datetime] | None = None) -> EventStore:
-        """A new store on this backend's log (the backend's fake clock unless given one)."""
+    def open(self, clock: Callable[[], datetime] | None = None,
+             seal: Seal | None = None) -> EventStore:
+        """A new store on this backend's log (the backend's fake clock and seal key unless
+        given others: another instance's)."""
         clock = clock or self.clock
+        seal = seal or self.seal
         if self.url is None:
-            store = EventStore(self._memory, master_key=self.master_key, seal=self.seal,
+            store = EventStore(self._memory, master_key=self.master_key, seal=seal,
                                clock=clock)
         else:
-            store = open_sql_store(self.url, self.master_key, self.seal.key, clock)
+            store = open_sql_store(self.url, self.master_key, seal.key, clock)
         self._stores.append(store)
         return store
 

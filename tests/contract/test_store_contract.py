@@ -8,6 +8,7 @@ a lost connection) and checks that nothing half-done survives them.
 """
 from __future__ import annotations
 
+import os
 import threading
 from contextlib import contextmanager
 from datetime import timedelta
@@ -15,20 +16,22 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import DBAPIError
 
 from events.crypto import is_ciphertext
 from events.memory import MemoryRecorder
 from events.store import EventStore, Options, appended, erased
-from events.tables import member_keys
+from events.instance import InstanceMismatch
+from events.sql import make_engine
+from events.tables import events, log_head, member_keys
 from journey import errors
 from journey.clock import from_micros, to_micros
 from events.schemas import SchemaInvalid
 from journey.events import (ActionPlanCreated, EntryCorrected, MemberErased, NetworkCreated,
                             NormsAgreed, ResourceShared, Step)
 from journey.records import RecordEvent
-from tests.contract.scenario import (ACTED, JOINED, FakeClock, check_log, community_with,
+from tests.contract.scenario import (ACTED, JOINED, FakeClock, Seal, check_log, community_with,
                                      found, give_feedback, hand_over, join, lead, reflect,
                                      register, retract, share)
 
@@ -438,6 +441,47 @@ def test_every_hash_chains_the_row_as_stored_and_the_head_is_sealed(backend, cop
     assert (head.position, head.hash) == (rows[-1].position, rows[-1].hash)
     assert head.seal == backend.seal(head.position, head.hash)
     assert rows[0].hash != rows[1].hash
+
+
+def test_a_store_with_another_instance_s_seal_key_never_seals_over_the_head(backend, cop):
+    cop.submit(lead(C1, "s-1", "ivan"))
+    head, last = cop.head(), cop.last_position()
+    stranger = backend.open(seal=Seal(os.urandom(32)))
+
+    with pytest.raises(InstanceMismatch, match="does not vouch for its last row"):
+        stranger.submit(lead(C1, "s-2", "ivan"))
+
+    assert (cop.head(), cop.last_position()) == (head, last)
+    assert_sound(backend, cop)
+    cop.submit(lead(C1, "s-3", "ivan"))  # its own instance appends on
+    assert_sound(backend, cop)
+
+
+@pytest.mark.parametrize("damage", ["truncated", "headless"])
+def test_rows_or_head_changed_outside_journey_stop_appends(backend, cop, damage):
+    # Without the check, the next append sealed a head over what was left: verify then
+    # vouched for a truncated log.
+    cop.submit(lead(C1, "s-1", "ivan"))
+    cop.submit(lead(C1, "s-2", "ivan"))
+    last = cop.last_position()
+    if backend.is_sql:
+        engine = make_engine(backend.url)
+        with engine.begin() as conn:
+            if damage == "truncated":
+                conn.execute(delete(events).where(events.c.position == last))
+            else:
+                conn.execute(delete(log_head))
+        engine.dispose()
+    elif damage == "truncated":
+        cop.recorder.rows.pop()
+    else:
+        cop.recorder._head = None
+    fresh = backend.open()
+
+    with pytest.raises(InstanceMismatch):
+        fresh.submit(lead(C1, "s-3", "ivan"))
+
+    assert fresh.last_position() == (last - 1 if damage == "truncated" else last)
 
 
 # -- personal data and erasure -----------------------------------------------------------------
