@@ -353,6 +353,51 @@ def test_erasure_needs_the_confirmation(sqlite_site: Site) -> None:
     assert sqlite_site.log_length() == before
 
 
+def test_an_erasure_the_instance_cannot_record_appends_nothing_and_says_so(
+        sqlite_site: Site) -> None:
+    client = sqlite_site.app.test_client()
+    sign_in(client, "root")
+    before = sqlite_site.log_length()
+    erasures = sqlite_site.journey.log.instance.path / "erasures"
+    erasures.unlink(missing_ok=True)
+    erasures.mkdir()  # as unwritable as a wrong owner or mode makes it
+
+    response = form_post(client, "/auth/admin/accounts", "/auth/admin/erase",
+                         {"member_id": "mila", "requested_by": "mila", "confirm": "y"})
+
+    assert response.status_code == 503
+    assert "Nothing was erased" in response.text
+    assert sqlite_site.log_length() == before
+    assert sqlite_site.accounts.by_member("mila") is not None
+
+
+def test_an_erasure_retried_with_its_key_finishes_what_the_first_left(sqlite_site: Site,
+                                                                       monkeypatch) -> None:
+    # The first attempt appended MemberErased and stopped (a crash) before the rest; the
+    # client retries with the same idempotency key, as it should.
+    import events.erasure as erasure
+    body = {"data": {"member_id": "mila", "requested_by": "mila"}, "idempotency_key": "e-1"}
+    with monkeypatch.context() as patched:
+        patched.setattr(erasure, "_beside_the_log", lambda *args: None)
+        first = sqlite_site.client.post("/api/events/MemberErased", json=body,
+                                        headers=sqlite_site.as_("root"))
+    assert first.status_code == 201 and sqlite_site.accounts.by_member("mila") is not None
+
+    store = sqlite_site.journey.store
+    scrubbed: list = []
+    scrub = store.scrub_erased
+    monkeypatch.setattr(store, "scrub_erased", lambda ids: scrubbed.append(list(ids)) or
+                        scrub(ids))
+
+    again = sqlite_site.client.post("/api/events/MemberErased", json=body,
+                                    headers=sqlite_site.as_("root"))
+
+    assert again.status_code == 200 and again.json["replayed"] is True
+    assert scrubbed == [["mila"]]  # the database is scrubbed of the deleted key's traces
+    assert sqlite_site.accounts.by_member("mila") is None
+    assert "mila" in (sqlite_site.journey.log.instance.path / "erasures").read_text()
+
+
 def test_a_member_cannot_use_the_admin_forms(sqlite_site: Site) -> None:
     client = sqlite_site.app.test_client()
     sign_in(client, "ana")

@@ -373,6 +373,10 @@ def admin_erase():
     except errors.Refused as exc:
         flash(f"{exc.rule}: {exc.message}", "error")
         return _admin_page(422 if exc.kind == "invalid" else 403, erase_form=form)
+    except OSError as exc:  # the instance's erasures file: checked before anything is appended
+        flash(_("Nothing was erased: the instance directory cannot record erasures (%(why)s).",
+                why=str(exc)), "error")
+        return _admin_page(503, erase_form=form)
     flash(_("%(member)s is erased (position %(position)s).",
             member=form.member_id.data.strip(), position=result.position), "success")
     return redirect(url_for("auth.admin_accounts"))
