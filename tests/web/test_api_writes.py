@@ -748,3 +748,26 @@ def test_the_story_is_what_the_fixture_says(sqlite_site: Site) -> None:
     assert sqlite_site.log_length() == len(STORY) + 1
     assert csrf_of('<input id="csrf_token" name="csrf_token" type="hidden" value="abc">') \
         == "abc"
+
+
+def test_a_head_sealed_with_other_keys_is_a_503_and_appends_nothing(sqlite_site: Site) -> None:
+    """The web app on a log whose head its instance did not seal (another instance
+    directory, or a head changed by hand): writes are refused for the operator to mend."""
+    from sqlalchemy import update
+
+    from events.tables import log_head
+    before = sqlite_site.log_length()
+    with sqlite_site.journey.store.recorder.engine.begin() as conn:
+        conn.execute(update(log_head).values(seal="0" * 64))
+    client = sqlite_site.app.test_client()
+    sign_in(client, "ivan")
+
+    api = sqlite_site.post("ivan", "ReflectionRecorded", {
+        "reflection_id": "rf-x", "member_id": "ivan", "text": "x", "visibility": "private"})
+    page = client.post("/record/reflect", data={
+        "csrf_token": csrf_of(client.get("/record/reflect").text), "text": "y",
+        "visibility": "private", "idempotency_key": "k-503"})
+
+    assert (api.status_code, api.json["error"]) == (503, "instance_mismatch")
+    assert page.status_code == 503
+    assert sqlite_site.log_length() == before

@@ -15,9 +15,11 @@ import re
 
 from flask import Flask, Response, jsonify, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import Forbidden, HTTPException, UnprocessableEntity
+from werkzeug.exceptions import (Forbidden, HTTPException, ServiceUnavailable,
+                                 UnprocessableEntity)
 
 from events.accounts import AccountError
+from events.instance import InstanceMismatch
 from events.schemas import SchemaInvalid
 from journey import errors
 
@@ -155,6 +157,16 @@ def init_app(app: Flask) -> None:
             if name.lower() != "content-type" and name not in response.headers:
                 response.headers[name] = value
         return response
+
+    @app.errorhandler(InstanceMismatch)
+    def _instance_mismatch(exc: InstanceMismatch):
+        # The operator's to mend (the instance directory, or a log changed outside
+        # Journey); nothing was appended, and nothing will be until then.
+        log.error("refused to append on %s %s: %s", request.method, request.path, exc)
+        if not is_api_request():
+            from web.pages.errors import page_for
+            return page_for(ServiceUnavailable())
+        return error_response(503, exc.code, str(exc))
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
