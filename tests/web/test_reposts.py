@@ -63,6 +63,15 @@ FORMS: dict[str, Form] = {
 }
 
 
+def _ready(site: Site, form: Form):
+    """What the form needs appended, and a client signed in as the one who posts it."""
+    for actor, type_name, data in form.before:
+        assert site.post(actor, type_name, data).status_code == 201
+    client = site.app.test_client()
+    sign_in(client, form.who)
+    return client
+
+
 def _post(client, form: Form):
     token = csrf_of(client.get("/facilitate/vrsac-1" if form.prefix else form.path).text)
     data = {"csrf_token": token, "idempotency_key": "the-same-form", **form.data}
@@ -75,10 +84,7 @@ def _post(client, form: Form):
 def test_a_reposted_form_is_answered_as_the_first_post_was(sqlite_site: Site,
                                                             name: str) -> None:
     form = FORMS[name]
-    for actor, type_name, data in form.before:
-        assert sqlite_site.post(actor, type_name, data).status_code == 201
-    client = sqlite_site.app.test_client()
-    sign_in(client, form.who)
+    client = _ready(sqlite_site, form)
     before = sqlite_site.log_length()
 
     first = _post(client, form)
@@ -137,10 +143,7 @@ REUSED = "already used for a different request"
 def test_a_reposted_form_with_a_changed_field_is_refused_in_place(sqlite_site: Site,
                                                                   name: str) -> None:
     form = FORMS[name]
-    for actor, type_name, data in form.before:
-        assert sqlite_site.post(actor, type_name, data).status_code == 201
-    client = sqlite_site.app.test_client()
-    sign_in(client, form.who)
+    client = _ready(sqlite_site, form)
 
     assert _post(client, form).status_code in (302, 303)
     appended = sqlite_site.log_length()
