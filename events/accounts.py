@@ -177,7 +177,10 @@ def available_time_zones() -> frozenset[str]:
     """The IANA zone names this machine knows (read once)."""
     global _ZONES
     if _ZONES is None:
-        _ZONES = frozenset(zoneinfo.available_timezones() | {"UTC"})
+        # "localtime" (the system's own link) and "Factory" (tzdata's placeholder) are no
+        # places, and the pages' dates, which go through pytz, do not know them (a 500).
+        _ZONES = frozenset((zoneinfo.available_timezones() | {"UTC"})
+                           - {"localtime", "Factory"})
     return _ZONES
 
 
