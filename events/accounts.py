@@ -514,6 +514,11 @@ class Accounts:
             conn.execute(update(accounts_table).where(accounts_table.c.id == row.account_id)
                          .values(password_hash=password_hash, failed_logins=0,
                                  locked_until=None))
+            # The other reset links of the account go with the password they would reset,
+            # as set_password takes them too.
+            conn.execute(delete(one_time_links).where(
+                one_time_links.c.account_id == row.account_id,
+                one_time_links.c.purpose == RESET, one_time_links.c.used_at.is_(None)))
         return self.get(row.account_id)  # type: ignore[return-value]
 
     def pending_invites(self) -> list[Link]:

@@ -139,6 +139,17 @@ def test_a_reset_link_sets_the_password_and_a_new_password_voids_it(accounts: Ac
         == "invalid_link"
 
 
+def test_a_reset_voids_the_account_s_other_reset_links(accounts: Accounts) -> None:
+    ana = accounts.add("ana", PASSWORD)
+    used, other = accounts.reset_link(ana.id), accounts.reset_link(ana.id)
+
+    accounts.reset_password(used, "the second password")
+
+    assert code_of(lambda: accounts.reset_password(other, "a third password")) == \
+        "invalid_link"
+    assert accounts.authenticate("ana", "the second password").id == ana.id
+
+
 def test_repeated_failures_lock_for_longer_each_time(accounts: Accounts, clock: Clock) -> None:
     accounts.add("ana", PASSWORD)
     for _ in range(MAX_FAILURES):

@@ -266,6 +266,22 @@ def test_an_invitation_for_someone_with_an_account_is_refused(sqlite_site: Site)
     assert "already has an account" in response.text
 
 
+def test_an_invitation_for_an_erased_member_is_refused(sqlite_site: Site) -> None:
+    # Their account would read their communities as them again (the CLI refused already).
+    client = sqlite_site.app.test_client()
+    sign_in(client, "root")
+    erased = form_post(client, "/auth/admin/accounts", "/auth/admin/erase",
+                       {"member_id": "zoran", "requested_by": "zoran", "confirm": "y"})
+    assert erased.status_code == 302
+
+    response = form_post(client, "/auth/admin/accounts", "/auth/admin/invite",
+                         {"member_id": "zoran"})
+
+    assert response.status_code == 400
+    assert "zoran was erased" in response.text
+    assert sqlite_site.accounts.pending_invites() == []
+
+
 # -- the account page: time zone and tokens -----------------------------------------------------
 
 def test_the_time_zone_is_kept_per_account(sqlite_site: Site) -> None:

@@ -17,7 +17,7 @@ from flask_babel import refresh
 from flask_login import current_user, login_required, login_user, logout_user
 
 from events.accounts import INVITE, RESET, AccountError, link_url
-from events.erasure import erase_member
+from events.erasure import erase_member, erased_members
 from events.schemas import SchemaInvalid, load_event
 from journey import errors
 from journey.clock import utcnow
@@ -62,6 +62,8 @@ _REFUSALS: list[tuple[str, str, Callable[[dict[str, str]], str]]] = [
     ("username_taken", r"that username is taken", lambda v: _("that username is taken")),
     ("member_has_account", r"(?P<member>.+) already has an account",
      lambda v: _("%(member)s already has an account", member=v["member"])),
+    ("member_erased", r"(?P<member>.+) was erased",
+     lambda v: _("%(member)s was erased: nobody can sign in as them", member=v["member"])),
     ("unknown_account", r"there is no account (?P<name>.+)",
      lambda v: _("there is no account %(name)s", name=v["name"])),
     ("bad_language", r"choose a language from the list",
@@ -337,8 +339,13 @@ def admin_invite():
     form = InviteForm()
     if not form.validate_on_submit():
         return _admin_page(400, invite_form=form)
+    member_id = form.member_id.data.strip()
     try:
-        secret = accounts().invite(form.member_id.data.strip())
+        # As `journey user invite` does: an erased member's account would read their
+        # communities as them again.
+        if member_id in erased_members(journey().log):
+            raise AccountError("member_erased", f"{member_id} was erased")
+        secret = accounts().invite(member_id)
     except AccountError as exc:
         flash(account_message(exc), "error")
         return _admin_page(400, invite_form=form)
