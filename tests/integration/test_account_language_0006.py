@@ -12,6 +12,7 @@ from events.accounts import INVITE, RESET, Accounts
 from events.migrate import upgrade
 from events.sql import make_engine
 from events.tables import one_time_links, tokens
+from tests.integration.old_accounts import add_account, add_link, add_token
 
 FAST = "scrypt:1024:8:1"
 
@@ -20,12 +21,11 @@ def test_0006_keeps_every_account_token_and_link_and_allows_no_language(database
     engine = make_engine(database_url)
     try:
         upgrade(engine, "0005")
-        accounts = Accounts(engine, password_method=FAST)
-        ana = accounts.add("ana", "a long enough password", member_id="ana", language="en")
-        ivan = accounts.add("ivan", None, member_id="ivan", language="mk")
-        accounts.create_token(ana.id, "script")
-        accounts.reset_link(ivan.id)
-        accounts.invite("zoran")
+        ana = add_account(engine, "ana", language="en")
+        ivan = add_account(engine, "ivan", language="mk", password_hash=None)
+        add_token(engine, ana, "script")
+        add_link(engine, account_id=ivan)
+        add_link(engine, member_id="zoran")
         with engine.connect() as conn:
             before = (conn.execute(select(tokens).order_by(tokens.c.id)).all(),
                       conn.execute(select(one_time_links)
@@ -40,7 +40,8 @@ def test_0006_keeps_every_account_token_and_link_and_allows_no_language(database
         assert after == before and len(after[0]) == 1 and len(after[1]) == 2
         assert {link.purpose for link in after[1]} == {INVITE, RESET}
         # Nobody can tell a chosen 'en' from the old default: every language is kept.
-        assert accounts.get(ana.id).language == "en" and accounts.get(ivan.id).language == "mk"
+        accounts = Accounts(engine, password_method=FAST)
+        assert accounts.get(ana).language == "en" and accounts.get(ivan).language == "mk"
         column = next(c for c in inspect(engine).get_columns("accounts")
                       if c["name"] == "language")
         assert column["nullable"]
