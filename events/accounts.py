@@ -70,6 +70,8 @@ class Account:
     created_at: int
     failed_logins: int
     locked_until: int | None
+    #: Raised by sign-out and by a new password: sessions signed before it no longer load.
+    session_generation: int = 0
 
     @property
     def actor(self) -> str:
@@ -77,8 +79,10 @@ class Account:
         return self.member_id or self.username
 
     def session_fingerprint(self) -> str:
-        """Changes when the password does, so that a new password signs other sessions out."""
-        return hashlib.sha256((self.password_hash or "").encode()).hexdigest()[:16]
+        """Changes when the password or the session generation does: a session cookie is
+        signed, not stored, so changing this is how the server ends the account's sessions."""
+        material = f"{self.session_generation}:{self.password_hash or ''}"
+        return hashlib.sha256(material.encode()).hexdigest()[:16]
 
     def to_json(self) -> dict[str, Any]:
         """What an admin's list shows (never the password hash)."""
@@ -195,7 +199,7 @@ def _storable(name: Any) -> bool:
 def _account(row: Any) -> Account:
     return Account(row.id, row.member_id, row.username, row.password_hash, bool(row.is_admin),
                    row.time_zone, row.language, row.created_at, row.failed_logins,
-                   row.locked_until)
+                   row.locked_until, row.session_generation)
 
 
 def _token(row: Any) -> Token:
@@ -296,10 +300,18 @@ class Accounts:
             raise AccountError("unknown_account", f"there is no account {account_id}")
         return self.get(account_id)  # type: ignore[return-value]
 
+    def end_sessions(self, account_id: int) -> Account:
+        """End every session of the account (sign-out): each carries the old generation."""
+        generation = accounts_table.c.session_generation
+        # Incremented in SQL: a sign-out or new password at the same time cannot undo it.
+        return self._update(account_id, session_generation=generation + 1)
+
     def set_password(self, account_id: int, password: str) -> Account:
-        """A new password; unlocks the account and invalidates its unused reset links."""
+        """A new password; unlocks the account, invalidates its unused reset links and ends
+        its sessions (the caller signs its own session in again)."""
         account = self._update(account_id, password_hash=self._hash(password), failed_logins=0,
-                               locked_until=None)
+                               locked_until=None,
+                               session_generation=accounts_table.c.session_generation + 1)
         with self._writing() as conn:
             conn.execute(delete(one_time_links).where(
                 one_time_links.c.account_id == account_id, one_time_links.c.used_at.is_(None)))
@@ -513,7 +525,8 @@ class Accounts:
             row = self._use(conn, secret, RESET)
             conn.execute(update(accounts_table).where(accounts_table.c.id == row.account_id)
                          .values(password_hash=password_hash, failed_logins=0,
-                                 locked_until=None))
+                                 locked_until=None,
+                                 session_generation=accounts_table.c.session_generation + 1))
             # The other reset links of the account go with the password they would reset,
             # as set_password takes them too.
             conn.execute(delete(one_time_links).where(

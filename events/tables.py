@@ -70,6 +70,9 @@ accounts = Table(
     Column("created_at", BigInteger, nullable=False),
     Column("failed_logins", Integer, nullable=False),
     Column("locked_until", BigInteger, nullable=True),
+    # Part of every session's fingerprint: raising it ends the account's sessions (sign-out,
+    # a new password), since a session cookie is signed, not stored (migration 0007).
+    Column("session_generation", Integer, nullable=False, server_default=text("0")),
 )
 
 # Personal access tokens for scripts: only the sha256 of a token is kept.

@@ -150,6 +150,23 @@ def test_a_reset_voids_the_account_s_other_reset_links(accounts: Accounts) -> No
     assert accounts.authenticate("ana", "the second password").id == ana.id
 
 
+def test_sign_out_and_every_new_password_end_that_accounts_sessions_only(
+        accounts: Accounts) -> None:
+    ana, ivan = accounts.add("ana", PASSWORD), accounts.add("ivan", PASSWORD)
+    assert ana.session_generation == 0
+
+    ended = accounts.end_sessions(ana.id)
+    changed = accounts.change_password(ana.id, PASSWORD, "the second password")
+    reset = accounts.reset_password(accounts.reset_link(ana.id), "the third password")
+    set_ = accounts.set_password(ana.id, "the fourth password")
+
+    assert [a.session_generation for a in (ended, changed, reset, set_)] == [1, 2, 3, 4]
+    fingerprints = {a.session_fingerprint() for a in (ana, ended, changed, reset, set_)}
+    assert len(fingerprints) == 5
+    assert accounts.get(ivan.id) == ivan
+    assert code_of(lambda: accounts.end_sessions(ivan.id + 100)) == "unknown_account"
+
+
 def test_repeated_failures_lock_for_longer_each_time(accounts: Accounts, clock: Clock) -> None:
     accounts.add("ana", PASSWORD)
     for _ in range(MAX_FAILURES):
