@@ -39,6 +39,46 @@ def test_sign_in_and_out(site: Site) -> None:
     assert client.get("/api/me").status_code == 401
 
 
+def test_a_session_cookie_copied_before_sign_out_is_signed_out_too(site: Site) -> None:
+    client, ana = site.app.test_client(), site.app.test_client()
+    sign_in(client, "ivan")
+    sign_in(ana, "ana")
+    copied = client.get_cookie("session").value
+    assert client.post("/auth/logout", data={
+        "csrf_token": csrf_of(client.get("/").text)}).status_code == 302
+
+    # The copy, as someone who kept it would send it from another browser.
+    thief = site.app.test_client()
+    thief.set_cookie("session", copied)
+
+    assert thief.get("/api/me").status_code == 401
+    page = thief.get("/auth/account")
+    assert page.status_code == 302 and page.headers["Location"].startswith("/auth/login")
+    # Another account's session goes on.
+    assert ana.get("/api/me").json["member_id"] == "ana"
+    # Signing in again works, with a new session.
+    assert sign_in(client, "ivan").status_code == 302
+    assert client.get("/api/me").json["member_id"] == "ivan"
+    assert thief.get("/api/me").status_code == 401
+
+
+def test_an_admins_form_refuses_a_session_copied_before_sign_out(site: Site) -> None:
+    client = site.app.test_client()
+    sign_in(client, "root")
+    token = csrf_of(client.get("/auth/admin/accounts").text)
+    copied = client.get_cookie("session").value
+    client.post("/auth/logout", data={"csrf_token": csrf_of(client.get("/").text)})
+    thief = site.app.test_client()
+    thief.set_cookie("session", copied)
+
+    response = thief.post("/auth/admin/invite", data={"member_id": "petar",
+                                                      "csrf_token": token})
+
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/auth/login")
+    assert site.accounts.pending_invites() == []
+
+
 def test_a_wrong_password_is_refused(sqlite_site: Site) -> None:
     client = sqlite_site.app.test_client()
 

@@ -136,6 +136,11 @@ def logout():
     form = ButtonForm()
     if not form.validate_on_submit():
         abort(400)
+    if current_user.is_authenticated:
+        # Clearing this cookie alone would leave any copy of it signed in until it expires:
+        # the session lives in the cookie, so the account's generation ends it (and every
+        # other session of the account).
+        accounts().end_sessions(current_user.account.id)
     logout_user()
     session.clear()
     flash(_("You are signed out."), "success")

@@ -1,4 +1,5 @@
-"""Flask-Login's view of an account: loaded from the session, signed out by a new password."""
+"""Flask-Login's view of an account: loaded from the session, which sign-out or a new
+password ends on the server too (the account's session generation)."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -23,13 +24,15 @@ class SignedIn(UserMixin):
         self.account = account
 
     def get_id(self) -> str:
-        # The fingerprint of the password hash: changing the password ends other sessions.
+        # The cookie is all the server has of a session, so it carries a fingerprint of the
+        # password hash and the session generation: raising either ends the session.
         return f"{self.account.id}:{self.account.session_fingerprint()}"
 
 
 @login_manager.user_loader
 def load_user(user_id: str) -> SignedIn | None:
-    """The account of a session, unless it is gone or its password changed since."""
+    """The account of a session, unless it is gone, or signed out or given a new password
+    since."""
     number, _, fingerprint = user_id.partition(":")
     if not number.isdigit():
         return None
