@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, url_for
+from flask import Flask, Response, request, session, url_for
 
 #: No inline scripts or styles, nothing from elsewhere, never inside a frame.
 CONTENT_SECURITY_POLICY = "; ".join([
@@ -62,4 +62,17 @@ def init_app(app: Flask) -> None:
             response.headers.setdefault(name, value)
         if app.config.get("SESSION_COOKIE_SECURE"):
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        if "Cache-Control" not in response.headers and _personal():
+            # A person's pages, a token or a link just made, a share link's answers: no
+            # shared cache or browser history keeps them.
+            response.headers["Cache-Control"] = "private, no-store"
         return response
+
+
+def _personal() -> bool:
+    """Whether the answer is for one person: signed in (session or token), or under the
+    paths of accounts and share links, whose answers carry or concern a secret."""
+    if request.endpoint == "static":
+        return False
+    return (request.authorization is not None or "_user_id" in session
+            or request.path.startswith(("/auth/", "/shared/")))

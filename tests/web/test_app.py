@@ -102,6 +102,21 @@ def test_every_response_carries_the_security_headers(sqlite_site: Site, path: st
     assert "frame-ancestors 'none'" in csp
 
 
+def test_answers_for_one_person_are_never_stored(sqlite_site: Site) -> None:
+    signed = sqlite_site.app.test_client()
+    sign_in(signed, "ivan")
+    anonymous = sqlite_site.app.test_client()
+
+    for answer in (signed.get("/portfolio"), signed.get("/auth/account"),
+                   sqlite_site.get("ivan", "/api/me"), anonymous.get("/shared/unknown"),
+                   anonymous.get("/auth/login")):
+        assert answer.headers["Cache-Control"] == "private, no-store", answer.request.path
+    # What is the same for everyone may be kept.
+    with anonymous.get("/static/journey.css") as static:
+        assert "no-store" not in static.headers.get("Cache-Control", "")
+    assert "Cache-Control" not in anonymous.get("/api/openapi.json").headers
+
+
 def test_pages_have_no_inline_script_or_style(sqlite_site: Site) -> None:
     client = sqlite_site.app.test_client()
     sign_in(client, "root")
