@@ -287,3 +287,15 @@ def test_the_portfolio_page_offers_badge_files_only_for_awards_that_stand(served
     assert before and "aw-1" not in before      # the rule badges still link theirs
     served.post("root", "MemberErased", {"member_id": "eva", "requested_by": "eva"})
     assert files("eva") == []
+
+
+def test_a_recognition_of_a_badge_under_the_rules_namespace_gets_no_links(served: Served
+                                                                            ) -> None:
+    """A log written before rules/ was reserved may hold such a recognition: the
+    catalogue publishes no document for it, so the reads offer no link to a 404."""
+    from web.openbadges.routes import _withdrawn
+
+    body = {"recognitions": [{"award_id": "aw-forged", "badge_id": "rules/took-over"},
+                             {"award_id": "aw-1", "badge_id": "b-1"}]}
+    with served.app.test_request_context():
+        assert _withdrawn(body, "ivan") == {"aw-forged"}

@@ -30,6 +30,7 @@ from events.schemas import (MAX_EMAIL, MAX_URL, EmailField, TextField, UrlField,
                             flatten_messages)
 from journey import errors
 from journey.clock import utcnow
+from journey.events import RULE_BADGE_PREFIX
 from projections.openbadges import documents as docs
 from projections.openbadges.catalogue import Award, Catalogue
 from projections.openbadges.contexts import OB_V2_URL
@@ -446,6 +447,11 @@ def _withdrawn(body: dict[str, Any], member_id: str) -> set[str]:
                 if isinstance(item, dict) and item.get("award_id")}
 
     recognitions, rules = ids("recognitions"), ids("rule_badges")
+    # A recognition of a badge defined under the rule badges' namespace before it was
+    # reserved: the catalogue publishes no document for it (its links would be 404s).
+    forged = {item["award_id"] for item in body.get("recognitions") or ()
+              if isinstance(item, dict) and item.get("award_id")
+              and str(item.get("badge_id") or "").startswith(RULE_BADGE_PREFIX)}
 
     def judge(state: Any) -> set[str]:
         if member_id in state.erased:
@@ -454,6 +460,7 @@ def _withdrawn(body: dict[str, Any], member_id: str) -> set[str]:
                 if award_id in state.awards and state.awards[award_id].revoked}
 
     withdrawn = journey().store.read_state(judge) if recognitions or rules else set()
+    withdrawn |= forged
     if rules and body.get("as_of") is not None:
         now = service().latest().awards
         withdrawn |= {award_id for award_id in rules
