@@ -301,13 +301,18 @@ def _write_snapshot(engine: Engine, archive: zipfile.ZipFile, progress: Progress
         present = inspect(conn)
         for table in (*EXTRA_TABLES, *tables):
             if present.has_table(table.name):
-                _write_table(conn, archive, table, snap)
+                # Only the columns this database has: code upgraded before `journey init`
+                # migrated it (backing up first is the careful order) lacks the newest.
+                there = {c["name"] for c in present.get_columns(table.name)}
+                _write_table(conn, archive, table, snap,
+                             [c for c in table.columns if c.name in there])
     return snap
 
 
 def _write_table(conn: Connection, archive: zipfile.ZipFile, table: Table,
-                 snap: _Snapshot) -> None:
-    """One of the other tables (accounts, tokens, links, ...), paged by its primary key."""
+                 snap: _Snapshot, columns: list[Any]) -> None:
+    """One of the other tables (accounts, tokens, links, ...), paged by its primary key;
+    restore fills a column the backup lacks with its server default."""
     name = TABLES_PREFIX + table.name + ".jsonl"
     key_columns = list(table.primary_key.columns)
     key = tuple_(*key_columns) if len(key_columns) > 1 else key_columns[0]
@@ -317,7 +322,7 @@ def _write_table(conn: Connection, archive: zipfile.ZipFile, table: Table,
         out = _Digesting(member)
         after: Any = None
         while True:
-            query = select(table).order_by(*key_columns).limit(PAGE)
+            query = select(*columns).order_by(*key_columns).limit(PAGE)
             if after is not None:
                 query = query.where(key > (tuple_(*after) if len(key_columns) > 1
                                            else after[0]))

@@ -690,3 +690,25 @@ def test_cli_errors(ready: Journey, tmp_path) -> None:
     with sqlite3.connect(ready.db) as conn:
         assert conn.execute("SELECT count(*) FROM events").fetchone()[0] == len(
             SAMPLE.read_text(encoding="utf-8").splitlines())
+
+
+def test_a_database_the_upgraded_code_has_not_migrated_yet_backs_up(
+        database_factory, tmp_path, engines) -> None:
+    """Backing up before `journey init` migrates is the careful order after an upgrade:
+    the backup takes the columns the database has, and a restore fills the newer ones."""
+    from events.migrate import upgrade
+    from tests.integration.old_accounts import add_account
+
+    old = engine_at(database_factory(), engines)
+    upgrade(old, "0006")  # before accounts had a session generation (0007)
+    add_account(old, "ana")
+    path = tmp_path / "before-init.backup"
+
+    written = write_backup(SqlRecorder(old), path)
+
+    assert written.manifest.tables["accounts"] == 1
+    target = engine_at(database_factory(), engines)
+    restore_backup(target, path, instance=ensure_instance(tmp_path / "instance"))
+    with target.connect() as conn:
+        [row] = conn.execute(select(accounts)).mappings().all()
+    assert (row["username"], row["session_generation"]) == ("ana", 0)
