@@ -12,7 +12,7 @@ import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, BinaryIO, Callable, Iterator
+from typing import Any, BinaryIO, Callable, Iterator, Mapping
 
 import click
 from sqlalchemy import make_url
@@ -55,9 +55,20 @@ class Cli:
     """What the commands share: the configuration, read once, and the installation, opened on
     demand (the log, its projections and their reports)."""
 
-    def __init__(self, config: Config) -> None:
-        self.config = config
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        self._environ = environ
+        self._config: Config | None = None
         self._journey: Journey | None = None
+
+    @property
+    def config(self) -> Config:
+        """The configuration, read the first time a command needs it: `--help` does not."""
+        if self._config is None:
+            try:
+                self._config = Config.from_env(self._environ)
+            except ValueError as exc:
+                raise CliError("config", str(exc)) from None
+        return self._config
 
     @property
     def journey(self) -> Journey:
@@ -179,11 +190,7 @@ def main(ctx: click.Context) -> None:
     Example:
       journey init && journey import demo/sample.jsonl --keep-recorded-at && journey verify
     """
-    try:
-        config = Config.from_env(os.environ)
-    except ValueError as exc:
-        raise CliError("config", str(exc)) from None
-    cli = Cli(config)
+    cli = Cli(os.environ)
     ctx.obj = cli
     ctx.call_on_close(cli.close)
 

@@ -104,6 +104,8 @@ def test_a_configuration_journey_cannot_use_is_refused_before_anything(
         result = journey(command, code=1)
         assert result.stderr.startswith(message), result.stderr
         assert "secret" not in result.stderr  # a URL's password is never printed
+        # Help needs no configuration: it is how one finds out what to set.
+        assert "Example" in journey(command, "--help").output
     assert not (journey.folder / "instance").exists() and not journey.db.exists()
 
 
