@@ -1,11 +1,13 @@
 """What a view asks of the installation: the opened Journey and the accounts, per app."""
 from __future__ import annotations
 
-from typing import Any
+from contextlib import ExitStack
+from typing import Any, BinaryIO
 
 from flask import current_app
 
 from events.accounts import Accounts
+from events.uploads import Staged, Uploads, uploads_of
 from projections.app import Journey
 
 JOURNEY = "journey"
@@ -22,6 +24,19 @@ def journey() -> Journey:
 def accounts() -> Accounts:
     """The accounts beside the log."""
     return current_app.extensions[ACCOUNTS]
+
+
+def uploads() -> Uploads:
+    """The uploaded files of this installation (its instance directory's store)."""
+    return uploads_of(journey().config.instance_dir)
+
+
+def stage_upload(files: ExitStack, stream: BinaryIO, *, filename: str | None,
+                 media_type: str | None) -> Staged:
+    """An upload written and hashed under this request's own name (Uploads.stage): it
+    enters the store only if kept, and is deleted when `files` closes otherwise."""
+    return files.enter_context(uploads().stage(stream, filename=filename,
+                                               media_type=media_type))
 
 
 def award_links(body: dict[str, Any], member_id: str) -> dict[str, Any]:

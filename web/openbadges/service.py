@@ -14,7 +14,6 @@ from events.quiet import quiet_fold
 from events.snapshot import FOLDER as SNAPSHOTS
 from events.snapshot import SNAPSHOT_AFTER, Snapshots
 from events.store import EventStore
-from events.uploads import uploads_of
 from journey import errors
 from journey.clock import BadTime, format_time, parse_time, utcnow
 from journey.records import Recorded
@@ -25,7 +24,7 @@ from projections.openbadges.catalogue import (Badge, Catalogue, CatalogueMemo, L
 from projections.openbadges.didkey import did_key, verification_method
 from projections.openbadges.documents import Issuer, Urls
 from web.openbadges.issuers import Issuers
-from web.services import journey
+from web.services import journey, uploads
 
 KEY = "journey_openbadges"
 MEMO_SNAPSHOT = "openbadges-catalogue"
@@ -241,7 +240,7 @@ class OpenBadges:
         """
         if badge is None or not badge.image:
             return None
-        store = uploads_of(journey().config.instance_dir)
+        store = uploads()
         if not store.exists(badge.image):
             return None
         path = store.path_of(badge.image)

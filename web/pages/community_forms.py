@@ -28,8 +28,7 @@ from wtforms.validators import (URL, DataRequired, InputRequired, Length, Option
                                 StopValidation)
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from events.uploads import (MAX_UPLOAD, EmptyUpload, Staged, TooLarge, is_digest,
-                            uploads_of)
+from events.uploads import MAX_UPLOAD, EmptyUpload, Staged, TooLarge, is_digest
 from journey import events as ev
 from journey.access import may_read_community
 from journey.clock import format_time
@@ -40,7 +39,7 @@ from web.pages.common import (Outcome, acting_member, fold_first, handle_form, j
                               minted_id)
 from web.pages.community import community_view, format_label, kind_label
 from web.pages.forms import RecordForm
-from web.services import journey
+from web.services import journey, stage_upload, uploads
 
 #: The multipart body of an upload: the file plus the form's few small fields.
 UPLOAD_BODY = MAX_UPLOAD + 256 * 1024
@@ -254,10 +253,9 @@ def _stage(upload: Any, form: ShareForm, files: ExitStack) -> Staged | None:
 
     A file over the limit is a 413 (the error page says so); nothing is kept.
     """
-    store = uploads_of(journey().config.instance_dir)
     try:
-        return files.enter_context(store.stage(upload.stream, filename=upload.filename,
-                                               media_type=upload.mimetype))
+        return stage_upload(files, upload.stream, filename=upload.filename,
+                            media_type=upload.mimetype)
     except TooLarge:
         raise RequestEntityTooLarge() from None
     except EmptyUpload:
@@ -318,7 +316,7 @@ def agree_norms(community_id: str):
 @login_required
 def file(digest: str):
     """A shared file, for readers of a community whose library holds it (as an attachment)."""
-    store = uploads_of(journey().config.instance_dir)
+    store = uploads()
     if not is_digest(digest):
         abort(404)
     fold_first()

@@ -23,7 +23,7 @@ from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from events.codec import asked_digest
-from events.uploads import EmptyUpload, Staged, TooLarge, uploads_of
+from events.uploads import EmptyUpload, Staged, TooLarge
 from journey import errors
 from journey import events as ev
 from journey.access import READ_ROLES, Reader
@@ -40,7 +40,7 @@ from web.pages.common import (Outcome, account, acting_member, earlier_outcome, 
                               form_errors, judged, minted_id, reader_now, record, require,
                               submit, viewer)
 from web.pages.forms import RecordForm
-from web.services import journey
+from web.services import journey, stage_upload
 
 TEXT_MAX = 2000
 #: The multipart body of the badge form: its image (at most 1 MiB) and its few fields. A
@@ -379,12 +379,10 @@ def _badge_image(form: BadgeForm) -> bytes | None:
 def _stage_image(data: bytes, form: BadgeForm, files: ExitStack) -> Staged | None:
     """A checked image written and hashed, deleted when `files` closes unless kept (None:
     an error on the form)."""
-    store = uploads_of(journey().config.instance_dir)
     upload = form.image.data
     try:
-        return files.enter_context(store.stage(
-            io.BytesIO(data), filename=getattr(upload, "filename", None),
-            media_type="image/png"))
+        return stage_upload(files, io.BytesIO(data), filename=getattr(upload, "filename", None),
+                            media_type="image/png")
     except (TooLarge, EmptyUpload):  # not after the checks above; kept for safety
         form.image.errors = [*form.image.errors, _("The image could not be stored.")]
         return None
