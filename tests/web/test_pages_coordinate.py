@@ -7,14 +7,14 @@ import io
 import re
 import time
 from datetime import datetime, timedelta
-from urllib.parse import quote
+from urllib.parse import parse_qs, quote, urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner
 
 from cli.main import main
-from journey.clock import UTC, format_time, from_micros, utcnow
+from journey.clock import UTC, format_time, from_micros, parse_time, utcnow
 from projections.csv_rows import EVALUATION_CSV_COLUMNS
 from projections.leadership.report import LEADERSHIP_CSV_COLUMNS, SESSIONS_CSV_COLUMNS
 from tests.browser.test_language import translated
@@ -360,3 +360,51 @@ def test_no_downloaded_csv_cell_starts_like_a_formula(sqlite_site):
     [story] = [r for r in stories if r["reflection_id"] == "rf-9"]
     assert (story["text"], story["prompt"]) == ("'-1+1", "'=1+1")
     assert not [cell for row in all_rows for cell in row if cell[:1] in "=+-@\t\r" and cell]
+
+
+def _export_csv(site, *args: str):
+    config = site.journey.config
+    return CliRunner().invoke(main, ["export-csv", *args], env={
+        "JOURNEY_DATABASE_URL": config.database_url,
+        "JOURNEY_INSTANCE_DIR": str(config.instance_dir)})
+
+
+@pytest.mark.parametrize("path", ["/coordinate/networks/sel-serbia",
+                                  "/coordinate/communities/vrsac-1"])
+def test_a_download_link_carries_the_exact_moment_the_page_showed(sqlite_site, path):
+    """The picker means the end of the day; the link says which moment that was, in RFC
+    3339 UTC, so the CSV is the one `journey export-csv --as-of` gives for that moment."""
+    today = utcnow().date()  # vera's zone is UTC; the whole story was recorded today
+    client = _client(sqlite_site, "vera")
+    page = client.get(f"{path}?as_of={today.isoformat()}")
+    assert page.status_code == 200 and 'id="as-of-error"' not in page.text
+    for table in ("leadership", "sessions"):
+        link = re.search(rf'<a href="([^"]*/{table}\.csv[^"]*)" download>', page.text
+                         ).group(1).replace("&amp;", "&")
+        as_of = parse_qs(urlsplit(link).query)["as_of"][0]
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z", as_of), as_of
+        assert parse_time(as_of).date() == today and parse_time(as_of) <= utcnow()
+        scope = ["--network", "sel-serbia"] if "networks" in path else ["--community",
+                                                                         "vrsac-1"]
+        cli = _export_csv(sqlite_site, "--report", table, *scope, "--as-of", as_of)
+        assert cli.exit_code == 0, cli.output
+        assert list(csv.reader(io.StringIO(cli.output))) == _rows(client.get(link))
+
+
+def test_a_download_reads_a_bare_date_as_the_api_and_the_cli_do(sqlite_site):
+    """DESIGN: YYYY-MM-DD is 00:00 UTC of that day, for the CSV as for the API and the
+    command line -- today's 00:00, before anything of the story was recorded."""
+    today = utcnow().date().isoformat()
+    client = _client(sqlite_site, "vera")
+    download = client.get(f"/coordinate/networks/sel-serbia/leadership.csv?as_of={today}")
+    api = sqlite_site.get("vera", f"/api/networks/sel-serbia/leadership?as_of={today}")
+    cli = _export_csv(sqlite_site, "--report", "leadership", "--network", "sel-serbia",
+                      "--as-of", today)
+    # Not yet recorded as of then: the API's 404 for its URL's id, the download's 422 (as
+    # test_a_network_csv_as_of_before_the_network_existed_is_unknown_network).
+    assert api.status_code == 404 and api.get_json()["error"] == "unknown_network"
+    assert download.status_code == 422 and b"network" in download.data
+    assert cli.exit_code == 1 and "error: unknown_network: " in cli.output, cli.output
+    # A moment without its offset means nothing to anyone else: refused, as by the API.
+    assert client.get("/coordinate/networks/sel-serbia/leadership.csv"
+                      "?as_of=2024-01-01T00:00:00").status_code == 400

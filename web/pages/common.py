@@ -27,7 +27,7 @@ from events.store import AppendResult, Options
 from journey import errors
 from journey import events as ev
 from journey.access import Reader, reader
-from journey.clock import BadTime, parse_time, to_micros, utcnow
+from journey.clock import BadTime, format_time, parse_time, to_micros, utcnow
 from journey.records import RecordEvent
 from journey.state import DomainState
 from web.forms import account_zone
@@ -99,6 +99,13 @@ class AsOf:
     def api_value(self) -> str | None:
         return None if self.moment is None else self.moment.isoformat()
 
+    @property
+    def exact(self) -> str | None:
+        """The moment in RFC 3339, UTC (2023-03-04T22:59:59.999999Z): what a download link
+        carries, so that its URL means the same cut for anyone, whatever their time zone,
+        and the same as the API's and `journey export-csv --as-of` would."""
+        return None if self.moment is None else format_time(self.moment)
+
 
 def as_of_from_request(name: str = "as_of") -> AsOf:
     """`?as_of=` as a date (the end of that day in the account's zone, today's: now) or a
@@ -129,6 +136,19 @@ def as_of_from_request(name: str = "as_of") -> AsOf:
     if moment.astimezone(ZoneInfo("UTC")) > now:
         return AsOf(text, None, _("%(text)s is in the future; showing now.", text=text))
     return AsOf(text, moment)
+
+
+def exact_as_of_from_request(name: str = "as_of") -> AsOf:
+    """`?as_of=` as the API and the command line read it (a CSV download's): RFC 3339 with
+    an offset, or YYYY-MM-DD = 00:00 UTC of that day (DESIGN), whoever asks. The pages'
+    own links carry the exact moment they showed (AsOf.exact); a bad value is an error."""
+    text = (request.args.get(name) or "").strip()
+    if not text:
+        return AsOf(None, None)
+    try:
+        return AsOf(text, parse_time(text))
+    except BadTime as exc:
+        return AsOf(text, None, str(exc))
 
 
 # -- recording ---------------------------------------------------------------------------

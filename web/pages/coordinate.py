@@ -29,7 +29,8 @@ from projections.leadership.report import (LEADERSHIP_CSV_COLUMNS, SESSIONS_CSV_
 from web.charts import bar_chart, line_chart
 from web.i18n import number
 from web.pages import bp
-from web.pages.common import AsOf, as_of_from_request, fold_first, judged, require
+from web.pages.common import (AsOf, as_of_from_request, exact_as_of_from_request, fold_first,
+                              judged, require)
 from web.pages.common import viewer as page_viewer
 from web.pages.names import community_names, network_names
 from web.pages.refusals import explain
@@ -231,7 +232,12 @@ def _dashboard(kind: str, ident: str, report_of, csv_endpoint: str, *,
     kept = {k: v for k, v in (("from", window.start), ("to", window.end),
                               ("as_of", None if as_of.error else as_of.text)) if v}
     id_arg = {f"{kind}_id": ident}
-    csv_links = {table: url_for(csv_endpoint, table=table, **id_arg, **kept)
+    # A download carries the exact moment the page showed (the end of the picked day in
+    # the reader's zone), not the date: a bare date means 00:00 UTC to the CSV, as to the
+    # API and the command line.
+    exact = {k: v for k, v in (("from", window.start), ("to", window.end),
+                               ("as_of", None if as_of.error else as_of.exact)) if v}
+    csv_links = {table: url_for(csv_endpoint, table=table, **id_arg, **exact)
                  for table in ("leadership", "sessions")}
     return render_template(
         "pages/coordinate/dashboard.html", kind=kind, kept=kept, csv_links=csv_links, ident=ident, report=report,
@@ -270,8 +276,12 @@ def coordinate_network(network_id: str):
 
 def _csv_window() -> tuple[AsOf, Window]:
     """The as-of moment and window of a CSV download; a bad one is a 400 (no page to
-    show a message beside: the dashboard's links only ever carry good values)."""
-    as_of = as_of_from_request()
+    show a message beside: the dashboard's links only ever carry good values).
+
+    `as_of` is read as the API reads it (a date is 00:00 UTC of that day, a time needs its
+    offset), not as the pages read their picker: the dashboard's links carry the exact
+    moment they showed, and a URL means the same cut for whoever opens it."""
+    as_of = exact_as_of_from_request()
     window, error = _window_args(as_of)
     if as_of.error or error:
         abort(400)
@@ -389,7 +399,7 @@ def coordinate_compare():
     # showed "now" for would make the download a 400.
     csv_link = url_for("pages.coordinate_compare_csv", community=chosen,
                        period=[f"{start or ''}..{end or ''}" for start, end in periods],
-                       as_of=None if as_of.error else as_of.text)
+                       as_of=None if as_of.error else as_of.exact)
     return render_template(
         "pages/coordinate/compare.html", available=available, csv_link=csv_link,
         names=_community_names(available), chosen=chosen, periods=periods, problems=problems,
@@ -406,7 +416,7 @@ def coordinate_compare_csv():
     if not chosen:
         abort(400)
     _compare_access(chosen)
-    as_of = as_of_from_request()
+    as_of = exact_as_of_from_request()  # as the dashboards' downloads read it
     periods, problems = _periods()
     if problems or as_of.error:
         abort(400)
