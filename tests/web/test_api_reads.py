@@ -210,6 +210,29 @@ def test_evaluation_side_by_side(site: Site) -> None:
     assert body["as_of_position"] == len(STORY) + 1
 
 
+def test_evaluation_without_a_period_is_all_time_as_in_the_cli(sqlite_site: Site) -> None:
+    """`period` is optional, as `journey report evaluation --period` is: one period, `..`."""
+    config = sqlite_site.journey.config
+    env = {"JOURNEY_DATABASE_URL": config.database_url,
+           "JOURNEY_INSTANCE_DIR": str(config.instance_dir)}
+    response = sqlite_site.get("vera", "/api/evaluation?community=vrsac-1&community=nis-2")
+    cli = CliRunner().invoke(main, ["report", "evaluation", "--community", "vrsac-1",
+                                    "--community", "nis-2", "--viewer", "vera", "--json"],
+                             env=env)
+
+    assert response.status_code == 200, response.json
+    assert cli.exit_code == 0, cli.output
+    assert response.json == json.loads(cli.output)
+    assert response.json == sqlite_site.get(
+        "vera", "/api/evaluation?community=vrsac-1&community=nis-2&period=..").json
+    assert [(c["community_id"], c["from"], c["to"]) for c in response.json["columns"]] == [
+        ("vrsac-1", None, None), ("nis-2", None, None)]
+    document = sqlite_site.client.get("/api/openapi.json").json
+    period = next(p for p in document["paths"]["/api/evaluation"]["get"]["parameters"]
+                  if p["name"] == "period")
+    assert not period.get("required") and "all time" in period["description"]
+
+
 def test_verify_answers_ok_with_a_signed_head(site: Site) -> None:
     body = site.get("vera", "/api/verify").json
 
@@ -293,7 +316,6 @@ def test_a_portfolio_before_the_member_existed_is_404(sqlite_site: Site) -> None
     ("/api/members/ivan/portfolio?to=later", "to"),
     ("/api/members/ivan/portfolio?timeline_limit=0", "timeline_limit"),
     ("/api/members/ivan/portfolio?timeline_offset=-1", "timeline_offset"),
-    ("/api/evaluation?community=vrsac-1", "period"),
     ("/api/evaluation?community=vrsac-1&period=2024", "period.0"),
     ("/api/evaluation?community=vrsac-1&period=2025-01-01..2024-01-01", "period.0"),
     ("/api/events?limit=0", "limit"),

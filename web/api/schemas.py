@@ -205,10 +205,12 @@ class EvaluationQuery(ReadQuery):
     community = fields.List(IdField(), required=True, validate=validate.Length(min=1, max=50))
     period = fields.List(
         PeriodParam(metadata={"pattern": PERIOD_PATTERN}),
-        required=True, validate=validate.Length(min=1, max=20),
+        load_default=lambda: [(None, None)], validate=validate.Length(min=1, max=20),
         metadata={"description": "A..B, e.g. 2024-01-01..2024-07-01: each side YYYY-MM-DD "
                                  "(00:00 UTC) or an RFC 3339 time with an offset, either "
-                                 "side may be empty"})
+                                 "side may be empty. Repeat for several; without it, one "
+                                 "period of all time (`..`), as `journey report evaluation` "
+                                 "without --period"})
 
 
 class EventsQuery(Strict):
