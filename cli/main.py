@@ -183,8 +183,10 @@ class JourneyGroup(click.Group):
 def main(ctx: click.Context) -> None:
     """Journey: the learning journeys of educators in communities of practice.
 
-    Configuration comes from JOURNEY_DATABASE_URL, JOURNEY_INSTANCE_DIR and
-    JOURNEY_BASE_URL (see README.md).
+    Configuration comes from four environment variables (see README.md):
+    JOURNEY_DATABASE_URL (default sqlite:///journey.db), JOURNEY_INSTANCE_DIR (default
+    ./instance), JOURNEY_BASE_URL (default http://127.0.0.1:5000) and JOURNEY_PROJECTIONS
+    (inline or worker, default inline).
 
     \b
     Example:

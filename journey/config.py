@@ -16,6 +16,11 @@ PROJECTION_MODES = ("inline", "worker")
 DATABASE_SCHEMES = ("sqlite", "sqlite+pysqlite", "postgresql+psycopg")
 
 
+#: Every variable Config.from_env reads (README's Configuration table; `journey --help`).
+VARIABLES = ("JOURNEY_DATABASE_URL", "JOURNEY_INSTANCE_DIR", "JOURNEY_BASE_URL",
+             "JOURNEY_PROJECTIONS")
+
+
 @dataclass(frozen=True)
 class Config:
     """Where the log lives, where the secrets live, and the public URL of this installation."""

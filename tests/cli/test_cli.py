@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -15,6 +16,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from cli.main import main
+from journey.config import VARIABLES, Config
 
 JOURNEY = str(Path(sys.executable).with_name("journey"))
 SAMPLE = Path(__file__).resolve().parents[2] / "demo" / "sample.jsonl"
@@ -55,6 +57,26 @@ def test_every_command_has_help_with_an_example(journey: Journey) -> None:
     for name in main.commands:
         assert "Example" in journey(name, "--help").output, name
     assert "private reflections" in journey("export", "--help").output
+
+
+def test_help_names_every_variable_of_the_configuration_table(journey: Journey) -> None:
+    """`journey --help` lists what README's Configuration table lists: what Config reads."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    table = readme[readme.index("## Configuration"):].split("\n## ", 1)[0]
+    documented = re.findall(r"^\| `(JOURNEY_[A-Z_]+)` \|", table, flags=re.M)
+    helped = " ".join(journey("--help").output.split())
+
+    assert sorted(documented) == sorted(VARIABLES)
+    for name in VARIABLES:
+        assert name in helped, name
+    # And Config reads exactly these: each one changes what it builds.
+    plain = Config.from_env({})
+    changed = {"JOURNEY_DATABASE_URL": "sqlite:///other.db", "JOURNEY_INSTANCE_DIR": "/x",
+               "JOURNEY_BASE_URL": "https://journey.example.org",
+               "JOURNEY_PROJECTIONS": "worker"}
+    assert sorted(changed) == sorted(VARIABLES)
+    for name, value in changed.items():
+        assert Config.from_env({name: value}) != plain, name
 
 
 def test_before_init_every_command_says_to_run_it(journey: Journey) -> None:
