@@ -130,13 +130,16 @@ TIMELINE_MAX = 100_000
 
 
 def timeline_page(view: dict[str, Any], limit: int, offset: int | None = None, *,
-                  around: int | None = None) -> dict[str, Any]:
+                  around: int | None = None, partition: bool = False) -> dict[str, Any]:
     """`view` (a portfolio) with one page of its timeline, and `timeline_page` saying which.
 
     Entries stay in time order; `offset` counts from the oldest entry (0), and without it
     the page is the latest `limit` entries. Pages are counted back from the latest, so
     `around` (a position; it wins over `offset`) picks the page of those that holds its
-    entry, the latest if none does. `timeline_page` = {"total", "offset", "limit",
+    entry, the latest if none does. With `partition` (the pages' paging), a page ends
+    where the next page counted back from the latest starts: the pages partition the
+    timeline, and the oldest one may be short. Without it (the API), a page is the
+    `limit` entries from `offset`. `timeline_page` = {"total", "offset", "limit",
     "count"}: every entry the filters keep, where the page starts, its size as asked, and
     how many entries it holds. `view` itself is not changed."""
     entries = view["timeline"]
@@ -146,7 +149,8 @@ def timeline_page(view: dict[str, Any], limit: int, offset: int | None = None, *
         index = next((i for i, e in enumerate(entries) if e["position"] == around), None)
         if index is not None:
             start = page_start(total, index, limit)
-    page = entries[start:start + limit]
+    end = page_end(total, start, limit) if partition else start + limit
+    page = entries[start:end]
     return {**view, "timeline": page,
             "timeline_page": {"total": total, "offset": start, "limit": limit,
                               "count": len(page)}}
@@ -154,8 +158,16 @@ def timeline_page(view: dict[str, Any], limit: int, offset: int | None = None, *
 
 def page_start(total: int, index: int, limit: int) -> int:
     """Where the page holding entry `index` starts, pages counted back from the latest
-    (the oldest page starts at 0 and is full, so it may repeat entries of the next)."""
+    (the oldest page starts at 0, and ends where the next one starts)."""
     return max(0, total - ((total - 1 - index) // limit + 1) * limit)
+
+
+def page_end(total: int, start: int, limit: int) -> int:
+    """Where a page starting at `start` ends: at the start of the next page counted back
+    from the latest (at most `limit` entries on), or at the end of the timeline."""
+    if start >= total:
+        return total
+    return start + (total - start - 1) % limit + 1
 
 
 def neighbours(page: dict[str, int]) -> tuple[int | None, int | None]:

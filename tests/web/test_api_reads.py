@@ -125,6 +125,29 @@ def test_the_portfolio_is_filtered_by_the_query(sqlite_site: Site) -> None:
     assert body["filters"]["types"] == ["SessionLed"]
 
 
+def test_the_api_timeline_pages_partition_the_timeline_both_ways(sqlite_site: Site) -> None:
+    """An offset and a limit are what they say: stepping by the limit from 0 tiles the
+    timeline; back from the latest page, the oldest is asked with offset 0 and the limit
+    the previous offset leaves (as the OpenAPI document says)."""
+    url = "/api/members/ivan/portfolio?timeline_limit={limit}&timeline_offset={offset}"
+    entries = sqlite_site.get("ivan", "/api/members/ivan/portfolio").json["timeline"]
+    for limit in range(1, len(entries) + 1):
+        forth, offset = [], 0
+        while offset < len(entries):
+            page = sqlite_site.get("ivan", url.format(limit=limit, offset=offset)).json
+            forth += page["timeline"]
+            offset += page["timeline_page"]["count"]
+        back = sqlite_site.get("ivan", f"/api/members/ivan/portfolio?timeline_limit={limit}"
+                               ).json
+        seen, offset = back["timeline"], back["timeline_page"]["offset"]
+        while offset > 0:
+            earlier = max(0, offset - limit)
+            page = sqlite_site.get("ivan", url.format(limit=offset - earlier, offset=earlier)
+                                   ).json
+            seen, offset = page["timeline"] + seen, earlier
+        assert forth == seen == entries, limit
+
+
 def test_the_portfolio_timeline_comes_a_page_at_a_time(sqlite_site: Site) -> None:
     whole = sqlite_site.get("ivan", "/api/members/ivan/portfolio").json
     entries = whole["timeline"]

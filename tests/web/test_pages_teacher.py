@@ -153,7 +153,7 @@ def test_a_long_timeline_comes_a_page_at_a_time_and_the_pages_tile_it(sqlite_sit
     client = signed(sqlite_site, "ivan")
     everything = _entries(client.get("/portfolio").text)
     assert len(everything) == 6 and 'class="pager' not in client.get("/portfolio").text
-    monkeypatch.setattr(pages, "PAGE_ENTRIES", 4)  # two pages, the oldest overlapping
+    monkeypatch.setattr(pages, "PAGE_ENTRIES", 4)  # two pages: 4 entries, then the 2 oldest
 
     latest = client.get("/portfolio")
     assert latest.status_code == 200
@@ -165,13 +165,36 @@ def test_a_long_timeline_comes_a_page_at_a_time_and_the_pages_tile_it(sqlite_sit
         if "next" not in _links(page):
             break
         page = client.get(_links(page)["next"]).text
-    # The oldest page is full, so it may repeat entries of the page before it.
-    assert list(dict.fromkeys(seen)) == everything
-    assert "Entries 3 to 6 of 6" in page and _entries(page) == everything[2:]
+    # Every entry on exactly one page: the oldest page holds only what is left.
+    assert seen == everything
+    assert "Entries 5 to 6 of 6" in page and _entries(page) == everything[4:]
     assert _entries(client.get(_links(page)["prev"]).text) == everything[:4]  # the latest
 
     oldest = everything[-1]
-    assert _entries(client.get(f"/portfolio?entry={oldest}").text) == everything[2:]
+    assert _entries(client.get(f"/portfolio?entry={oldest}").text) == everything[4:]
+
+
+def test_walking_the_pages_both_ways_shows_each_entry_once(sqlite_site, monkeypatch):
+    """Any number of entries and page size: Earlier from the latest page and Later from
+    the oldest meet the same pages, which hold every entry once."""
+    import web.pages.portfolio as pages
+
+    client = signed(sqlite_site, "ivan")
+    everything = _entries(client.get("/portfolio").text)
+    for size in range(1, len(everything) + 1):
+        monkeypatch.setattr(pages, "PAGE_ENTRIES", size)
+        back, page = [], client.get("/portfolio").text
+        while True:
+            back.append(_entries(page))
+            if "next" not in _links(page):
+                break
+            page = client.get(_links(page)["next"]).text
+        forth = [_entries(page)]
+        while "prev" in _links(page):
+            page = client.get(_links(page)["prev"]).text
+            forth.append(_entries(page))
+        assert [e for entries in back for e in entries] == everything, size
+        assert forth == back[::-1], size
 
 
 def test_the_pages_keep_the_filters_and_a_bad_page_says_so(sqlite_site, monkeypatch):

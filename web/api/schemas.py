@@ -187,7 +187,10 @@ class PortfolioQuery(ReadQuery):
     timeline_offset = WholeParam(
         validate=validate.Range(min=0, max=MAX_POSITION),
         metadata={"description": "The page's first entry, counted from the oldest (0). "
-                                 "Without it, the page holds the latest entries."})
+                                 "Without it, the page holds the latest entries. Pages "
+                                 "never overlap when offsets step by the limit from 0; "
+                                 "walking back from the latest page (offset o), ask for "
+                                 "offset max(0, o - limit) with limit o - that offset."})
 
 
 class LeadershipQuery(ReadQuery):

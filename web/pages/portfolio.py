@@ -199,7 +199,9 @@ def paged(view: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any] | None, 
     """The view with the page of its timeline the request asks for, its pager, and a
     sentence when the request's page was not understood."""
     offset, around, error = _page_asked()
-    page = timeline_page(view, PAGE_ENTRIES, offset, around=around)
+    # The pages partition the timeline: walking Earlier or Later shows each entry once,
+    # and the oldest page may be short.
+    page = timeline_page(view, PAGE_ENTRIES, offset, around=around, partition=True)
     if around is None and offset is not None and offset >= page["timeline_page"]["total"] > 0:
         # Past the end the page would be empty, with only a link to earlier entries.
         error = _("“%(text)s” is past the end of the timeline; showing the latest entries.",
