@@ -25,6 +25,20 @@ if TYPE_CHECKING:
 log = logging.getLogger("journey.serve")
 
 
+def gunicorn_settings(host: str, port: int, workers: int, *, threads: int = 1,
+                      timeout: int = 300) -> dict[str, Any]:
+    """What `journey serve --workers N` sets in gunicorn's configuration.
+
+    No control socket: gunicorn (25.1 and later) otherwise listens on one at
+    $XDG_RUNTIME_DIR/gunicorn.ctl or ~/.gunicorn/gunicorn.ctl, the same path for every
+    server of a user, so two Journey servers on one host would take over and remove each
+    other's. Journey manages its processes with signals and never uses `gunicornc`."""
+    return {"bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
+            "workers": workers, "threads": threads, "timeout": timeout,
+            "preload_app": False, "accesslog": None, "errorlog": "-",
+            "proc_name": "journey", "control_socket_disable": True}
+
+
 def run_gunicorn(config: Config, host: str, port: int, workers: int, *,
                  threads: int = 1, timeout: int = 300,
                  say: Callable[[str], None] = log.info) -> None:
@@ -54,12 +68,12 @@ def run_gunicorn(config: Config, host: str, port: int, workers: int, *,
 
     class _Journey(BaseApplication):
         def load_config(self) -> None:
-            settings = {"bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
-                        "workers": workers, "threads": threads, "timeout": timeout,
-                        "preload_app": False, "accesslog": None, "errorlog": "-",
-                        "proc_name": "journey"}
-            for key, value in settings.items():
-                self.cfg.set(key, value)
+            for key, value in gunicorn_settings(host, port, workers, threads=threads,
+                                                timeout=timeout).items():
+                # A gunicorn older than a setting has no such setting, nor what it turns
+                # off (the control socket came in 25.1).
+                if key in self.cfg.settings:
+                    self.cfg.set(key, value)
 
         def load(self) -> Any:
             from web.app import create_app

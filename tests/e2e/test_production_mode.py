@@ -80,7 +80,12 @@ def checkpoints(env: dict[str, str]) -> dict[str, dict]:
 
 
 def test_two_web_processes_and_a_worker_that_is_killed(fresh_postgres_url, tmp_path) -> None:
-    env = {**os.environ, "JOURNEY_DATABASE_URL": fresh_postgres_url,
+    # A home of their own: gunicorn would put its control socket there (~/.gunicorn) when
+    # there is no XDG_RUNTIME_DIR, the same one for both servers.
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {**{k: v for k, v in os.environ.items() if k != "XDG_RUNTIME_DIR"},
+           "HOME": str(home), "JOURNEY_DATABASE_URL": fresh_postgres_url,
            "JOURNEY_INSTANCE_DIR": str(tmp_path / "instance"), "JOURNEY_PROJECTIONS": "worker"}
     journey(env, "init")
     setup = [("MemberRegistered", {"member_id": "ana", "display_name": "Ana"}),
@@ -118,6 +123,10 @@ def test_two_web_processes_and_a_worker_that_is_killed(fresh_postgres_url, tmp_p
         said = (tmp_path / "0.log").read_text()
         assert "folded the log's decision state (3 events)" in said
         assert "derived the Open Badges catalogue in" in said
+        # Neither server listens on gunicorn's control socket, which they would share.
+        for n in range(len(ports)):
+            assert "Control socket" not in (tmp_path / f"{n}.log").read_text()
+        assert not (home / ".gunicorn").exists()
 
         for n in range(5):
             position = share(n)
