@@ -141,13 +141,14 @@ def check_people(ctx: Decision, event: Event) -> None:
         named += list(people_named(event))
     for field, person in named:
         if person in state.erased:
-            raise errors.MemberIsErased(
-                f"{person} was erased: nothing more can be recorded about them")
+            message = f"{person} was erased: nothing more can be recorded about them"
+            raise errors.MemberIsErased(message, fields={field: [message]})
         if person not in state.members:
             if field == "actor" and ctx.privileged:
                 continue
-            raise errors.UnknownReference(f"{person} ({field}) is not a registered member",
-                                          rule="unknown_member")
+            message = f"{person} ({field}) is not a registered member"
+            raise errors.UnknownReference(message, rule="unknown_member",
+                                          fields={field: [message]})
 
 
 def community_stream(community_id: str) -> str:
@@ -167,8 +168,10 @@ def decider(type_name: str):
 
 
 def unique(ctx_ids, key: str, kind: str) -> None:
+    """Refuse an id already taken; the refusal names the event's field ({kind}_id)."""
     if key in ctx_ids:
-        raise errors.DuplicateId(f"a {kind} with id {key} already exists")
+        message = f"a {kind} with id {key} already exists"
+        raise errors.DuplicateId(message, fields={f"{kind}_id": [message]})
 
 
 @decider("NetworkCreated")
@@ -316,7 +319,8 @@ def session_scheduled(ctx: Decision, ev) -> str:
     # learns that, not which ids exist.
     _scheduler(ctx, ev.community_id, planned, "schedule a session")
     if ev.session_id in ctx.state.scheduled or ev.session_id in ctx.state.held:
-        raise errors.DuplicateId(f"a session with id {ev.session_id} already exists")
+        message = f"a session with id {ev.session_id} already exists"
+        raise errors.DuplicateId(message, fields={"session_id": [message]})
     for person in planned:
         ctx.member(ev.community_id, person)
     return community_stream(ev.community_id)
@@ -349,12 +353,13 @@ def session_led(ctx: Decision, ev) -> str:
             f"{ctx.actor} is not among the leaders of this session; a leader records it",
             rule="not_a_leader")
     if ev.session_id in ctx.state.held:
-        raise errors.DuplicateId(f"session {ev.session_id} was already recorded as held")
+        message = f"session {ev.session_id} was already recorded as held"
+        raise errors.DuplicateId(message, fields={"session_id": [message]})
     scheduled = ctx.state.scheduled.get(ev.session_id)
     if scheduled is not None:
         if scheduled.community_id != ev.community_id:
-            raise errors.DuplicateId(
-                f"session {ev.session_id} belongs to {scheduled.community_id}")
+            message = f"session {ev.session_id} belongs to {scheduled.community_id}"
+            raise errors.DuplicateId(message, fields={"session_id": [message]})
         if scheduled.cancelled:
             raise errors.Refused(f"session {ev.session_id} was cancelled",
                                  rule="session_cancelled")
@@ -451,11 +456,13 @@ def reflection_visibility_changed(ctx: Decision, ev) -> str:
     return reflection.stream
 
 
-def _steps(ctx: Decision, community_id: str, steps, existing: Iterable[str] = ()) -> None:
+def _steps(ctx: Decision, community_id: str, steps, existing: Iterable[str] = (),
+           field: str = "steps") -> None:
     seen = set(existing)
-    for step in steps or ():
+    for index, step in enumerate(steps or ()):
         if step.step_id in seen:
-            raise errors.DuplicateId(f"the plan already has a step {step.step_id}")
+            message = f"the plan already has a step {step.step_id}"
+            raise errors.DuplicateId(message, fields={f"{field}.{index}.step_id": [message]})
         seen.add(step.step_id)
         for owner in step.owners:
             ctx.member(community_id, owner)
@@ -471,7 +478,7 @@ def action_plan_created(ctx: Decision, ev: ActionPlanCreated) -> str:
         # The operator's paths (import, record) may bring history older versions accepted.
         raise errors.InvalidValue("an action plan needs at least one step",
                                   rule="schema_invalid",
-                                  fields={"data.steps": ["needs at least 1 item(s)"]})
+                                  fields={"steps": ["needs at least 1 item(s)"]})
     _steps(ctx, ev.community_id, ev.steps)
     return community_stream(ev.community_id)
 
@@ -490,7 +497,7 @@ def action_plan_revised(ctx: Decision, ev: ActionPlanRevised) -> str:
     ctx.community(ev.community_id)
     plan = _plan(ctx, ev.community_id, ev.plan_id)
     ctx.member(ev.community_id, ctx.actor)
-    _steps(ctx, ev.community_id, ev.steps_added, plan.steps)
+    _steps(ctx, ev.community_id, ev.steps_added, plan.steps, "steps_added")
     for step_id in ev.steps_dropped or ():
         step = plan.steps.get(step_id)
         if step is None or step.dropped:
@@ -721,13 +728,13 @@ def keep_a_facilitator(ctx: Decision, community_id: str, person: str,
 
 def hand_over(ctx: Decision, cmd: HandOverFacilitation) -> list[Proposed]:
     """RoleChanged(new: member → facilitator) then RoleChanged(old: facilitator → member)."""
-    _registered(ctx, cmd.actor)
+    _registered(ctx, cmd.actor, "actor")
     ctx.community(cmd.community_id)
     # Who may hand over is judged before the people it names.
     ctx.member(cmd.community_id, cmd.actor, FACILITATOR, "not_a_facilitator",
                "hand facilitation over")
-    for person in (cmd.from_member, cmd.to_member):
-        _registered(ctx, person)
+    for field, person in (("from_member", cmd.from_member), ("to_member", cmd.to_member)):
+        _registered(ctx, person, field)
     if cmd.from_member == cmd.to_member:
         raise errors.InvalidValue("facilitation goes from one person to another",
                                   rule="role_mismatch")
@@ -746,10 +753,13 @@ def hand_over(ctx: Decision, cmd: HandOverFacilitation) -> list[Proposed]:
             Proposed(stream, step_down, cmd.actor, cmd.occurred_at)]
 
 
-def _registered(ctx: Decision, person: str) -> None:
-    """Nothing is accepted about an erased person, or about someone never registered."""
+def _registered(ctx: Decision, person: str, field: str) -> None:
+    """Nothing is accepted about an erased person, or about someone never registered; the
+    refusal names the command's field that names them."""
     if person in ctx.state.erased:
-        raise errors.MemberIsErased(f"{person} was erased")
+        message = f"{person} was erased"
+        raise errors.MemberIsErased(message, fields={field: [message]})
     if person not in ctx.state.members:
-        raise errors.UnknownReference(f"{person} is not a registered member",
-                                      rule="unknown_member")
+        message = f"{person} is not a registered member"
+        raise errors.UnknownReference(message, rule="unknown_member",
+                                      fields={field: [message]})

@@ -771,3 +771,51 @@ def test_a_head_sealed_with_other_keys_is_a_503_and_appends_nothing(sqlite_site:
     assert (api.status_code, api.json["error"]) == (503, "instance_mismatch")
     assert page.status_code == 503
     assert sqlite_site.log_length() == before
+
+
+# -- refusals name their field (DESIGN "Errors": {error, message, fields}) ----------------
+
+def test_an_unknown_member_is_named_by_its_field(sqlite_site: Site) -> None:
+    response = sqlite_site.post("ivan", "SessionLed", {**SESSION, "leaders": ["ivan", "ghost"]})
+
+    message = "ghost (leaders) is not a registered member"
+    assert (response.status_code, response.json) == (422, {
+        "error": "unknown_member", "message": message, "fields": {"data.leaders": [message]}})
+
+
+def test_a_taken_id_is_named_by_its_field(sqlite_site: Site) -> None:
+    taken = sqlite_site.post("ivan", "SessionLed", {**SESSION, "session_id": "s-1"})
+    network = sqlite_site.post("vera", "NetworkCreated", {"network_id": "sel-serbia",
+                                                          "name": "Again"})
+    step = sqlite_site.post("ivan", "ActionPlanCreated", {
+        **PLAN, "steps": [{"step_id": "st-1", "title": "Survey", "owners": ["ivan"]},
+                          {"step_id": "st-1", "title": "Again", "owners": ["ivan"]}]})
+
+    assert (taken.status_code, taken.json) == (422, {
+        "error": "duplicate_id", "message": "session s-1 was already recorded as held",
+        "fields": {"data.session_id": ["session s-1 was already recorded as held"]}})
+    message = "a network with id sel-serbia already exists"
+    assert (network.status_code, network.json) == (422, {
+        "error": "duplicate_id", "message": message, "fields": {"data.network_id": [message]}})
+    assert step.json["error"] == "duplicate_id"
+    assert step.json["fields"] == {"data.steps.1.step_id": [step.json["message"]]}
+
+
+def test_a_hand_over_to_an_unknown_member_names_the_field(sqlite_site: Site) -> None:
+    response = sqlite_site.client.post("/api/communities/vrsac-1/hand-over",
+                                       json={"from_member": "ana", "to_member": "ghost"},
+                                       headers=sqlite_site.as_("ana"))
+
+    message = "ghost is not a registered member"
+    assert (response.status_code, response.json) == (422, {
+        "error": "unknown_member", "message": message, "fields": {"to_member": [message]}})
+
+
+def test_a_stale_if_match_is_named_by_the_header(sqlite_site: Site) -> None:
+    version = sqlite_site.post("ivan", "SessionLed", SESSION).json["version"]
+
+    response = sqlite_site.post("ivan", "SessionLed", {**SESSION, "session_id": "s-3"},
+                                headers={"If-Match": f'"{version - 1}"'})
+
+    assert response.status_code == 409 and response.json["error"] == "version_conflict"
+    assert response.json["fields"] == {"If-Match": [response.json["message"]]}

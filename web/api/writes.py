@@ -39,6 +39,18 @@ def _in_data(exc: SchemaInvalid) -> SchemaInvalid:
                           for name, messages in exc.fields.items()})
 
 
+def _named_in_body(exc: errors.Refused, *, in_data: bool) -> errors.Refused:
+    """A refusal's `fields` named where they are in the request: an event's field under
+    `data.` (`data.leaders`; the actor is the signed-in member, in no field of the body),
+    a stale stream version by the If-Match header it came in."""
+    if isinstance(exc, errors.VersionConflict) and not exc.fields:
+        exc.fields = {"If-Match": [exc.message]}
+    elif in_data:
+        exc.fields = {name if name == "actor" else f"data.{name}": messages
+                      for name, messages in exc.fields.items()}
+    return exc
+
+
 def _options(body: dict[str, Any], digest_of: dict[str, Any]) -> Options:
     digest = asked_digest(digest_of, body.get("occurred_at"))
     expected, exists = if_match()
@@ -75,16 +87,22 @@ def append_event(type_name: str) -> Response:
     if type_name == "MemberErased":
         if not account.is_admin:
             raise errors.RoleRequired("only an admin can erase a member", rule="not_an_admin")
-        return appended(erase_member(installation.log, accounts(), event.member_id,
-                                     event.requested_by, actor=account.actor,
-                                     occurred_at=occurred, options=options))
+        try:
+            return appended(erase_member(installation.log, accounts(), event.member_id,
+                                         event.requested_by, actor=account.actor,
+                                         occurred_at=occurred, options=options))
+        except errors.Refused as exc:
+            raise _named_in_body(exc, in_data=True) from None
     if type_name == "EntryCorrected":
         try:
             event = checked_corrections(installation.store, event)
         except SchemaInvalid as exc:
             raise _in_data(exc) from None
     command = RecordEvent(event, acting_member(account), occurred, privileged=account.is_admin)
-    return appended(installation.store.submit(command, options))
+    try:
+        return appended(installation.store.submit(command, options))
+    except errors.Refused as exc:
+        raise _named_in_body(exc, in_data=True) from None
 
 
 @bp.post("/communities/<community_id>/hand-over")
@@ -98,7 +116,10 @@ def hand_over(community_id: str) -> Response:
     command = HandOverFacilitation(community_id, body["from_member"], body["to_member"],
                                    acting_member(account), body.get("occurred_at") or utcnow(),
                                    privileged=account.is_admin)
-    return appended(journey().store.submit(command, options))
+    try:
+        return appended(journey().store.submit(command, options))
+    except errors.Refused as exc:  # the body's own names: from_member, to_member
+        raise _named_in_body(exc, in_data=False) from None
 
 
 def _known_community(state, community_id: str) -> None:
