@@ -311,7 +311,8 @@ def record(cli: Cli, type_name: str, actor: str, occurred_at: str | None,
     event = load_event(type_name, data)
     store = cli.log.store
     if event.type == "EntryCorrected":
-        event = checked_corrections(store, event)
+        event = checked_corrections(store, event, actor=checked_actor(actor),
+                                    occurred_at=moment, privileged=True)
     erased_before = erased_members(cli.log)
     digest = asked_digest({"type": event.type, "data": event.to_data()},
                           moment if occurred_at is not None else None)

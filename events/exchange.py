@@ -33,7 +33,7 @@ from events.schemas import (IdField, SchemaInvalid, corrected_event, flatten_mes
                             idempotency_key_problem, load_event, meta_id_problem,
                             with_positions)
 from events.store import AppendResult, EventStore, Options
-from journey.clock import BadTime, format_time, parse_time
+from journey.clock import BadTime, format_time, parse_time, utcnow
 from journey.events import Event
 from journey.records import Recorded, RecordEvent
 
@@ -61,15 +61,30 @@ def checked_actor(value: Any) -> str:
         raise SchemaInvalid({"actor": flatten_messages(exc.messages).get("data", [])}) from None
 
 
-def checked_corrections(store: EventStore, event: Event, *, sealed: bool = False) -> Event:
+def checked_corrections(store: EventStore, event: Event, *, actor: str | None = None,
+                        occurred_at: datetime | None = None, privileged: bool = False,
+                        sealed: bool = False) -> Event:
     """An EntryCorrected with its `fields` checked and normalised by its target's schema
-    (`sealed`: an import's sealed personal values are kept as they are, see load_event)."""
+    (`sealed`: an import's sealed personal values are kept as they are, see load_event).
+
+    With `actor` (who will submit it, at `occurred_at`, `privileged` or not), values the
+    schema refuses are told only once the rules let `actor` correct that entry: the
+    schema's errors name the target's type and its fields, which someone who may not see
+    the entry must not learn by trying. The rules' refusal comes instead, the same for
+    every entry `actor` may not correct.
+    """
     # The domain checks which fields may change; the values need the target type's schema,
     # which only this side (marshmallow) has.
     target = store.recorder.row_at(event.position)
     if target is None:
         return event  # the domain refuses it: unknown_position
-    return corrected_event(event, target.type, sealed=sealed)
+    try:
+        return corrected_event(event, target.type, sealed=sealed)
+    except SchemaInvalid:
+        if actor is not None:
+            store.judge(RecordEvent(event, actor, occurred_at or utcnow(),
+                                    privileged=privileged))
+        raise
 
 
 # -- export ------------------------------------------------------------------------------------

@@ -290,7 +290,16 @@ class EventStore:
         # key's lookup, as the API's schemas are: a request that cannot be stored has no
         # digest to compare, and was never stored under its key.
         if clear is not None:
-            check_event(command.event, clear, self._target_type(command.event, tx))
+            try:
+                check_event(command.event, clear, self._target_type(command.event, tx))
+            except SchemaInvalid:
+                if command.event.type == "EntryCorrected":
+                    # A correction's values are judged by its target type's schema, which
+                    # names that type: only someone the rules let correct the entry learns
+                    # it. The rules refuse anyone else first, as for an unknown position.
+                    decide(self.state, command, now=self.clock(),
+                           lookup=lambda p: self._lookup(p, tx))
+                raise
         for name in ("correlation_id", "causation_id"):
             value = options.meta.get(name)
             problem = meta_id_problem(value) if value is not None else None
@@ -486,6 +495,18 @@ class EventStore:
         with self._lock:
             self.catch_up()
             return read(self.state)
+
+    def judge(self, command: Command) -> None:
+        """Refuse `command` as the rules would now (errors.Refused), appending nothing.
+
+        For a caller that must not say what it checks next to someone the rules refuse:
+        an EntryCorrected's values are checked by its target type's schema, and that
+        error would tell what the entry is.
+        """
+        with self._lock:
+            self.catch_up()
+            decide(self.state, command, now=self.clock(),
+                   lookup=lambda p: self._lookup(p, None))
 
     def start_from(self, other: "EventStore") -> None:
         """Take over the decision state `other` folded from the same log, instead of folding.

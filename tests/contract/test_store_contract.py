@@ -210,6 +210,25 @@ def test_an_event_its_schema_refuses_appends_nothing_and_names_the_field(cop, fi
         == [before[0] + 1]
 
 
+@pytest.mark.parametrize("fields", [{"title": "a\x00b"}, {"text": "Mine"}, {"nope": 1}])
+def test_a_correction_someone_may_not_make_is_refused_before_its_values(cop, fields):
+    # mila may correct neither ivan's resource nor his registration: the schema's errors
+    # about her values would name the entry's type and fields, so the rules refuse her first.
+    registered = next(r.position for r in cop.read_rows() if r.type == "MemberRegistered"
+                      and r.actor == "ivan")
+    targets = [cop.submit(share(C1, "ivan", "r-1")).position, registered]
+    before = snapshot(cop)
+    for target in targets:
+        with pytest.raises(errors.Refused) as refused:
+            cop.submit(_built(EntryCorrected(position=target, corrected_by="mila",
+                                             fields=fields, reason="typo"), "mila"))
+        assert refused.value.rule == "not_facilitator_or_coordinator"
+        assert refused.value.message == (
+            f"only the author of the entry at position {target}, or a facilitator or "
+            "coordinator of its community, can have it corrected")
+    assert snapshot(cop) == before
+
+
 @pytest.mark.parametrize("key", ["", "   ", "k" * 201, "a\x00b", "tab\tkey", "lone\udc00"])
 def test_an_idempotency_key_that_cannot_be_stored_is_refused(cop, key):
     before = snapshot(cop)

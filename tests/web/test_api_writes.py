@@ -498,6 +498,31 @@ def test_a_correction_is_checked_by_its_target_type(sqlite_site: Site) -> None:
     assert "data.fields.format" in response.json["fields"]
 
 
+@pytest.mark.parametrize("fields", [{"title": "Survey"}, {"text": "Mine now"},
+                                    {"format": "party"}, {"no_such_field": 1}])
+def test_a_refused_correction_does_not_say_what_the_entry_is(sqlite_site: Site,
+                                                             fields: dict) -> None:
+    # mila may correct nothing of ivan's or ana's: walking positions must not tell her what
+    # each one holds (a session, a private reflection, a join), nor which fields it has.
+    length = sqlite_site.log_length()
+    answers = set()
+    for position in range(1, length + 1):
+        if sqlite_site.journey.store.recorder.row_at(position).actor == "mila":
+            continue
+        response = sqlite_site.post("mila", "EntryCorrected", {
+            "position": position, "corrected_by": "mila", "fields": fields, "reason": "x"})
+        body = response.json
+        answers.add((response.status_code, body["error"],
+                     body["message"].replace(f"position {position}", "position N"),
+                     json.dumps(body.get("fields"), sort_keys=True)))
+        assert not {t for t in EVENT_TYPES if t in json.dumps(body)}, body
+
+    assert answers == {(403, "not_facilitator_or_coordinator",
+                        "only the author of the entry at position N, or a facilitator or "
+                        "coordinator of its community, can have it corrected", "{}")}
+    assert sqlite_site.log_length() == length
+
+
 def test_a_domain_rule_is_422_with_its_name(site: Site) -> None:
     response = site.post("ivan", "SessionLed", {**SESSION, "session_id": "s-1"})
 

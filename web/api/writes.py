@@ -95,7 +95,9 @@ def append_event(type_name: str) -> Response:
             raise _named_in_body(exc, in_data=True) from None
     if type_name == "EntryCorrected":
         try:
-            event = checked_corrections(installation.store, event)
+            event = checked_corrections(installation.store, event,
+                                        actor=acting_member(account), occurred_at=occurred,
+                                        privileged=account.is_admin)
         except SchemaInvalid as exc:
             raise _in_data(exc) from None
     command = RecordEvent(event, acting_member(account), occurred, privileged=account.is_admin)

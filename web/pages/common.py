@@ -221,9 +221,11 @@ def record(event: Any, occurred_at: datetime | None = None, *, form: Any = None)
     who = account()
     try:
         if isinstance(event, ev.EntryCorrected):
-            event = checked_corrections(journey().store, event)
-    except SchemaInvalid as exc:
-        return Outcome(message=explain(exc.rule, exc.message), fields=exc.fields)
+            event = checked_corrections(journey().store, event, actor=acting_member(),
+                                        occurred_at=occurred_at, privileged=who.is_admin)
+    except errors.Refused as exc:  # SchemaInvalid, or the rules' refusal of the corrector
+        return Outcome(message=explain(exc.rule, exc.message),
+                       fields=getattr(exc, "fields", None) or {})
     digest = asked_digest({"type": event.type, "data": event.to_data()}, occurred_at)
     command = RecordEvent(event, acting_member(), occurred_at or utcnow(),
                           privileged=who.is_admin)
