@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import sys
 import time
 from contextlib import contextmanager
@@ -25,7 +26,7 @@ from events.codec import GENESIS_HASH, asked_digest
 from events.erasure import complete_erasures, erase_member, erased_members
 from events.exchange import (checked_actor, checked_corrections, export_lines,
                              import_lines, import_source)
-from events.files import private_file
+from events.files import private_file, regular_or_new
 from events.instance import (ERASURES, MASTER_KEY, SEAL_KEY, SECRET_KEY, SIGNING_KEY, UPLOADS,
                              InstanceError)
 from events.log import Log
@@ -391,18 +392,27 @@ def import_(cli: Cli, file: Path, keep_recorded_at: bool, skip_invalid: bool, re
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
               help="Write to this file (private: mode 0600, also when it existed) instead of "
                    "stdout.")
+@click.option("--head", "head_out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the signed head to this file (private: mode 0600). Default with "
+                   "--out: OUT.head.json beside it; needed when OUT is no regular file "
+                   "(/dev/stdout, a FIFO).")
 @pass_cli
-def export(cli: Cli, out: Path | None) -> None:
+def export(cli: Cli, out: Path | None, head_out: Path | None) -> None:
     """Write the whole log as JSON Lines: the operator's full dump.
 
     It contains everything, private reflections and personal data included (decrypted
-    where the member's key exists): keep it as private as the database. With --out, the
-    signed head it was made from goes to OUT.head.json.
+    where the member's key exists): keep it as private as the database. The signed head
+    it was made from (position, hash, Ed25519 signature, public key) goes to --head
+    FILE, or with --out to OUT.head.json; when OUT is no regular file (/dev/stdout, a
+    FIFO) there is nothing to put it beside: name it with --head. Without either, only
+    the summary on stderr tells the head.
 
     \b
     Example:
-      journey export --out journey-2024.jsonl
+      journey export --out journey-2024.jsonl   # and journey-2024.jsonl.head.json
+      journey export --head head.json | ssh backup 'cat > journey.jsonl'
     """
+    head_out = _head_file(out, head_out)
     log = cli.log
     upto = log.store.last_position()
     last = log.recorder.row_at(upto) if upto else None
@@ -414,11 +424,46 @@ def export(cli: Cli, out: Path | None) -> None:
         else:
             with private_file(out) as f:
                 _write_lines(f, export_lines(log.store, upto), progress)
-            Path(f"{out}.head.json").write_text(json.dumps(head, indent=2) + "\n",
-                                                encoding="utf-8")
+    if head_out is not None:
+        with private_file(head_out) as f:
+            f.write((json.dumps(head, indent=2) + "\n").encode("utf-8"))
     where = f" to {out}" if out is not None else ""
     click.echo(f"exported {upto} events{where}, head {upto} {head['hash']} "
                f"(signed: {head['signature']})", err=True)
+
+
+def _head_file(out: Path | None, head: Path | None) -> Path | None:
+    """Where export writes its signed head, refused before anything is written."""
+    if head is None:
+        if out is None:
+            return None
+        if not regular_or_new(out):
+            raise CliError("head_needs_a_file",
+                           f"{out} is no regular file, so the signed head cannot go beside "
+                           "it: name a file for it with --head FILE")
+        head = Path(f"{out}.head.json")
+        if head.is_dir():
+            raise CliError("head_needs_a_file",
+                           f"{head} is a directory: name a file for the signed head with "
+                           "--head FILE")
+    dump = _stat(out) if out is not None else _stat(sys.stdout)
+    written = _stat(head)
+    # A terminal or /dev/null may take both; a file or a pipe would carry the head inside
+    # the dump.
+    if head == out or dump is not None and written is not None and \
+            os.path.samestat(dump, written) and not stat.S_ISCHR(written.st_mode):
+        raise CliError("head_needs_a_file",
+                       f"--head {head} names where the dump goes: the head would be written "
+                       "into it; name another file")
+    return head
+
+
+def _stat(where: Any) -> os.stat_result | None:
+    """The file a path names, or a stream writes to; None when there is none (yet)."""
+    try:
+        return os.stat(where) if isinstance(where, Path) else os.fstat(where.fileno())
+    except (OSError, ValueError):  # a stream with no file behind it (a test's), a closed one
+        return None
 
 
 def _write_lines(f: BinaryIO, lines: Iterator[str],

@@ -80,6 +80,15 @@ def write_whole(path: Path, content: bytes) -> None:
         whole.place(path)
 
 
+def regular_or_new(path: Path | str) -> bool:
+    """Whether `path` is a regular file, or nothing yet (a file to create); False for
+    /dev/stdout, a FIFO, /dev/fd/N, a directory."""
+    try:
+        return stat.S_ISREG(Path(path).stat().st_mode)
+    except FileNotFoundError:
+        return True
+
+
 @contextmanager
 def private_file(path: Path | str) -> Iterator[BinaryIO]:
     """A file to write `path` with, which only its owner can read whatever was there.
@@ -91,11 +100,7 @@ def private_file(path: Path | str) -> Iterator[BinaryIO]:
     nothing there to keep private, and nothing to replace.
     """
     path = Path(path)
-    try:
-        regular = stat.S_ISREG(path.stat().st_mode)
-    except FileNotFoundError:
-        regular = True
-    if not regular:
+    if not regular_or_new(path):
         with open(path, "wb") as f:
             yield f
         return

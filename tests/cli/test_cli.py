@@ -16,6 +16,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from cli.main import main
+from events.verify import check_signed_head
 from journey.config import VARIABLES, Config
 
 JOURNEY = str(Path(sys.executable).with_name("journey"))
@@ -258,10 +259,56 @@ def test_the_sample_imports_exports_and_verifies(ready: Journey) -> None:
                                                  for line in lines]
     assert out.stat().st_mode & 0o077 == 0  # the full dump is private
     head = json.loads(Path(f"{out}.head.json").read_text(encoding="utf-8"))
+    assert Path(f"{out}.head.json").stat().st_mode & 0o777 == 0o600
     assert head["position"] == len(lines)
     assert verified == f"OK {len(lines)} events, head {head['hash']}\n"
     assert (report["ok"], report["events"], report["head"]) == (True, len(lines), head["hash"])
     assert (report["first_broken"], report["problem"]) == (None, None)
+
+
+def test_export_to_a_stream_asks_where_its_head_goes(ready: Journey) -> None:
+    # `--out /dev/stdout` (or a FIFO) has no folder to put OUT.head.json in: refused before
+    # anything is opened, and --head names the file instead.
+    fifo = ready.folder / "dump.fifo"
+    os.mkfifo(fifo)
+    before = sorted(p.name for p in ready.folder.iterdir())
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # a writer would not wait for one
+    try:
+        refused = ready("export", "--out", str(fifo), code=1)
+        assert os.read(reader, 1) == b""  # nothing was written to it
+    finally:
+        os.close(reader)
+
+    assert refused.stderr == (f"error: head_needs_a_file: {fifo} is no regular file, so the "
+                              "signed head cannot go beside it: name a file for it with "
+                              "--head FILE\n")
+    assert sorted(p.name for p in ready.folder.iterdir()) == before
+
+
+def test_export_to_stdout_writes_its_head_where_named(ready: Journey) -> None:
+    ready("import", str(SAMPLE), "--keep-recorded-at")
+    env = os.environ | ready.env
+    head_file = ready.folder / "head.json"
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([JOURNEY, "export", *args], env=env, capture_output=True,
+                              text=True, timeout=120)
+
+    alone = run("--out", "/dev/stdout")
+    named = run("--out", "/dev/stdout", "--head", str(head_file))
+    into_the_dump = run("--head", "/dev/stdout")  # stdout is a pipe: the head would be in it
+
+    assert (alone.returncode, alone.stdout) == (1, "")
+    assert alone.stderr.startswith("error: head_needs_a_file: /dev/stdout is no regular file")
+    assert (into_the_dump.returncode, into_the_dump.stdout) == (1, "")
+    assert into_the_dump.stderr.startswith("error: head_needs_a_file: --head /dev/stdout ")
+    assert named.returncode == 0, named.stderr
+    assert named.stdout == ready("export").stdout
+    head = json.loads(head_file.read_text(encoding="utf-8"))
+    assert head_file.stat().st_mode & 0o777 == 0o600  # as private as the dump
+    assert check_signed_head(head)
+    report = json.loads(ready("verify", "--json").output)
+    assert (head["position"], head["hash"]) == (report["events"], report["head"])
 
 
 def test_import_reads_standard_input(ready: Journey) -> None:
