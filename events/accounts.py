@@ -294,11 +294,22 @@ class Accounts:
 
     def _update(self, account_id: int, **values: Any) -> Account:
         with self._writing() as conn:
-            done = conn.execute(update(accounts_table)
-                                .where(accounts_table.c.id == account_id).values(**values))
-        if done.rowcount != 1:
+            return self._updated(conn, account_id, **values)
+
+    @staticmethod
+    def _updated(conn: Connection, account_id: int, *where: Any, **values: Any) -> Account:
+        """The account as this update left it (RETURNING: read by the same statement).
+
+        Read back afterwards, it could carry a sign-out or a new password committed in
+        between, and the session the caller signs in again would take that generation:
+        a sign-out everywhere would leave it signed in. `where`: more conditions, the
+        account left unchanged (unknown_account) when they do not hold."""
+        row = conn.execute(update(accounts_table)
+                           .where(accounts_table.c.id == account_id, *where)
+                           .values(**values).returning(*accounts_table.c)).first()
+        if row is None:
             raise AccountError("unknown_account", f"there is no account {account_id}")
-        return self.get(account_id)  # type: ignore[return-value]
+        return _account(row)
 
     def end_sessions(self, account_id: int) -> Account:
         """End every session of the account (sign-out): each carries the old generation."""
@@ -308,11 +319,15 @@ class Accounts:
 
     def set_password(self, account_id: int, password: str) -> Account:
         """A new password; unlocks the account, invalidates its unused reset links and ends
-        its sessions (the caller signs its own session in again)."""
-        account = self._update(account_id, password_hash=self._hash(password), failed_logins=0,
-                               locked_until=None,
-                               session_generation=accounts_table.c.session_generation + 1)
+        its sessions (the caller signs its own session in again, with the account returned:
+        the generation this change gave it, so a sign-out after it ends that session too)."""
+        return self._new_password(account_id, self._hash(password))
+
+    def _new_password(self, account_id: int, password_hash: str, *where: Any) -> Account:
         with self._writing() as conn:
+            account = self._updated(
+                conn, account_id, *where, password_hash=password_hash, failed_logins=0,
+                locked_until=None, session_generation=accounts_table.c.session_generation + 1)
             conn.execute(delete(one_time_links).where(
                 one_time_links.c.account_id == account_id, one_time_links.c.used_at.is_(None)))
         return account
@@ -323,7 +338,16 @@ class Accounts:
         if account is None or not account.password_hash or not check_password_hash(
                 account.password_hash, current or ""):
             raise AccountError("bad_credentials", "the current password is not right")
-        return self.set_password(account_id, new)
+        try:
+            # Only over the password `current` was checked against: a new one set in the
+            # meantime (on another device, by a reset link) is not replaced by whoever
+            # knew the old one.
+            return self._new_password(account_id, self._hash(new),
+                                      accounts_table.c.password_hash == account.password_hash)
+        except AccountError as exc:
+            if exc.code != "unknown_account" or self.get(account_id) is None:
+                raise
+            raise AccountError("bad_credentials", "the current password is not right") from None
 
     def set_time_zone(self, account_id: int, time_zone: str) -> Account:
         return self._update(account_id, time_zone=check_time_zone(time_zone))
@@ -523,16 +547,17 @@ class Accounts:
         password_hash = self._hash(password)
         with self._writing() as conn:
             row = self._use(conn, secret, RESET)
-            conn.execute(update(accounts_table).where(accounts_table.c.id == row.account_id)
-                         .values(password_hash=password_hash, failed_logins=0,
-                                 locked_until=None,
-                                 session_generation=accounts_table.c.session_generation + 1))
+            # As this update left it: the session signed in with it is ended by a sign-out
+            # committed after it (see _updated).
+            account = self._updated(
+                conn, row.account_id, password_hash=password_hash, failed_logins=0,
+                locked_until=None, session_generation=accounts_table.c.session_generation + 1)
             # The other reset links of the account go with the password they would reset,
             # as set_password takes them too.
             conn.execute(delete(one_time_links).where(
                 one_time_links.c.account_id == row.account_id,
                 one_time_links.c.purpose == RESET, one_time_links.c.used_at.is_(None)))
-        return self.get(row.account_id)  # type: ignore[return-value]
+        return account
 
     def pending_invites(self) -> list[Link]:
         """Unused, unexpired invitations (for the admin's page)."""

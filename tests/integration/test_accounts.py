@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 import pytest
@@ -165,6 +166,75 @@ def test_sign_out_and_every_new_password_end_that_accounts_sessions_only(
     assert len(fingerprints) == 5
     assert accounts.get(ivan.id) == ivan
     assert code_of(lambda: accounts.end_sessions(ivan.id + 100)) == "unknown_account"
+
+
+def after_each_write(accounts: Accounts, then) -> None:
+    """Run `then()` once, as soon as the next write transaction of `accounts` commits:
+    another device's request landing between two statements of this one."""
+    writing, pending = accounts._writing, [then]
+
+    @contextmanager
+    def hooked():
+        with writing() as conn:
+            yield conn
+        if pending:
+            pending.pop()()
+
+    accounts._writing = hooked  # type: ignore[method-assign]
+
+
+@pytest.mark.parametrize("how", ["change", "reset", "set"])
+def test_a_sign_out_just_after_a_new_password_ends_the_session_signed_in_with_it(
+        accounts: Accounts, how: str) -> None:
+    # The web signs the changer's session in again with the account the change returns.
+    # A sign-out everywhere on another device, committed right after the change, must end
+    # that session too: the account returned carries the generation the change wrote, not
+    # one read back after the sign-out's.
+    ana = accounts.add("ana", PASSWORD)
+    other = Accounts(accounts.engine, password_method=FAST)
+    link = accounts.reset_link(ana.id)
+    after_each_write(accounts, lambda: other.end_sessions(ana.id))
+
+    if how == "change":
+        changed = accounts.change_password(ana.id, PASSWORD, "a new password")
+    elif how == "reset":
+        changed = accounts.reset_password(link, "a new password")
+    else:
+        changed = accounts.set_password(ana.id, "a new password")
+
+    now = accounts.get(ana.id)
+    assert (changed.session_generation, now.session_generation) == (1, 2)
+    assert changed.session_fingerprint() != now.session_fingerprint()  # signed out
+
+
+def test_a_new_password_after_a_sign_out_keeps_the_session_signed_in_with_it(
+        accounts: Accounts) -> None:
+    ana = accounts.add("ana", PASSWORD)
+    accounts.end_sessions(ana.id)
+
+    changed = accounts.change_password(ana.id, PASSWORD, "a new password")
+
+    assert changed == accounts.get(ana.id) and changed.session_generation == 2
+
+
+def test_a_password_changed_meanwhile_is_not_replaced_by_the_old_one_s_holder(
+        accounts: Accounts) -> None:
+    # Whoever knows the old password checked it, then ana set a new one on another device
+    # before the change was written: the change is refused, ana's password stays.
+    ana = accounts.add("ana", PASSWORD)
+    other = Accounts(accounts.engine, password_method=FAST)
+    hash_of, pending = accounts._hash, [lambda: other.set_password(ana.id, "ana's own new one")]
+
+    def hashed(password: str) -> str:  # between the check and the write
+        if pending:
+            pending.pop()()
+        return hash_of(password)
+
+    accounts._hash = hashed  # type: ignore[method-assign]
+
+    assert code_of(lambda: accounts.change_password(ana.id, PASSWORD, "the thief's one")) \
+        == "bad_credentials"
+    assert accounts.authenticate("ana", "ana's own new one").id == ana.id
 
 
 def test_repeated_failures_lock_for_longer_each_time(accounts: Accounts, clock: Clock) -> None:
