@@ -90,11 +90,15 @@ INSTANCE_FILES = (MASTER_KEY, SEAL_KEY, SIGNING_KEY, SECRET_KEY, ERASURES)
 #: Key files whose copy in an instance directory must equal the backup's (erasures merge).
 _KEY_FILES = (MASTER_KEY, SEAL_KEY, SIGNING_KEY, SECRET_KEY)
 
+#: Tables a backup leaves out. sign_in_failures is transient throttling state (failed
+#: sign-ins as unknown names, forgotten within a day anyway), not anyone's data; a restored
+#: installation starts with none, as accounts' own counts are restored as they were.
+NOT_BACKED_UP = frozenset({"sign_in_failures"})
 #: The log schema's other tables (accounts, tokens, one-time links: migration 0002), backed
 #: up as they are, parents first. They are not events: restored as stored, and an erased
 #: member's rows are deleted again.
 EXTRA_TABLES = tuple(t for t in metadata.sorted_tables
-                     if t.name not in ("events", "log_head", "member_keys"))
+                     if t.name not in ("events", "log_head", "member_keys", *NOT_BACKED_UP))
 EXTRA_BY_NAME = {t.name: t for t in EXTRA_TABLES}
 
 PAGE = 1000  # rows read per query, and inserted per executemany

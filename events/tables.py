@@ -73,6 +73,22 @@ accounts = Table(
     # Part of every session's fingerprint: raising it ends the account's sessions (sign-out,
     # a new password), since a session cookie is signed, not stored (migration 0007).
     Column("session_generation", Integer, nullable=False, server_default=text("0")),
+    # When the latest failed sign-in was: a run of failures is forgotten MAX_LOCK after it,
+    # as an unknown name's is (sign_in_failures below; migration 0008).
+    Column("last_failed_at", BigInteger, nullable=True),
+)
+
+# Failed sign-ins as names that have no account (migration 0008), so that an unknown name
+# is throttled exactly as an account is and five wrong guesses do not tell who exists.
+# Keyed by the sha256 of the submitted name, never the name: people type their password
+# into the username box. Transient: rows whose last failure is older than MAX_LOCK (their
+# lock, if any, ran out) are pruned on every failed sign-in (events/sign_in_throttle.py).
+sign_in_failures = Table(
+    "sign_in_failures", metadata,
+    Column("name_hash", String(64), primary_key=True),
+    Column("failed_logins", Integer, nullable=False),
+    Column("locked_until", BigInteger, nullable=True),
+    Column("last_failed_at", BigInteger, nullable=False, index=True),
 )
 
 # Personal access tokens for scripts: only the sha256 of a token is kept.

@@ -33,7 +33,8 @@ from events.log import Log, init_log, open_log
 from events.sql import SqlRecorder, make_engine
 from events.store import EventStore
 from events.uploads import uploads_of
-from events.tables import accounts, events, log_head, member_keys, one_time_links, tokens
+from events.tables import (accounts, events, log_head, member_keys, one_time_links,
+                           sign_in_failures, tokens)
 from events.recorder import StoredRow
 from events.verify import row_hash, verify_log
 from journey.clock import utcnow
@@ -230,6 +231,9 @@ def test_accounts_come_back_and_an_erased_members_account_goes(
                                            created_at=1))
         conn.execute(insert(one_time_links).values(token_hash="l" * 64, member_id="ivan",
                                                    purpose="invite", expires_at=2))
+        # Throttling state, not anyone's data: it stays out of the backup.
+        conn.execute(insert(sign_in_failures).values(name_hash="f" * 64, failed_logins=5,
+                                                     locked_until=3, last_failed_at=2))
     path = tmp_path / "journey.backup"
     written = write_backup(source.recorder, path)
     source.store.erase("ivan", "ivan")
@@ -245,6 +249,7 @@ def test_accounts_come_back_and_an_erased_members_account_goes(
         assert [r.username for r in conn.execute(select(accounts))] == ["ana"]
         assert conn.execute(select(func.count()).select_from(tokens)).scalar() == 0
         assert conn.execute(select(func.count()).select_from(one_time_links)).scalar() == 0
+        assert conn.execute(select(func.count()).select_from(sign_in_failures)).scalar() == 0
         # New accounts get fresh ids (PostgreSQL's sequence moved past the restored ones).
         conn.execute(insert(accounts).values(
             member_id="mila", username="mila", is_admin=False, time_zone="UTC",

@@ -13,16 +13,17 @@ from events.migrate import alembic_config, upgrade
 from events.tables import events, metadata
 
 LOG_TABLES = {"events", "log_head", "member_keys", "accounts", "tokens", "one_time_links",
-              "ob_issuers", "share_links"}
+              "ob_issuers", "share_links", "sign_in_failures"}
 
 
 def head_revision() -> str:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
-def test_the_migrations_have_one_head_and_it_is_the_session_generation():
+def test_the_migrations_have_one_head_and_it_is_the_sign_in_failures():
     script = ScriptDirectory.from_config(alembic_config())
-    assert script.get_heads() == ["0007"]
+    assert script.get_heads() == ["0008"]
+    assert script.get_revision("0008").down_revision == "0007"
     assert script.get_revision("0007").down_revision == "0006"
     assert script.get_revision("0006").down_revision == "0005"
     assert script.get_revision("0005").down_revision == "0004"
