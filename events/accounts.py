@@ -25,16 +25,14 @@ from sqlalchemy import Connection, Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from events import sign_in_throttle as throttle
+from events.sign_in_throttle import LOCK_TIME, MAX_FAILURES, MAX_LOCK
 from events.tables import accounts as accounts_table
 from events.tables import one_time_links, tokens
 from journey.clock import format_time, from_micros, to_micros, utcnow
 
 INVITE, RESET = "invite", "reset"
 LINK_LIFETIME = timedelta(hours=72)
-#: After this many failed sign-ins in a row the account is locked for a while.
-MAX_FAILURES = 5
-LOCK_TIME = timedelta(minutes=15)
-MAX_LOCK = timedelta(hours=24)
 MIN_PASSWORD = 10
 MAX_PASSWORD = 1024
 MAX_USERNAME = 160
@@ -247,6 +245,7 @@ class Accounts:
         try:
             with self._writing() as conn:
                 self._refuse_taken(conn, username, member_id)
+                throttle.forget(conn, username)
                 inserted = conn.execute(insert(accounts_table).values(**values))
                 new_id = inserted.inserted_primary_key[0]
         except IntegrityError:
@@ -363,37 +362,53 @@ class Accounts:
     def authenticate(self, username: str, password: str) -> Account:
         """The account if the password is right; throttled after repeated failures.
 
-        After MAX_FAILURES failures in a row the account is locked for LOCK_TIME (doubling
+        After MAX_FAILURES failures in a row the name is locked for LOCK_TIME (doubling
         with every further run of failures, up to MAX_LOCK); while locked even the right
-        password is refused, so guessing gains nothing.
+        password is refused, so guessing gains nothing. A name without an account (or an
+        account without a password) is counted and locked alike, and answered in the same
+        words, so failing and locking tell nobody whether the name exists
+        (events/sign_in_throttle.py).
         """
-        account = self.by_username(username) if isinstance(username, str) else None
+        name = username if isinstance(username, str) else None
         now = self._now()
-        if account is None or account.password_hash is None:
+        account, locked_until = self._sign_in_state(name)
+        if locked_until is not None and locked_until > now:
+            raise AccountError("locked", "too many failed sign-ins: try again after "
+                               f"{format_time(from_micros(locked_until))}")
+        if account is not None and account.password_hash is not None:
+            if check_password_hash(account.password_hash, password or ""):
+                if account.failed_logins or account.locked_until:
+                    account = self._update(account.id, failed_logins=0, locked_until=None)
+                return account
+        else:
             # Spend the time a real check takes, so response times do not tell who exists.
             check_password_hash(self._dummy(), password or "")
-            raise AccountError("bad_credentials", "the username or the password is not right")
-        if account.locked_until is not None and account.locked_until > now:
-            raise AccountError("locked", "too many failed sign-ins: try again after "
-                               f"{format_time(from_micros(account.locked_until))}")
-        if check_password_hash(account.password_hash, password or ""):
-            if account.failed_logins or account.locked_until:
-                account = self._update(account.id, failed_logins=0, locked_until=None)
-            return account
-        self._failed(account, now)
+        if name is not None:
+            self._failed(account, name, now)
         raise AccountError("bad_credentials", "the username or the password is not right")
 
-    def _failed(self, account: Account, now: int) -> None:
-        a = accounts_table.c
+    def _sign_in_state(self, name: str | None) -> tuple[Account | None, int | None]:
+        """The account of the name, if any, and until when the name is locked. Both are
+        read whether or not the account exists: the same queries either way."""
+        if name is None:
+            return None, None
+        with self.engine.connect() as conn:
+            row = conn.execute(select(accounts_table).where(
+                accounts_table.c.username == name)).first() if _storable(name) else None
+            unknown_until = throttle.unknown_lock(conn, name)
+        if row is None:
+            return None, unknown_until
+        account = _account(row)
+        return account, account.locked_until
+
+    def _failed(self, account: Account | None, name: str, now: int) -> None:
         with self._writing() as conn:
-            # Incremented in SQL: two wrong guesses at once both count.
-            conn.execute(update(accounts_table).where(a.id == account.id)
-                         .values(failed_logins=a.failed_logins + 1))
-            failures = conn.execute(select(a.failed_logins).where(a.id == account.id)).scalar()
-            if failures and failures % MAX_FAILURES == 0:
-                lock = min(LOCK_TIME * 2 ** (failures // MAX_FAILURES - 1), MAX_LOCK)
-                conn.execute(update(accounts_table).where(a.id == account.id)
-                             .values(locked_until=now + int(lock.total_seconds() * 1_000_000)))
+            throttle.prune(conn, now)
+            if account is not None:
+                throttle.count_failure(conn, accounts_table,
+                                       accounts_table.c.id == account.id, now)
+            else:
+                throttle.count_unknown_failure(conn, name, now)
 
     def _dummy(self) -> str:
         if self._dummy_hash is None:
@@ -533,6 +548,7 @@ class Accounts:
                 row = self._use(conn, secret, INVITE)
                 name = check_username(username or row.member_id)
                 self._refuse_taken(conn, name, row.member_id)
+                throttle.forget(conn, name)
                 new_id = conn.execute(insert(accounts_table).values(
                     username=name, member_id=row.member_id, password_hash=password_hash,
                     is_admin=False, time_zone=time_zone, language=language,
@@ -570,5 +586,5 @@ class Accounts:
 
 
 __all__ = ["Account", "Accounts", "AccountError", "Link", "Token", "INVITE", "RESET",
-           "LINK_LIFETIME", "MAX_FAILURES", "available_time_zones", "check_password",
-           "check_time_zone", "check_username", "digest", "link_url"]
+           "LINK_LIFETIME", "LOCK_TIME", "MAX_FAILURES", "MAX_LOCK", "available_time_zones",
+           "check_password", "check_time_zone", "check_username", "digest", "link_url"]

@@ -110,6 +110,25 @@ def test_repeated_failures_lock_the_account_for_a_while(sqlite_site: Site) -> No
     assert sqlite_site.accounts.by_username("ivan").failed_logins == 0
 
 
+def test_an_unknown_username_locks_exactly_as_an_account_does(site: Site) -> None:
+    """Five wrong passwords must not tell whether a username exists: the same statuses and
+    the same page (bar the name typed and the form's token), on both databases."""
+    moment = utcnow()
+    site.accounts.clock = lambda: moment  # both locks end at the same instant
+
+    def attempt(name: str, password: str) -> tuple[int, str]:
+        response = sign_in(site.app.test_client(), name, password)
+        page = response.text.replace(csrf_of(response.text), "TOKEN")
+        return response.status_code, page.replace(f'value="{name}"', 'value="NAME"')
+
+    for _ in range(5):
+        assert attempt("ivan", "guess guess guess") == attempt("nobody-at-all", "guess")
+    known, unknown = attempt("ivan", PASSWORD), attempt("nobody-at-all", PASSWORD)
+
+    assert known == unknown
+    assert unknown[0] == 429 and "try again after" in unknown[1]
+
+
 def test_a_form_without_its_csrf_token_is_refused(sqlite_site: Site) -> None:
     client = sqlite_site.app.test_client()
 
