@@ -628,14 +628,14 @@ def _amend(ctx: Decision, position: int, by: str, field: str, verb: str) -> Reco
     # Who may act first: someone without the right learns that, whatever the target is.
     if rec.actor != by:
         community_id = getattr(rec.event, "community_id", None)
-        if community_id is None or ctx.role_of(community_id, by) not in \
-                FACILITATOR_OR_COORDINATOR:
-            # Not naming the author: whoever walks positions here would learn who wrote
-            # what, private reflections included.
+        if community_id is None or _private_reflection(ctx, rec) or \
+                ctx.role_of(community_id, by) not in FACILITATOR_OR_COORDINATOR:
+            # Not naming the author, nor saying why: whoever walks positions here would
+            # learn who wrote what, and where the private reflections are.
             raise errors.RoleRequired(
                 f"only the author of the entry at position {position}, or a facilitator or "
-                f"coordinator of its community, can have it {verb}",
-                rule="not_facilitator_or_coordinator")
+                f"coordinator of its community (a private reflection: only its author), can "
+                f"have it {verb}", rule="not_facilitator_or_coordinator")
     if rec.event.type not in CONTENT_TYPES:
         raise errors.InvalidTarget(
             f"a {rec.event.type} cannot be {verb}; only content (sessions, resources, "
@@ -643,6 +643,19 @@ def _amend(ctx: Decision, position: int, by: str, field: str, verb: str) -> Reco
     if position in ctx.state.retracted:
         raise errors.InvalidTarget(f"the entry at position {position} is already retracted")
     return rec
+
+
+def _private_reflection(ctx: Decision, rec: Recorded) -> bool:
+    """Whether the entry is a reflection its author keeps private now.
+
+    DESIGN lets a facilitator or coordinator of the community retract or correct any of
+    its entries; a private reflection that names the community is its author's alone
+    (no one else may read it), so no one else may rewrite or withdraw it either.
+    """
+    if rec.event.type != "ReflectionRecorded":
+        return False
+    reflection = ctx.state.reflections.get(rec.event.reflection_id)
+    return reflection is not None and reflection.visibility == "private"
 
 
 @decider("EntryRetracted")

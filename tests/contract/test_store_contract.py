@@ -225,7 +225,8 @@ def test_a_correction_someone_may_not_make_is_refused_before_its_values(cop, fie
         assert refused.value.rule == "not_facilitator_or_coordinator"
         assert refused.value.message == (
             f"only the author of the entry at position {target}, or a facilitator or "
-            "coordinator of its community, can have it corrected")
+            "coordinator of its community (a private reflection: only its author), can "
+            "have it corrected")
     assert snapshot(cop) == before
 
 

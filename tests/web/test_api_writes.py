@@ -519,7 +519,8 @@ def test_a_refused_correction_does_not_say_what_the_entry_is(sqlite_site: Site,
 
     assert answers == {(403, "not_facilitator_or_coordinator",
                         "only the author of the entry at position N, or a facilitator or "
-                        "coordinator of its community, can have it corrected", "{}")}
+                        "coordinator of its community (a private reflection: only its "
+                        "author), can have it corrected", "{}")}
     assert sqlite_site.log_length() == length
 
 

@@ -287,3 +287,40 @@ def test_a_refused_retraction_does_not_say_who_wrote_the_entry(ledger: Ledger) -
 
     assert refused.value.rule == "not_facilitator_or_coordinator"
     assert "ana" not in refused.value.message
+
+
+@pytest.mark.parametrize("amend", [
+    lambda position, by: make.retract(position, by),
+    lambda position, by: make.correct(position, by, {"text": "Rewritten"}),
+], ids=["retract", "correct"])
+def test_a_private_reflection_in_a_community_is_its_authors_alone(ledger: Ledger,
+                                                                    amend) -> None:
+    # ivan keeps a reflection private in vrsac-1: ana facilitates vrsac-1 but cannot read
+    # it, so she may neither rewrite nor withdraw it, and her refusal is the one anyone
+    # gets for an entry they may not amend (it does not tell where private reflections are).
+    private = ledger.record_one(make.reflection("rf-1", member="ivan", visibility="private"),
+                                "ivan", FEB)
+    others = ledger.record_one(make.reflection("rf-3", member="mila"), "mila", FEB)
+    outside = ledger.record_one(make.reflection("rf-2", member="mila", visibility="private",
+                                                community=None), "mila", FEB)
+
+    with pytest.raises(errors.RoleRequired) as refused:
+        ledger.record(amend(private.position, "ana"), "ana", MARCH)
+    with pytest.raises(errors.RoleRequired) as outside_refused:
+        ledger.record(amend(outside.position, "ana"), "ana", MARCH)
+    assert refused.value.rule == outside_refused.value.rule == \
+        "not_facilitator_or_coordinator"
+    assert refused.value.message.replace(str(private.position), "N") == \
+        outside_refused.value.message.replace(str(outside.position), "N")
+
+    ledger.record(amend(others.position, "ana"), "ana", MARCH)  # her community's
+    ledger.record(amend(private.position, "ivan"), "ivan", APRIL)  # his own
+
+
+def test_a_reflection_made_private_later_is_its_authors_alone_from_then(ledger: Ledger) -> None:
+    shared = ledger.record_one(make.reflection("rf-1", member="ivan"), "ivan", FEB)
+    ledger.record(make.correct(shared.position, "ana", {"text": "Typo fixed"}), "ana", MARCH)
+    ledger.record(make.visibility("rf-1", "ivan", "private"), "ivan", MARCH)
+
+    with ledger.refuses("not_facilitator_or_coordinator"):
+        ledger.record(make.retract(shared.position, "ana"), "ana", APRIL)
