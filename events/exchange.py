@@ -279,9 +279,8 @@ class _Importer:
         if resume:
             numbered = self._after_present(numbered)
         last = 0
-        reads = self._read(numbered)
         try:
-            for number, read in reads:
+            for number, read in self._read(numbered):
                 last = number
                 if read is None:
                     continue  # a blank line
@@ -299,8 +298,6 @@ class _Importer:
             self._advance(last)
         except _Stop:
             pass
-        finally:
-            reads.close()  # a reading process stops with the import, not when collected
         self.report.skipped.sort(key=lambda e: e.line)
         return self.report
 
@@ -310,17 +307,10 @@ class _Importer:
         if not self.parse_ahead:
             keep = self.keep_recorded_at
             return ((number, _read_line(number, raw, keep)) for number, raw in numbered)
-        return self._read_ahead(iter(numbered))
-
-    def _read_ahead(self, lines: Iterator[tuple[int, str | bytes]]
-                    ) -> Iterator[tuple[int, "_Read | None"]]:
+        lines = iter(numbered)
         chunks = iter(lambda: list(islice(lines, READ_CHUNK)), [])
         read = in_order_ahead(partial(_read_chunk, self.keep_recorded_at), chunks)
-        try:
-            for chunk in read:
-                yield from chunk
-        finally:
-            read.close()
+        return (pair for chunk in read for pair in chunk)
 
     def _refuse(self, error: LineError) -> None:
         """A line refused before reaching the store: skip it, or stop after what precedes it."""
