@@ -385,16 +385,14 @@ def _single_appends(url: str, folder: Path, objs: list[dict[str, Any]],
     return {"seconds": seconds, "lag_p50_ms": lag["p50_ms"], "lag_p95_ms": lag["p95_ms"]}
 
 
-def _load(url: str, folder: Path, file: Path, count: int):
-    """Import FILE of `count` lines (timed, as `journey import` does) into a new database,
-    open for the read phases."""
-    from events.exchange import import_lines, parse_ahead_for
+def _load(url: str, folder: Path, file: Path):
+    """Import FILE (timed) into a new database, open for the read phases."""
+    from events.exchange import import_lines
 
     config, journey = _open(url, folder)
     with file.open("rb") as lines:
         started = time.perf_counter()
-        report = import_lines(journey.store, lines, source_id="bench",
-                              parse_ahead=parse_ahead_for(count))
+        report = import_lines(journey.store, lines, source_id="bench")
         seconds = time.perf_counter() - started
     if not report.ok:
         raise RuntimeError(f"bench import refused a line: {report.to_json()}")
@@ -722,7 +720,7 @@ def run_once(n: int, databases: Databases, folder: Path, *, requests: int = 200,
     del objs, singles
     say("import")
     url = databases.new()
-    config, journey, import_seconds = _load(url, run_dir / "import", file, count)
+    config, journey, import_seconds = _load(url, run_dir / "import", file)
     try:
         say("rebuild (in its own process)")
         journey.runner.stop()

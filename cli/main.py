@@ -22,11 +22,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from cli import bench, demo, reports, users, worker
 
 from events.accounts import AccountError, Accounts
-from events.ahead import ReaderDied
 from events.codec import GENESIS_HASH, asked_digest
 from events.erasure import complete_erasures, erase_member, erased_members
 from events.exchange import (checked_actor, checked_corrections, export_lines,
-                             import_lines, import_source, parse_ahead_for)
+                             import_lines, import_source)
 from events.files import private_file, regular_or_new
 from events.instance import (ERASURES, MASTER_KEY, SEAL_KEY, SECRET_KEY, SIGNING_KEY, UPLOADS,
                              InstanceError)
@@ -116,9 +115,6 @@ def _describe(exc: Exception) -> tuple[str, str]:
         return "database", str(orig if orig is not None else exc).strip().splitlines()[0]
     if isinstance(exc, OSError):
         return "file", str(exc)
-    if isinstance(exc, ReaderDied):
-        return "reader", (f"{exc}: what was imported stays; run the same import again "
-                          "with --resume")
     return "internal", f"{type(exc).__name__}: {exc}"
 
 
@@ -354,8 +350,6 @@ def import_(cli: Cli, file: Path, keep_recorded_at: bool, skip_invalid: bool, re
     Each line's default idempotency key is the file's sha256 and its line number, so running
     the same file again appends nothing twice. FILE may be - (standard input) or a pipe:
     it is then copied first into a private temporary file in the instance directory.
-    A file of 20,000 lines or more is read (parsed and checked) ahead in a second process
-    when the machine has a CPU to spare, while this one decides and appends.
 
     \b
     Example:
@@ -371,8 +365,7 @@ def import_(cli: Cli, file: Path, keep_recorded_at: bool, skip_invalid: bool, re
                 _progress(total, "importing") as progress:
             report = import_lines(store, lines, source_id=digest,
                                   keep_recorded_at=keep_recorded_at, skip_invalid=skip_invalid,
-                                  resume=resume, progress=progress,
-                                  parse_ahead=parse_ahead_for(total))
+                                  resume=resume, progress=progress)
     finally:
         # MemberErased lines erase as `journey erase` does, beside the log too (also when
         # the import failed after committing some of them).

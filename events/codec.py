@@ -37,32 +37,6 @@ def _canonical_encoder() -> Callable[[Any], str]:
 canonical_json: Callable[[Any], str] = _canonical_encoder()
 
 
-#: Where encode_event keeps an event's encoding, on the event itself.
-_ENCODED = "_encoded"
-
-
-def encode_event(event: Any) -> tuple[dict[str, Any], str]:
-    """An event's to_data() and the canonical JSON of it, kept on the event for its store.
-
-    Events are frozen, so what an instance encodes to never changes; a changed copy
-    (dataclasses.replace) is a new instance, without it. The import's reading process
-    encodes each line's event this way, and the encoding crosses to the importing process
-    with the event (pickle keeps an instance's attributes), which then need not encode it.
-    Kept out of the fields: equality, hashing and to_data never see it.
-    """
-    known = event.__dict__.get(_ENCODED)
-    if known is None:
-        data = event.to_data()
-        known = (data, canonical_json(data))
-        object.__setattr__(event, _ENCODED, known)
-    return known
-
-
-def known_encoding(event: Any) -> tuple[dict[str, Any], str] | None:
-    """What encode_event kept on this event, if it was called on it."""
-    return event.__dict__.get(_ENCODED)
-
-
 def hashed_row(*, position: int, event_id: str, stream: str, version: int, type: str,
                schema_version: int, occurred_at: str, recorded_at: str,
                meta: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:

@@ -21,21 +21,18 @@ import tempfile
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import partial
 from itertools import islice
 from pathlib import Path
-from typing import Any, BinaryIO, Callable, Iterable, Iterator, NamedTuple
+from typing import Any, BinaryIO, Callable, Iterable, Iterator
 
 from marshmallow import ValidationError
 
-from events.ahead import in_order_ahead, spare_cpus
-from events.codec import encode_event
 from events.quiet import quiet_fold
 from events.recorder import StoredRow
 from events.schemas import (IdField, SchemaInvalid, corrected_event, flatten_messages,
                             idempotency_key_problem, load_event, meta_id_problem,
                             with_positions)
-from events.store import AppendResult, EventStore, Options, command_digest
+from events.store import AppendResult, EventStore, Options
 from journey.clock import BadTime, format_time, parse_time, utcnow
 from journey.events import Event
 from journey.records import Recorded, RecordEvent
@@ -217,16 +214,15 @@ def _scan(f: BinaryIO, copy_to: BinaryIO | None = None) -> tuple[str, int]:
 def import_lines(store: EventStore, lines: Iterable[str | bytes], *, source_id: str,
                  keep_recorded_at: bool = False, skip_invalid: bool = False,
                  resume: bool = False, progress: Callable[[int], None] | None = None,
-                 batch_size: int = 1000, parse_ahead: bool = False) -> ImportReport:
+                 batch_size: int = 1000) -> ImportReport:
     """Append exchange lines in order; a refused line stops it (or is skipped with skip_invalid).
 
     `source_id` names the file (the CLI uses its sha256) in the default idempotency key
     `import:<source_id>:<line number>`; `progress(n)` is told of every n lines done.
-    `parse_ahead`: read the lines in a second process (parse_ahead_for says when it pays).
     """
     importer = _Importer(store, source_id=source_id, keep_recorded_at=keep_recorded_at,
                          skip_invalid=skip_invalid, progress=progress,
-                         batch_size=max(1, batch_size), parse_ahead=parse_ahead)
+                         batch_size=max(1, batch_size))
     # Lines become commands, rows and folded state, and no cycles: the collector's passes
     # over them find nothing (the store still collects and freezes what it keeps).
     with quiet_fold():
@@ -258,9 +254,8 @@ class _Importer:
 
     def __init__(self, store: EventStore, *, source_id: str, keep_recorded_at: bool,
                  skip_invalid: bool, progress: Callable[[int], None] | None,
-                 batch_size: int, parse_ahead: bool = False) -> None:
+                 batch_size: int) -> None:
         self.store = store
-        self.parse_ahead = parse_ahead
         self.source_id = source_id
         self.keep_recorded_at = keep_recorded_at
         self.skip_invalid = skip_invalid
@@ -280,12 +275,13 @@ class _Importer:
             numbered = self._after_present(numbered)
         last = 0
         try:
-            for number, read in self._read(numbered):
+            for number, raw in numbered:
                 last = number
-                if read is None:
-                    continue  # a blank line
                 try:
-                    line = self._prepare(read)
+                    text = _text(number, raw)
+                    if not text.strip():
+                        continue
+                    line = self._prepare(number, text)
                 except LineError as error:
                     self._refuse(error)
                     continue
@@ -300,17 +296,6 @@ class _Importer:
             pass
         self.report.skipped.sort(key=lambda e: e.line)
         return self.report
-
-    def _read(self, numbered: Iterable[tuple[int, str | bytes]]
-              ) -> Iterator[tuple[int, "_Read | None"]]:
-        """Each line read (None: blank), here or in a process of its own (parse_ahead)."""
-        if not self.parse_ahead:
-            keep = self.keep_recorded_at
-            return ((number, _read_line(number, raw, keep)) for number, raw in numbered)
-        lines = iter(numbered)
-        chunks = iter(lambda: list(islice(lines, READ_CHUNK)), [])
-        read = in_order_ahead(partial(_read_chunk, self.keep_recorded_at), chunks)
-        return (pair for chunk in read for pair in chunk)
 
     def _refuse(self, error: LineError) -> None:
         """A line refused before reaching the store: skip it, or stop after what precedes it."""
@@ -360,29 +345,63 @@ class _Importer:
 
     # -- one line --------------------------------------------------------------------------
 
-    def _prepare(self, read: "_Read") -> _Line:
-        """A read line made a command, its references mapped to this log's positions."""
-        number = read.number
-        if read.label is not None:
-            self._claim(number, read.label)
-        if read.error is not None:
-            raise LineError(number, *read.error)
-        event = self._mapped(number, read.event)
-        if read.late_error is not None:
-            raise LineError(number, *read.late_error)
-        options = Options(idempotency_key=read.key or self.default_key(number),
-                          digest=read.digest if event is read.event else None,
-                          recorded_at=read.recorded_at, meta=read.meta)
-        return _Line(number, read.label, RecordEvent(event, read.actor, read.occurred_at,
-                                                     privileged=True), options)
+    def _prepare(self, number: int, text: str) -> _Line:
+        """Check a line and make it a command, its references mapped to this log's positions."""
+        obj = _json_object(number, text)
+        unknown = [name for name in obj if name not in ENVELOPE]
+        if unknown:
+            raise LineError(number, unknown[0],
+                            f"unknown field; a line has only {', '.join(ENVELOPE)}")
+        label = self._claim(number, obj.get("position"))
+        type_name = obj.get("type")
+        if not isinstance(type_name, str) or not type_name:
+            raise LineError(number, "type", "required: the name of an event type")
+        actor = _actor(number, obj.get("actor"))
+        occurred_at = _time(number, obj, "occurred_at")
+        if occurred_at is None:
+            raise LineError(number, "occurred_at", "required: an RFC 3339 time such as "
+                                                   "2024-03-05T14:00:00Z")
+        schema_version = obj.get("schema_version")
+        if schema_version is not None and (isinstance(schema_version, bool)
+                                           or not isinstance(schema_version, int)):
+            raise LineError(number, "schema_version", "must be a whole number")
+        if "data" not in obj:
+            raise LineError(number, "data", "required: the event's fields as a JSON object")
+        try:
+            event = load_event(type_name, obj["data"], schema_version, sealed=True)
+        except SchemaInvalid as exc:
+            raise _schema_error(number, exc) from None
+        event = self._mapped(number, event)
+        options = Options(idempotency_key=self._key(number, obj),
+                          recorded_at=(_time(number, obj, "recorded_at")
+                                       if self.keep_recorded_at else None),
+                          meta=_meta(number, obj.get("meta")))
+        return _Line(number, label, RecordEvent(event, actor, occurred_at, privileged=True),
+                     options)
 
-    def _claim(self, number: int, label: int) -> None:
-        """Let `label` name line `number` (a line's `position`, else its number), once."""
+    def _claim(self, number: int, position: Any) -> int:
+        """The label other lines refer to this one by: its `position`, else its line number."""
+        if position is None:
+            label = number
+        elif isinstance(position, bool) or not isinstance(position, int) or position < 1:
+            raise LineError(number, "position", "must be a whole number from 1")
+        else:
+            label = position
         earlier = self.claimed.get(label)
         if earlier is not None:
             raise LineError(number, "position",
                             f"position {label} already names line {earlier}")
         self.claimed[label] = number
+        return label
+
+    def _key(self, number: int, obj: dict[str, Any]) -> str:
+        key = obj.get("idempotency_key")
+        if key is None:
+            return self.default_key(number)
+        problem = idempotency_key_problem(key)
+        if problem is not None:
+            raise LineError(number, "idempotency_key", problem)
+        return key
 
     def default_key(self, number: int) -> str:
         """The idempotency key of a line that brings none: the source and the line number."""
@@ -485,115 +504,6 @@ class _Importer:
             number, "not_imported",
             "an earlier run did not import this line; --resume goes on after the last "
             "line it did"))
-
-
-# -- reading a line ----------------------------------------------------------------------------
-
-#: Files of at least this many lines are read ahead in a second process (when the machine
-#: has a CPU to spare): it costs about a second to start, and saves about a third of each
-#: line's time.
-PARSE_AHEAD_LINES = 20_000
-READ_CHUNK = 1000  # lines sent to the reading process at a time
-
-
-def parse_ahead_for(lines: int) -> bool:
-    """Whether an import of `lines` lines is worth reading ahead in a second process."""
-    return lines >= PARSE_AHEAD_LINES and spare_cpus() > 0
-
-
-class _Read(NamedTuple):
-    """A line as read and checked on its own, before the log is asked anything.
-
-    `error` (code, message) is what refuses the line before its references are mapped,
-    `late_error` what refuses it after (the order a line with several faults is told in).
-    `label` is None when the line was refused before its `position` was read.
-    """
-
-    number: int
-    label: int | None
-    error: tuple[str, str] | None = None
-    late_error: tuple[str, str] | None = None
-    event: Event | None = None
-    actor: str = ""
-    occurred_at: datetime | None = None
-    key: str | None = None  # the line's own idempotency key, checked; None: the default
-    digest: str | None = None  # store.command_digest of the line's event as read
-    recorded_at: datetime | None = None
-    meta: dict[str, Any] | None = None
-
-
-def _read_chunk(keep_recorded_at: bool, chunk: list[tuple[int, str | bytes]]
-                ) -> list[tuple[int, _Read | None]]:
-    """_read_line of each line of a chunk (what the reading process does)."""
-    return [(number, _read_line(number, raw, keep_recorded_at)) for number, raw in chunk]
-
-
-def _read_line(number: int, raw: str | bytes, keep_recorded_at: bool) -> _Read | None:
-    """The line read and checked (None: a blank line); refusals are kept in it, not raised,
-    so that they cross to the importing process as they are."""
-    label = None
-    try:
-        text = _text(number, raw)
-        if not text.strip():
-            return None
-        obj = _json_object(number, text)
-        unknown = [name for name in obj if name not in ENVELOPE]
-        if unknown:
-            raise LineError(number, unknown[0],
-                            f"unknown field; a line has only {', '.join(ENVELOPE)}")
-        label = _label(number, obj.get("position"))
-        type_name = obj.get("type")
-        if not isinstance(type_name, str) or not type_name:
-            raise LineError(number, "type", "required: the name of an event type")
-        actor = _actor(number, obj.get("actor"))
-        occurred_at = _time(number, obj, "occurred_at")
-        if occurred_at is None:
-            raise LineError(number, "occurred_at", "required: an RFC 3339 time such as "
-                                                   "2024-03-05T14:00:00Z")
-        schema_version = obj.get("schema_version")
-        if schema_version is not None and (isinstance(schema_version, bool)
-                                           or not isinstance(schema_version, int)):
-            raise LineError(number, "schema_version", "must be a whole number")
-        if "data" not in obj:
-            raise LineError(number, "data", "required: the event's fields as a JSON object")
-        try:
-            event = load_event(type_name, obj["data"], schema_version, sealed=True)
-        except SchemaInvalid as exc:
-            raise _schema_error(number, exc) from None
-    except LineError as error:
-        return _Read(number, label, error=(error.code, error.message))
-    # What the store would make of the event next (its data, their canonical JSON, the
-    # digest of the request), made here: in a reading process, not in the importing one.
-    # A line whose references are mapped is a new event, and has them made again.
-    _, data_json = encode_event(event)
-    digest = command_digest(RecordEvent(event, actor, occurred_at), data_json)
-    read = _Read(number, label, event=event, actor=actor, occurred_at=occurred_at,
-                 digest=digest)
-    try:
-        return read._replace(key=_key(number, obj.get("idempotency_key")),
-                             recorded_at=(_time(number, obj, "recorded_at")
-                                          if keep_recorded_at else None),
-                             meta=_meta(number, obj.get("meta")))
-    except LineError as error:
-        return read._replace(late_error=(error.code, error.message))
-
-
-def _label(number: int, position: Any) -> int:
-    """The label other lines refer to this one by: its `position`, else its line number."""
-    if position is None:
-        return number
-    if isinstance(position, bool) or not isinstance(position, int) or position < 1:
-        raise LineError(number, "position", "must be a whole number from 1")
-    return position
-
-
-def _key(number: int, key: Any) -> str | None:
-    if key is None:
-        return None
-    problem = idempotency_key_problem(key)
-    if problem is not None:
-        raise LineError(number, "idempotency_key", problem)
-    return key
 
 
 # -- parsing helpers ---------------------------------------------------------------------------

@@ -19,8 +19,7 @@ from typing import Any, Callable, Iterable, Iterator, TypeVar
 
 from blinker import Namespace
 
-from events.codec import (GENESIS_HASH, canonical_json, known_encoding, request_digest,
-                          request_digest_of_json)
+from events.codec import GENESIS_HASH, canonical_json, request_digest, request_digest_of_json
 from events.codec import row_hash as chain_row_hash
 from events.crypto import Cipher
 from events.ids import new_correlation_id, new_event_id
@@ -283,11 +282,9 @@ class EventStore:
 
     def _decide_one(self, command: Command, options: Options, tx: Transaction
                     ) -> tuple[AppendResult, list[StoredRow]]:
-        scope = digest = clear = clear_json = None
-        if isinstance(command, RecordEvent):
-            # The clear data of the command's event, made once for the digest and the row
-            # (or before the command got here: an import's lines are encoded as they are read).
-            clear, clear_json = known_encoding(command.event) or (command.event.to_data(), None)
+        scope = digest = clear_json = None
+        # The clear data of the command's event, made once for the digest and the row.
+        clear = command.event.to_data() if isinstance(command, RecordEvent) else None
         # Every entry path appends through here: what the schemas refuse is never stored,
         # whoever built the event (or an export would not import again). Judged before the
         # key's lookup, as the API's schemas are: a request that cannot be stored has no
@@ -316,8 +313,7 @@ class EventStore:
             digest = options.digest
             if digest is None:
                 # Its canonical JSON serves the digest and, if no field is encrypted, the row.
-                if clear_json is None and clear is not None:
-                    clear_json = canonical_json(clear)
+                clear_json = canonical_json(clear) if clear is not None else None
                 digest = command_digest(command, clear_json)
             scope = f"{command.actor}\x1f{options.idempotency_key}"
             earlier = tx.rows_from_scope(scope)
