@@ -42,7 +42,10 @@ def test_hostile_bodies_are_refused_quickly(sqlite_site: Site, name, body, statu
     seconds = time.perf_counter() - began
     assert answer.status_code == status, (name, answer.get_json())
     assert answer.is_json and answer.get_json()["error"]
-    assert seconds < 2.0, f"{name}: {seconds:.2f} s"
+    # Not a performance figure (the bench measures those): a guard against work that grows
+    # faster than the body (parsing 4 MiB, or checking 200,000 leaders one against all,
+    # takes minutes), loose enough for a loaded CI machine (2.19 s was seen there once).
+    assert seconds < 15.0, f"{name}: {seconds:.2f} s"
     assert sqlite_site.log_length() == before
 
 
