@@ -2,47 +2,16 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import Engine, select
 
 from events.accounts import (INVITE, MAX_FAILURES, RESET, AccountError, Accounts, digest)
-from events.migrate import upgrade
-from events.sql import make_engine
 from events.tables import one_time_links, tokens
-from journey.clock import UTC
-
-PASSWORD = "a long enough password"
-FAST = "scrypt:1024:8:1"
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    engine = make_engine(database_url)
-    upgrade(engine)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def accounts(engine: Engine, clock: Clock) -> Accounts:
-    return Accounts(engine, clock=clock, password_method=FAST)
+from tests.integration.accounts_setup import (  # noqa: F401 - fixtures
+    FAST, PASSWORD, Clock, accounts, clock, engine)
 
 
 def code_of(call) -> str:

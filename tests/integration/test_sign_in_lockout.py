@@ -7,47 +7,18 @@ for a hammered name starts unlocked; and unknown names are pruned, so the table 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta
+from collections.abc import Callable
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import Engine, func, select
 
 from events.accounts import MAX_FAILURES, MAX_LOCK, AccountError, Accounts
-from events.migrate import upgrade
 from events.sign_in_throttle import name_key
-from events.sql import make_engine
 from events.tables import sign_in_failures
-from journey.clock import UTC, format_time
-
-PASSWORD = "a long enough password"
-FAST = "scrypt:1024:8:1"
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    engine = make_engine(database_url)
-    upgrade(engine)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def accounts(engine: Engine, clock: Clock) -> Accounts:
-    return Accounts(engine, clock=clock, password_method=FAST)
+from journey.clock import format_time
+from tests.integration.accounts_setup import (  # noqa: F401 - fixtures
+    FAST, PASSWORD, Clock, accounts, clock, engine)
 
 
 def answer(call: Callable[[], object]) -> tuple[str, str]:
