@@ -628,7 +628,7 @@ def _amend(ctx: Decision, position: int, by: str, field: str, verb: str) -> Reco
     # Who may act first: someone without the right learns that, whatever the target is.
     if rec.actor != by:
         community_id = getattr(rec.event, "community_id", None)
-        if community_id is None or _private_reflection(ctx, rec) or \
+        if community_id is None or not ctx.privileged and _private_reflection(ctx, rec) or \
                 ctx.role_of(community_id, by) not in FACILITATOR_OR_COORDINATOR:
             # Not naming the author, nor saying why: whoever walks positions here would
             # learn who wrote what, and where the private reflections are.
@@ -650,7 +650,9 @@ def _private_reflection(ctx: Decision, rec: Recorded) -> bool:
 
     DESIGN lets a facilitator or coordinator of the community retract or correct any of
     its entries; a private reflection that names the community is its author's alone
-    (no one else may read it), so no one else may rewrite or withdraw it either.
+    (no one else may read it), so no one else may rewrite or withdraw it either. The
+    operator's commands (`journey import`, `journey record`, an admin) are not held to
+    it: a log recorded under DESIGN's rule, where a facilitator did so, must import again.
     """
     if rec.event.type != "ReflectionRecorded":
         return False

@@ -324,3 +324,12 @@ def test_a_reflection_made_private_later_is_its_authors_alone_from_then(ledger: 
 
     with ledger.refuses("not_facilitator_or_coordinator"):
         ledger.record(make.retract(shared.position, "ana"), "ana", APRIL)
+
+
+def test_history_recorded_under_designs_rule_still_imports(ledger: Ledger) -> None:
+    # Before d737c67 a facilitator could retract a private reflection of her community:
+    # an export of such a log replays it with the operator's trust, and must not stop there.
+    private = ledger.record_one(make.reflection("rf-1", member="ivan", visibility="private"),
+                                "ivan", FEB)
+
+    ledger.record(make.retract(private.position, "ana"), "ana", MARCH, privileged=True)
