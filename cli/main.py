@@ -450,7 +450,9 @@ def _head_file(out: Path | None, head: Path | None) -> Path | None:
     written = _stat(head)
     # A terminal or /dev/null may take both; a file or a pipe would carry the head inside
     # the dump.
-    if head == out or dump is not None and written is not None and \
+    # The same new file may be spelled two ways (relative and absolute, through a link).
+    same_name = out is not None and os.path.realpath(head) == os.path.realpath(out)
+    if same_name or dump is not None and written is not None and \
             os.path.samestat(dump, written) and not stat.S_ISCHR(written.st_mode):
         raise CliError("head_needs_a_file",
                        f"--head {head} names where the dump goes: the head would be written "

@@ -570,3 +570,17 @@ def test_a_recorded_member_erased_erases_beside_the_log_too(ready: Journey) -> N
 
     assert "ana" in (ready.folder / "instance" / "erasures").read_text(encoding="utf-8")
     assert "ana" not in ready("user", "list").output
+
+
+def test_export_refuses_a_head_that_is_the_dump_under_another_name(ready: Journey,
+                                                                   monkeypatch) -> None:
+    # A new file named once absolutely and once relatively: the head would overwrite the
+    # dump (the operator's only copy) and the command would say it exported.
+    monkeypatch.chdir(ready.folder)
+    dump = ready.folder / "dump.jsonl"
+
+    refused = ready("export", "--out", str(dump), "--head", "dump.jsonl", code=1)
+
+    assert refused.stderr.startswith("error: head_needs_a_file: --head dump.jsonl names where "
+                                     "the dump goes")
+    assert not dump.exists()
