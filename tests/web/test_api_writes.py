@@ -845,3 +845,16 @@ def test_a_stale_if_match_is_named_by_the_header(sqlite_site: Site) -> None:
 
     assert response.status_code == 409 and response.json["error"] == "version_conflict"
     assert response.json["fields"] == {"If-Match": [response.json["message"]]}
+
+
+@pytest.mark.parametrize("fields", [{"title": "Survey"}, {"title": 5}])
+def test_a_correction_refused_by_the_rules_names_its_field_alike(sqlite_site: Site,
+                                                                 fields: dict) -> None:
+    # Whether or not its values would pass, the refusal names the field where it is in
+    # the body (the rules judge a correction first when its values are wrong).
+    response = sqlite_site.post("ivan", "EntryCorrected", {
+        "position": SESSION_POSITION, "corrected_by": "ghost", "fields": fields,
+        "reason": "typo"})
+
+    assert response.status_code in (403, 422), response.json
+    assert list(response.json["fields"]) == ["data.corrected_by"], response.json

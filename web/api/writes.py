@@ -100,6 +100,8 @@ def append_event(type_name: str) -> Response:
                                         privileged=account.is_admin)
         except SchemaInvalid as exc:
             raise _in_data(exc) from None
+        except errors.Refused as exc:  # the rules', judged before the values: named alike
+            raise _named_in_body(exc, in_data=True) from None
     command = RecordEvent(event, acting_member(account), occurred, privileged=account.is_admin)
     try:
         return appended(installation.store.submit(command, options))
