@@ -125,10 +125,10 @@ def people_named(event: Event) -> Iterable[tuple[str, str]]:
             continue
         for person in (value if isinstance(value, tuple) else (value,)):
             yield name, person
-    for step in list(getattr(event, "steps", None) or ()) + list(
-            getattr(event, "steps_added", None) or ()):
-        for owner in step.owners:
-            yield "owners", owner
+    for field in ("steps", "steps_added"):
+        for index, step in enumerate(getattr(event, field, None) or ()):
+            for owner in step.owners:
+                yield f"{field}.{index}.owners", owner
 
 
 def check_people(ctx: Decision, event: Event) -> None:

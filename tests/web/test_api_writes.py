@@ -858,3 +858,12 @@ def test_a_correction_refused_by_the_rules_names_its_field_alike(sqlite_site: Si
 
     assert response.status_code in (403, 422), response.json
     assert list(response.json["fields"]) == ["data.corrected_by"], response.json
+
+
+def test_an_unknown_step_owner_is_named_by_its_step(sqlite_site: Site) -> None:
+    response = sqlite_site.post("ivan", "ActionPlanCreated", {
+        **PLAN, "steps": [{"step_id": "st-1", "title": "Survey", "owners": ["ivan"]},
+                          {"step_id": "st-2", "title": "Talk", "owners": ["ivan", "ghost"]}]})
+
+    assert response.json["error"] == "unknown_member"
+    assert response.json["fields"] == {"data.steps.1.owners": [response.json["message"]]}
