@@ -57,7 +57,7 @@ from typing import IO, Any, Callable, Iterable, Iterator, Sequence
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import (Connection, Engine, Integer, LargeBinary, Table, delete, func, insert,
-                        inspect, select, text, tuple_)
+                        inspect, select, text, tuple_, update)
 
 from events.codec import GENESIS_HASH
 from events.crypto import Cipher, CipherError, MemoryKeyStore
@@ -73,7 +73,7 @@ from events.tables import (accounts, events, log_head, member_keys, metadata,
                            one_time_links, tokens)
 from events.verify import row_hash
 from journey import errors
-from journey.clock import format_time, utcnow
+from journey.clock import format_time, to_micros, utcnow
 
 FORMAT = "journey-backup"
 FORMAT_VERSION = 1
@@ -744,6 +744,17 @@ def _insert_keys(conn: Connection, archive: zipfile.ZipFile, manifest: BackupMan
     return members
 
 
+def _resume_failure_runs(conn: Connection) -> None:
+    """Date the runs of failed sign-ins that a backup from before 0008 brought undated.
+
+    Such a backup has no accounts.last_failed_at: a run would read as stale and start
+    again from one. Dated now, as migration 0008 dates the runs it finds, it goes on.
+    """
+    c = accounts.c
+    conn.execute(update(accounts).where(c.failed_logins > 0, c.last_failed_at.is_(None))
+                 .values(last_failed_at=to_micros(utcnow())))
+
+
 def _insert_table(conn: Connection, archive: zipfile.ZipFile, manifest: BackupManifest,
                   path: Path, table: Table) -> None:
     name = TABLES_PREFIX + table.name + ".jsonl"
@@ -881,6 +892,7 @@ def restore_backup(engine: Engine, path: Path | str, *, instance: InstanceKeys |
             keys = _insert_keys(conn, archive, manifest, path, instance)
             for name in manifest.tables:
                 _insert_table(conn, archive, manifest, path, known[name])
+            _resume_failure_runs(conn)
             expected = head or {"position": 0, "hash": GENESIS_HASH}
             if position != manifest.events or (position, chain) != (expected["position"],
                                                                     expected["hash"]):

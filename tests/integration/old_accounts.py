@@ -16,13 +16,14 @@ LATER = 4_000_000_000_000_000
 
 
 def add_account(engine: Engine, username: str, *, language: str = "en",
-                password_hash: str | None = "scrypt:1024:8:1$salt$hash") -> int:
+                password_hash: str | None = "scrypt:1024:8:1$salt$hash",
+                failed_logins: int = 0) -> int:
     """An account of the member `username`; its id."""
     with engine.begin() as conn:
         return conn.execute(insert(accounts).values(
             username=username, member_id=username, password_hash=password_hash,
             is_admin=False, time_zone="UTC", language=language, created_at=0,
-            failed_logins=0, locked_until=None)).inserted_primary_key[0]
+            failed_logins=failed_logins, locked_until=None)).inserted_primary_key[0]
 
 
 def add_token(engine: Engine, account_id: int, name: str) -> None:

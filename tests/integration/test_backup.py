@@ -24,6 +24,7 @@ from sqlalchemy import Engine, func, insert, inspect, select, text
 import events.backup as backup_module
 import events.sql as events_sql
 from cli.main import main
+from events.accounts import AccountError, Accounts
 from events.backup import (PAGE, BackupError, read_backup_manifest, restore_backup,
                            write_backup)
 from events.crypto import is_ciphertext
@@ -44,6 +45,7 @@ from journey.records import RecordEvent
 from projections.app import open_journey
 from projections.migrate import upgrade_projections
 from projections.tables import KEPT, ob_status_index
+from tests.integration.accounts_setup import FAST
 from tests.integration.story import IVAN_REFLECTION, jsonl, open_test_log, story
 
 SAMPLE = Path(__file__).resolve().parents[2] / "demo" / "sample.jsonl"
@@ -707,13 +709,19 @@ def test_a_database_the_upgraded_code_has_not_migrated_yet_backs_up(
     old = engine_at(database_factory(), engines)
     upgrade(old, "0006")  # before accounts had a session generation (0007)
     add_account(old, "ana")
+    add_account(old, "ivan", failed_logins=4)  # one more wrong password locks him
     path = tmp_path / "before-init.backup"
 
     written = write_backup(SqlRecorder(old), path)
 
-    assert written.manifest.tables["accounts"] == 1
+    assert written.manifest.tables["accounts"] == 2
     target = engine_at(database_factory(), engines)
     restore_backup(target, path, instance=ensure_instance(tmp_path / "instance"))
     with target.connect() as conn:
-        [row] = conn.execute(select(accounts)).mappings().all()
-    assert (row["username"], row["session_generation"]) == ("ana", 0)
+        ana, ivan = conn.execute(select(accounts).order_by(accounts.c.id)).mappings().all()
+    assert (ana["username"], ana["session_generation"]) == ("ana", 0)
+    # His run of failures goes on (dated by the restore, as migration 0008 dates runs).
+    with pytest.raises(AccountError) as wrong:
+        Accounts(target, password_method=FAST).authenticate("ivan", "not his password")
+    assert wrong.value.code == "bad_credentials"
+    assert Accounts(target).by_username("ivan").locked_until is not None
