@@ -105,12 +105,16 @@ class ButtonForm(FlaskForm):
     """A form that is only a button (and its CSRF token)."""
 
 
+# Both forms of the admin's page ask for a member id: each field gets an id of its own,
+# so each label names its own box (the posted name stays `member_id`).
 class InviteForm(FlaskForm):
-    member_id = StringField(_l("Member id"), validators=[DataRequired(), Length(max=160)])
+    member_id = StringField(_l("Member id"), validators=[DataRequired(), Length(max=160)],
+                            id="invite-member_id")
 
 
 class EraseForm(FlaskForm):
-    member_id = StringField(_l("Member id"), validators=[DataRequired(), Length(max=160)])
+    member_id = StringField(_l("Member id"), validators=[DataRequired(), Length(max=160)],
+                            id="erase-member_id")
     requested_by = StringField(_l("Requested by (member id)"),
                                validators=[DataRequired(), Length(max=160)])
     confirm = BooleanField(_l("I understand this cannot be undone"),
