@@ -477,6 +477,23 @@ def test_give_feedback(sqlite_site):
     assert "Your survey helped us." in client.get("/portfolio").text
 
 
+def test_feedback_tells_apart_sessions_and_resources_of_the_same_title(sqlite_site):
+    """A community holds "the same" session again and shares a new version of a resource
+    under its old title: each choice says when it was, so the teacher can pick the one."""
+    assert sqlite_site.post("ivan", "SessionLed", {
+        "community_id": "vrsac-1", "session_id": "s-2", "leaders": ["ivan"],
+        "title": "Student survey", "format": "workshop"}).status_code == 201
+    assert sqlite_site.post("ivan", "ResourceShared", {
+        "community_id": "vrsac-1", "resource_id": "r-2", "member_id": "ivan",
+        "title": "Survey questions", "kind": "survey"}).status_code == 201
+    page = signed(sqlite_site, "ana").get("/record/feedback").text
+    labels = dict(re.findall(r'<option value="([^"]+)">([^<]*)</option>', page))
+    assert labels["session|vrsac-1|s-1"] != labels["session|vrsac-1|s-2"]
+    assert labels["resource|vrsac-1|r-1"] != labels["resource|vrsac-1|r-2"]
+    assert "Mar 1, 2024" in labels["session|vrsac-1|s-2"]
+    assert "Mar 1, 2024" in labels["resource|vrsac-1|r-2"]
+
+
 def test_correct_and_retract_my_entry(sqlite_site):
     client = signed(sqlite_site, "ivan")
     page = client.get("/record/correct").text

@@ -283,18 +283,22 @@ def record_step():
 
 
 def _feedback_choices(member_id: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    # A community holds a session of the same title again and shares new versions under
+    # old titles: the day it was held or shared tells the choices apart.
+    from web.i18n import day
     abouts, people = [], {}
     for view in community_views(member_id):
         c = view["community"]
         for s in view["calendar"]:
             if s["status"] == "held":
                 abouts.append((f"session|{c['community_id']}|{s['session_id']}",
-                               _("Session: %(title)s (%(community)s)", title=s["title"] or s["session_id"],
+                               _("Session: %(title)s, %(day)s (%(community)s)",
+                                 title=s["title"] or s["session_id"], day=day(s["held_at"]),
                                  community=c["name"])))
         for r in view["resources"]:
             abouts.append((f"resource|{c['community_id']}|{r['resource_id']}",
-                           _("Resource: %(title)s (%(community)s)", title=r["title"],
-                             community=c["name"])))
+                           _("Resource: %(title)s, %(day)s (%(community)s)", title=r["title"],
+                             day=day(r["shared_at"]), community=c["name"])))
         for m in view["members"]:
             if m["current_role"] and m["member"]["member_id"] != member_id:
                 people[m["member"]["member_id"]] = m["member"].get("name") or m["member"]["member_id"]
