@@ -99,3 +99,30 @@ def test_a_share_link_opens_without_an_account_until_revoked(page, browser, live
         accessible(visitor)
     finally:
         context.close()
+
+
+def _in_view(locator) -> bool:
+    """Whether the element is on the screen the page opened at (no scrolling needed)."""
+    return locator.evaluate(
+        "e => { const r = e.getBoundingClientRect();"
+        " return r.bottom > 0 && r.top < window.innerHeight; }")
+
+
+def test_a_refused_visibility_change_is_shown_where_it_was_asked(page) -> None:
+    text = f"Only for me {uuid.uuid4()}: no community."
+    sign_in(page, "teacher")
+    page.goto("/record/reflect")
+    page.get_by_label("Your reflection").fill(text)
+    page.get_by_label("Who may read it").select_option("private")
+    page.get_by_role("button", name="Record reflection").click()
+    page.wait_for_load_state()
+
+    # Without a community it cannot be shared with one: the refusal is beside its form,
+    # and on the screen the answer opens at (far down the portfolio, not at its top).
+    card = page.locator("li.card", has_text=text)
+    card.get_by_label("Who may read it").select_option("community")
+    card.get_by_role("button", name="Change").click()
+    page.wait_for_load_state()
+    refusal = page.locator("li.card", has_text=text).locator(".errors")
+    assert "stays private" in refusal.inner_text()
+    assert _in_view(refusal)
