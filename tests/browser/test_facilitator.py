@@ -112,3 +112,52 @@ def test_coordinator_sees_the_facilitation_page_without_awarding(page, live) -> 
         accessible(page)
     else:
         assert response.status == 403
+
+
+def _in_view(locator) -> bool:
+    """Whether the element is on the screen the page opened at (no scrolling needed)."""
+    return locator.evaluate(
+        "e => { const r = e.getBoundingClientRect();"
+        " return r.bottom > 0 && r.top < window.innerHeight; }")
+
+
+def test_a_refusal_on_the_facilitation_page_opens_where_it_was_asked(page, live) -> None:
+    """Each form of the long facilitation page answers a refusal beside itself, on the
+    screen the answer opens at, not at the top of the page."""
+    community = live.people["community"].username
+    teacher = live.people["teacher"].member_id
+    sign_in(page, "facilitator")
+    page.goto(f"/facilitate/{community}")
+    page.get_by_label("Badge name").fill(f"Not a PNG {uuid.uuid4().hex[:6]}")
+    page.get_by_label("What it recognises").fill("d")
+    page.get_by_label("Criteria", exact=True).fill("c")
+    page.get_by_label("Image (optional)").set_input_files(
+        {"name": "badge.png", "mimeType": "image/png", "buffer": b"not a png"})
+    page.get_by_role("button", name="Define the badge").click()
+    page.wait_for_load_state()
+    refusal = page.locator("#badges .errors")
+    assert "PNG" in refusal.inner_text() and _in_view(refusal)
+
+    page.goto(f"/facilitate/{community}?member={teacher}#award")
+    page.locator("#award").get_by_label("When it happened").fill("2999-01-01T10:00")
+    page.get_by_role("button", name="Award the recognition").click()
+    page.wait_for_load_state()
+    refusal = page.locator("#award .form-error")
+    assert "future" in refusal.inner_text() and _in_view(refusal)
+
+    page.goto(f"/facilitate/{community}#hand-over")
+    page.locator("#hand-over").get_by_label("When it happened").fill("2999-01-01T10:00")
+    page.get_by_role("button", name="Hand facilitation over").click()
+    page.wait_for_load_state()
+    refusal = page.locator("#hand-over .form-error")
+    assert "future" in refusal.inner_text() and _in_view(refusal)
+
+    page.goto(f"/facilitate/{community}#awards")
+    row = page.locator("table", has_text="Standing recognitions").locator("tbody tr").last
+    row.get_by_text("Revoke…").click()
+    reason = row.get_by_label("Reason for revoking")
+    reason.evaluate("e => e.removeAttribute('required')")  # as a browser without checks
+    row.get_by_role("button", name="Revoke this recognition").click()
+    page.wait_for_load_state()
+    refusal = page.locator("#awards .errors")
+    assert refusal.count() == 1 and _in_view(refusal)

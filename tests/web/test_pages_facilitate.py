@@ -62,8 +62,8 @@ def test_page_shows_badges_awards_and_attention(sqlite_site):
     assert "Standing recognitions" in text and "Ivan" in text            # award aw-1
     never = text[text.index("Never led a session"):text.index("Drifting to the periphery")]
     assert "Ana" in never and "Ivan" not in never                         # ivan led s-1
-    assert 'action="/facilitate/vrsac-1/badges"' in text
-    assert 'action="/facilitate/vrsac-1/hand-over"' in text
+    assert 'action="/facilitate/vrsac-1/badges#define-h"' in text
+    assert 'action="/facilitate/vrsac-1/hand-over#hand-over"' in text
 
 
 def test_coordinator_sees_the_page_without_the_forms(sqlite_site):
