@@ -254,6 +254,26 @@ def test_compare_with_a_bad_period_shows_the_form_again(sqlite_site):
     assert "is not a period" in response.text and 'id="period-errors"' in response.text
 
 
+def test_a_refused_period_stays_in_the_form_as_it_was_typed(sqlite_site):
+    """The second period ends before it starts: the form shows both periods as typed, so
+    the coordinator corrects the one date, and nothing shifts into another period's boxes."""
+    response = _client(sqlite_site, "vera").get(
+        "/coordinate/compare?community=vrsac-1"
+        "&from=2024-01-01&to=2024-02-01&from=2024-03-01&to=2024-02-15")
+    assert response.status_code == 400 and 'id="period-errors"' in response.text
+    boxes = dict(re.findall(r'<input id="(period-\d-(?:from|to))" type="date" name="\w+" '
+                            r'value="([^"]*)">', response.text))
+    assert boxes == {"period-0-from": "2024-01-01", "period-0-to": "2024-02-01",
+                     "period-1-from": "2024-03-01", "period-1-to": "2024-02-15"}
+
+    first_refused = _client(sqlite_site, "vera").get(
+        "/coordinate/compare?community=vrsac-1"
+        "&from=2024-03-01&to=2024-02-15&from=2024-01-01&to=2024-02-01")
+    boxes = dict(re.findall(r'<input id="(period-\d-(?:from|to))" type="date" name="\w+" '
+                            r'value="([^"]*)">', first_refused.text))
+    assert boxes["period-0-from"] == "2024-03-01" and boxes["period-1-from"] == "2024-01-01"
+
+
 @pytest.mark.parametrize("as_of", ["garbage", "2999-01-01"])
 def test_the_compare_download_asks_what_the_page_shows(sqlite_site, as_of):
     assert sqlite_site.post("mila", "ReflectionRecorded", {

@@ -325,9 +325,14 @@ def coordinate_network_csv(network_id: str, table: str):
 
 # -- compare ------------------------------------------------------------------------------------
 
-def _periods() -> tuple[list[tuple[str | None, str | None]], list[str]]:
-    """Periods from `?period=A..B` and from paired `?from=&to=` date inputs."""
-    periods: list[tuple[str | None, str | None]] = []
+Period = tuple[str | None, str | None]
+
+
+def _periods() -> tuple[list[Period], list[str], list[Period]]:
+    """Periods from `?period=A..B` and from paired `?from=&to=` date inputs: those that
+    can be shown, the problems of the others, and all of them as asked (the form shows
+    them again as typed, a refused one too, each in its own boxes)."""
+    periods: list[Period] = []
     problems: list[str] = []
     for text in request.args.getlist("period"):
         if ".." not in text:
@@ -348,7 +353,7 @@ def _periods() -> tuple[list[tuple[str | None, str | None]], list[str]]:
             problems.append(explain(exc.rule, exc.message))
             continue
         checked.append(period)
-    return checked[:20], problems
+    return checked[:20], problems, periods
 
 
 def _compare_access(chosen: list[str]) -> None:
@@ -378,7 +383,7 @@ def coordinate_compare():
     if not available:
         abort(403)
     as_of = as_of_from_request()
-    periods, problems = _periods()
+    periods, problems, asked = _periods()
     view, leadership = None, []
     bad_input = bool(problems)
     if chosen and not problems:
@@ -402,7 +407,7 @@ def coordinate_compare():
                        as_of=None if as_of.error else as_of.exact)
     return render_template(
         "pages/coordinate/compare.html", available=available, csv_link=csv_link,
-        names=_community_names(available), chosen=chosen, periods=periods, problems=problems,
+        names=_community_names(available), chosen=chosen, periods=asked, problems=problems,
         view=view, leadership=leadership, as_of=as_of, metric_names=metric_names(),
         metrics=METRICS, ratios=RATIOS, cycles=CYCLES, cycle_names=cycle_names()), status
 
@@ -417,7 +422,7 @@ def coordinate_compare_csv():
         abort(400)
     _compare_access(chosen)
     as_of = exact_as_of_from_request()  # as the dashboards' downloads read it
-    periods, problems = _periods()
+    periods, problems, _asked = _periods()
     if problems or as_of.error:
         abort(400)
     view = journey().views.evaluation(chosen, periods or [(None, None)],
