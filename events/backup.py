@@ -63,7 +63,7 @@ from events.codec import GENESIS_HASH
 from events.crypto import Cipher, CipherError, MemoryKeyStore
 from events.instance import (ERASURES, KEY_BYTES, MASTER_KEY, SEAL_KEY, SECRET_KEY,
                              SIGNING_KEY, InstanceKeys, ensure_instance)
-from events.files import WholeFile, create_file, fsync_dir
+from events.files import WholeFile, create_file, fsync_dir, regular_or_new
 from events.migrate import alembic_config, upgrade
 from events.recorder import StoredRow
 from events.sql import APPEND_LOCK_KEY, FIRST_AFTER, LAST_POSITION, SqlRecorder, paged
@@ -380,6 +380,11 @@ def write_backup(recorder: SqlRecorder, path: Path | str, *,
         raise ValueError("include_instance needs the instance whose keys go in")
     if path.is_dir():
         raise BackupError("backup", f"{path} is a directory")
+    if not regular_or_new(path):
+        # The backup is written beside FILE and renamed over it once whole: that would put
+        # a regular file in place of a device or a FIFO (/dev/stdout, as root).
+        raise BackupError("backup", f"{path} is no regular file: a backup goes into a "
+                                    "file of its own")
     try:
         whole = WholeFile(path.parent, prefix=f".{path.name}.")
     except OSError as exc:

@@ -584,3 +584,16 @@ def test_export_refuses_a_head_that_is_the_dump_under_another_name(ready: Journe
     assert refused.stderr.startswith("error: head_needs_a_file: --head dump.jsonl names where "
                                      "the dump goes")
     assert not dump.exists()
+
+
+def test_backup_refuses_a_path_that_is_no_regular_file(ready: Journey) -> None:
+    # `journey backup /dev/stdout`, or a FIFO: the backup is written beside it and renamed
+    # over it, which would put a regular file in place of the device or the pipe.
+    fifo = ready.folder / "backup.fifo"
+    os.mkfifo(fifo)
+
+    refused = ready("backup", str(fifo), code=1)
+
+    assert refused.stderr.startswith(f"error: backup: {fifo} is no regular file")
+    assert fifo.is_fifo()
+    assert [p.name for p in ready.folder.iterdir() if p.name.startswith(".")] == []
