@@ -17,6 +17,7 @@ import hashlib
 import json
 import os
 import stat
+import sys
 import tempfile
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -520,6 +521,12 @@ def _text(number: int, raw: str | bytes) -> str:
     return raw
 
 
+def too_many_digits() -> str:
+    """Why json.loads refused a text with a ValueError that is no JSONDecodeError."""
+    return (f"a number has more than {sys.get_int_max_str_digits()} digits, more than "
+            "any field takes")
+
+
 def _json_object(number: int, text: str) -> dict[str, Any]:
     try:
         value = json.loads(text)
@@ -527,6 +534,8 @@ def _json_object(number: int, text: str) -> dict[str, Any]:
         raise LineError(number, "json", f"{exc.msg} at column {exc.colno}") from None
     except RecursionError:
         raise LineError(number, "json", "nested too deeply") from None
+    except ValueError:  # an integer longer than Python converts (sys.int_info)
+        raise LineError(number, "json", too_many_digits()) from None
     if not isinstance(value, dict):
         raise LineError(number, "json", "a line must be one JSON object")
     return value

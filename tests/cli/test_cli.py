@@ -450,6 +450,27 @@ def test_nothing_is_appended_over_a_head_sealed_with_other_keys(ready: Journey,
     assert ready("verify").output.startswith("OK 1 events")  # neither appended nor re-sealed
 
 
+
+def test_import_refuses_a_number_too_long_to_read_as_a_line_error(ready: Journey) -> None:
+    # Python reads at most 4300 digits of an integer: json.loads raises a ValueError that
+    # is no JSONDecodeError.
+    path = ready.folder / "digits.jsonl"
+    path.write_text(
+        json.dumps({"type": "MemberRegistered", "occurred_at": "2024-01-10T09:00:00Z",
+                    "actor": "ana", "data": json.loads(ANA)}) + "\n"
+        + '{"type": "EntryRetracted", "occurred_at": "2024-01-11T09:00:00Z", "actor": "ana",'
+        + ' "data": {"position": ' + "9" * 5000 + ', "retracted_by": "ana", "reason": "x"}}\n',
+        encoding="utf-8")
+
+    stopped = ready("import", str(path), code=1)
+    skipped = ready("import", str(path), "--skip-invalid", "--json")
+
+    assert stopped.stderr.startswith("error: line 2: json: a number has more than 4300 digits")
+    assert "1 appended" in stopped.stdout
+    assert [(s["line"], s["code"]) for s in json.loads(skipped.stdout)["skipped"]] == [
+        (2, "json")]
+    assert ready("export").stdout.count("\n") == 1
+
 def test_erase_needs_yes(ready: Journey) -> None:
     result = ready("erase", "m-zoran", "--requested-by", "m-zoran", code=1)
 
