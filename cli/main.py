@@ -25,7 +25,7 @@ from events.accounts import AccountError, Accounts
 from events.codec import GENESIS_HASH, asked_digest
 from events.erasure import complete_erasures, erase_member, erased_members
 from events.exchange import (checked_actor, checked_corrections, export_lines,
-                             import_lines, import_source)
+                             import_lines, import_source, too_many_digits)
 from events.files import private_file, regular_or_new
 from events.instance import (ERASURES, MASTER_KEY, SEAL_KEY, SECRET_KEY, SIGNING_KEY, UPLOADS,
                              InstanceError)
@@ -280,6 +280,8 @@ def _read_data(value: str) -> Any:
                                f"column {exc.colno}") from None
     except RecursionError:
         raise CliError("json", "--data is nested too deeply to be read") from None
+    except ValueError:  # an integer longer than Python converts
+        raise CliError("json", f"--data cannot be read: {too_many_digits()}") from None
 
 
 @main.command()

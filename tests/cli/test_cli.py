@@ -186,6 +186,8 @@ def test_record_reads_a_data_file_that_starts_with_a_bom(ready: Journey) -> None
     (["MemberRegistered", "--data", ANA], "error: duplicate_id: a member with id ana already"),
     (["MemberRegistered", "--data", '{"member_id": "ana",'], "error: json: --data is not JSON"),
     (["MemberRegistered", "--data", "[" * 5000], "error: json: --data is nested too deeply"),
+    (["EntryRetracted", "--data", '{"position": ' + "9" * 5000 + ', "retracted_by": "ana", '
+      '"reason": "x"}'], "error: json: --data cannot be read: a number has more than 4300 digits"),
     (["MemberRegistered", "--data", '{"member_id": "bo b", "display_name": "Bob"}'],
      "error: member_id: must not contain spaces"),
     (["MemberRegistered", "--data", '{"member_id": "bob"}'], "error: display_name: "),
