@@ -186,6 +186,16 @@ def available_time_zones() -> frozenset[str]:
     return _ZONES
 
 
+#: The largest key of the accounts' and tokens' tables (INTEGER: 32 bits on PostgreSQL).
+MAX_ROW_ID = 2 ** 31 - 1
+
+
+def _a_key(number: int) -> bool:
+    """Whether `number` may be a row's key: an id past the column's range (a made-up URL,
+    a typo) is no row, not a query the database refuses."""
+    return 0 < number <= MAX_ROW_ID
+
+
 def _storable(name: Any) -> bool:
     try:
         check_username(name)
@@ -267,6 +277,8 @@ class Accounts:
         return _account(row) if row is not None else None
 
     def get(self, account_id: int) -> Account | None:
+        if not _a_key(account_id):
+            return None
         return self._one(accounts_table.c.id == account_id)
 
     def by_username(self, username: str) -> Account | None:
@@ -455,6 +467,8 @@ class Accounts:
     def revoke_token(self, account_id: int, token_id: int) -> Token:
         """Revoke one of the account's tokens (revoking twice keeps the first time)."""
         t = tokens.c
+        if not _a_key(token_id):
+            raise AccountError("unknown_token", f"there is no token {token_id}")
         with self._writing() as conn:
             row = conn.execute(select(tokens).where(t.id == token_id,
                                                     t.account_id == account_id)).first()

@@ -157,6 +157,14 @@ def test_tokens_are_made_listed_and_revoked(ready: Journey, accounts: Accounts) 
         "error: unknown_token: ")
 
 
+
+def test_revoking_a_token_id_past_any_key_is_unknown_token(ready: Journey) -> None:
+    add(ready, "ana")
+
+    for number in (2 ** 31, 2 ** 63, 10 ** 30):
+        refused = ready("user", "token", "ana", "--revoke", str(number), code=1)
+        assert refused.stderr == f"error: unknown_token: there is no token {number}\n"
+
 def test_erase_deletes_the_account_too(ready: Journey, accounts: Accounts) -> None:
     add(ready, "ana")
     secret = ready("user", "token", "ana", "--name", "t").stdout.strip()

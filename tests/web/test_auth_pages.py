@@ -388,6 +388,32 @@ def test_someone_elses_token_cannot_be_revoked(sqlite_site: Site) -> None:
     assert sqlite_site.get("ivan", "/api/me").status_code == 200
 
 
+
+# An id past the column's range (a 32-bit INTEGER on PostgreSQL, 64-bit on SQLite): a
+# made-up URL names no account and no token, as any other unknown id.
+BEYOND = [2 ** 31, 2 ** 63, 10 ** 30]
+
+
+@pytest.mark.parametrize("number", BEYOND)
+def test_a_token_id_past_any_key_is_404(site: Site, number: int) -> None:
+    client = site.app.test_client()
+    sign_in(client, "ana")
+
+    response = form_post(client, "/auth/account", f"/auth/tokens/{number}/revoke", {})
+
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("number", BEYOND)
+def test_an_account_id_past_any_key_is_404(site: Site, number: int) -> None:
+    client = site.app.test_client()
+    sign_in(client, "root")
+
+    response = form_post(client, "/auth/admin/accounts",
+                         f"/auth/admin/accounts/{number}/reset", {})
+
+    assert response.status_code == 404
+
 # -- the admin's page ---------------------------------------------------------------------------
 
 def test_only_an_admin_sees_the_accounts_page(sqlite_site: Site) -> None:
