@@ -21,7 +21,11 @@ from journey.state import DomainState, status_at
 
 def _password(stdin: bool, prompt: str = "Password") -> str:
     if stdin:
-        return sys.stdin.readline().rstrip("\r\n")
+        line = sys.stdin.buffer.readline()
+        try:
+            return line.decode("utf-8").rstrip("\r\n")
+        except UnicodeDecodeError:
+            raise AccountError("bad_password", "a password must be UTF-8 text") from None
     # Without a terminal (cron, ssh without -t, `< /dev/null`) getpass warns that the
     # password would be echoed, reads stdin anyway and click says "Aborted!": say instead
     # how to give it. The warning comes before anything is read.

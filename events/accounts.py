@@ -146,13 +146,18 @@ def check_username(username: Any) -> str:
 
 
 def check_password(password: Any) -> str:
-    """A password of 10 to 1024 characters."""
+    """A password of 10 to 1024 characters, UTF-8 text."""
     if not isinstance(password, str) or len(password) < MIN_PASSWORD:
         raise AccountError("weak_password",
                            f"a password needs at least {MIN_PASSWORD} characters")
     if len(password) > MAX_PASSWORD:
         raise AccountError("weak_password",
                            f"a password has at most {MAX_PASSWORD} characters")
+    if not password.isascii():
+        try:
+            password.encode("utf-8")  # refuses the surrogates undecodable bytes became
+        except UnicodeEncodeError:
+            raise AccountError("bad_password", "a password must be UTF-8 text") from None
     return password
 
 

@@ -8,7 +8,7 @@ import subprocess
 import pytest
 
 from cli.main import main
-from events.accounts import AccountError, Accounts
+from events.accounts import AccountError, Accounts, check_password
 from events.sql import make_engine
 
 from .test_cli import ANA, JOURNEY, Journey
@@ -64,6 +64,30 @@ def test_add_refuses_an_unregistered_member_a_taken_name_and_a_weak_password(
     assert add(ready, "ana", code=1).stderr.startswith("error: username_taken: ")
     assert add(ready, "root", "--admin", code=1, password="short").stderr.startswith(
         "error: weak_password: ")
+
+
+@pytest.mark.parametrize("args", [["add", "root", "--admin"], ["passwd", "ana"]])
+def test_a_password_on_stdin_that_is_not_utf8_is_refused(ready: Journey, accounts: Accounts,
+                                                         args) -> None:
+    add(ready, "ana")
+    before = accounts.by_username("ana").password_hash
+
+    refused = ready.runner.invoke(main, ["user", *args, "--password-stdin"], env=ready.env,
+                                  input=b"\xff\xfe latin-1 caf\xe9 password\n")
+
+    assert refused.exit_code == 1, refused.output
+    assert refused.stderr == "error: bad_password: a password must be UTF-8 text\n"
+    assert accounts.by_username("root") is None
+    assert accounts.by_username("ana").password_hash == before
+
+
+def test_a_password_that_cannot_be_encoded_is_refused() -> None:
+    # What a terminal's undecodable bytes become in Python (surrogate escapes).
+    with pytest.raises(AccountError) as refused:
+        check_password("caf\udce9 and a long password")
+
+    assert (refused.value.code, refused.value.message) == (
+        "bad_password", "a password must be UTF-8 text")
 
 
 @pytest.mark.parametrize("args", [["add", "root", "--admin"], ["passwd", "ana"]])
