@@ -453,6 +453,10 @@ class Accounts:
         name = (name or "").strip()
         if not name or len(name) > 200:
             raise AccountError("bad_token_name", "a token needs a name of 1 to 200 characters")
+        # NUL cannot be stored in PostgreSQL, nor a lone surrogate (an undecodable byte of
+        # a command-line argument) anywhere; the others would hide in the token list.
+        if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in name):
+            raise AccountError("bad_token_name", "a token name has no control characters")
         if self.get(account_id) is None:
             raise AccountError("unknown_account", f"there is no account {account_id}")
         secret = TOKEN_PREFIX + secrets.token_urlsafe(32)

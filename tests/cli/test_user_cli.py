@@ -182,6 +182,19 @@ def test_tokens_are_made_listed_and_revoked(ready: Journey, accounts: Accounts) 
 
 
 
+
+@pytest.mark.parametrize("name", ["a\x01b", "caf\udce9", "two\nlines"])
+def test_a_token_name_with_control_characters_is_refused(ready: Journey,
+                                                         accounts: Accounts, name) -> None:
+    # "caf\udce9": what an argument's undecodable byte becomes in Python.
+    add(ready, "ana")
+
+    refused = ready("user", "token", "ana", "--name", name, code=1)
+
+    assert refused.stderr == ("error: bad_token_name: a token name has no control "
+                              "characters\n")
+    assert accounts.tokens_of(accounts.by_username("ana").id) == []
+
 def test_revoking_a_token_id_past_any_key_is_unknown_token(ready: Journey) -> None:
     add(ready, "ana")
 

@@ -376,6 +376,22 @@ def test_tokens_are_made_shown_once_and_revoked(sqlite_site: Site) -> None:
     assert sqlite_site.client.get("/api/me", headers=headers).status_code == 401
 
 
+
+@pytest.mark.parametrize("name", ["a\x00b", "tab\there", "bell\x07"])
+def test_a_token_name_with_control_characters_is_refused_in_place(site: Site,
+                                                                  name: str) -> None:
+    # NUL cannot be stored in PostgreSQL: the page answered 500 there.
+    client = site.app.test_client()
+    sign_in(client, "ana")
+    ana = site.accounts.by_username("ana")
+    before = site.accounts.tokens_of(ana.id)
+
+    refused = form_post(client, "/auth/account", "/auth/tokens", {"name": name})
+
+    assert refused.status_code == 400
+    assert "a token name has no control characters" in refused.text
+    assert site.accounts.tokens_of(ana.id) == before
+
 def test_someone_elses_token_cannot_be_revoked(sqlite_site: Site) -> None:
     ivan = sqlite_site.accounts.by_username("ivan")
     token_id = sqlite_site.accounts.tokens_of(ivan.id)[0].id

@@ -70,6 +70,8 @@ _REFUSALS: list[tuple[str, str, Callable[[dict[str, str]], str]]] = [
      lambda v: _("choose a language from the list")),
     ("bad_token_name", r"a token needs a name of 1 to 200 characters",
      lambda v: _("a token needs a name of 1 to 200 characters")),
+    ("bad_token_name", r"a token name has no control characters",
+     lambda v: _("a token name has no control characters")),
     ("unknown_token", r"there is no token (?P<token>.+)",
      lambda v: _("there is no token %(token)s", token=v["token"])),
     ("bad_member_id", r"a member id has 1 to 160 characters, no spaces or control characters",
@@ -226,7 +228,11 @@ def create_token():
     form = TokenForm()
     if not form.validate_on_submit():
         return _account_page(400, token_form=form)
-    _, secret = accounts().create_token(current_user.account.id, form.name.data)
+    try:
+        _, secret = accounts().create_token(current_user.account.id, form.name.data)
+    except AccountError as exc:
+        form.name.errors = [account_message(exc)]
+        return _account_page(400, token_form=form)
     # Shown on this page only, never stored in clear or put in a flash message.
     return _account_page(201, new_token=secret)
 
