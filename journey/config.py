@@ -1,6 +1,7 @@
 """Configuration: read once from the environment by the bootstrap, never at import time."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
@@ -15,6 +16,11 @@ PROJECTION_MODES = ("inline", "worker")
 #: The URL schemes (SQLAlchemy's dialect+driver) of the databases Journey runs on.
 DATABASE_SCHEMES = ("sqlite", "sqlite+pysqlite", "postgresql+psycopg")
 
+
+#: The port of a database URL as SQLAlchemy's make_url reads it (sqlalchemy/engine/url.py,
+#: _parse_url), which turns it into a number: anything else there is no database URL.
+_URL_PORT = re.compile(r"""[\w+]+://(?:[^:/]*(?::[^@]*)?@)?
+                           (?:(?:\[[^/?]+\]|[^/:?]+)?(?::(?P<port>[^/?]*))?)?""", re.X)
 
 #: Every variable Config.from_env reads (README's Configuration table; `journey --help`).
 VARIABLES = ("JOURNEY_DATABASE_URL", "JOURNEY_INSTANCE_DIR", "JOURNEY_BASE_URL",
@@ -61,6 +67,11 @@ def _database_url(value: str) -> str:
     if scheme.lower() not in DATABASE_SCHEMES:
         raise ValueError(f"JOURNEY_DATABASE_URL names a database Journey does not support "
                          f"({scheme}://): {use}")
+    parsed = _URL_PORT.match(value)
+    port = parsed.group("port") if parsed else None
+    if port is not None and not (port.isascii() and port.isdigit() and int(port) <= 65535):
+        raise ValueError(f"JOURNEY_DATABASE_URL is not a database URL (its port is no "
+                         f"number from 0 to 65535): {use}")
     if scheme.lower().startswith("sqlite"):
         path, _, query = rest.removeprefix("/").partition("?")
         # An in-memory database is gone when the command ends: `journey init` would claim

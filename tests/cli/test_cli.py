@@ -112,6 +112,13 @@ def test_init_creates_the_instance_and_tables_once(journey: Journey) -> None:
      "error: config: JOURNEY_DATABASE_URL is an in-memory SQLite database"),
     ("JOURNEY_DATABASE_URL", "sqlite:///file:j?mode=memory&uri=true",
      "error: config: JOURNEY_DATABASE_URL is an in-memory SQLite database"),
+    # A host or port SQLAlchemy cannot parse (it raised a bare ValueError: "internal").
+    ("JOURNEY_DATABASE_URL", "postgresql+psycopg://root:secret@[::1/journey",
+     "error: config: JOURNEY_DATABASE_URL is not a database URL"),
+    ("JOURNEY_DATABASE_URL", "postgresql+psycopg://root:secret@db:port/journey",
+     "error: config: JOURNEY_DATABASE_URL is not a database URL"),
+    ("JOURNEY_DATABASE_URL", "postgresql+psycopg://root:secret@db:99999/journey",
+     "error: config: JOURNEY_DATABASE_URL is not a database URL"),
     ("JOURNEY_BASE_URL", "notaurl",
      "error: config: JOURNEY_BASE_URL must be an absolute http(s) URL"),
     ("JOURNEY_BASE_URL", "ftp://journey.example.org",
