@@ -36,12 +36,18 @@ class Window:
     def bounds(self) -> tuple[int | None, int | None]:
         try:
             start = parse_day(self.start) if self.start else None
+        except ValueError as exc:
+            raise errors.InvalidValue(str(exc), rule="bad_window",
+                                      fields={"from": [str(exc)]}) from exc
+        try:
             end = parse_day(self.end) if self.end else None
         except ValueError as exc:
-            raise errors.InvalidValue(str(exc), rule="bad_window") from exc
+            raise errors.InvalidValue(str(exc), rule="bad_window",
+                                      fields={"to": [str(exc)]}) from exc
         if start is not None and end is not None and end < start:
-            raise errors.InvalidValue(f"the window ends ({self.end}) before it starts "
-                                      f"({self.start})", rule="bad_window")
+            message = f"the window ends ({self.end}) before it starts ({self.start})"
+            raise errors.InvalidValue(message, rule="bad_window",
+                                      fields={"from": [message], "to": [message]})
         return start, end
 
 

@@ -52,17 +52,20 @@ class Filters:
                  "types": "types", "kind": "kinds", "kinds": "kinds"}
         unknown = sorted(set(given) - set(names) - {"from", "to"})
         if unknown:
-            raise errors.InvalidValue(f"unknown filter {unknown[0]!r}", rule="bad_filter")
+            message = f"unknown filter {unknown[0]!r}"
+            raise errors.InvalidValue(message, rule="bad_filter",
+                                      fields={unknown[0]: [message]})
         sets: dict[str, set[str]] = {"communities": set(), "types": set(), "kinds": set()}
         for name, target in names.items():
             value = given.get(name)
             if value:
                 sets[target].update([value] if isinstance(value, str) else value)
-        for name, allowed in (("types", set(EVENT_TYPES)), ("kinds", set(KINDS.values()))):
-            wrong = sorted(sets[name] - allowed)
+        for name, allowed in (("type", set(EVENT_TYPES)), ("kind", set(KINDS.values()))):
+            wrong = sorted(sets[f"{name}s"] - allowed)
             if wrong:
-                raise errors.InvalidValue(f"{wrong[0]!r} is not one of {sorted(allowed)}",
-                                          rule="bad_filter")
+                message = f"{wrong[0]!r} is not one of {sorted(allowed)}"
+                raise errors.InvalidValue(message, rule="bad_filter",
+                                          fields={name: [message]})
         found = cls(frozenset(sets["communities"]), frozenset(sets["types"]),
                     frozenset(sets["kinds"]), given.get("from"), given.get("to"))
         found.bounds()
@@ -72,14 +75,20 @@ class Filters:
         """The date range as times (YYYY-MM-DD is 00:00 UTC)."""
         try:
             start = parse_time(self.start) if self.start else None
+        except BadTime as exc:
+            raise errors.InvalidValue(str(exc), rule="bad_filter",
+                                      fields={"from": [str(exc)]}) from exc
+        try:
             end = parse_time(self.end) if self.end else None
         except BadTime as exc:
-            raise errors.InvalidValue(str(exc), rule="bad_filter") from exc
+            raise errors.InvalidValue(str(exc), rule="bad_filter",
+                                      fields={"to": [str(exc)]}) from exc
         # Refused as the leadership report refuses it: an empty timeline would read as "did
         # nothing then", not as the typo it is.
         if start is not None and end is not None and end < start:
-            raise errors.InvalidValue(f"the window ends ({self.end}) before it starts "
-                                      f"({self.start})", rule="bad_window")
+            message = f"the window ends ({self.end}) before it starts ({self.start})"
+            raise errors.InvalidValue(message, rule="bad_window",
+                                      fields={"from": [message], "to": [message]})
         return start, end
 
     def keeps(self, entry: dict[str, Any]) -> bool:
