@@ -102,11 +102,12 @@ def decide(state: DomainState, command: Command, *, now: datetime, lookup: Looku
     """Refuse the command with the rule it breaks, or return the events to append."""
     at = to_micros(command.occurred_at)
     if at > to_micros(now):
-        raise errors.FutureOccurredAt(
-            f"{day(at)} is in the future: record what has happened, schedule what will")
+        message = f"{day(at)} is in the future: record what has happened, schedule what will"
+        raise errors.FutureOccurredAt(message, fields={"occurred_at": [message]})
     if from_micros(at).year < EARLIEST_YEAR:
-        raise errors.InvalidValue(f"occurred_at {from_micros(at).date().isoformat()} is before "
-                                  f"the year {EARLIEST_YEAR}: check the year")
+        message = (f"occurred_at {from_micros(at).date().isoformat()} is before the year "
+                   f"{EARLIEST_YEAR}: check the year")
+        raise errors.InvalidValue(message, fields={"occurred_at": [message]})
     ctx = Decision(state, command.actor, at, command.privileged, lookup,
                    now=max(at, to_micros(now)))
     if isinstance(command, HandOverFacilitation):

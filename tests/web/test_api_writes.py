@@ -561,10 +561,18 @@ def test_a_revision_that_changes_nothing_is_422(sqlite_site: Site, revision) -> 
 
 
 def test_the_future_is_refused(sqlite_site: Site) -> None:
+    before = sqlite_site.log_length()
     response = sqlite_site.post("ivan", "SessionLed", SESSION, occurred_at="2999-01-01")
+    hand_over = sqlite_site.client.post(
+        "/api/communities/vrsac-1/hand-over", headers=sqlite_site.as_("ana"),
+        json={"from_member": "ana", "to_member": "ivan", "occurred_at": "2999-01-01"})
 
     assert response.status_code == 422
     assert response.json["error"] == "future_occurred_at"
+    # The envelope's field, where the body has it (not under data.).
+    assert list(response.json["fields"]) == ["occurred_at"]
+    assert (hand_over.status_code, list(hand_over.json["fields"])) == (422, ["occurred_at"])
+    assert sqlite_site.log_length() == before
 
 
 def test_a_year_before_1000_is_refused_and_nothing_is_appended(sqlite_site: Site) -> None:
@@ -578,6 +586,7 @@ def test_a_year_before_1000_is_refused_and_nothing_is_appended(sqlite_site: Site
     assert response.status_code == 422
     assert response.json["error"] == "invalid_value"
     assert "before the year 1000" in response.json["message"]
+    assert response.json["fields"] == {"occurred_at": [response.json["message"]]}
     assert scheduled.status_code == 422
     assert scheduled.json["fields"] == {"data.starts_at": ["must be in the year 1000 or later"]}
     assert sqlite_site.log_length() == before

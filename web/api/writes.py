@@ -30,6 +30,8 @@ from web.api.schemas import EnvelopeSchema, HandOverSchema
 from web.services import accounts, journey
 
 _ENVELOPE = EnvelopeSchema()
+#: What a refusal may name that is no field of `data`.
+_NOT_IN_DATA = frozenset({"actor", "occurred_at"})
 _HAND_OVER = HandOverSchema()
 
 
@@ -41,12 +43,13 @@ def _in_data(exc: SchemaInvalid) -> SchemaInvalid:
 
 def _named_in_body(exc: errors.Refused, *, in_data: bool) -> errors.Refused:
     """A refusal's `fields` named where they are in the request: an event's field under
-    `data.` (`data.leaders`; the actor is the signed-in member, in no field of the body),
-    a stale stream version by the If-Match header it came in."""
+    `data.` (`data.leaders`; the actor is the signed-in member, in no field of the body;
+    occurred_at is the envelope's), a stale stream version by the If-Match header it came
+    in."""
     if isinstance(exc, errors.VersionConflict) and not exc.fields:
         exc.fields = {"If-Match": [exc.message]}
     elif in_data:
-        exc.fields = {name if name == "actor" else f"data.{name}": messages
+        exc.fields = {name if name in _NOT_IN_DATA else f"data.{name}": messages
                       for name, messages in exc.fields.items()}
     return exc
 
