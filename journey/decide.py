@@ -193,7 +193,8 @@ def community_founded(ctx: Decision, ev) -> str:
 @decider("MemberRegistered")
 def member_registered(ctx: Decision, ev) -> str:
     if ev.member_id in ctx.state.erased:
-        raise errors.MemberIsErased(f"{ev.member_id} was erased and cannot be registered again")
+        message = f"{ev.member_id} was erased and cannot be registered again"
+        raise errors.MemberIsErased(message, fields={"member_id": [message]})
     if ev.member_id != ctx.actor and not ctx.privileged:
         raise errors.NotTheActor(
             f"{ctx.actor} cannot register {ev.member_id}: people register themselves, "

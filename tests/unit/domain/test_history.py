@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from journey import errors
 from journey.clock import UTC
 from journey.events import Event
 from tests.unit.domain import make
@@ -326,6 +327,15 @@ def test_a_member_is_erased_once(erased_ivan: Ledger) -> None:
     with erased_ivan.refuses("member_erased"):
         erased_ivan.record(make.erased("ivan", requested_by="ivan"), "admin", MAY,
                            privileged=True)
+
+
+def test_an_erased_member_is_not_registered_again_and_the_refusal_names_the_field(
+        erased_ivan: Ledger) -> None:
+    with pytest.raises(errors.MemberIsErased) as refused:
+        erased_ivan.record(make.registered("ivan"), "admin", MAY, privileged=True)
+
+    message = "ivan was erased and cannot be registered again"
+    assert refused.value.fields == {"member_id": [message]}
 
 
 def test_the_community_carries_on_after_an_erasure(erased_ivan: Ledger) -> None:
