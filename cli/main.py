@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 import sys
 import time
@@ -41,6 +42,8 @@ from journey.records import RecordEvent
 from projections.app import Journey, init_journey, open_journey
 
 INSTANCE_FILES = (MASTER_KEY, SEAL_KEY, SIGNING_KEY, SECRET_KEY, ERASURES, UPLOADS)
+#: What `import --source` takes: a file's sha256 as import prints it (and keys carry it).
+SHA256_HEX = re.compile(r"[0-9a-fA-F]{64}")
 
 
 class CliError(Exception):
@@ -342,22 +345,31 @@ def record(cli: Cli, type_name: str, actor: str, occurred_at: str | None,
 @click.option("--skip-invalid", is_flag=True, help="Skip refused lines instead of stopping.")
 @click.option("--resume", is_flag=True,
               help="Go on after the last line of FILE already in the log.")
+@click.option("--source", metavar="SHA256",
+              help="The digest in the lines' default idempotency keys, instead of FILE's own: "
+                   "the one an earlier run printed, to go on with FILE once fixed.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @pass_cli
 def import_(cli: Cli, file: Path, keep_recorded_at: bool, skip_invalid: bool, resume: bool,
-            as_json: bool) -> None:
+            source: str | None, as_json: bool) -> None:
     """Append the events of a JSON Lines FILE (the exchange format), in file order.
 
     A refused line stops the import (nothing from it on is appended) unless --skip-invalid.
     Each line's default idempotency key is the file's sha256 and its line number, so running
-    the same file again appends nothing twice. FILE may be - (standard input) or a pipe:
-    it is then copied first into a private temporary file in the instance directory.
+    the same file again appends nothing twice. Fixing a refused line changes that sha256:
+    the run that stopped (or skipped lines) prints its own, and --source gives the fixed
+    file the keys of the lines already in. FILE may be - (standard input) or a pipe: it is
+    then copied first into a private temporary file in the instance directory.
 
     \b
     Example:
       journey import demo/sample.jsonl --keep-recorded-at
       journey export | ssh new-host journey import - --keep-recorded-at
+      journey import fixed.jsonl --resume --source 9f86d081884c7d65…  # as the stop said
     """
+    if source is not None and not SHA256_HEX.fullmatch(source):
+        raise CliError("bad_source", "--source is the 64 hexadecimal digits of a sha256, as "
+                                     "an earlier `journey import` printed it")
     store = cli.log.store
     erased_before = erased_members(cli.log)
     started = time.perf_counter()
@@ -365,7 +377,8 @@ def import_(cli: Cli, file: Path, keep_recorded_at: bool, skip_invalid: bool, re
         with import_source(file, cli.config.instance_dir,
                            sys.stdin.buffer) as (lines, digest, total), \
                 _progress(total, "importing") as progress:
-            report = import_lines(store, lines, source_id=digest,
+            source = source.lower() if source is not None else digest
+            report = import_lines(store, lines, source_id=source,
                                   keep_recorded_at=keep_recorded_at, skip_invalid=skip_invalid,
                                   resume=resume, progress=progress)
     finally:
@@ -375,7 +388,7 @@ def import_(cli: Cli, file: Path, keep_recorded_at: bool, skip_invalid: bool, re
     seconds = time.perf_counter() - started
     rate = report.appended / seconds if seconds > 0 else 0.0
     if as_json:
-        _echo_json({**report.to_json(), "seconds": round(seconds, 3),
+        _echo_json({**report.to_json(), "source": source, "seconds": round(seconds, 3),
                     "events_per_second": round(rate, 1)})
     else:
         for skipped in report.skipped:
@@ -385,9 +398,15 @@ def import_(cli: Cli, file: Path, keep_recorded_at: bool, skip_invalid: bool, re
         click.echo(f"{file}: {report.appended} appended{span}, {len(report.skipped)} skipped, "
                    f"{report.replayed} already in the log, in {seconds:.2f} s "
                    f"({rate:,.0f} events/s)")
+        # Fixing the file changes its digest, and so every line's default key: without
+        # --source the fixed file's lines already in would be new lines, refused as taken ids.
+        if report.skipped and report.stopped is None:
+            click.echo(f"once the skipped lines are fixed, add them with: journey import "
+                       f"{file} --source {source}", err=True)
     if report.stopped is not None:
         raise CliError(f"line {report.stopped.line}",
-                       f"{report.stopped.code}: {report.stopped.message}")
+                       f"{report.stopped.code}: {report.stopped.message}\n  once the line "
+                       f"is fixed, go on with: journey import {file} --resume --source {source}")
 
 
 @main.command()

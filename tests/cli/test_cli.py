@@ -1,6 +1,7 @@
 """The `journey` command, driven through click's CliRunner on a SQLite file in tmp_path."""
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -394,6 +395,52 @@ def test_import_stops_at_a_refused_line_unless_told_to_skip(ready: Journey) -> N
     body = json.loads(skipped.stdout)
     assert (body["appended"], body["replayed"]) == (0, 1)
     assert [s["line"] for s in body["skipped"]] == [2]
+
+
+def test_a_stopped_import_goes_on_with_the_fixed_file_under_its_first_source(
+        ready: Journey) -> None:
+    path = ready.folder / "two.jsonl"
+    ana = {"type": "MemberRegistered", "occurred_at": "2024-01-10T09:00:00Z", "actor": "ana",
+           "data": json.loads(ANA)}
+    community = {"type": "CommunityFounded", "occurred_at": "2024-01-11T09:00:00Z",
+                 "actor": "ana", "data": {"community_id": "c", "name": "C", "domain": "SEL",
+                                          "network_id": "n"}}
+    path.write_text(json.dumps(ana) + "\n" + json.dumps(community) + "\n", encoding="utf-8")
+    first = hashlib.sha256(path.read_bytes()).hexdigest()
+
+    stopped = ready("import", str(path), code=1)
+    del community["data"]["network_id"]  # the fix: a community of no network
+    path.write_text(json.dumps(ana) + "\n" + json.dumps(community) + "\n", encoding="utf-8")
+    as_a_new_file = ready("import", str(path), "--resume", code=1)
+    bad = ready("import", str(path), "--resume", "--source", first[:-1], code=1)
+    resumed = json.loads(ready("import", str(path), "--resume", "--source", first.upper(),
+                               "--json").stdout)
+
+    assert stopped.stderr.splitlines() == [
+        "error: line 2: unknown_network: there is no network n",
+        f"  once the line is fixed, go on with: journey import {path} --resume --source {first}"]
+    # Its own digest gives the fixed file new keys: line 1 again, refused as a taken id.
+    assert as_a_new_file.stderr.splitlines()[0] == \
+        "error: line 1: duplicate_id: a member with id ana already exists"
+    assert bad.stderr.startswith("error: bad_source: ")
+    assert (resumed["appended"], resumed["replayed"], resumed["source"]) == (1, 1, first)
+    assert ready("export").stdout.count("\n") == 2
+
+
+def test_an_import_that_skipped_lines_says_how_to_add_them_once_fixed(ready: Journey) -> None:
+    path = ready.folder / "one.jsonl"
+    path.write_text(json.dumps({"type": "CommunityFounded", "occurred_at": "2024-01-11T09:00:00Z",
+                                "actor": "ana", "data": {"community_id": "c", "name": "C",
+                                                         "domain": "SEL", "network_id": "n"}})
+                    + "\n",
+                    encoding="utf-8")
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+
+    skipped = ready("import", str(path), "--skip-invalid")
+
+    assert skipped.stderr.splitlines()[-1] == (
+        f"once the skipped lines are fixed, add them with: journey import {path} "
+        f"--source {digest}")
 
 
 def test_import_refuses_text_that_cannot_be_stored_as_a_line_error(ready: Journey) -> None:
