@@ -219,7 +219,10 @@ class Views:
                    filters: Filters) -> dict[str, Any]:
         erased = self.erased()
         generation = self.cache.erasures(frozenset(erased))
-        cache_key = (member_id, viewer, filters)
+        # Reflections of a member are filed under their key: so are later changes of who
+        # may read them, which a view of the past keeps to (visibility.can_see_since).
+        later = self._later_visibility([member_key(member_id)], cut)
+        cache_key = (member_id, viewer, filters, frozenset(later.items()))
         quarter = _quarter(cut.moment)
         found = self.cache.get(cache_key)
         if found is not None and found.quarter == quarter and (
@@ -235,7 +238,7 @@ class Views:
         have = dict(basis.records) if basis is not None else {}
         records = self._portfolio_records(member_id, viewer, cut.position, read, have, basis)
         view = portfolio_fold(records, member_id, viewer=viewer, erased=erased,
-                              moment=cut.moment, filters=filters)
+                              moment=cut.moment, filters=filters, later=later)
         self.cache.put(cache_key, _Folded(cut.position, tuple(sorted(read)), quarter, view,
                                           len(records)), generation)
         # ERASURES is read for the views' sake (erased()), not into `have`.
@@ -269,8 +272,9 @@ class Views:
             wanted.append(key("membership", viewer))
         self._load(have, wanted, cut.position)
         records = self._with_names(have, cut.position)
+        later = self._later_visibility([key("community", c) for c in communities], cut)
         view = evaluation_fold(records, communities, periods, viewer=viewer,
-                               erased=self.erased())
+                               erased=self.erased(), later=later)
         return {**_head(cut), **view}
 
     # -- the cut -------------------------------------------------------------------------
@@ -283,6 +287,24 @@ class Views:
         row = self.reader.row_at(position) if position else None
         return Cut(position, from_micros(row.recorded_at) if row else None,
                    row.hash if row else None, moment)
+
+    def _later_visibility(self, keys: Iterable[str], cut: Cut) -> dict[str, str]:
+        """reflection id -> the visibility its author set after `cut` (the last such
+        change), for the reflections filed under `keys`; empty for a view of now.
+
+        A view of the past shows a reflection only if it may be read now too: the author
+        who made it private since has taken it back from everyone, at every moment."""
+        folded = self.checkpoint_of()
+        if cut.position >= folded:
+            return {}
+        rows = [row for row in self.reader.rows(self.reader.positions(keys, folded,
+                                                                       after=cut.position))
+                if row.type == "ReflectionVisibilityChanged"]
+        later: dict[str, str] = {}
+        for rec in self.store.recorded(rows):
+            if isinstance(rec.event, ev.ReflectionVisibilityChanged):
+                later[rec.event.reflection_id] = rec.event.visibility
+        return later
 
     def erased(self) -> set[str]:
         """Everyone ever erased: an erasure reaches back over every moment (DESIGN)."""

@@ -4,7 +4,9 @@ private: the author only. community: members of its community at the view's mome
 network: members of any community of that community's network (a community outside any
 network is its own network). The viewer None is the operator, who reads everything.
 Membership is judged at the end of the records a view folds — the as_of cut — because
-every event in the cut occurred at or before it.
+every event in the cut occurred at or before it. A view of the past also keeps to what the
+author has set since (`later`: reflection id -> visibility now): replaying history never
+hands out a reflection its author has since made private, or shared more narrowly.
 """
 from __future__ import annotations
 
@@ -42,6 +44,26 @@ def memberships_at(records: Iterable[Recorded], viewer: str | None) -> Membershi
     records = list(records)
     communities = frozenset(current_roles(records, viewer)) if viewer is not None else frozenset()
     return Memberships(communities, network_of(records))
+
+
+@dataclass(frozen=True)
+class _Now:
+    """A reflection with the visibility its author set after the view's cut."""
+
+    member_id: str
+    community_id: str | None
+    visibility: str
+
+
+def can_see_since(reflection: Readable, reflection_id: str, viewer: str | None,
+                  memberships: Memberships, later: Mapping[str, str] | None) -> bool:
+    """Whether `viewer` may read `reflection` as it stood at the view's cut and, when its
+    author changed its visibility after the cut (`later`), as it stands now too."""
+    if not can_see(reflection, viewer, memberships):
+        return False
+    now = (later or {}).get(reflection_id)
+    return now is None or can_see(_Now(reflection.member_id, reflection.community_id, now),
+                                  viewer, memberships)
 
 
 def can_see(reflection: Readable, viewer: str | None, memberships: Memberships) -> bool:

@@ -6,7 +6,7 @@ reflections of that community the viewer may read, grouped by value-creation cyc
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -19,7 +19,7 @@ from projections.folds.communities import founded
 from projections.folds.history import Settled, settle
 from projections.folds.personal import People
 from projections.folds.reflections import reflections
-from projections.visibility import can_see, memberships_at
+from projections.visibility import can_see_since, memberships_at
 
 UNASSIGNED = "unassigned"
 CYCLES = (*VALUE_CYCLES, UNASSIGNED)
@@ -47,8 +47,12 @@ def parse_period(period: Period) -> tuple[datetime | None, datetime | None]:
 
 def evaluation(records: Sequence[Recorded], communities: Sequence[str],
                periods: Sequence[Period], *, viewer: str | None = None,
-               erased: Collection[str] = ()) -> dict[str, Any]:
-    """One column per (community, period), communities first, in the order asked."""
+               erased: Collection[str] = (), later: Mapping[str, str] | None = None
+               ) -> dict[str, Any]:
+    """One column per (community, period), communities first, in the order asked.
+
+    `later` (reflection id -> visibility), for a view of the past: what the authors set
+    after its records; a story shows only if the viewer may read it then and now."""
     records = sorted(records, key=lambda r: r.position)
     known = founded(records)
     for community_id in communities:
@@ -62,7 +66,8 @@ def evaluation(records: Sequence[Recorded], communities: Sequence[str],
     notes = sorted(reflections(settled, people).values(),
                    key=lambda n: (n.occurred_at, n.position))
     memberships = memberships_at(records, viewer)
-    visible = [n for n in notes if can_see(n, viewer, memberships)]
+    visible = [n for n in notes
+               if can_see_since(n, n.reflection_id, viewer, memberships, later)]
     columns = []
     for community_id in communities:
         for (start, end), (lo, hi) in zip(periods, bounds):

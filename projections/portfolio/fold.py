@@ -25,22 +25,25 @@ from projections.index.keys import people_of
 from projections.portfolio import awards
 from projections.portfolio.tiers import tiers
 from projections.portfolio.timeline import KINDS, Filters, entry
-from projections.visibility import can_see, memberships_at
+from projections.visibility import can_see_since, memberships_at
 
 
 class _Seen:
     """What the viewer may see of the settled events: reflections by their current rights."""
 
     def __init__(self, settled: Settled, people: People, notes: dict[str, Reflection],
-                 viewer: str | None, records: Sequence[Recorded]) -> None:
+                 viewer: str | None, records: Sequence[Recorded],
+                 later: Mapping[str, str] | None = None) -> None:
         self.settled = settled
+        self.later = later
         self.people = people
         self.viewer = viewer
         self.memberships = memberships_at(records, viewer)
         self.notes = {n.position: n for n in notes.values()}
 
     def may(self, note: Reflection) -> bool:
-        return can_see(note, self.viewer, self.memberships)
+        return can_see_since(note, note.reflection_id, self.viewer, self.memberships,
+                             self.later)
 
     def show(self, rec: Recorded) -> dict[str, Any] | None:
         """The entry of `rec`, or None when it is a reflection the viewer may not read."""
@@ -59,8 +62,12 @@ class _Seen:
 
 def portfolio(records: Sequence[Recorded], member_id: str, *, viewer: str | None = None,
               erased: Collection[str] = (), moment: datetime | None = None,
-              filters: Filters | Mapping[str, Any] | None = None) -> dict[str, Any]:
+              filters: Filters | Mapping[str, Any] | None = None,
+              later: Mapping[str, str] | None = None) -> dict[str, Any]:
     """The portfolio of `member_id` as `viewer` (None: the operator) may see it.
+
+    `later` (reflection id -> visibility), for a view of the past: what the authors set
+    after its records; a reflection shows only if the viewer may read it then and now.
 
     `moment` is the view's time (the recorded_at of its cut; by default the latest
     occurred_at): the tier quarters of a current membership run up to it.
@@ -74,7 +81,7 @@ def portfolio(records: Sequence[Recorded], member_id: str, *, viewer: str | None
     settled = settle(records)
     live = settled.by_position()
     notes = reflections(settled, people)
-    seen = _Seen(settled, people, notes, viewer, records)
+    seen = _Seen(settled, people, notes, viewer, records, later)
     involved = [r for r in settled.records if r.type in KINDS and _names(r, member_id)]
     spans = {c: ps for (c, m), ps in periods(records).items() if m == member_id and ps}
     if moment is None:

@@ -425,3 +425,29 @@ def test_min_position_that_does_not_arrive_in_time_is_503(sqlite_url: str, tmp_p
         runner._thread = None  # noqa: SLF001
     finally:
         close_app(app)
+
+
+def test_a_reflection_made_private_since_stays_hidden_in_a_replay(site: Site) -> None:
+    """Replaying history never hands out what the author has since taken back: a reflection
+    shared (network) at the as_of moment and private now is read by its author only."""
+    shared = site.post("ivan", "ReflectionVisibilityChanged", {
+        "reflection_id": "rf-community", "member_id": "ivan", "visibility": "network"})
+    assert shared.status_code == 201, shared.get_json()
+    row = site.journey.store.recorder.row_at(shared.get_json()["position"])
+    as_of = format_time(from_micros(row.recorded_at))
+    hidden = site.post("ivan", "ReflectionVisibilityChanged", {
+        "reflection_id": "rf-community", "member_id": "ivan", "visibility": "private"})
+    assert hidden.status_code == 201, hidden.get_json()
+
+    for who in ("ana", "vera"):
+        for path in (f"/api/members/ivan/portfolio?as_of={as_of}",
+                     f"/api/members/ivan/badges?as_of={as_of}",
+                     f"/api/evaluation?community=vrsac-1&as_of={as_of}"):
+            response = site.get(who, path)
+            assert response.status_code in (200, 403), (who, path)
+            assert COMMUNITY_TEXT not in response.get_data(as_text=True), (who, path)
+            assert "rf-community" not in response.get_data(as_text=True), (who, path)
+    # The author still reads it as it stood then.
+    own = site.get("ivan", f"/api/members/ivan/portfolio?as_of={as_of}").json
+    assert [(r["reflection_id"], r["visibility"]) for r in own["reflections"]
+            if r["reflection_id"] == "rf-community"] == [("rf-community", "network")]
