@@ -450,8 +450,9 @@ def reflection_visibility_changed(ctx: Decision, ev) -> str:
         raise errors.UnknownReference(f"there is no reflection {ev.reflection_id}",
                                       rule="unknown_reflection")
     if reflection.member_id != ev.member_id:
+        # Not naming its author: the reflection may be private (theirs alone to know of).
         raise errors.NotTheActor(
-            f"only {reflection.member_id} can change who sees their reflection")
+            f"only the author of reflection {ev.reflection_id} can change who sees it")
     if reflection.community_id is None and ev.visibility != "private":
         raise errors.InvalidValue("this reflection has no community, so it stays private",
                                   rule="community_required")

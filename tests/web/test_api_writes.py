@@ -153,6 +153,18 @@ def test_a_body_naming_someone_else_is_forbidden(sqlite_site: Site, type_name, d
     assert sqlite_site.log_length() == before
 
 
+def test_changing_the_visibility_of_someone_elses_private_reflection_names_no_one(
+        sqlite_site: Site) -> None:
+    """ana (ivan's facilitator) names herself and ivan's private reflection: refused, and
+    the answer does not tell her whose reflection it is."""
+    response = sqlite_site.post("ana", "ReflectionVisibilityChanged", {
+        "reflection_id": "rf-private", "member_id": "ana", "visibility": "community"})
+
+    assert response.status_code == 403
+    assert response.json["error"] == "not_the_actor"
+    assert "ivan" not in response.get_data(as_text=True).lower()
+
+
 def test_an_account_without_a_member_cannot_record(sqlite_site: Site) -> None:
     account = sqlite_site.accounts.add("clerk", "a long password")
     _, token = sqlite_site.accounts.create_token(account.id, "t")
