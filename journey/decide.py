@@ -60,41 +60,52 @@ class Decision:
         return sorted(base + extra) if extra else base
 
     def member(self, community_id: str, person: str, needs: frozenset[str] = ANY_ROLE,
-               rule: str = "not_a_facilitator", what: str = "") -> str:
-        """Require `person` to be a member of the community now, holding one of `needs`."""
+               rule: str = "not_a_facilitator", what: str = "", field: str | None = None
+               ) -> str:
+        """Require `person` to be a member of the community now, holding one of `needs`.
+
+        `field` names the command's field that names `person`, when it is not the actor
+        (whom no field of a request names: the signed-in member)."""
         role = self.role_of(community_id, person)
         wanted = " or ".join(sorted(needs))
         if role is None:
             outside = f"{person} is not a member of {community_id} on {day(self.at)}"
             if needs == ANY_ROLE:
-                raise errors.NotAMember(outside)
+                raise errors.NotAMember(outside, fields=named(field, outside))
             # Someone outside lacks the role as much as a member without it does: the same
             # 403 and rule (DESIGN "Errors"), not a membership refusal.
-            raise errors.RoleRequired(f"{outside}, and only a {wanted} can {what}", rule=rule)
+            message = f"{outside}, and only a {wanted} can {what}"
+            raise errors.RoleRequired(message, rule=rule, fields=named(field, message))
         if role not in needs:
-            raise errors.RoleRequired(
-                f"{person} is a {role} of {community_id}, and only a {wanted} can {what}",
-                rule=rule)
+            message = f"{person} is a {role} of {community_id}, and only a {wanted} can {what}"
+            raise errors.RoleRequired(message, rule=rule, fields=named(field, message))
         return role
 
-    def community(self, community_id: str):
+    def community(self, community_id: str, field: str = "community_id"):
         community = self.state.communities.get(community_id)
         if community is None:
-            raise errors.UnknownReference(f"there is no community {community_id}",
-                                          rule="unknown_community")
+            message = f"there is no community {community_id}"
+            raise errors.UnknownReference(message, rule="unknown_community",
+                                          fields=named(field, message))
         return community
 
     def is_actor(self, person: str, field: str) -> None:
         if person != self.actor:
-            raise errors.NotTheActor(
-                f"{self.actor} cannot act for {person} ({field}): sign in as {person}")
+            message = f"{self.actor} cannot act for {person} ({field}): sign in as {person}"
+            raise errors.NotTheActor(message, fields=named(field, message))
 
-    def target(self, position: int) -> Recorded:
+    def target(self, position: int, field: str = "position") -> Recorded:
         rec = self.lookup(position) if 0 < position <= self.state.position else None
         if rec is None:
-            raise errors.UnknownReference(f"there is no event at position {position}",
-                                          rule="unknown_position")
+            message = f"there is no event at position {position}"
+            raise errors.UnknownReference(message, rule="unknown_position",
+                                          fields=named(field, message))
         return rec
+
+
+def named(field: str | None, message: str) -> dict[str, list[str]] | None:
+    """A refusal's `fields` (DESIGN "Errors"): the command's field it is about, if any."""
+    return {field: [message]} if field is not None else None
 
 
 def decide(state: DomainState, command: Command, *, now: datetime, lookup: Lookup
@@ -185,8 +196,9 @@ def network_created(ctx: Decision, ev) -> str:
 def community_founded(ctx: Decision, ev) -> str:
     unique(ctx.state.communities, ev.community_id, "community")
     if ev.network_id is not None and ev.network_id not in ctx.state.networks:
-        raise errors.UnknownReference(f"there is no network {ev.network_id}",
-                                      rule="unknown_network")
+        message = f"there is no network {ev.network_id}"
+        raise errors.UnknownReference(message, rule="unknown_network",
+                                      fields=named("network_id", message))
     return community_stream(ev.community_id)
 
 
@@ -196,9 +208,9 @@ def member_registered(ctx: Decision, ev) -> str:
         message = f"{ev.member_id} was erased and cannot be registered again"
         raise errors.MemberIsErased(message, fields={"member_id": [message]})
     if ev.member_id != ctx.actor and not ctx.privileged:
-        raise errors.NotTheActor(
-            f"{ctx.actor} cannot register {ev.member_id}: people register themselves, "
-            "or an admin registers them")
+        message = (f"{ctx.actor} cannot register {ev.member_id}: people register "
+                   "themselves, or an admin registers them")
+        raise errors.NotTheActor(message, fields=named("member_id", message))
     unique(ctx.state.members, ev.member_id, "member")
     return f"member-{ev.member_id}"
 
@@ -217,8 +229,9 @@ def member_joined(ctx: Decision, ev) -> str:
     founder_join = (ev.member_id == community.founder == ctx.actor and first_join
                     and ev.role == "facilitator" and ev.invited_by is None)
     if founder_join and ctx.at < community.founded_at:
-        raise errors.NotYetExisting(f"{ev.community_id} was founded on "
-                                    f"{day(community.founded_at)}, after {day(ctx.at)}")
+        message = f"{ev.community_id} was founded on {day(community.founded_at)}, after " \
+                  f"{day(ctx.at)}"
+        raise errors.NotYetExisting(message, fields=named("occurred_at", message))
     if not founder_join:
         # The inviter records the join, or a facilitator or coordinator does.
         if ctx.actor == ev.invited_by:
@@ -232,7 +245,8 @@ def member_joined(ctx: Decision, ev) -> str:
                     rule="not_facilitator_or_coordinator")
     if ev.role == "coordinator":
         check_reach_handed_on(ctx, community, ev.member_id)
-    change_membership(ctx, ev.community_id, ev.member_id, Entry(ctx.at, _next(ctx), JOIN, ev.role))
+    change_membership(ctx, ev.community_id, ev.member_id, Entry(ctx.at, _next(ctx), JOIN, ev.role),
+                      "member_id")
     return community_stream(ev.community_id)
 
 
@@ -247,11 +261,12 @@ def role_changed(ctx: Decision, ev) -> str:
                 f"{day(ctx.at)}, so cannot change {ev.member_id}'s role",
                 rule="not_facilitator_or_coordinator")
     if ev.from_role == ev.to_role:
-        raise errors.RoleMismatch(f"{ev.member_id} would stay a {ev.to_role}: nothing changes")
+        message = f"{ev.member_id} would stay a {ev.to_role}: nothing changes"
+        raise errors.RoleMismatch(message, fields=named("to_role", message))
     if ev.to_role == "coordinator":
         check_reach_handed_on(ctx, community, ev.member_id)
     change_membership(ctx, ev.community_id, ev.member_id,
-                      Entry(ctx.at, _next(ctx), ROLE, ev.to_role, ev.from_role))
+                      Entry(ctx.at, _next(ctx), ROLE, ev.to_role, ev.from_role), "member_id")
     return community_stream(ev.community_id)
 
 
@@ -285,7 +300,8 @@ def member_left(ctx: Decision, ev) -> str:
     if ctx.actor != ev.member_id:
         ctx.member(ev.community_id, ctx.actor, FACILITATOR, "not_a_facilitator",
                    f"remove {ev.member_id}")
-    change_membership(ctx, ev.community_id, ev.member_id, Entry(ctx.at, _next(ctx), LEAVE))
+    change_membership(ctx, ev.community_id, ev.member_id, Entry(ctx.at, _next(ctx), LEAVE),
+                      "member_id")
     return community_stream(ev.community_id)
 
 
@@ -293,10 +309,11 @@ def member_left(ctx: Decision, ev) -> str:
 def norms_agreed(ctx: Decision, ev) -> str:
     ctx.community(ev.community_id)
     if ctx.actor not in ev.agreed_by:
-        raise errors.NotTheActor(f"{ctx.actor} must be among those who agreed the norms")
+        message = f"{ctx.actor} must be among those who agreed the norms"
+        raise errors.NotTheActor(message, fields=named("agreed_by", message))
     ctx.member(ev.community_id, ctx.actor, FACILITATOR, "not_a_facilitator", "record norms")
     for person in ev.agreed_by:
-        ctx.member(ev.community_id, person)
+        ctx.member(ev.community_id, person, field="agreed_by")
     return community_stream(ev.community_id)
 
 
@@ -324,7 +341,7 @@ def session_scheduled(ctx: Decision, ev) -> str:
         message = f"a session with id {ev.session_id} already exists"
         raise errors.DuplicateId(message, fields={"session_id": [message]})
     for person in planned:
-        ctx.member(ev.community_id, person)
+        ctx.member(ev.community_id, person, field="planned_leaders")
     return community_stream(ev.community_id)
 
 
@@ -333,16 +350,18 @@ def session_cancelled(ctx: Decision, ev) -> str:
     ctx.community(ev.community_id)
     session = ctx.state.scheduled.get(ev.session_id)
     if session is None or session.community_id != ev.community_id:
-        raise errors.UnknownReference(
-            f"no session {ev.session_id} is scheduled in {ev.community_id}",
-            rule="unknown_session")
+        message = f"no session {ev.session_id} is scheduled in {ev.community_id}"
+        raise errors.UnknownReference(message, rule="unknown_session",
+                                      fields=named("session_id", message))
     # Who may cancel is judged before the session's state.
     _scheduler(ctx, ev.community_id, session.planned_leaders, "cancel a session")
     if session.cancelled:
-        raise errors.Refused(f"session {ev.session_id} is already cancelled",
-                             rule="session_cancelled")
+        message = f"session {ev.session_id} is already cancelled"
+        raise errors.Refused(message, rule="session_cancelled",
+                             fields=named("session_id", message))
     if ev.session_id in ctx.state.held:
-        raise errors.InvalidTarget(f"session {ev.session_id} already took place")
+        message = f"session {ev.session_id} already took place"
+        raise errors.InvalidTarget(message, fields=named("session_id", message))
     return community_stream(ev.community_id)
 
 
@@ -363,10 +382,14 @@ def session_led(ctx: Decision, ev) -> str:
             message = f"session {ev.session_id} belongs to {scheduled.community_id}"
             raise errors.DuplicateId(message, fields={"session_id": [message]})
         if scheduled.cancelled:
-            raise errors.Refused(f"session {ev.session_id} was cancelled",
-                                 rule="session_cancelled")
-    for person in dict.fromkeys(ev.leaders + tuple(ev.attendees or ())):
-        ctx.member(ev.community_id, person)
+            message = f"session {ev.session_id} was cancelled"
+            raise errors.Refused(message, rule="session_cancelled",
+                                 fields=named("session_id", message))
+    for person in ev.leaders:
+        ctx.member(ev.community_id, person, field="leaders")
+    for person in ev.attendees or ():
+        if person not in ev.leaders:
+            ctx.member(ev.community_id, person, field="attendees")
     return community_stream(ev.community_id)
 
 
@@ -381,15 +404,16 @@ def resource_shared(ctx: Decision, ev) -> str:
 
 def _existing_at(ctx: Decision, created_at: int, what: str) -> None:
     if created_at > ctx.at:
-        raise errors.NotYetExisting(f"{what} only exists from {day(created_at)}, "
-                                    f"after {day(ctx.at)}")
+        message = f"{what} only exists from {day(created_at)}, after {day(ctx.at)}"
+        raise errors.NotYetExisting(message, fields=named("occurred_at", message))
 
 
-def _resource(ctx: Decision, resource_id: str):
+def _resource(ctx: Decision, resource_id: str, field: str = "resource_id"):
     resource = ctx.state.resources.get(resource_id)
     if resource is None or resource.position in ctx.state.retracted:
-        raise errors.UnknownReference(f"there is no resource {resource_id}",
-                                      rule="unknown_resource")
+        message = f"there is no resource {resource_id}"
+        raise errors.UnknownReference(message, rule="unknown_resource",
+                                      fields=named(field, message))
     _existing_at(ctx, resource.at, f"resource {resource_id}")
     return resource
 
@@ -408,20 +432,22 @@ def feedback_given(ctx: Decision, ev) -> str:
     ctx.community(ev.community_id)
     ctx.is_actor(ev.from_member_id, "from_member_id")
     if ev.from_member_id == ev.to_member_id:
-        raise errors.InvalidValue("feedback goes to someone else, not to oneself",
-                                  rule="self_feedback")
+        message = "feedback goes to someone else, not to oneself"
+        raise errors.InvalidValue(message, rule="self_feedback",
+                                  fields=named("to_member_id", message))
     if ev.about_kind == "resource":
-        _resource(ctx, ev.about_id)
+        _resource(ctx, ev.about_id, "about_id")
     else:
         held = ctx.state.held.get(ev.about_id)
         scheduled = ctx.state.scheduled.get(ev.about_id)
         if held is not None:
             _existing_at(ctx, held.at, f"session {ev.about_id}")
         elif scheduled is None:
-            raise errors.UnknownReference(f"there is no session {ev.about_id}",
-                                          rule="unknown_session")
+            message = f"there is no session {ev.about_id}"
+            raise errors.UnknownReference(message, rule="unknown_session",
+                                          fields=named("about_id", message))
     ctx.member(ev.community_id, ev.from_member_id)
-    ctx.member(ev.community_id, ev.to_member_id)
+    ctx.member(ev.community_id, ev.to_member_id, field="to_member_id")
     return community_stream(ev.community_id)
 
 
@@ -429,8 +455,8 @@ def feedback_given(ctx: Decision, ev) -> str:
 def reflection_recorded(ctx: Decision, ev) -> str:
     ctx.is_actor(ev.member_id, "member_id")
     unique(ctx.state.reflections, ev.reflection_id, "reflection")
-    for position in ev.about or ():
-        ctx.target(position)
+    for index, position in enumerate(ev.about or ()):
+        ctx.target(position, f"about.{index}")
     if ev.community_id is None:
         if ev.visibility != "private":
             raise errors.InvalidValue(
@@ -447,15 +473,17 @@ def reflection_visibility_changed(ctx: Decision, ev) -> str:
     ctx.is_actor(ev.member_id, "member_id")
     reflection = ctx.state.reflections.get(ev.reflection_id)
     if reflection is None or reflection.position in ctx.state.retracted:
-        raise errors.UnknownReference(f"there is no reflection {ev.reflection_id}",
-                                      rule="unknown_reflection")
+        message = f"there is no reflection {ev.reflection_id}"
+        raise errors.UnknownReference(message, rule="unknown_reflection",
+                                      fields=named("reflection_id", message))
     if reflection.member_id != ev.member_id:
         # Not naming its author: the reflection may be private (theirs alone to know of).
-        raise errors.NotTheActor(
-            f"only the author of reflection {ev.reflection_id} can change who sees it")
+        message = f"only the author of reflection {ev.reflection_id} can change who sees it"
+        raise errors.NotTheActor(message, fields=named("reflection_id", message))
     if reflection.community_id is None and ev.visibility != "private":
-        raise errors.InvalidValue("this reflection has no community, so it stays private",
-                                  rule="community_required")
+        message = "this reflection has no community, so it stays private"
+        raise errors.InvalidValue(message, rule="community_required",
+                                  fields=named("visibility", message))
     return reflection.stream
 
 
@@ -468,7 +496,7 @@ def _steps(ctx: Decision, community_id: str, steps, existing: Iterable[str] = ()
             raise errors.DuplicateId(message, fields={f"{field}.{index}.step_id": [message]})
         seen.add(step.step_id)
         for owner in step.owners:
-            ctx.member(community_id, owner)
+            ctx.member(community_id, owner, field=f"{field}.{index}.owners")
 
 
 @decider("ActionPlanCreated")
@@ -489,8 +517,9 @@ def action_plan_created(ctx: Decision, ev: ActionPlanCreated) -> str:
 def _plan(ctx: Decision, community_id: str, plan_id: str):
     plan = ctx.state.plans.get(plan_id)
     if plan is None or plan.community_id != community_id:
-        raise errors.UnknownReference(f"there is no plan {plan_id} in {community_id}",
-                                      rule="unknown_plan")
+        message = f"there is no plan {plan_id} in {community_id}"
+        raise errors.UnknownReference(message, rule="unknown_plan",
+                                      fields=named("plan_id", message))
     _existing_at(ctx, plan.at, f"plan {plan_id}")
     return plan
 
@@ -501,11 +530,12 @@ def action_plan_revised(ctx: Decision, ev: ActionPlanRevised) -> str:
     plan = _plan(ctx, ev.community_id, ev.plan_id)
     ctx.member(ev.community_id, ctx.actor)
     _steps(ctx, ev.community_id, ev.steps_added, plan.steps, "steps_added")
-    for step_id in ev.steps_dropped or ():
+    for index, step_id in enumerate(ev.steps_dropped or ()):
         step = plan.steps.get(step_id)
         if step is None or step.dropped:
-            raise errors.UnknownReference(f"plan {ev.plan_id} has no step {step_id}",
-                                          rule="unknown_step")
+            message = f"plan {ev.plan_id} has no step {step_id}"
+            raise errors.UnknownReference(message, rule="unknown_step",
+                                          fields=named(f"steps_dropped.{index}", message))
     # A revision changes the plan or says why it stands (its note, which the timeline shows):
     # one with neither would show as a revision that revised nothing. The operator's paths
     # (import, record) may bring such revisions from older versions, which accepted them.
@@ -519,9 +549,10 @@ def action_plan_revised(ctx: Decision, ev: ActionPlanRevised) -> str:
     kept = [s for s, step in plan.steps.items()
             if not step.dropped and s not in (ev.steps_dropped or ())]
     if ev.steps_dropped and not kept and not ev.steps_added and not ctx.privileged:
-        raise errors.InvalidValue(
-            f"this revision drops every step of plan {ev.plan_id}: keep one, or add the "
-            "steps that replace them", rule="no_steps_left")
+        message = (f"this revision drops every step of plan {ev.plan_id}: keep one, or add "
+                   "the steps that replace them")
+        raise errors.InvalidValue(message, rule="no_steps_left",
+                                  fields=named("steps_dropped", message))
     return community_stream(ev.community_id)
 
 
@@ -531,23 +562,26 @@ def action_step_completed(ctx: Decision, ev) -> str:
     plan = _plan(ctx, ev.community_id, ev.plan_id)
     step = plan.steps.get(ev.step_id)
     if step is None or step.dropped:
-        raise errors.UnknownReference(f"plan {ev.plan_id} has no step {ev.step_id}",
-                                      rule="unknown_step")
+        message = f"plan {ev.plan_id} has no step {ev.step_id}"
+        raise errors.UnknownReference(message, rule="unknown_step",
+                                      fields=named("step_id", message))
     # Who may complete it is judged before the step's state (already completed or not).
     if ctx.actor not in ev.member_ids:
-        raise errors.RoleRequired(f"{ctx.actor} is not among those who completed the step",
-                                  rule="not_an_owner")
+        message = f"{ctx.actor} is not among those who completed the step"
+        raise errors.RoleRequired(message, rule="not_an_owner",
+                                  fields=named("member_ids", message))
     for person in ev.member_ids:
         if person not in step.owners:
-            raise errors.RoleRequired(f"{person} is not an owner of step {ev.step_id}",
-                                      rule="not_an_owner")
+            message = f"{person} is not an owner of step {ev.step_id}"
+            raise errors.RoleRequired(message, rule="not_an_owner",
+                                      fields=named("member_ids", message))
     _existing_at(ctx, step.at, f"step {ev.step_id}")
     if step.completed and step.completed not in ctx.state.retracted:
-        raise errors.Refused(f"step {ev.step_id} of plan {ev.plan_id} is already completed "
-                             f"(position {step.completed}); retract that entry to reopen it",
-                             rule="step_completed")
+        message = (f"step {ev.step_id} of plan {ev.plan_id} is already completed (position "
+                   f"{step.completed}); retract that entry to reopen it")
+        raise errors.Refused(message, rule="step_completed", fields=named("step_id", message))
     for person in ev.member_ids:
-        ctx.member(ev.community_id, person)
+        ctx.member(ev.community_id, person, field="member_ids")
     return community_stream(ev.community_id)
 
 
@@ -564,19 +598,21 @@ def recognition_awarded(ctx: Decision, ev) -> str:
     ctx.community(ev.community_id)
     ctx.is_actor(ev.awarded_by, "awarded_by")
     if ev.awarded_by == ev.member_id:
-        raise errors.RoleRequired("a facilitator cannot award a recognition to themselves",
-                                  rule="cannot_award_self")
+        message = "a facilitator cannot award a recognition to themselves"
+        raise errors.RoleRequired(message, rule="cannot_award_self",
+                                  fields=named("member_id", message))
     ctx.member(ev.community_id, ev.awarded_by, FACILITATOR, "not_a_facilitator",
                "award recognitions")
     unique(ctx.state.awards, ev.award_id, "award")
     # A community recognises its own members (the page offers no one else; an award to a
     # stranger would be published yet missing from the community's list of recognitions).
-    ctx.member(ev.community_id, ev.member_id)
+    ctx.member(ev.community_id, ev.member_id, field="member_id")
     if ctx.state.badges.get(ev.badge_id) != ev.community_id:
-        raise errors.UnknownReference(f"{ev.community_id} has defined no badge {ev.badge_id}",
-                                      rule="unknown_badge")
-    for position in ev.evidence or ():
-        check_evidence(ctx, ev, ctx.target(position))
+        message = f"{ev.community_id} has defined no badge {ev.badge_id}"
+        raise errors.UnknownReference(message, rule="unknown_badge",
+                                      fields=named("badge_id", message))
+    for index, position in enumerate(ev.evidence or ()):
+        check_evidence(ctx, ev, ctx.target(position, f"evidence.{index}"), f"evidence.{index}")
     return community_stream(ev.community_id)
 
 
@@ -590,7 +626,7 @@ def doers(event: Event, actor: str) -> set[str]:
     return found
 
 
-def check_evidence(ctx: Decision, award, rec: Recorded) -> None:
+def check_evidence(ctx: Decision, award, rec: Recorded, field: str | None = None) -> None:
     """Evidence: a non-retracted content event of the community, by the awardee, not private."""
     event = rec.event
     problem = None
@@ -605,8 +641,9 @@ def check_evidence(ctx: Decision, award, rec: Recorded) -> None:
         if reflection is None or reflection.visibility == "private":
             problem = "is a private reflection"
     if problem:
-        raise errors.InvalidTarget(f"evidence at position {rec.position} {problem}",
-                                   rule="invalid_evidence")
+        message = f"evidence at position {rec.position} {problem}"
+        raise errors.InvalidTarget(message, rule="invalid_evidence",
+                                   fields=named(field, message))
 
 
 @decider("RecognitionRevoked")
@@ -614,14 +651,17 @@ def recognition_revoked(ctx: Decision, ev) -> str:
     ctx.is_actor(ev.revoked_by, "revoked_by")
     award = ctx.state.awards.get(ev.award_id)
     if award is None:
-        raise errors.UnknownReference(f"there is no award {ev.award_id}", rule="unknown_award")
+        message = f"there is no award {ev.award_id}"
+        raise errors.UnknownReference(message, rule="unknown_award",
+                                      fields=named("award_id", message))
     # Who may act is judged before the award's state: someone without the right learns
     # that, not whether the award was already revoked.
     ctx.member(award.community_id, ev.revoked_by, FACILITATOR, "not_a_facilitator",
                "revoke recognitions")
     if award.revoked:
-        raise errors.InvalidTarget(f"award {ev.award_id} is already revoked",
-                                   rule="already_revoked")
+        message = f"award {ev.award_id} is already revoked"
+        raise errors.InvalidTarget(message, rule="already_revoked",
+                                   fields=named("award_id", message))
     return community_stream(award.community_id)
 
 
@@ -640,11 +680,12 @@ def _amend(ctx: Decision, position: int, by: str, field: str, verb: str) -> Reco
                 f"coordinator of its community (a private reflection: only its author), can "
                 f"have it {verb}", rule="not_facilitator_or_coordinator")
     if rec.event.type not in CONTENT_TYPES:
-        raise errors.InvalidTarget(
-            f"a {rec.event.type} cannot be {verb}; only content (sessions, resources, "
-            "reflections, feedback, steps, norms) can")
+        message = (f"a {rec.event.type} cannot be {verb}; only content (sessions, resources, "
+                   "reflections, feedback, steps, norms) can")
+        raise errors.InvalidTarget(message, fields=named("position", message))
     if position in ctx.state.retracted:
-        raise errors.InvalidTarget(f"the entry at position {position} is already retracted")
+        message = f"the entry at position {position} is already retracted"
+        raise errors.InvalidTarget(message, fields=named("position", message))
     return rec
 
 
@@ -688,14 +729,18 @@ def _next(ctx: Decision) -> int:
     return ctx.state.position + 1 + len(ctx.pending)
 
 
-def change_membership(ctx: Decision, community_id: str, person: str, entry: Entry) -> None:
-    """Judge a join, role change or leave on the whole timeline, past and future of it."""
+def change_membership(ctx: Decision, community_id: str, person: str, entry: Entry,
+                      field: str) -> None:
+    """Judge a join, role change or leave on the whole timeline, past and future of it
+    (`field`: the command's field that names `person`)."""
     timeline = sorted(ctx.timeline(community_id, person) + [entry])
     found = timeline_problem(timeline)
     if found is not None:
         broken, rule = found
         if broken is entry:
-            raise _membership_refusal(rule, community_id, person, entry, timeline)
+            refusal = _membership_refusal(rule, community_id, person, entry, timeline)
+            refusal.fields = {field: [refusal.message]}
+            raise refusal
         raise errors.WouldInvalidateHistory(
             f"this would break {person}'s membership of {community_id} recorded for "
             f"{day(broken.at)}")
@@ -705,7 +750,7 @@ def change_membership(ctx: Decision, community_id: str, person: str, entry: Entr
                 f"{person} {act.what} in {community_id} on {day(act.at)} "
                 "(an event already recorded), which this would make impossible")
     if entry.kind == LEAVE or entry.from_role == "facilitator":
-        keep_a_facilitator(ctx, community_id, person, timeline, entry)
+        keep_a_facilitator(ctx, community_id, person, timeline, entry, field)
 
 
 def _membership_refusal(rule: str, community_id: str, person: str, entry: Entry,
@@ -721,7 +766,7 @@ def _membership_refusal(rule: str, community_id: str, person: str, entry: Entry,
 
 
 def keep_a_facilitator(ctx: Decision, community_id: str, person: str,
-                       new_timeline: list[Entry], entry: Entry) -> None:
+                       new_timeline: list[Entry], entry: Entry, field: str) -> None:
     """A community keeps at least one facilitator at every moment from `entry` on."""
     moments: dict[int, list[tuple[str, Entry]]] = {}
     people = {mid: ctx.timeline(community_id, mid)
@@ -737,9 +782,9 @@ def keep_a_facilitator(ctx: Decision, community_id: str, person: str,
         for pid, e in sorted(moments[at], key=lambda pe: pe[1]):
             roles[pid] = None if e.kind == LEAVE else e.role
         if at >= entry.at and not any(r == "facilitator" for r in roles.values()):
-            raise errors.LastFacilitator(
-                f"{community_id} would have no facilitator from {day(at)}: hand "
-                "facilitation over to someone first")
+            message = (f"{community_id} would have no facilitator from {day(at)}: hand "
+                       "facilitation over to someone first")
+            raise errors.LastFacilitator(message, fields=named(field, message))
 
 
 # -- hand-over -----------------------------------------------------------------------------
@@ -754,19 +799,20 @@ def hand_over(ctx: Decision, cmd: HandOverFacilitation) -> list[Proposed]:
     for field, person in (("from_member", cmd.from_member), ("to_member", cmd.to_member)):
         _registered(ctx, person, field)
     if cmd.from_member == cmd.to_member:
-        raise errors.InvalidValue("facilitation goes from one person to another",
-                                  rule="role_mismatch")
+        message = "facilitation goes from one person to another"
+        raise errors.InvalidValue(message, rule="role_mismatch",
+                                  fields=named("to_member", message))
     promote = RoleChanged(community_id=cmd.community_id, member_id=cmd.to_member,
                           from_role="member", to_role="facilitator")
     step_down = RoleChanged(community_id=cmd.community_id, member_id=cmd.from_member,
                             from_role="facilitator", to_role="member")
     stream = community_stream(cmd.community_id)
     first = Entry(ctx.at, _next(ctx), ROLE, "facilitator", "member")
-    change_membership(ctx, cmd.community_id, cmd.to_member, first)
+    change_membership(ctx, cmd.community_id, cmd.to_member, first, "to_member")
     after = Decision(ctx.state, ctx.actor, ctx.at, ctx.privileged, ctx.lookup,
                      ctx.pending + ((cmd.community_id, cmd.to_member, first),), ctx.now)
     change_membership(after, cmd.community_id, cmd.from_member,
-                      Entry(ctx.at, _next(after), ROLE, "member", "facilitator"))
+                      Entry(ctx.at, _next(after), ROLE, "member", "facilitator"), "from_member")
     return [Proposed(stream, promote, cmd.actor, cmd.occurred_at),
             Proposed(stream, step_down, cmd.actor, cmd.occurred_at)]
 

@@ -888,3 +888,64 @@ def test_an_unknown_step_owner_is_named_by_its_step(sqlite_site: Site) -> None:
 
     assert response.json["error"] == "unknown_member"
     assert response.json["fields"] == {"data.steps.1.owners": [response.json["message"]]}
+
+
+# Refusals about a field of `data`, each named there (the actor, the signed-in member, is
+# in no field of the body; a rule about who may act names no field).
+NAMED_REFUSALS = [
+    ("ivan", "SessionLed", {**SESSION, "community_id": "nowhere"},
+     "unknown_community", "data.community_id"),
+    ("ivan", "SessionLed", {**SESSION, "attendees": ["mila"]}, "not_a_member", "data.attendees"),
+    ("ivan", "SessionCancelled", {"community_id": "vrsac-1", "session_id": "s-404"},
+     "unknown_session", "data.session_id"),
+    ("ivan", "ResourceReused", {"community_id": "vrsac-1", "resource_id": "r-404",
+                                "member_id": "ivan"}, "unknown_resource", "data.resource_id"),
+    ("ivan", "ResourceReused", {"community_id": "vrsac-1", "resource_id": "r-1",
+                                "member_id": "ana"}, "not_the_actor", "data.member_id"),
+    ("ivan", "FeedbackGiven", {"community_id": "vrsac-1", "from_member_id": "ivan",
+                               "to_member_id": "ivan", "about_kind": "resource",
+                               "about_id": "r-1", "text": "Mine"},
+     "self_feedback", "data.to_member_id"),
+    ("ivan", "FeedbackGiven", {"community_id": "vrsac-1", "from_member_id": "ivan",
+                               "to_member_id": "ana", "about_kind": "session",
+                               "about_id": "s-404", "text": "?"},
+     "unknown_session", "data.about_id"),
+    ("ivan", "ReflectionVisibilityChanged", {"reflection_id": "rf-404", "member_id": "ivan",
+                                             "visibility": "community"},
+     "unknown_reflection", "data.reflection_id"),
+    ("ana", "NormsAgreed", {"community_id": "vrsac-1", "norms": ["Listen"],
+                            "agreed_by": ["ana", "mila"]}, "not_a_member", "data.agreed_by"),
+    ("ana", "MemberJoined", {"community_id": "vrsac-1", "member_id": "ivan", "role": "member"},
+     "already_member", "data.member_id"),
+    ("ana", "RoleChanged", {"community_id": "vrsac-1", "member_id": "ivan",
+                            "from_role": "member", "to_role": "member"},
+     "role_mismatch", "data.to_role"),
+    ("ana", "MemberLeft", {"community_id": "vrsac-1", "member_id": "ana"},
+     "last_facilitator", "data.member_id"),
+    ("ana", "RecognitionAwarded", {"award_id": "aw-9", "community_id": "vrsac-1",
+                                   "member_id": "ivan", "badge_id": "b-404",
+                                   "awarded_by": "ana"}, "unknown_badge", "data.badge_id"),
+    ("ana", "RecognitionAwarded", {"award_id": "aw-9", "community_id": "vrsac-1",
+                                   "member_id": "ivan", "badge_id": "b-1", "awarded_by": "ana",
+                                   "evidence": [1]}, "invalid_evidence", "data.evidence.0"),
+    ("ana", "RecognitionRevoked", {"award_id": "aw-404", "revoked_by": "ana", "reason": "?"},
+     "unknown_award", "data.award_id"),
+    ("ivan", "EntryRetracted", {"position": 10_000, "retracted_by": "ivan", "reason": "?"},
+     "unknown_position", "data.position"),
+    ("ivan", "ActionStepCompleted", {"community_id": "vrsac-1", "plan_id": "p-404",
+                                     "step_id": "st-1", "member_ids": ["ivan"],
+                                     "outcome": "?"}, "unknown_plan", "data.plan_id"),
+]
+
+
+@pytest.mark.parametrize("who, type_name, data, code, field", NAMED_REFUSALS,
+                         ids=[f"{c[1]}-{c[3]}" for c in NAMED_REFUSALS])
+def test_a_refusal_about_a_field_names_it(sqlite_site: Site, who: str, type_name: str,
+                                          data: dict[str, Any], code: str, field: str) -> None:
+    before = sqlite_site.log_length()
+
+    response = sqlite_site.post(who, type_name, data)
+
+    assert response.json["error"] == code, response.json
+    assert response.json["fields"] == {field: [response.json["message"]]}
+    assert sqlite_site.log_length() == before
