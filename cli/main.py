@@ -467,6 +467,11 @@ def _head_file(out: Path | None, head: Path | None) -> Path | None:
             raise CliError("head_needs_a_file",
                            f"{head} is a directory: name a file for the signed head with "
                            "--head FILE")
+    folder = head.parent
+    if not folder.is_dir():
+        # Found now, not after the whole log was written where --out says.
+        raise CliError("file", f"cannot write the signed head to {head}: {folder} is no "
+                               "directory")
     dump = _stat(out) if out is not None else _stat(sys.stdout)
     written = _stat(head)
     # A terminal or /dev/null may take both; a file or a pipe would carry the head inside
