@@ -423,6 +423,11 @@ def _open_archive(path: Path) -> zipfile.ZipFile:
         raise BackupError("backup", f"there is no backup at {path}")
     if path.is_dir():
         raise BackupError("backup", f"{path} is a directory, not a backup file")
+    if not regular_or_new(path):
+        # A zip archive is read from its end: a FIFO would wait for ever for a writer,
+        # and a stream cannot be read back.
+        raise BackupError("backup", f"{path} is no regular file: restore reads a backup "
+                                    "file (copy a stream into one first)")
     try:
         return zipfile.ZipFile(path)
     except zipfile.BadZipFile:

@@ -663,6 +663,27 @@ def test_export_refuses_a_head_that_is_the_dump_under_another_name(ready: Journe
     assert not dump.exists()
 
 
+def test_export_refuses_a_head_in_a_missing_folder_before_writing_the_dump(
+        ready: Journey) -> None:
+    dump = ready.folder / "dump.jsonl"
+    head = ready.folder / "missing" / "head.json"
+
+    refused = ready("export", "--out", str(dump), "--head", str(head), code=1)
+
+    assert refused.stderr == (f"error: file: cannot write the signed head to {head}: "
+                              f"{head.parent} is no directory\n")
+    assert not dump.exists()
+
+
+def test_restore_refuses_a_fifo_rather_than_waiting_for_a_writer(ready: Journey) -> None:
+    fifo = ready.folder / "backup.fifo"
+    os.mkfifo(fifo)
+
+    refused = ready("restore", str(fifo), code=1)
+
+    assert refused.stderr.startswith(f"error: backup: {fifo} is no regular file")
+
+
 def test_backup_refuses_a_path_that_is_no_regular_file(ready: Journey) -> None:
     # `journey backup /dev/stdout`, or a FIFO: the backup is written beside it and renamed
     # over it, which would put a regular file in place of the device or the pipe.
