@@ -377,6 +377,7 @@ def import_(cli: Cli, file: Path, keep_recorded_at: bool, skip_invalid: bool, re
         with import_source(file, cli.config.instance_dir,
                            sys.stdin.buffer) as (lines, digest, total), \
                 _progress(total, "importing") as progress:
+            given_source = source is not None
             source = source.lower() if source is not None else digest
             report = import_lines(store, lines, source_id=source,
                                   keep_recorded_at=keep_recorded_at, skip_invalid=skip_invalid,
@@ -404,9 +405,13 @@ def import_(cli: Cli, file: Path, keep_recorded_at: bool, skip_invalid: bool, re
             click.echo(f"once the skipped lines are fixed, add them with: journey import "
                        f"{file} --source {source}", err=True)
     if report.stopped is not None:
+        hint = (f"once the line is fixed, go on with: journey import {file} --resume "
+                f"--source {source}")
+        if resume and not given_source and not report.replayed:
+            hint += ("\n  (no line of this file was in the log: if it is a fixed copy of a "
+                     "file imported before, give the --source that import printed)")
         raise CliError(f"line {report.stopped.line}",
-                       f"{report.stopped.code}: {report.stopped.message}\n  once the line "
-                       f"is fixed, go on with: journey import {file} --resume --source {source}")
+                       f"{report.stopped.code}: {report.stopped.message}\n  {hint}")
 
 
 @main.command()

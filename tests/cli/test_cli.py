@@ -422,6 +422,9 @@ def test_a_stopped_import_goes_on_with_the_fixed_file_under_its_first_source(
     # Its own digest gives the fixed file new keys: line 1 again, refused as a taken id.
     assert as_a_new_file.stderr.splitlines()[0] == \
         "error: line 1: duplicate_id: a member with id ana already exists"
+    assert as_a_new_file.stderr.splitlines()[-1] == (
+        "  (no line of this file was in the log: if it is a fixed copy of a file imported "
+        "before, give the --source that import printed)")
     assert bad.stderr.startswith("error: bad_source: ")
     assert (resumed["appended"], resumed["replayed"], resumed["source"]) == (1, 1, first)
     assert ready("export").stdout.count("\n") == 2
