@@ -170,6 +170,13 @@ def accessible(page) -> None:
         + ", ".join(str(n.get('target')) for n in v['nodes'][:3]) for v in bad)
 
 
+def in_view(locator) -> bool:
+    """Whether the element is on the screen the page opened at (no scrolling needed)."""
+    return locator.evaluate(
+        "e => { const r = e.getBoundingClientRect();"
+        " return r.bottom > 0 && r.top < window.innerHeight; }")
+
+
 def snap(page, name: str) -> Path:
     """A full-page screenshot under tests/artifacts/ (for people to look at; not committed)."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)

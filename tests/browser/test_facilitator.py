@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from tests.browser.conftest import accessible, sign_in, snap
+from tests.browser.conftest import accessible, in_view, sign_in, snap
 
 
 def test_facilitator_defines_and_awards_a_badge_the_teacher_sees(page, browser, live) -> None:
@@ -114,13 +114,6 @@ def test_coordinator_sees_the_facilitation_page_without_awarding(page, live) -> 
         assert response.status == 403
 
 
-def _in_view(locator) -> bool:
-    """Whether the element is on the screen the page opened at (no scrolling needed)."""
-    return locator.evaluate(
-        "e => { const r = e.getBoundingClientRect();"
-        " return r.bottom > 0 && r.top < window.innerHeight; }")
-
-
 def test_a_refusal_on_the_facilitation_page_opens_where_it_was_asked(page, live) -> None:
     """Each form of the long facilitation page answers a refusal beside itself, on the
     screen the answer opens at, not at the top of the page."""
@@ -136,21 +129,16 @@ def test_a_refusal_on_the_facilitation_page_opens_where_it_was_asked(page, live)
     page.get_by_role("button", name="Define the badge").click()
     page.wait_for_load_state()
     refusal = page.locator("#badges .errors")
-    assert "PNG" in refusal.inner_text() and _in_view(refusal)
+    assert "PNG" in refusal.inner_text() and in_view(refusal)
 
-    page.goto(f"/facilitate/{community}?member={teacher}#award")
-    page.locator("#award").get_by_label("When it happened").fill("2999-01-01T10:00")
-    page.get_by_role("button", name="Award the recognition").click()
-    page.wait_for_load_state()
-    refusal = page.locator("#award .form-error")
-    assert "future" in refusal.inner_text() and _in_view(refusal)
-
-    page.goto(f"/facilitate/{community}#hand-over")
-    page.locator("#hand-over").get_by_label("When it happened").fill("2999-01-01T10:00")
-    page.get_by_role("button", name="Hand facilitation over").click()
-    page.wait_for_load_state()
-    refusal = page.locator("#hand-over .form-error")
-    assert "future" in refusal.inner_text() and _in_view(refusal)
+    for section, query, button in (("award", f"?member={teacher}", "Award the recognition"),
+                                   ("hand-over", "", "Hand facilitation over")):
+        page.goto(f"/facilitate/{community}{query}#{section}")
+        page.locator(f"#{section}").get_by_label("When it happened").fill("2999-01-01T10:00")
+        page.get_by_role("button", name=button).click()
+        page.wait_for_load_state()
+        refusal = page.locator(f"#{section} .form-error")
+        assert "future" in refusal.inner_text() and in_view(refusal), section
 
     page.goto(f"/facilitate/{community}#awards")
     row = page.locator("table", has_text="Standing recognitions").locator("tbody tr").last
@@ -160,4 +148,4 @@ def test_a_refusal_on_the_facilitation_page_opens_where_it_was_asked(page, live)
     row.get_by_role("button", name="Revoke this recognition").click()
     page.wait_for_load_state()
     refusal = page.locator("#awards .errors")
-    assert refusal.count() == 1 and _in_view(refusal)
+    assert refusal.count() == 1 and in_view(refusal)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 
-from tests.browser.conftest import accessible, sign_in, snap
+from tests.browser.conftest import accessible, in_view, sign_in, snap
 
 
 def _second_page(browser, live):
@@ -101,13 +101,6 @@ def test_a_share_link_opens_without_an_account_until_revoked(page, browser, live
         context.close()
 
 
-def _in_view(locator) -> bool:
-    """Whether the element is on the screen the page opened at (no scrolling needed)."""
-    return locator.evaluate(
-        "e => { const r = e.getBoundingClientRect();"
-        " return r.bottom > 0 && r.top < window.innerHeight; }")
-
-
 def test_a_refused_visibility_change_is_shown_where_it_was_asked(page) -> None:
     text = f"Only for me {uuid.uuid4()}: no community."
     sign_in(page, "teacher")
@@ -125,4 +118,4 @@ def test_a_refused_visibility_change_is_shown_where_it_was_asked(page) -> None:
     page.wait_for_load_state()
     refusal = page.locator("li.card", has_text=text).locator(".errors")
     assert "stays private" in refusal.inner_text()
-    assert _in_view(refusal)
+    assert in_view(refusal)
