@@ -3,6 +3,11 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, timedelta, timezone
+from typing import Callable, TypeVar
+
+from journey import errors
+
+T = TypeVar("T", int, datetime)
 
 UTC = timezone.utc
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -85,3 +90,24 @@ def from_micros(micros: int) -> datetime:
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def window_bounds(start: str | None, end: str | None, parse: Callable[[str], T], *,
+                  rule: str) -> tuple[T | None, T | None]:
+    """A [from, to) window's bounds as `parse` reads them (a missing one is no limit).
+
+    A bound `parse` refuses is refused with `rule`, one that ends before it starts with
+    bad_window (an empty window would read as "nothing happened then", not as the typo it
+    is); each names the query parameters it is about, `from` and `to`."""
+    bounds: list[T | None] = []
+    for name, text in (("from", start), ("to", end)):
+        try:
+            bounds.append(parse(text) if text else None)
+        except ValueError as exc:
+            raise errors.InvalidValue(str(exc), rule=rule, fields={name: [str(exc)]}) from exc
+    low, high = bounds
+    if low is not None and high is not None and high < low:
+        message = f"the window ends ({end}) before it starts ({start})"
+        raise errors.InvalidValue(message, rule="bad_window",
+                                  fields={"from": [message], "to": [message]})
+    return low, high

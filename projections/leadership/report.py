@@ -12,7 +12,7 @@ from sqlalchemy import Connection, Engine, select
 
 from events.store import EventStore
 from journey import errors
-from journey.clock import format_time, from_micros
+from journey.clock import format_time, from_micros, window_bounds
 from projections.csv_rows import yes_no
 from projections.leadership.metrics import (Log, Tallies, combined, measure,
                                             membership_by_community, membership_of, merged,
@@ -34,21 +34,7 @@ class Window:
     as_of: datetime | None = None
 
     def bounds(self) -> tuple[int | None, int | None]:
-        try:
-            start = parse_day(self.start) if self.start else None
-        except ValueError as exc:
-            raise errors.InvalidValue(str(exc), rule="bad_window",
-                                      fields={"from": [str(exc)]}) from exc
-        try:
-            end = parse_day(self.end) if self.end else None
-        except ValueError as exc:
-            raise errors.InvalidValue(str(exc), rule="bad_window",
-                                      fields={"to": [str(exc)]}) from exc
-        if start is not None and end is not None and end < start:
-            message = f"the window ends ({self.end}) before it starts ({self.start})"
-            raise errors.InvalidValue(message, rule="bad_window",
-                                      fields={"from": [message], "to": [message]})
-        return start, end
+        return window_bounds(self.start, self.end, parse_day, rule="bad_window")
 
 
 class ReportCache:

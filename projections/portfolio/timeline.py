@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from journey import errors
-from journey.clock import BadTime, format_time, parse_time
+from journey.clock import format_time, parse_time, window_bounds
 from journey.events import EVENT_TYPES
 from journey.records import Recorded
 
@@ -72,24 +72,9 @@ class Filters:
         return found
 
     def bounds(self) -> tuple[datetime | None, datetime | None]:
-        """The date range as times (YYYY-MM-DD is 00:00 UTC)."""
-        try:
-            start = parse_time(self.start) if self.start else None
-        except BadTime as exc:
-            raise errors.InvalidValue(str(exc), rule="bad_filter",
-                                      fields={"from": [str(exc)]}) from exc
-        try:
-            end = parse_time(self.end) if self.end else None
-        except BadTime as exc:
-            raise errors.InvalidValue(str(exc), rule="bad_filter",
-                                      fields={"to": [str(exc)]}) from exc
-        # Refused as the leadership report refuses it: an empty timeline would read as "did
-        # nothing then", not as the typo it is.
-        if start is not None and end is not None and end < start:
-            message = f"the window ends ({self.end}) before it starts ({self.start})"
-            raise errors.InvalidValue(message, rule="bad_window",
-                                      fields={"from": [message], "to": [message]})
-        return start, end
+        """The date range as times (YYYY-MM-DD is 00:00 UTC), refused as the leadership
+        report refuses its window."""
+        return window_bounds(self.start, self.end, parse_time, rule="bad_filter")
 
     def keeps(self, entry: dict[str, Any]) -> bool:
         """Whether a timeline entry passes every filter."""

@@ -20,6 +20,7 @@ from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import URL, DataRequired, Length, Optional
 
 from journey import events as ev
+from web.i18n import day
 from web.pages import bp
 from web.pages.common import (Outcome, account, acting_member, fold_first, handle_form,
                                minted_id, reader_now)
@@ -285,7 +286,6 @@ def record_step():
 def _feedback_choices(member_id: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     # A community holds a session of the same title again and shares new versions under
     # old titles: the day it was held or shared tells the choices apart.
-    from web.i18n import day
     abouts, people = [], {}
     for view in community_views(member_id):
         c = view["community"]
