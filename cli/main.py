@@ -370,6 +370,7 @@ def import_(cli: Cli, file: Path, keep_recorded_at: bool, skip_invalid: bool, re
     if source is not None and not SHA256_HEX.fullmatch(source):
         raise CliError("bad_source", "--source is the 64 hexadecimal digits of a sha256, as "
                                      "an earlier `journey import` printed it")
+    given_source = source.lower() if source is not None else None
     store = cli.log.store
     erased_before = erased_members(cli.log)
     started = time.perf_counter()
@@ -377,8 +378,7 @@ def import_(cli: Cli, file: Path, keep_recorded_at: bool, skip_invalid: bool, re
         with import_source(file, cli.config.instance_dir,
                            sys.stdin.buffer) as (lines, digest, total), \
                 _progress(total, "importing") as progress:
-            given_source = source is not None
-            source = source.lower() if source is not None else digest
+            source = given_source or digest
             report = import_lines(store, lines, source_id=source,
                                   keep_recorded_at=keep_recorded_at, skip_invalid=skip_invalid,
                                   resume=resume, progress=progress)
