@@ -5,7 +5,7 @@ import bisect
 import copy
 import threading
 from contextlib import contextmanager
-from typing import Iterable, Iterator
+from typing import Collection, Iterable, Iterator
 
 from events.recorder import Head, HeadMismatch, StoredRow
 
@@ -113,8 +113,10 @@ class MemoryRecorder:
             return self.rows[position - 1]
         return None
 
-    def rows_at(self, positions: Iterable[int]) -> list[StoredRow]:
-        return [self.rows[p - 1] for p in sorted(set(positions)) if 0 < p <= len(self.rows)]
+    def rows_at(self, positions: Iterable[int],
+                types: Collection[str] | None = None) -> list[StoredRow]:
+        return [self.rows[p - 1] for p in sorted(set(positions)) if 0 < p <= len(self.rows)
+                and (types is None or self.rows[p - 1].type in types)]
 
     def head(self) -> Head | None:
         return self._head

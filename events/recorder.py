@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Any, Iterable, Iterator, NamedTuple, Protocol
+from typing import Any, Collection, Iterable, Iterator, NamedTuple, Protocol
 
 
 class StoredRow(NamedTuple):
@@ -81,8 +81,10 @@ class Recorder(Protocol):
         ...
 
     def row_at(self, position: int) -> StoredRow | None: ...
-    def rows_at(self, positions: Iterable[int]) -> list[StoredRow]:
-        """The rows at `positions` (each once, in position order; missing ones left out)."""
+    def rows_at(self, positions: Iterable[int],
+                types: Collection[str] | None = None) -> list[StoredRow]:
+        """The rows at `positions` (each once, in position order; missing ones left out),
+        only those of `types` when given."""
         ...
     def head(self) -> Head | None: ...
     def last_position(self) -> int: ...

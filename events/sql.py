@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from json.scanner import make_scanner
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Collection, Iterable, Iterator
 
 from sqlalchemy import (ARRAY, String, Table, any_, bindparam, create_engine, delete, event,
                         func, insert, select, update)
@@ -537,15 +537,19 @@ class SqlRecorder:
         with self.engine.connect() as conn:
             return _SqlTransaction(conn).row_at(position)
 
-    def rows_at(self, positions: Iterable[int]) -> list[StoredRow]:
+    def rows_at(self, positions: Iterable[int],
+                types: Collection[str] | None = None) -> list[StoredRow]:
         wanted = sorted(set(positions))
         rows: list[StoredRow] = []
         with self.engine.connect() as conn:
             # Ascending pages of ascending positions: the rows come out in order.
             for start in range(0, len(wanted), IN_PAGE):
-                page = wanted[start:start + IN_PAGE]
-                rows.extend(map(_row, conn.execute(select(*_COLUMNS).where(
-                    events.c.position.in_(page)).order_by(events.c.position))))
+                query = select(*_COLUMNS).where(
+                    events.c.position.in_(wanted[start:start + IN_PAGE]))
+                if types is not None:
+                    # Filtered here: the other rows are not read, sent or decoded.
+                    query = query.where(events.c.type.in_(sorted(types)))
+                rows.extend(map(_row, conn.execute(query.order_by(events.c.position))))
         return rows
 
     def head(self) -> Head | None:

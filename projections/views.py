@@ -297,9 +297,8 @@ class Views:
         folded = self.checkpoint_of()
         if cut.position >= folded:
             return {}
-        rows = [row for row in self.reader.rows(self.reader.positions(keys, folded,
-                                                                       after=cut.position))
-                if row.type == "ReflectionVisibilityChanged"]
+        rows = self.reader.rows(self.reader.positions(keys, folded, after=cut.position),
+                                types=("ReflectionVisibilityChanged",))
         later: dict[str, str] = {}
         for rec in self.store.recorded(rows):
             if isinstance(rec.event, ev.ReflectionVisibilityChanged):

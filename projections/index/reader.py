@@ -4,7 +4,7 @@ IN lists are cut into pages, so a long history never exceeds a driver's paramete
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import Any
 
 from sqlalchemy import Engine, exists, select
@@ -59,9 +59,10 @@ class IndexReader:
                     return True
         return False
 
-    def rows(self, positions: Iterable[int]) -> list[StoredRow]:
-        """The log rows at `positions`, in position order."""
-        return self.store.recorder.rows_at(positions)
+    def rows(self, positions: Iterable[int],
+             types: Collection[str] | None = None) -> list[StoredRow]:
+        """The log rows at `positions`, in position order (only those of `types` if given)."""
+        return self.store.recorder.rows_at(positions, types)
 
     def records(self, positions: Iterable[int]) -> list[Recorded]:
         """The events at `positions`, decrypted where their owner's key still exists."""

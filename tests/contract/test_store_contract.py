@@ -716,6 +716,17 @@ def test_rows_at_gives_each_position_once_in_order_and_skips_missing_ones(cop):
     assert cop.recorder.rows_at([]) == []
 
 
+def test_rows_at_of_some_types_leaves_the_other_rows_out(cop):
+    every = list(cop.read_rows())
+    kinds = {every[1].type, every[4].type}
+
+    rows = cop.recorder.rows_at([r.position for r in every], types=kinds)
+
+    assert rows == [r for r in every if r.type in kinds]
+    assert len(rows) < len(every)
+    assert cop.recorder.rows_at([r.position for r in every], types=()) == []
+
+
 def test_position_at_cuts_the_log_by_recorded_at(store, clock):
     community_with(store, C1, "ana", ["ivan"])
     clock.set(clock.now - timedelta(days=2))  # a clock that went back: recorded_at holds
