@@ -91,8 +91,11 @@ def _base_url(value: str) -> str:
         parts.port  # noqa: B018 - raises ValueError for a port that is no number
     except ValueError:
         parts = None
+    # A space or a control character is never part of a URL: the links and badge ids
+    # made from it would not be URLs either.
     if parts is None or parts.scheme.lower() not in ("http", "https") or not parts.hostname \
-            or parts.query or parts.fragment:
+            or parts.query or parts.fragment or any(c.isspace() or ord(c) < 32 or c == "\x7f"
+                                                    for c in value):
         raise ValueError(f"JOURNEY_BASE_URL must be an absolute http(s) URL without query "
                          f"or fragment, such as https://journey.example.org, not {value!r}")
     return value

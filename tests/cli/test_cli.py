@@ -126,6 +126,10 @@ def test_init_creates_the_instance_and_tables_once(journey: Journey) -> None:
      "error: config: JOURNEY_BASE_URL must be an absolute http(s) URL"),
     ("JOURNEY_BASE_URL", "https://journey.example.org:port",
      "error: config: JOURNEY_BASE_URL must be an absolute http(s) URL"),
+    ("JOURNEY_BASE_URL", "https://journey.example.org/our programme",
+     "error: config: JOURNEY_BASE_URL must be an absolute http(s) URL"),
+    ("JOURNEY_BASE_URL", "https://journey.example.org/\tx",
+     "error: config: JOURNEY_BASE_URL must be an absolute http(s) URL"),
 ])
 def test_a_configuration_journey_cannot_use_is_refused_before_anything(
         journey: Journey, name, value, message) -> None:
