@@ -15,7 +15,8 @@ import pytest
 from events.share_links import ShareLinks
 from journey.clock import UTC, utcnow
 from tests.browser.test_language import translated
-from tests.web.conftest import COMMUNITY_TEXT, PRIVATE_TEXT, STORY, csrf_of, sign_in
+from tests.web.conftest import (COMMUNITY_TEXT, PRIVATE_TEXT, SESSION_POSITION, STORY, csrf_of,
+                                sign_in)
 
 
 def signed(site, name: str):
@@ -112,6 +113,33 @@ def test_unknown_member_is_404_and_an_admin_without_member_has_no_own_portfolio(
     assert root.get("/portfolio/archive.json").status_code == 404
     admin_view = root.get("/members/ivan/portfolio")
     assert admin_view.status_code == 200 and PRIVATE_TEXT not in admin_view.text
+
+
+def _timeline_label(html: str, position: int) -> str:
+    found = re.search(rf'<li id="entry-{position}">.*?<strong>(.*?)</strong>', html, re.S)
+    assert found, f"no timeline entry {position}"
+    return found.group(1)
+
+
+def test_the_timeline_names_the_members_part_in_feedback_and_recognitions(sqlite_site):
+    # ana gave ivan feedback and awarded him a recognition: in her timeline both are what
+    # she gave, in his what he received, never the other way round.
+    assert sqlite_site.post("ana", "FeedbackGiven", {
+        "community_id": "vrsac-1", "from_member_id": "ana", "to_member_id": "ivan",
+        "about_kind": "session", "about_id": "s-1",
+        "text": "Your survey opened the meeting up."}).status_code == 201
+    feedback = sqlite_site.log_length()
+    assert sqlite_site.post("ana", "RecognitionAwarded", {
+        "award_id": "aw-given", "community_id": "vrsac-1", "member_id": "ivan",
+        "badge_id": "b-1", "awarded_by": "ana", "evidence": [SESSION_POSITION]}).status_code == 201
+    award = sqlite_site.log_length()
+    for path in ("/portfolio", "/portfolio/print"):
+        hers = signed(sqlite_site, "ana").get(path).text
+        assert _timeline_label(hers, feedback) == "Feedback given", path
+        assert _timeline_label(hers, award) == "Recognition given", path
+        his = signed(sqlite_site, "ivan").get(path).text
+        assert _timeline_label(his, feedback) == "Feedback received", path
+        assert _timeline_label(his, award) == "Recognition received", path
 
 
 def test_signed_out_visitors_are_sent_to_sign_in(sqlite_site):

@@ -70,6 +70,17 @@ def entry_summary(entry: dict[str, Any]) -> str | None:
     return summary
 
 
+def entry_type(entry: dict[str, Any], member_id: str) -> str:
+    """An entry's type in words, from the side of the member whose portfolio it is: feedback
+    they were given is received, a recognition they awarded someone else is given."""
+    data = entry.get("data") or {}
+    if entry.get("type") == "FeedbackGiven" and data.get("to_member_id") == member_id:
+        return _("Feedback received")
+    if entry.get("type") == "RecognitionAwarded" and data.get("member_id") not in (None, member_id):
+        return _("Recognition given")
+    return type_labels().get(entry.get("type"), entry.get("type"))
+
+
 def tier_charts(view: dict[str, Any]) -> list[tuple[str, Markup]]:
     """One tier path chart per community: (community name, inline SVG)."""
     names = {c["community_id"]: c.get("name") or c["community_id"] for c in view["communities"]}
@@ -90,7 +101,8 @@ def labels() -> dict[str, Any]:
     return {"type_labels": type_labels(), "kind_labels": kind_labels(),
             "visibility_labels": visibility_labels(), "value_cycle_labels": value_cycle_labels(),
             "role_labels": role_labels(), "tier_names": tier_names(),
-            "rule_badge_texts": rule_badge_texts(), "entry_summary": entry_summary}
+            "rule_badge_texts": rule_badge_texts(), "entry_summary": entry_summary,
+            "entry_type": entry_type}
 
 
 # -- reading ---------------------------------------------------------------------------------
