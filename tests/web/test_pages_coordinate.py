@@ -140,6 +140,18 @@ def test_bad_dates_are_messages_not_errors(sqlite_site, query):
     assert 'class="errors"' in response.text
 
 
+@pytest.mark.parametrize("path", ["/coordinate/communities/vrsac-1",
+                                  "/coordinate/networks/sel-serbia"])
+def test_a_refused_window_stays_in_the_form_as_it_was_typed(sqlite_site, path):
+    """The window ends before it starts: all time is shown, and the boxes keep the two
+    dates as typed, so the coordinator corrects one of them rather than typing both again."""
+    response = _client(sqlite_site, "vera").get(f"{path}?from=2024-05-01&to=2024-01-01")
+    assert 'id="window-error"' in response.text
+    boxes = dict(re.findall(r'<input id="(window-(?:from|to))" type="date" name="\w+" '
+                            r'value="([^"]*)"', response.text))
+    assert boxes == {"window-from": "2024-05-01", "window-to": "2024-01-01"}
+
+
 @pytest.mark.parametrize("zone", ["UTC", "Pacific/Kiritimati", "Pacific/Pago_Pago"])
 def test_today_as_of_is_now_and_tomorrow_is_in_the_future(sqlite_site, zone):
     for who in ("ivan", "vera"):

@@ -239,9 +239,11 @@ def _dashboard(kind: str, ident: str, report_of, csv_endpoint: str, *,
                                ("as_of", None if as_of.error else as_of.exact)) if v}
     csv_links = {table: url_for(csv_endpoint, table=table, **id_arg, **exact)
                  for table in ("leadership", "sessions")}
+    # A refused window shows all time, but its boxes keep the dates as they were typed.
+    typed = {k: (request.args.get(k) or "").strip() for k in ("from", "to")}
     return render_template(
         "pages/coordinate/dashboard.html", kind=kind, kept=kept, csv_links=csv_links, ident=ident, report=report,
-        as_of=as_of, window=window, window_error=window_error, charts=_charts(report),
+        as_of=as_of, window=window, window_error=window_error, typed=typed, charts=_charts(report),
         tier_counts=_tier_counts(report), names=metric_names(),
         explanations=metric_explanations(), tier_names=tier_names(), rows=rows,
         community_names=_community_names(communities or ([ident] if kind == "community" else [])),
