@@ -470,6 +470,20 @@ def test_erasure_needs_the_confirmation(sqlite_site: Site) -> None:
     assert sqlite_site.log_length() == before
 
 
+def test_a_refused_erasure_says_why_in_words_not_by_its_rule_code(sqlite_site: Site) -> None:
+    client = sqlite_site.app.test_client()
+    sign_in(client, "root")
+    before = sqlite_site.log_length()
+
+    response = form_post(client, "/auth/admin/accounts", "/auth/admin/erase",
+                         {"member_id": "nobody", "requested_by": "nobody", "confirm": "y"})
+
+    assert response.status_code == 422
+    assert "Nothing was erased: nobody (member_id) is not a registered member" in response.text
+    assert "unknown_member" not in response.text
+    assert sqlite_site.log_length() == before
+
+
 def test_an_erasure_the_instance_cannot_record_appends_nothing_and_says_so(
         sqlite_site: Site) -> None:
     client = sqlite_site.app.test_client()

@@ -28,6 +28,7 @@ from web.auth.forms import (BROWSER, AcceptInviteForm, ButtonForm, ChangePasswor
                             TimeZoneForm, TokenForm)
 from web.auth.session import SignedIn
 from web.i18n import LANGUAGES, moment
+from web.pages.refusals import explain
 from web.security import safe_next
 from web.services import accounts, journey
 
@@ -389,7 +390,7 @@ def admin_erase():
                               form.requested_by.data.strip(),
                               actor=current_user.account.actor)
     except errors.Refused as exc:
-        flash(f"{exc.rule}: {exc.message}", "error")
+        flash(_("Nothing was erased: %(why)s", why=explain(exc.rule, exc.message)), "error")
         return _admin_page(422 if exc.kind == "invalid" else 403, erase_form=form)
     except OSError as exc:  # the instance's erasures file: checked before anything is appended
         flash(_("Nothing was erased: the instance directory cannot record erasures (%(why)s).",
