@@ -115,6 +115,15 @@ def test_unknown_member_is_404_and_an_admin_without_member_has_no_own_portfolio(
     assert admin_view.status_code == 200 and PRIVATE_TEXT not in admin_view.text
 
 
+def test_one_reuse_of_my_resource_is_said_in_the_singular(sqlite_site):
+    assert sqlite_site.post("ana", "ResourceReused", {
+        "community_id": "vrsac-1", "resource_id": "r-1", "member_id": "ana",
+        "note": "Ran it with my class."}).status_code == 201
+    page = signed(sqlite_site, "ivan").get("/portfolio").text
+    assert "reused 1 time by colleagues" in page
+    assert "1 times" not in page
+
+
 def _timeline_label(html: str, position: int) -> str:
     found = re.search(rf'<li id="entry-{position}">.*?<strong>(.*?)</strong>', html, re.S)
     assert found, f"no timeline entry {position}"
