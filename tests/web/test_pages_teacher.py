@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from datetime import date, datetime, timedelta
+from urllib.parse import quote
 
 import pytest
 
 from events.share_links import ShareLinks
-from journey.clock import UTC, utcnow
+from journey.clock import UTC, format_time, utcnow
 from tests.browser.test_language import translated
 from tests.web.conftest import (COMMUNITY_TEXT, PRIVATE_TEXT, SESSION_POSITION, STORY, csrf_of,
                                 sign_in)
@@ -288,6 +290,24 @@ def test_as_of_shows_the_notice_and_a_bad_as_of_is_explained(sqlite_site):
     assert PRIVATE_TEXT not in page.text  # nothing was recorded yesterday
     bad = client.get("/portfolio?as_of=31.12.")
     assert bad.status_code == 200 and 'id="as-of-error"' in bad.text
+
+
+def test_a_replayed_timeline_offers_no_correcting_or_retracting(sqlite_site):
+    """A replay shows entries as they stood: one since corrected or retracted would be
+    acted on from its past text, so, like the visibility forms, the links are not offered."""
+    moment = format_time(utcnow())
+    time.sleep(0.01)
+    assert sqlite_site.post("ivan", "EntryRetracted", {
+        "position": SESSION_POSITION + 1, "retracted_by": "ivan",
+        "reason": "shared in the wrong community"}).status_code == 201
+    client = signed(sqlite_site, "ivan")
+    now = client.get("/portfolio").text
+    assert "/record/retract?entry=" in now and "/record/correct?entry=" in now
+    then = client.get(f"/portfolio?as_of={quote(moment)}")
+    assert then.status_code == 200 and "as-of-notice" in then.text
+    assert f'id="entry-{SESSION_POSITION + 1}"' in then.text  # the retracted resource, then
+    assert "/record/retract?entry=" not in then.text
+    assert "/record/correct?entry=" not in then.text
 
 
 def test_print_view_has_no_navigation(sqlite_site):

@@ -235,7 +235,9 @@ def _render(member_id: str, *, own: bool, visibility_errors: dict[str, list[str]
                                   visibility=note["visibility"])
             form.visibility.choices = list(visibility_labels().items())
             forms[note["reflection_id"]] = form
-    editable = {e["position"] for e in view["timeline"] if own and authored(e, member_id)}
+    # Like the visibility forms, correcting and retracting are offered only on the present.
+    editable = {e["position"] for e in view["timeline"]
+                if own and as_of.moment is None and authored(e, member_id)}
     here = url_for("pages.portfolio") if own else url_for("pages.member_portfolio",
                                                            member_id=member_id)
     return render_template(
