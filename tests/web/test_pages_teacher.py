@@ -174,6 +174,18 @@ def test_filters_keep_only_what_is_asked_and_a_bad_date_says_so_in_place(sqlite_
     assert "the window ends (2024-01-01) before it starts (2025-01-01)" in backwards.text
 
 
+def test_a_refused_filter_keeps_every_choice_in_the_form(sqlite_site):
+    """The dates are refused and the timeline is shown unfiltered, but the form keeps what
+    was chosen (community and kind too), so only the dates need correcting."""
+    page = signed(sqlite_site, "ivan").get(
+        "/portfolio?community=vrsac-1&kind=resource&from=2025-01-01&to=2024-01-01")
+    assert page.status_code == 400 and 'id="filter-error"' in page.text
+    form = page.text.split('id="f-community"')[1].split("</form>")[0]
+    assert re.search(r'<option value="vrsac-1" selected>', form)
+    assert re.search(r'<option value="resource" selected>', form)
+    assert 'id="f-from" type="date" name="from" value="2025-01-01"' in form
+
+
 def _entries(html: str) -> list[int]:
     """The positions of the timeline entries a page shows, in the page's order."""
     timeline = html.split('id="p-timeline"')[1]
