@@ -1,34 +1,15 @@
 """Share links beside the log (events/share_links.py), on SQLite and PostgreSQL."""
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import select
 
 from events.accounts import digest
-from events.migrate import upgrade
 from events.share_links import (ACTIVE, EXPIRED, REVOKED, ShareLinkError, ShareLinks)
-from events.sql import make_engine
 from events.tables import share_links
-from journey.clock import UTC
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    engine = make_engine(database_url)
-    upgrade(engine)
-    yield engine
-    engine.dispose()
+from tests.integration.accounts_setup import Clock, engine  # noqa: F401 - fixture
 
 
 def test_a_link_is_found_by_its_token_and_only_its_hash_is_stored(engine):
