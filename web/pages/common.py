@@ -330,11 +330,29 @@ def form_errors(form: Any, outcome: Outcome, names: dict[str, str] | None = None
 
 
 def _form_field(form: Any, field_name: str, names: dict[str, str]) -> Any:
-    """The form field showing an event field's errors: `norms.0` is the norms field, and
-    `fields.text` (a correction) the field `names` gives for `fields`."""
+    """The form field showing an event field's errors: `norms.0` is the norms field,
+    `fields.text` (a correction) the field `names` gives for `fields`, and `steps.1.owners`
+    the field `names` gives for it, which may be a path into a list of rows
+    (`steps.3.owners`: the owners of the fourth row)."""
     root = field_name.split(".")[0]
     for candidate in (names.get(field_name), names.get(root), field_name.split(".")[-1], root):
-        target = getattr(form, candidate, None) if candidate is not None else None
+        target = _field_at(form, candidate) if candidate is not None else None
         if target is not None and hasattr(target, "errors"):
             return target
     return None
+
+
+def _field_at(form: Any, path: str) -> Any:
+    """The field at a dotted path of names and row numbers (`title`, `steps.3.owners`)."""
+    target = form
+    for part in path.split("."):
+        if part.isdigit():
+            try:
+                target = target[int(part)]
+            except (TypeError, KeyError, IndexError):
+                return None
+        else:
+            target = getattr(target, part, None)
+        if target is None:
+            return None
+    return target
