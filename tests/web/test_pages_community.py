@@ -520,3 +520,218 @@ def test_the_upload_form_still_checks_its_csrf_token(sqlite_site: Site) -> None:
     assert response.status_code == 422
     assert "The form expired" in response.text
     assert sqlite_site.log_length() == before
+
+
+# -- action plans ------------------------------------------------------------------------
+
+START_PLAN = "/communities/vrsac-1/plans/start"
+
+
+def plan_rows(*rows: dict, field: str = "steps") -> dict:
+    """Form data for step rows: row n's title, owners and due date (rows not given: blank)."""
+    data: dict = {}
+    for index, row in enumerate(rows):
+        data[f"{field}-{index}-title"] = row.get("title", "")
+        data[f"{field}-{index}-owners"] = row.get("owners", [])
+        data[f"{field}-{index}-due_on"] = row.get("due_on", "")
+    return data
+
+
+def start_a_plan(site: Site, client, question: str = "How do we hear quiet students?"):
+    """ivan's plan of two steps, started through the form; returns the event."""
+    response = post_form(client, START_PLAN, {
+        "inquiry_question": question, "involves": ["students", "parents"],
+        **plan_rows({"title": "Survey the class", "owners": ["ivan"], "due_on": "2030-04-01"},
+                    {}, {"title": "Talk with parents", "owners": ["ana", "ivan"]})})
+    assert response.status_code == 302, response.text
+    created = last_event(site)
+    assert type(created).__name__ == "ActionPlanCreated"
+    return created, response
+
+
+def test_a_member_starts_a_plan_and_it_shows_with_its_steps_and_owners(
+        sqlite_site: Site) -> None:
+    client = client_of(sqlite_site, "ivan")
+    empty = client.get("/communities/vrsac-1/plans").text
+    assert f'href="{START_PLAN}"' in empty  # the empty state leads to the form
+    before = sqlite_site.log_length()
+
+    created, response = start_a_plan(sqlite_site, client)
+
+    assert sqlite_site.log_length() == before + 1
+    assert response.headers["Location"].endswith(f"/communities/vrsac-1/plans#plan-{created.plan_id}")
+    assert created.plan_id.startswith("p-")
+    assert created.inquiry_question == "How do we hear quiet students?"
+    assert created.involves == ("students", "parents")
+    # The blank row between the two is no step.
+    assert [(s.title, s.owners, s.due_on) for s in created.steps] == [
+        ("Survey the class", ("ivan",), "2030-04-01"),
+        ("Talk with parents", ("ana", "ivan"), None)]
+    assert len({s.step_id for s in created.steps}) == 2
+    page = client.get(response.headers["Location"]).text
+    assert "Action plan started." in page and f'id="plan-{created.plan_id}"' in page
+    assert "How do we hear quiet students?" in page and "0 of 2 steps done" in page
+    assert "Involves: students, parents" in page
+    survey = page[page.index("Survey the class"):page.index("Talk with parents")]
+    assert "Ivan" in survey and "Ana" not in survey
+    assert f"/communities/vrsac-1/plans/{created.plan_id}/revise" in page
+
+
+def test_a_titleless_row_with_owners_is_an_error_at_that_row(sqlite_site: Site) -> None:
+    client = client_of(sqlite_site, "ivan")
+    before = sqlite_site.log_length()
+    response = post_form(client, START_PLAN, {
+        "inquiry_question": "How do we hear quiet students?",
+        **plan_rows({"title": "Survey the class", "owners": ["ivan"]},
+                    {"title": "  ", "owners": ["ana"]}, {"due_on": "2030-05-01"})})
+    assert response.status_code == 422
+    assert sqlite_site.log_length() == before
+    for row in (1, 2):
+        assert f'id="steps-{row}-title-errors"' in response.text
+        assert f'aria-describedby="steps-{row}-title-errors"' in response.text
+    assert 'id="steps-0-title-errors"' not in response.text
+    assert "Say what is to be done" in response.text
+    # What was typed is kept.
+    assert 'value="Survey the class"' in response.text
+
+
+def test_a_plan_needs_a_step_with_an_owner(sqlite_site: Site) -> None:
+    client = client_of(sqlite_site, "ivan")
+    before = sqlite_site.log_length()
+    response = post_form(client, START_PLAN, {"inquiry_question": "Why?", **plan_rows({}, {})})
+    assert response.status_code == 422
+    assert 'id="steps-0-title-errors"' in response.text and "at least one step" in response.text
+    response = post_form(client, START_PLAN, {"inquiry_question": "Why?",
+                                              **plan_rows({"title": "Ask"})})
+    assert response.status_code == 422
+    assert 'id="steps-0-owners-errors"' in response.text
+    assert sqlite_site.log_length() == before
+
+
+def test_an_owner_who_was_not_yet_a_member_is_refused_at_that_row(sqlite_site: Site) -> None:
+    # ana records a plan as of 20 January 2024: ivan joined two days later.
+    client = client_of(sqlite_site, "ana")
+    before = sqlite_site.log_length()
+    response = post_form(client, START_PLAN, {
+        "inquiry_question": "How do we hear quiet students?", "occurred_at": "2024-01-20T10:00",
+        **plan_rows({}, {"title": "Survey the class", "owners": ["ana"]},
+                    {"title": "Talk with parents", "owners": ["ivan"]})})
+    assert response.status_code == 422
+    assert sqlite_site.log_length() == before
+    errors = response.text[response.text.index('id="steps-2-owners-errors"'):]
+    assert "ivan" in errors[:300]
+    assert 'id="steps-1-owners-errors"' not in response.text
+
+
+def test_a_double_posted_plan_is_started_once(sqlite_site: Site) -> None:
+    client = client_of(sqlite_site, "ivan")
+    token, key, _ = form_of(client, START_PLAN)
+    data = {"csrf_token": token, "idempotency_key": key, "inquiry_question": "Why?",
+            **plan_rows({"title": "Ask the students", "owners": ["ivan"]})}
+    before = sqlite_site.log_length()
+    first = client.post(START_PLAN, data=data)
+    second = client.post(START_PLAN, data=data)
+    assert first.status_code == second.status_code == 302
+    assert first.headers["Location"] == second.headers["Location"]
+    assert sqlite_site.log_length() == before + 1
+
+
+def test_who_is_not_a_member_is_not_offered_or_let_start_a_plan(sqlite_site: Site) -> None:
+    mila = client_of(sqlite_site, "mila")  # a member of another community
+    assert mila.get(START_PLAN).status_code == 403
+    # vera coordinates the network: she reads the community, but plans are its members'.
+    vera = client_of(sqlite_site, "vera")
+    assert START_PLAN not in vera.get("/communities/vrsac-1/plans").text
+    before = sqlite_site.log_length()
+    response = post_form(vera, START_PLAN, {"inquiry_question": "Why?",
+                                            **plan_rows({"title": "Ask", "owners": ["ivan"]})})
+    assert response.status_code == 422 and 'role="alert"' in response.text
+    assert sqlite_site.log_length() == before
+    created, _ = start_a_plan(sqlite_site, client_of(sqlite_site, "ivan"))
+    assert mila.get(f"/communities/vrsac-1/plans/{created.plan_id}/revise").status_code == 403
+    assert client_of(sqlite_site, "ivan").get(
+        "/communities/vrsac-1/plans/no-such/revise").status_code == 404
+
+
+def test_a_revision_adds_and_drops_steps_and_changes_the_question(sqlite_site: Site) -> None:
+    client = client_of(sqlite_site, "ivan")
+    created, _ = start_a_plan(sqlite_site, client)
+    survey, parents = created.steps
+    page = f"/communities/vrsac-1/plans/{created.plan_id}/revise"
+    form = client.get(page).text
+    assert "How do we hear quiet students?</textarea>" in form  # the question as it stands
+    assert 'value="%s"' % parents.step_id in form
+    before = sqlite_site.log_length()
+
+    response = post_form(client, page, {
+        "inquiry_question": "How do quiet students want to be heard?",
+        "steps_dropped": [parents.step_id], "note": "Parents come in spring instead.",
+        **plan_rows({}, {"title": "Class council", "owners": ["ivan"]}, field="steps_added")})
+
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"#plan-{created.plan_id}")
+    assert sqlite_site.log_length() == before + 1
+    revised = last_event(sqlite_site)
+    assert type(revised).__name__ == "ActionPlanRevised"
+    assert revised.inquiry_question == "How do quiet students want to be heard?"
+    assert revised.steps_dropped == (parents.step_id,)
+    assert [(s.title, s.owners) for s in revised.steps_added] == [("Class council", ("ivan",))]
+    assert revised.note == "Parents come in spring instead."
+    plans = client.get("/communities/vrsac-1/plans").text
+    assert "Action plan revised." in plans
+    assert "How do quiet students want to be heard?" in plans
+    assert "Class council" in plans and "0 of 2 steps done" in plans and "1 dropped" in plans
+
+
+def test_a_revision_that_leaves_the_plan_as_it_is_is_refused(sqlite_site: Site) -> None:
+    client = client_of(sqlite_site, "ivan")
+    created, _ = start_a_plan(sqlite_site, client)
+    page = f"/communities/vrsac-1/plans/{created.plan_id}/revise"
+    before = sqlite_site.log_length()
+    response = post_form(client, page, {"inquiry_question": created.inquiry_question,
+                                        **plan_rows({}, field="steps_added")})
+    assert response.status_code == 422 and 'role="alert"' in response.text
+    assert "leaves plan" in response.text and "as it is" in response.text
+    assert sqlite_site.log_length() == before
+
+
+def test_dropping_the_last_step_is_refused_in_words_at_the_form(sqlite_site: Site) -> None:
+    client = client_of(sqlite_site, "ivan")
+    created, _ = start_a_plan(sqlite_site, client)
+    page = f"/communities/vrsac-1/plans/{created.plan_id}/revise"
+    before = sqlite_site.log_length()
+    response = post_form(client, page, {"inquiry_question": created.inquiry_question,
+                                        "steps_dropped": [s.step_id for s in created.steps]})
+    assert response.status_code == 422
+    assert sqlite_site.log_length() == before
+    errors = response.text[response.text.index('id="steps_dropped-errors"'):]
+    assert "drops every step" in errors[:300]
+    assert 'aria-describedby="steps_dropped-errors"' in response.text
+
+
+def test_a_completed_step_is_not_offered_to_drop(sqlite_site: Site) -> None:
+    client = client_of(sqlite_site, "ivan")
+    created, _ = start_a_plan(sqlite_site, client)
+    survey, parents = created.steps
+    assert sqlite_site.post("ivan", "ActionStepCompleted", {
+        "community_id": "vrsac-1", "plan_id": created.plan_id, "step_id": survey.step_id,
+        "member_ids": ["ivan"], "outcome": "Done"},
+        occurred_at=format_time(utcnow())).status_code == 201
+    form = client.get(f"/communities/vrsac-1/plans/{created.plan_id}/revise").text
+    assert f'value="{parents.step_id}"' in form and f'value="{survey.step_id}"' not in form
+
+
+def test_a_replayed_plans_page_offers_no_forms(sqlite_site: Site) -> None:
+    client = client_of(sqlite_site, "ivan")
+    time.sleep(0.01)
+    moment = format_time(utcnow())
+    time.sleep(0.01)
+    created, _ = start_a_plan(sqlite_site, client)
+    now = client.get("/communities/vrsac-1/plans").text
+    assert START_PLAN in now and f"/plans/{created.plan_id}/revise" in now
+    then = client.get(f"/communities/vrsac-1/plans?as_of={moment}").text
+    assert "History replayed" in then
+    assert "No action plan yet." in then and START_PLAN not in then
+    later = client.get(f"/communities/vrsac-1/plans?as_of={format_time(utcnow())}").text
+    assert "How do we hear quiet students?" in later
+    assert START_PLAN not in later and "/revise" not in later

@@ -4,7 +4,8 @@ calendar, library and action plans, each as of now or as of a past moment.
 Reading follows the API's community rule (journey/access.may_read_community): an unknown
 community is a 404, a reader without the right a 403. Every page replays history with
 `?as_of=` and then says so. The forms that record community life (schedule, cancel and
-record sessions, share and reuse resources, agree norms) live in web/pages/community_forms.py.
+record sessions, share and reuse resources, agree norms, start and revise action plans)
+live in web/pages/community_forms.py.
 """
 from __future__ import annotations
 
@@ -43,6 +44,13 @@ def kind_label(value: str | None) -> str:
     return labels.get(value or "", value or "")
 
 
+def involves_label(value: str | None) -> str:
+    """Who an action plan involves, as a sentence names them ("Involves: students, parents")."""
+    labels = {"students": _("students"), "parents": _("parents"),
+              "colleagues": _("colleagues"), "community": _("the local community")}
+    return labels.get(value or "", value or "")
+
+
 def role_label(value: str | None) -> str:
     labels = {"member": _("Member"), "facilitator": _("Facilitator"),
               "coordinator": _("Coordinator")}
@@ -53,7 +61,8 @@ def role_label(value: str | None) -> str:
 def _labels() -> dict[str, Any]:
     from web.charts import progress_bar
     return {"session_format_label": format_label, "resource_kind_label": kind_label,
-            "community_role_label": role_label, "progress_bar": progress_bar}
+            "community_role_label": role_label, "plan_involves_label": involves_label,
+            "progress_bar": progress_bar}
 
 
 def require_reader(community_id: str) -> None:

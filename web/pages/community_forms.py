@@ -1,10 +1,13 @@
 """The forms that record a community's life, and the download of shared files.
 
-Schedule, cancel and record sessions, share and reuse resources, agree norms. Each form
-is validated on the server; bad input or a refusal by the domain draws the form again
-with the errors in place (status 422) and appends nothing. Ids are minted from the
-form's idempotency key, so a re-posted form means the same event and the store answers
-it once (DESIGN "Idempotency").
+Schedule, cancel and record sessions, share and reuse resources, agree norms, start and
+revise action plans. Each form is validated on the server; bad input or a refusal by the
+domain draws the form again with the errors in place (status 422) and appends nothing.
+Ids are minted from the form's idempotency key, so a re-posted form means the same event
+and the store answers it once (DESIGN "Idempotency").
+
+An action plan's steps come in a fixed number of rows (no JavaScript adds one): rows left
+blank are no step, a half-filled row is an error at that row.
 
 Uploads go to the content-addressed store (events/uploads.py) once the event naming
 them is recorded, so a refused form leaves no file; a file over 20 MiB is refused with
@@ -21,11 +24,13 @@ from flask import (abort, flash, redirect, render_template, request, send_file,
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
+from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from werkzeug.exceptions import RequestEntityTooLarge
-from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import (DateField, FieldList, FormField, SelectField, SelectMultipleField,
+                     StringField, TextAreaField)
 from wtforms.validators import (URL, DataRequired, InputRequired, Length, Optional,
-                                StopValidation)
+                                StopValidation, ValidationError)
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from events.uploads import MAX_UPLOAD, EmptyUpload, Staged, TooLarge, is_digest
@@ -37,13 +42,17 @@ from web.forms import LocalDateTimeField
 from web.pages import bp
 from web.pages.common import (Outcome, acting_member, fold_first, handle_form, judged,
                               minted_id)
-from web.pages.community import community_view, format_label, kind_label
+from web.pages.community import community_view, format_label, involves_label, kind_label
 from web.pages.forms import RecordForm
 from web.services import journey, stage_upload, uploads
 
 #: The multipart body of an upload: the file plus the form's few small fields.
 UPLOAD_BODY = MAX_UPLOAD + 256 * 1024
 MAX_TITLE = 300
+MAX_QUESTION = 2000
+#: Rows for new steps, without JavaScript: a few blank ones, the unused left blank.
+NEW_PLAN_ROWS = 5
+REVISION_ROWS = 3
 
 
 def at_least_one(message: Any):
@@ -119,6 +128,54 @@ class NormsForm(RecordForm):
                      if line.strip())
 
 
+class StepRow(FlaskForm):
+    """One row for a step of an action plan; a blank row is no step."""
+
+    class Meta:
+        csrf = False  # a part of the plan's form, which carries the token
+
+    # Not Optional(): an empty title must still reach validate_title (a row with owners).
+    title = StringField(_l("What is to be done"), validators=[Length(max=MAX_TITLE)])
+    owners = Checkboxes(_l("Owners"), validators=[Optional()])
+    due_on = DateField(_l("Due on (optional)"), validators=[Optional()])
+
+    def validate_title(self, field: Any) -> None:
+        if not (field.data or "").strip() and (self.owners.data or _given(self.due_on)):
+            raise ValidationError(_("Say what is to be done, or clear this row's owners and "
+                                    "due date."))
+
+    def validate_owners(self, field: Any) -> None:
+        if (self.title.data or "").strip() and not field.data:
+            raise ValidationError(_("Choose who owns this step (at least one member)."))
+
+
+def _given(field: Any) -> bool:
+    """Something typed in the field (a due date that is not a date counts: it is an error)."""
+    return any((value or "").strip() for value in field.raw_data or ())
+
+
+class StartPlanForm(RecordForm):
+    inquiry_question = TextAreaField(
+        _l("Inquiry question"), validators=[DataRequired(), Length(max=MAX_QUESTION)],
+        description=_l("What you want to find out, with students and parents, e.g. "
+                       "“How do we hear quiet students?”"))
+    involves = Checkboxes(_l("Who it involves (optional)"), validators=[Optional()])
+    steps = FieldList(FormField(StepRow), min_entries=NEW_PLAN_ROWS, max_entries=NEW_PLAN_ROWS)
+
+
+class RevisePlanForm(RecordForm):
+    inquiry_question = TextAreaField(_l("Inquiry question"),
+                                     validators=[DataRequired(), Length(max=MAX_QUESTION)])
+    steps_added = FieldList(FormField(StepRow), min_entries=REVISION_ROWS,
+                            max_entries=REVISION_ROWS)
+    steps_dropped = Checkboxes(_l("Steps to drop"), validators=[Optional()],
+                               description=_l("Open steps only; a dropped step stays in the "
+                                              "plan's history."))
+    note = TextAreaField(_l("Note (optional)"), validators=[Optional(), Length(max=5000)],
+                         description=_l("What you learned that changed the plan, or why it "
+                                        "stands as it is."))
+
+
 # -- helpers -----------------------------------------------------------------------------
 
 def _current_members(view: dict[str, Any]) -> list[tuple[str, str]]:
@@ -134,9 +191,13 @@ def _form_page(template: str, view: dict[str, Any], form: Any, *, outcome: Outco
                            **context), status
 
 
-def _done(message: str, endpoint: str, community_id: str):
+def _done(message: str, endpoint: str, community_id: str, anchor: str | None = None):
     flash(message, "success")
-    return redirect(url_for(endpoint, community_id=community_id))
+    return redirect(url_for(endpoint, community_id=community_id, _anchor=anchor))
+
+
+def _plan(view: dict[str, Any], plan_id: str) -> dict[str, Any] | None:
+    return next((p for p in view["plans"] if p["plan_id"] == plan_id), None)
 
 
 def _session(view: dict[str, Any], session_id: str) -> dict[str, Any] | None:
@@ -308,6 +369,100 @@ def agree_norms(community_id: str):
 
     return handle_form(form, partial(_form_page, "agree_norms.html", view, form), agreed,
                    lambda outcome: _done(_("Norms agreed."), "pages.community_norms", community_id))
+
+
+# -- action plans ------------------------------------------------------------------------
+
+def _offer_owners(rows: Any, members: list[tuple[str, str]]) -> None:
+    for row in rows:
+        row.owners.choices = members
+
+
+def _filled(rows: Any) -> list[tuple[int, Any]]:
+    """The rows that name a step, with their place (validation refused half-filled ones)."""
+    return [(index, row) for index, row in enumerate(rows) if (row.title.data or "").strip()]
+
+
+def _new_steps(rows: Any, key: str | None) -> tuple[ev.Step, ...]:
+    """The steps of the filled rows, each id minted from the form's key and its row: a
+    re-post names the same steps."""
+    return tuple(ev.Step(step_id=minted_id("st", f"{key}\x1f{index}"),
+                         title=row.title.data.strip(), owners=tuple(row.owners.data),
+                         due_on=row.due_on.data.isoformat() if row.due_on.data else None)
+                 for index, row in _filled(rows))
+
+
+def _row_names(rows: Any, field: str) -> dict[str, str]:
+    """Where the domain's errors about the n-th step of `field` go: the row it came from."""
+    names = {}
+    for n, (index, _row) in enumerate(_filled(rows)):
+        for part in ("title", "owners", "due_on"):
+            names[f"{field}.{n}.{part}"] = f"{rows.name}.{index}.{part}"
+        names[f"{field}.{n}.step_id"] = names[f"{field}.{n}"] = f"{rows.name}.{index}.title"
+    return names
+
+
+def _no_step_given(rows: Any) -> None:
+    first = rows[0].title
+    first.errors = [*first.errors, _("Write at least one step: what is to be done, and who "
+                                     "owns it.")]
+
+
+@bp.route("/communities/<community_id>/plans/start", methods=["GET", "POST"])
+@login_required
+def start_plan(community_id: str):
+    """Start an action plan: an inquiry question, who it involves, and its first steps."""
+    view = community_view(community_id)
+    form = StartPlanForm()
+    form.involves.choices = [(i, involves_label(i)) for i in ev.INVOLVES]
+    _offer_owners(form.steps, _current_members(view))
+    plan_id = minted_id("p", form.idempotency_key.data)
+
+    def started() -> ev.ActionPlanCreated | None:
+        steps = _new_steps(form.steps, form.idempotency_key.data)
+        if not steps:
+            _no_step_given(form.steps)
+            return None
+        return ev.ActionPlanCreated(
+            community_id=community_id, plan_id=plan_id,
+            inquiry_question=form.inquiry_question.data.strip(),
+            involves=tuple(form.involves.data) or None, steps=steps)
+
+    return handle_form(form, partial(_form_page, "start_plan.html", view, form), started,
+                       lambda outcome: _done(_("Action plan started."), "pages.community_plans",
+                                             community_id, anchor=f"plan-{plan_id}"),
+                       names=_row_names(form.steps, "steps"))
+
+
+@bp.route("/communities/<community_id>/plans/<plan_id>/revise", methods=["GET", "POST"])
+@login_required
+def revise_plan(community_id: str, plan_id: str):
+    """Revise an action plan: a new inquiry question, steps added or dropped, a note."""
+    view = community_view(community_id)
+    plan = _plan(view, plan_id)
+    form = RevisePlanForm()
+    _offer_owners(form.steps_added, _current_members(view))
+    if plan is not None:
+        form.steps_dropped.choices = [(s["step_id"], s["title"]) for s in plan["steps"]
+                                      if not s["dropped"] and not s["completed"]]
+        if not form.is_submitted():
+            form.inquiry_question.data = plan["inquiry_question"]
+
+    def revised() -> ev.ActionPlanRevised:
+        question = form.inquiry_question.data.strip()
+        return ev.ActionPlanRevised(
+            community_id=community_id, plan_id=plan_id,
+            inquiry_question=question if question != plan["inquiry_question"] else None,
+            steps_added=_new_steps(form.steps_added, form.idempotency_key.data) or None,
+            steps_dropped=tuple(form.steps_dropped.data) or None,
+            note=(form.note.data or "").strip() or None)
+
+    return handle_form(form, partial(_form_page, "revise_plan.html", view, form, plan=plan),
+                       revised,
+                       lambda outcome: _done(_("Action plan revised."), "pages.community_plans",
+                                             community_id, anchor=f"plan-{plan_id}"),
+                       names=_row_names(form.steps_added, "steps_added"),
+                       exists=lambda: plan is not None)
 
 
 # -- files -------------------------------------------------------------------------------
