@@ -134,3 +134,47 @@ def test_replayed_and_phone_views(page, live):
     assert width <= 375 + 1, f"the library scrolls sideways on a phone ({width}px)"
     accessible(page)
     snap(page, "community-library-phone")
+
+
+def test_a_teacher_starts_a_plan_and_completing_its_step_moves_the_progress_bar(page, live):
+    c = community(live)
+    teacher = live.people["teacher"].member_id
+    question = f"How do quiet students speak up? {uuid.uuid4().hex[:6]}"
+    step_title = f"Survey grade 6 {uuid.uuid4().hex[:6]}"
+    sign_in(page, "teacher")
+    page.goto(f"/communities/{c}/plans")
+    page.get_by_role("link", name="Start an action plan").first.click()
+    page.get_by_label("Inquiry question").fill(question)
+    page.get_by_role("group", name="Who it involves (optional)").get_by_label("students").check()
+    first = page.get_by_role("group", name="Step 1")
+    first.get_by_label("What is to be done").fill(step_title)
+    first.locator(f'input[name="steps-0-owners"][value="{teacher}"]').check()
+    first.get_by_label("Due on (optional)").fill("2031-05-15")
+    accessible(page)
+    snap(page, "community-start-plan")
+    page.get_by_role("button", name="Start the plan").click()
+    page.wait_for_load_state()
+    assert "Action plan started." in page.content()
+    anchor = page.url.split("#", 1)[1]
+    plan = page.locator(f"article#{anchor}")
+    assert plan.get_by_role("heading", name=question).is_visible()
+    assert plan.get_by_role("row").filter(has_text=step_title).count() == 1
+    assert plan.locator("progress").get_attribute("value") == "0"
+    assert "0 of 1 steps done" in plan.inner_text()
+    accessible(page)
+
+    page.goto("/record/step")
+    choice = page.locator("option").filter(has_text=step_title).get_attribute("value")
+    page.get_by_label("Action step").select_option(choice)
+    page.get_by_label("Outcome").fill("Twenty-four answers; the quiet ones wrote the most.")
+    page.get_by_role("button", name="Mark completed").click()
+    page.wait_for_load_state()
+    assert "The step is marked completed." in page.content()
+
+    page.goto(f"/communities/{c}/plans#{anchor}")
+    plan = page.locator(f"article#{anchor}")
+    assert plan.locator("progress").get_attribute("value") == "1"
+    assert plan.locator("progress").get_attribute("max") == "1"
+    assert "1 of 1 steps done" in plan.inner_text()
+    accessible(page)
+    snap(page, "community-plan-progress")
