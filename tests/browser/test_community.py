@@ -163,9 +163,13 @@ def test_a_teacher_starts_a_plan_and_completing_its_step_moves_the_progress_bar(
     assert "0 of 1 steps done" in plan.inner_text()
     accessible(page)
 
-    page.goto("/record/step")
-    choice = page.locator("option").filter(has_text=step_title).get_attribute("value")
-    page.get_by_label("Action step").select_option(choice)
+    # The owner goes from the open step to the step form (/record/step), the step chosen.
+    plan.get_by_role("row").filter(has_text=step_title).get_by_role(
+        "link", name="Mark completed").click()
+    page.wait_for_load_state()
+    assert "/record/step" in page.url
+    chosen = page.get_by_label("Action step")
+    assert step_title in chosen.locator("option:checked").inner_text()
     page.get_by_label("Outcome").fill("Twenty-four answers; the quiet ones wrote the most.")
     page.get_by_role("button", name="Mark completed").click()
     page.wait_for_load_state()

@@ -559,7 +559,8 @@ def test_a_member_starts_a_plan_and_it_shows_with_its_steps_and_owners(
     created, response = start_a_plan(sqlite_site, client)
 
     assert sqlite_site.log_length() == before + 1
-    assert response.headers["Location"].endswith(f"/communities/vrsac-1/plans#plan-{created.plan_id}")
+    location = response.headers["Location"]
+    assert location.endswith(f"/communities/vrsac-1/plans#plan-{created.plan_id}")
     assert created.plan_id.startswith("p-")
     assert created.inquiry_question == "How do we hear quiet students?"
     assert created.involves == ("students", "parents")
@@ -568,12 +569,19 @@ def test_a_member_starts_a_plan_and_it_shows_with_its_steps_and_owners(
         ("Survey the class", ("ivan",), "2030-04-01"),
         ("Talk with parents", ("ana", "ivan"), None)]
     assert len({s.step_id for s in created.steps}) == 2
-    page = client.get(response.headers["Location"]).text
+    page = client.get(location).text
     assert "Action plan started." in page and f'id="plan-{created.plan_id}"' in page
     assert "How do we hear quiet students?" in page and "0 of 2 steps done" in page
     assert "Involves: students, parents" in page
     survey = page[page.index("Survey the class"):page.index("Talk with parents")]
     assert "Ivan" in survey and "Ana" not in survey
+    # Each owner is led from their open step to the form that completes it.
+    survey_step, parents_step = created.steps
+    for step, owned_by_ana in ((survey_step, False), (parents_step, True)):
+        link = f"/record/step?step=vrsac-1%7C{created.plan_id}%7C{step.step_id}"
+        assert link in page
+        assert (link in client_of(sqlite_site, "ana").get("/communities/vrsac-1/plans").text) \
+            == owned_by_ana
     assert f"/communities/vrsac-1/plans/{created.plan_id}/revise" in page
 
 
