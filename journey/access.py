@@ -68,6 +68,18 @@ def may_agree_norms(who: Reader, community_id: str) -> bool:
     return who.roles.get(community_id) == "facilitator"
 
 
+def may_manage_members(who: Reader, community_id: str) -> bool:
+    """A facilitator or coordinator adds people to a community and changes their roles
+    (journey/decide.py, MemberJoined and RoleChanged)."""
+    return who.roles.get(community_id) in READ_ROLES
+
+
+def may_remove_member(who: Reader, community_id: str, member_id: str) -> bool:
+    """A facilitator removes someone; anyone may leave (journey/decide.py, MemberLeft)."""
+    role = who.roles.get(community_id)
+    return role == "facilitator" or (role is not None and who.member_id == member_id)
+
+
 def may_cancel_session(who: Reader, community_id: str,
                        planned_leaders: Iterable[str] | None) -> bool:
     """A facilitator, or a member among the session's planned leaders, cancels it

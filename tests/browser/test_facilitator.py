@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import uuid
 
+from journey.access import status_at
+from journey.clock import to_micros, utcnow
 from tests.browser.conftest import accessible, in_view, sign_in, snap
 
 
@@ -149,3 +151,41 @@ def test_a_refusal_on_the_facilitation_page_opens_where_it_was_asked(page, live)
     page.wait_for_load_state()
     refusal = page.locator("#awards .errors")
     assert refusal.count() == 1 and in_view(refusal)
+
+
+def test_facilitator_adds_someone_by_member_id_and_removes_them_again(page, live) -> None:
+    community = live.people["community"].username
+
+    def newcomer(state):
+        """Someone registered, not erased, who does not belong to the community now."""
+        now = to_micros(utcnow())
+        inside = {p for (c, p), t in state.timelines.items()
+                  if c == community and status_at(t, now) is not None}
+        return next(m for m in sorted(state.members)
+                    if m not in inside and m not in state.erased)
+
+    member_id = live.journey.store.read_state(newcomer)
+    sign_in(page, "facilitator")
+    page.goto(f"/communities/{community}")
+    page.get_by_role("link", name="Add someone to the community").click()
+    page.wait_for_load_state()
+    accessible(page)
+    snap(page, "community-add-member")
+    page.get_by_label("Or their member id").fill(member_id)
+    page.get_by_label("Role", exact=True).select_option("member")
+    page.get_by_role("button", name="Add to the community").click()
+    page.wait_for_load_state()
+    assert page.get_by_text("now belongs to the community, as member.").is_visible()
+    row = page.locator("#members tr", has=page.get_by_role(
+        "link", name="Remove").and_(page.locator(f'[href$="/members/{member_id}/leave"]')))
+    assert row.count() == 1 and "Member" in row.inner_text()
+    accessible(page)
+    snap(page, "community-members-managed")
+
+    row.get_by_role("link", name="Remove").click()
+    page.wait_for_load_state()
+    accessible(page)
+    page.get_by_role("button", name="Remove from the community").click()
+    page.wait_for_load_state()
+    assert page.get_by_text("no longer belongs to the community.").is_visible()
+    assert page.locator(f'#members [href$="/members/{member_id}/leave"]').count() == 0

@@ -16,7 +16,8 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from journey import errors
-from journey.access import may_agree_norms, may_cancel_session, may_read_community
+from journey.access import (may_agree_norms, may_cancel_session, may_manage_members,
+                            may_read_community, may_remove_member)
 from web.pages import bp
 from web.pages.common import AsOf, as_of_from_request, fold_first, judged, require, viewer
 from web.pages.names import community_names, network_names
@@ -111,6 +112,10 @@ def _render(template: str, community_id: str, *, as_of: AsOf | None = None,
                            community_id=community_id, my_role=role,
                            may_act=role is not None and live,
                            may_agree_norms=live and may_agree_norms(who, community_id),
+                           may_manage_members=live and may_manage_members(who, community_id),
+                           may_remove=lambda member_id: live and may_remove_member(
+                               who, community_id, member_id),
+                           me=who.member_id,
                            may_cancel=lambda s: live and may_cancel_session(
                                who, community_id,
                                [p["member_id"] for p in s.get("planned_leaders") or ()]),

@@ -183,7 +183,7 @@ def _current_members(view: dict[str, Any]) -> list[tuple[str, str]]:
             for m in view["members"] if m["current_role"] is not None]
 
 
-def _form_page(template: str, view: dict[str, Any], form: Any, *, outcome: Outcome | None = None,
+def form_page(template: str, view: dict[str, Any], form: Any, *, outcome: Outcome | None = None,
                status: int = 200, **context: Any):
     return render_template(f"pages/community/{template}", view=view, form=form,
                            community_id=view["community"]["community_id"],
@@ -214,7 +214,7 @@ def schedule_session(community_id: str):
     form = ScheduleForm()
     form.format.choices = [(f, format_label(f)) for f in ev.SESSION_FORMATS]
     form.planned_leaders.choices = _current_members(view)
-    return handle_form(form, partial(_form_page, "schedule.html", view, form), lambda: ev.SessionScheduled(
+    return handle_form(form, partial(form_page, "schedule.html", view, form), lambda: ev.SessionScheduled(
         community_id=community_id, session_id=minted_id("s", form.idempotency_key.data),
         starts_at=format_time(form.starts_at.data), title=form.title.data.strip(),
         format=form.format.data, planned_leaders=tuple(form.planned_leaders.data) or None,
@@ -229,7 +229,7 @@ def cancel_session(community_id: str, session_id: str):
     view = community_view(community_id)
     session = _session(view, session_id)
     form = CancelForm()
-    return handle_form(form, partial(_form_page, "cancel.html", view, form, session=session),
+    return handle_form(form, partial(form_page, "cancel.html", view, form, session=session),
                    lambda: ev.SessionCancelled(community_id=community_id, session_id=session_id,
                                                reason=(form.reason.data or "").strip() or None),
                    lambda outcome: _done(_("Session cancelled."), "pages.community_calendar", community_id),
@@ -256,7 +256,7 @@ def record_session(community_id: str):
             form.title.data = chosen["title"]
             form.format.data = chosen["format"]
             form.leaders.data = [p["member_id"] for p in chosen["planned_leaders"]]
-    return handle_form(form, partial(_form_page, "record_session.html", view, form), lambda: ev.SessionLed(
+    return handle_form(form, partial(form_page, "record_session.html", view, form), lambda: ev.SessionLed(
         community_id=community_id,
         session_id=form.session_id.data or minted_id("s", form.idempotency_key.data),
         leaders=tuple(form.leaders.data), title=form.title.data.strip(),
@@ -305,7 +305,7 @@ def share_resource(community_id: str):
         return _done(_("Resource shared."), "pages.community_library", community_id)
 
     with ExitStack() as files:
-        return handle_form(form, partial(_form_page, "share.html", view, form), shared, done)
+        return handle_form(form, partial(form_page, "share.html", view, form), shared, done)
 
 
 def _stage(upload: Any, form: ShareForm, files: ExitStack) -> Staged | None:
@@ -333,7 +333,7 @@ def reuse_resource(community_id: str, resource_id: str):
     if resource is None:
         abort(404)
     form = ReuseForm()
-    return handle_form(form, partial(_form_page, "reuse.html", view, form, resource=resource),
+    return handle_form(form, partial(form_page, "reuse.html", view, form, resource=resource),
                    lambda: ev.ResourceReused(community_id=community_id, resource_id=resource_id,
                                              member_id=acting_member(),
                                              note=(form.note.data or "").strip() or None),
@@ -367,7 +367,7 @@ def agree_norms(community_id: str):
         return ev.NormsAgreed(community_id=community_id, norms=form.norm_list(),
                               agreed_by=tuple(form.agreed_by.data))
 
-    return handle_form(form, partial(_form_page, "agree_norms.html", view, form), agreed,
+    return handle_form(form, partial(form_page, "agree_norms.html", view, form), agreed,
                    lambda outcome: _done(_("Norms agreed."), "pages.community_norms", community_id))
 
 
@@ -428,7 +428,7 @@ def start_plan(community_id: str):
             inquiry_question=form.inquiry_question.data.strip(),
             involves=tuple(form.involves.data) or None, steps=steps)
 
-    return handle_form(form, partial(_form_page, "start_plan.html", view, form), started,
+    return handle_form(form, partial(form_page, "start_plan.html", view, form), started,
                        lambda outcome: _done(_("Action plan started."), "pages.community_plans",
                                              community_id, anchor=f"plan-{plan_id}"),
                        names=_row_names(form.steps, "steps"))
@@ -457,7 +457,7 @@ def revise_plan(community_id: str, plan_id: str):
             steps_dropped=tuple(form.steps_dropped.data) or None,
             note=(form.note.data or "").strip() or None)
 
-    return handle_form(form, partial(_form_page, "revise_plan.html", view, form, plan=plan),
+    return handle_form(form, partial(form_page, "revise_plan.html", view, form, plan=plan),
                        revised,
                        lambda outcome: _done(_("Action plan revised."), "pages.community_plans",
                                              community_id, anchor=f"plan-{plan_id}"),

@@ -1,0 +1,196 @@
+"""Who belongs, from the community's members page: add someone, change a role, remove
+someone or leave (web/pages/membership.py), over HTTP on the real app."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from journey.clock import format_time, utcnow
+from tests.web.conftest import Site
+from tests.web.test_pages_community import client_of, form_of, last_event, post_form
+
+MEMBERS = "/communities/vrsac-1"
+ADD = f"{MEMBERS}/members/add"
+
+
+def role_of(site: Site, member_id: str) -> str | None:
+    view = site.journey.views.community("vrsac-1")
+    return next((m["current_role"] for m in view["members"]
+                 if m["member"]["member_id"] == member_id), None)
+
+
+def test_the_members_page_offers_each_person_what_the_rules_let_them_do(
+        sqlite_site: Site) -> None:
+    facilitator = client_of(sqlite_site, "ana").get(MEMBERS).text
+    assert f'href="{ADD}"' in facilitator
+    assert f"{MEMBERS}/members/ivan/role" in facilitator
+    assert f"{MEMBERS}/members/ivan/leave" in facilitator  # remove
+    assert f"{MEMBERS}/members/ana/leave" in facilitator  # leave
+
+    member = client_of(sqlite_site, "ivan").get(MEMBERS).text
+    assert f'href="{ADD}"' not in member and "/role" not in member
+    assert f"{MEMBERS}/members/ivan/leave" in member
+    assert f"{MEMBERS}/members/ana/leave" not in member
+
+    # A coordinator of the network reads the community but holds no role in it.
+    coordinator = client_of(sqlite_site, "vera").get(MEMBERS).text
+    assert "/members/" not in coordinator
+
+    # A replay shows the members as they were, with nothing to change.
+    replayed = client_of(sqlite_site, "ana").get(
+        MEMBERS, query_string={"as_of": format_time(utcnow())}).text
+    assert "as-of" in replayed and "/members/" not in replayed
+
+
+def test_a_facilitator_adds_someone_by_member_id(sqlite_site: Site) -> None:
+    client = client_of(sqlite_site, "ana")
+    before = sqlite_site.log_length()
+
+    response = post_form(client, ADD, {"member_id": " mila ", "role": "member"})
+
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"{MEMBERS}#members")
+    event = last_event(sqlite_site)
+    assert (event.type, event.member_id, event.role, event.invited_by) == \
+        ("MemberJoined", "mila", "member", "ana")
+    assert sqlite_site.log_length() == before + 1
+    page = client.get(MEMBERS).text
+    assert "Mila now belongs to the community, as member." in page
+    assert role_of(sqlite_site, "mila") == "member"
+
+
+def test_the_people_of_my_other_communities_are_offered_by_name(sqlite_site: Site) -> None:
+    # ana also belongs to nis-2 (zoran, mila, vera): they are hers to choose from; ivan and
+    # she herself already belong to vrsac-1.
+    assert sqlite_site.post("vera", "MemberJoined", {
+        "community_id": "nis-2", "member_id": "ana", "role": "member",
+        "invited_by": "vera"}).status_code == 201
+    client = client_of(sqlite_site, "ana")
+    _, _, page = form_of(client, ADD)
+    options = re.findall(r'<option (?:selected )?value="([^"]*)">([^<]*)</option>',
+                         page.split('name="person"')[1].split("</select>")[0])
+    assert [value for value, _ in options] == ["", "mila", "vera", "zoran"]
+    assert [label for _, label in options][1:] == ["Mila", "Vera", "Zoran"]
+
+    response = post_form(client, ADD, {"person": "zoran", "role": "facilitator"})
+
+    assert response.status_code == 302
+    assert role_of(sqlite_site, "zoran") == "facilitator"
+
+
+@pytest.mark.parametrize("fields, problem", [
+    ({"role": "member"}, "Choose someone from the list or type a member id"),
+    ({"person": "", "member_id": "nobody", "role": "member"}, "is not a registered member"),
+    ({"member_id": "ivan", "role": "member"}, "already"),
+    ({"member_id": "mila", "role": "chief"}, "Not a valid choice"),
+])
+def test_a_refused_addition_is_explained_at_the_form_and_appends_nothing(
+        sqlite_site: Site, fields, problem) -> None:
+    client = client_of(sqlite_site, "ana")
+    before = sqlite_site.log_length()
+
+    response = post_form(client, ADD, fields)
+
+    assert response.status_code == 422
+    assert problem in response.text
+    assert 'aria-invalid="true"' in response.text  # the field is marked
+    assert sqlite_site.log_length() == before
+
+
+def test_a_members_own_invitation_is_judged_by_the_rules_not_the_page(
+        sqlite_site: Site) -> None:
+    # The page offers ivan no form (inviting is a facilitator's work), yet the rules let a
+    # member record whom they invited: a post is judged by the domain alone.
+    before = sqlite_site.log_length()
+    assert post_form(client_of(sqlite_site, "ivan"), ADD,
+                     {"member_id": "mila", "role": "member"}).status_code == 302
+    event = last_event(sqlite_site)
+    assert (event.member_id, event.invited_by) == ("mila", "ivan")
+    assert sqlite_site.log_length() == before + 1
+    assert client_of(sqlite_site, "mila").get(MEMBERS).status_code == 200
+
+
+def test_a_double_post_adds_once(sqlite_site: Site) -> None:
+    client = client_of(sqlite_site, "ana")
+    token, key, _ = form_of(client, ADD)
+    before = sqlite_site.log_length()
+    body = {"csrf_token": token, "idempotency_key": key, "member_id": "mila", "role": "member"}
+
+    first, second = client.post(ADD, data=body), client.post(ADD, data=body)
+
+    assert first.status_code == second.status_code == 302
+    assert sqlite_site.log_length() == before + 1
+
+
+def test_a_facilitator_changes_a_role_and_the_last_facilitator_cannot_step_down(
+        sqlite_site: Site) -> None:
+    client = client_of(sqlite_site, "ana")
+    before = sqlite_site.log_length()
+
+    alone = post_form(client, f"{MEMBERS}/members/ana/role", {"to_role": "member"})
+    assert alone.status_code == 422 and "facilitator" in alone.text
+    assert sqlite_site.log_length() == before
+
+    _, _, form = form_of(client, f"{MEMBERS}/members/ivan/role")
+    assert re.findall(r'<option (?:selected )?value="(\w+)"',
+                      form.split('name="to_role"')[1].split("</select>")[0]) == \
+        ["facilitator", "coordinator"]  # not the role he has
+    assert post_form(client, f"{MEMBERS}/members/ivan/role",
+                     {"to_role": "facilitator"}).status_code == 302
+    event = last_event(sqlite_site)
+    assert (event.type, event.member_id, event.from_role, event.to_role) == \
+        ("RoleChanged", "ivan", "member", "facilitator")
+
+    # Now there are two: ana steps down.
+    assert post_form(client, f"{MEMBERS}/members/ana/role",
+                     {"to_role": "member"}).status_code == 302
+    assert (role_of(sqlite_site, "ana"), role_of(sqlite_site, "ivan")) == \
+        ("member", "facilitator")
+
+
+def test_a_member_cannot_change_someone_elses_role(sqlite_site: Site) -> None:
+    before = sqlite_site.log_length()
+    response = post_form(client_of(sqlite_site, "ivan"), f"{MEMBERS}/members/ana/role",
+                         {"to_role": "member"})
+    assert response.status_code == 422
+    assert "not a facilitator or coordinator" in response.text
+    assert sqlite_site.log_length() == before
+
+
+def test_a_member_leaves_and_a_double_click_leaves_once(sqlite_site: Site) -> None:
+    client = client_of(sqlite_site, "ivan")
+    page = f"{MEMBERS}/members/ivan/leave"
+    token, key, form = form_of(client, page)
+    assert "Leave CoP Vršac" in form
+    before = sqlite_site.log_length()
+    body = {"csrf_token": token, "idempotency_key": key}
+
+    first, second = client.post(page, data=body), client.post(page, data=body)
+
+    assert first.status_code == second.status_code == 302
+    assert first.headers["Location"].endswith("/communities")
+    assert sqlite_site.log_length() == before + 1
+    assert last_event(sqlite_site).type == "MemberLeft"
+    assert "You left" in client.get("/communities").text
+    assert client.get(MEMBERS).status_code == 403  # no longer his to read
+
+
+def test_a_facilitator_removes_a_member_and_may_not_leave_alone(sqlite_site: Site) -> None:
+    client = client_of(sqlite_site, "ana")
+    before = sqlite_site.log_length()
+
+    alone = post_form(client, f"{MEMBERS}/members/ana/leave", {})
+    assert alone.status_code == 422 and sqlite_site.log_length() == before
+
+    removed = post_form(client, f"{MEMBERS}/members/ivan/leave", {})
+    assert removed.status_code == 302
+    assert "Ivan no longer belongs to the community." in client.get(MEMBERS).text
+    assert role_of(sqlite_site, "ivan") is None
+
+
+def test_someone_who_does_not_belong_now_has_no_form(sqlite_site: Site) -> None:
+    client = client_of(sqlite_site, "ana")
+    for action in ("role", "leave"):
+        assert client.get(f"{MEMBERS}/members/mila/{action}").status_code == 404
+        assert client.get(f"{MEMBERS}/members/nobody/{action}").status_code == 404
