@@ -23,7 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from cli import bench, demo, reports, users, worker
 
 from events.accounts import AccountError, Accounts
-from events.codec import GENESIS_HASH, asked_digest
+from events.codec import asked_digest
 from events.erasure import complete_erasures, erase_member, erased_members
 from events.exchange import (checked_actor, checked_corrections, export_lines,
                              import_lines, import_source, too_many_digits)
@@ -34,7 +34,7 @@ from events.log import Log
 from events.ready import NotInitialised, database_ready
 from events.schemas import SchemaInvalid, load_event
 from events.store import Options
-from events.verify import sign_head, signed_head, verify_log
+from events.verify import signed_head, verify_log
 from journey import errors
 from journey.clock import BadTime, parse_time, utcnow
 from journey.config import Config
@@ -441,8 +441,7 @@ def export(cli: Cli, out: Path | None, head_out: Path | None) -> None:
     head_out = _head_file(out, head_out)
     log = cli.log
     upto = log.store.last_position()
-    last = log.recorder.row_at(upto) if upto else None
-    head = sign_head(log.instance, upto, last.hash if last is not None else GENESIS_HASH)
+    head = log.signed_head(upto)
     with _progress(upto, "exporting") as progress:
         if out is None:
             # The exchange format is UTF-8 whatever the terminal's locale says.

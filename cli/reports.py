@@ -109,6 +109,8 @@ def register(main: click.Group, journey_of: Callable[[click.Context], Any]) -> N
     def report() -> None:
         """Reports from the projections (the operator's view unless --viewer).
 
+        Each report ends with the log head it was made from, signed, on stderr.
+
         \b
         Example:
           journey report leadership --community vrsac-1 --json
@@ -140,6 +142,7 @@ def register(main: click.Group, journey_of: Callable[[click.Context], Any]) -> N
             _echo_json(result)
         else:
             print_leadership(result)
+        _say_head(journey, result["as_of_position"])
 
     @report.command("compare")
     @click.option("--community", "communities", multiple=True, metavar="C",
@@ -171,16 +174,9 @@ def register(main: click.Group, journey_of: Callable[[click.Context], Any]) -> N
                    for kind, ident in scopes for w in windows]
         if as_json:
             click.echo(json.dumps(results, ensure_ascii=False))
-            return
-        first = results[0]
-        click.echo((f"As of {first['as_of']}" if first["as_of"] else "As of now")
-                   + f" (log position {first['as_of_position']})")
-        header = ["metric"] + [f"{r.get('community_id') or r.get('network_id')} "
-                               f"{r['from'] or ''}..{r['to'] or ''}" for r in results]
-        rows = [[key] + [_number(r[key]) for r in results] for key in METRICS]
-        widths = [max(len(str(row[i])) for row in [header] + rows) for i in range(len(header))]
-        for row in [header] + rows:
-            click.echo("  ".join(str(v).ljust(w) for v, w in zip(row, widths)))
+        else:
+            print_compare(results)
+        _say_head(journey, results[0]["as_of_position"])
 
     @report.command("portfolio")
     @click.argument("member")
@@ -212,6 +208,7 @@ def register(main: click.Group, journey_of: Callable[[click.Context], Any]) -> N
             _echo_json(view)
         else:
             print_portfolio(view)
+        _say_head(journey, view["as_of_position"])
 
     @report.command("community")
     @click.argument("community")
@@ -234,6 +231,7 @@ def register(main: click.Group, journey_of: Callable[[click.Context], Any]) -> N
             _echo_json(view)
         else:
             print_community(view)
+        _say_head(journey, view["as_of_position"])
 
     @report.command("evaluation")
     @click.option("--community", "communities", multiple=True, required=True, metavar="C",
@@ -263,6 +261,7 @@ def register(main: click.Group, journey_of: Callable[[click.Context], Any]) -> N
                            f"{column.get('to') or ''}")
                 for cycle, stories in column["stories"].items():
                     click.echo(f"  {cycle}: {len(stories)} stories")
+        _say_head(journey, view["as_of_position"])
 
     @main.command("export-csv")
     @click.option("--report", "kind", required=True,
@@ -293,6 +292,7 @@ def register(main: click.Group, journey_of: Callable[[click.Context], Any]) -> N
         An option the chosen report does not read is refused, not ignored. A text cell
         that starts like a spreadsheet formula (=, +, -, @, tab, carriage return) is
         written with a leading ' so a spreadsheet shows it as text; numbers stay numbers.
+        The log head it was made from, signed, goes to stderr.
 
         \b
         Example:
@@ -307,10 +307,13 @@ def register(main: click.Group, journey_of: Callable[[click.Context], Any]) -> N
         _known(journey, members=[member, viewer], communities=communities, networks=[network])
         journey = _fresh(journey)
         window = Window(start, end, _as_of(as_of))
+        # Every projection caught up just now: the views' cut is the reports' cut too.
+        position = journey.views.cut(window.as_of).position
         if kind in ("portfolio", "resources", "evaluation"):
             columns, rows = _view_csv(journey, kind, member, viewer, list(communities),
                                       start, end, window.as_of)
             _write_csv(out, columns, rows)
+            _say_head(journey, position)
             return
         chosen = list(communities) or journey.leadership.communities_of(network, window)
         if kind == "leadership":
@@ -324,6 +327,7 @@ def register(main: click.Group, journey_of: Callable[[click.Context], Any]) -> N
             columns = SESSIONS_CSV_COLUMNS
             rows = journey.leadership.sessions_rows(chosen, window)
         _write_csv(out, columns, rows)
+        _say_head(journey, position)
 
     @main.group("projections")
     def projections() -> None:
@@ -446,8 +450,30 @@ def _periods(texts) -> list[tuple[str | None, str | None]]:
     return [(w.start, w.end) for w in windows]
 
 
+def _say_head(journey, position: int) -> None:
+    """The signed head a report was made from, on stderr (DESIGN "Tamper evidence": reports
+    print the head they were made from): standard output stays the report alone, the same
+    JSON as the API's, and the line reads as `journey export`'s does."""
+    head = journey.log.signed_head(position)
+    click.echo(f"made from log head {head['position']} {head['hash']} "
+               f"(signed: {head['signature']})", err=True)
+
+
 def _echo_json(value: Any) -> None:
     click.echo(json.dumps(value, ensure_ascii=False, default=str))
+
+
+def print_compare(results: list[dict]) -> None:
+    """Reports side by side: a metric per row, a scope and period per column."""
+    first = results[0]
+    click.echo((f"As of {first['as_of']}" if first["as_of"] else "As of now")
+               + f" (log position {first['as_of_position']})")
+    header = ["metric"] + [f"{r.get('community_id') or r.get('network_id')} "
+                           f"{r['from'] or ''}..{r['to'] or ''}" for r in results]
+    rows = [[key] + [_number(r[key]) for r in results] for key in METRICS]
+    widths = [max(len(str(row[i])) for row in [header] + rows) for i in range(len(header))]
+    for row in [header] + rows:
+        click.echo("  ".join(str(v).ljust(w) for v, w in zip(row, widths)))
 
 
 def print_portfolio(view: dict) -> None:

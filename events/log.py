@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from sqlalchemy import Engine, inspect
 
+from events.codec import GENESIS_HASH
 from events.instance import (InstanceKeys, InstanceMismatch, InstanceMissing, ensure_instance,
                              load_instance)
 from events.migrate import upgrade
@@ -15,6 +16,7 @@ from events.snapshot import Snapshots
 from events.sql import SqlRecorder, make_engine, missing_sqlite_file
 from events.store import EventStore
 from events.tables import log_head
+from events.verify import sign_head
 from journey.config import Config
 
 
@@ -26,6 +28,12 @@ class Log:
     instance: InstanceKeys
     store: EventStore
     recorder: SqlRecorder
+
+    def signed_head(self, position: int) -> dict[str, Any]:
+        """The head of the log's first `position` rows, signed with signing.key: what a
+        report or an export made from that prefix prints (DESIGN "Tamper evidence")."""
+        row = self.recorder.row_at(position) if position else None
+        return sign_head(self.instance, position, row.hash if row is not None else GENESIS_HASH)
 
     def close(self) -> None:
         self.recorder.close()

@@ -11,6 +11,7 @@ import click
 import pytest
 
 from cli.main import main
+from events.verify import check_signed_head
 
 from journey.demo import MK_COMMUNITIES, RS_COMMUNITIES, RS_NETWORK
 
@@ -24,13 +25,13 @@ def demo(tmp_path_factory) -> Journey:
     """One demo installation for the module: the reports only read it."""
     journey = Journey(tmp_path_factory.mktemp("demo"))
     journey("init")
-    out = journey("demo").output
+    out = journey("demo").stdout
     assert out.startswith("Loaded ") and "communities" in out
     return journey
 
 
 def test_demo_loads_once_and_refuses_a_log_with_events(demo: Journey) -> None:
-    assert "no demo loaded" in demo("demo", "--if-empty").output
+    assert "no demo loaded" in demo("demo", "--if-empty").stdout
     assert demo("demo", code=1).stderr.startswith("error: not_empty: ")
     assert demo("demo", "--scale", "huge", code=1).stderr.startswith(
         "error: usage: Invalid value for '--scale'")
@@ -39,7 +40,7 @@ def test_demo_loads_once_and_refuses_a_log_with_events(demo: Journey) -> None:
 def test_leadership_json_is_designs_report(demo: Journey) -> None:
     community = RS_COMMUNITIES[0]
     report = json.loads(demo("report", "leadership", "--community", community,
-                             "--from", "2023-01-01", "--to", "2024-01-01", "--json").output)
+                             "--from", "2023-01-01", "--to", "2024-01-01", "--json").stdout)
     assert {"community_id", "from", "to", "as_of", "as_of_position", "enrolled", "sessions",
             "breadth", "gini", "entropy", "member_led_share", "rotation", "reciprocity",
             "in_degree_centralization", "tiers"} <= set(report)
@@ -48,13 +49,13 @@ def test_leadership_json_is_designs_report(demo: Journey) -> None:
 
 
 def test_as_of_replays_history_and_the_table_says_so(demo: Journey) -> None:
-    now = json.loads(demo("report", "leadership", "--network", RS_NETWORK, "--json").output)
+    now = json.loads(demo("report", "leadership", "--network", RS_NETWORK, "--json").stdout)
     then = json.loads(demo("report", "leadership", "--network", RS_NETWORK, "--as-of",
-                           "2023-01-01", "--json").output)
+                           "2023-01-01", "--json").stdout)
     assert then["as_of_position"] < now["as_of_position"]
     assert then["sessions"] < now["sessions"]
     table = demo("report", "leadership", "--network", RS_NETWORK, "--as-of", "2023-01-01",
-                 "--trend").output
+                 "--trend").stdout
     assert "as of 2023-01-01T00:00:00Z" in table and "member led share" in table
     assert "Q" in table.split("inactive", 1)[1]  # the quarterly trend follows the tiers
 
@@ -63,7 +64,7 @@ def test_macedonian_member_led_share_rises_after_the_hand_over(demo: Journey) ->
     for community in MK_COMMUNITIES:
         first, last = (json.loads(demo("report", "leadership", "--community", community,
                                        "--from", f"{y}-01-01", "--to", f"{y + 1}-01-01",
-                                       "--json").output)["member_led_share"]
+                                       "--json").stdout)["member_led_share"]
                        for y in (2019, 2022))
         assert last >= first + 0.15, community
 
@@ -72,14 +73,14 @@ def test_compare_puts_periods_side_by_side(demo: Journey) -> None:
     a, b = RS_COMMUNITIES[:2]
     reports = json.loads(demo("report", "compare", "--community", a, "--community", b,
                               "--period", "2022-09-01..2023-07-01", "--period",
-                              "2023-09-01..2024-07-01", "--json").output)
+                              "2023-09-01..2024-07-01", "--json").stdout)
     assert [(r["community_id"], r["from"]) for r in reports] == [
         (a, "2022-09-01"), (a, "2023-09-01"), (b, "2022-09-01"), (b, "2023-09-01")]
-    table = demo("report", "compare", "--community", a, "--period", "..").output
+    table = demo("report", "compare", "--community", a, "--period", "..").stdout
     assert "metric" in table
     assert table.startswith("As of now (log position ")  # what it was made from, as leadership
     then = demo("report", "compare", "--community", a, "--period", "..", "--as-of",
-                "2023-01-01").output
+                "2023-01-01").stdout
     assert then.startswith("As of 2023-01-01T00:00:00Z (log position ")
     assert demo("report", "compare", "--community", a, "--period", "2024",
                 code=1).stderr.startswith("error: bad_window: ")
@@ -87,24 +88,64 @@ def test_compare_puts_periods_side_by_side(demo: Journey) -> None:
 
 def test_portfolio_community_and_evaluation_views(demo: Journey) -> None:
     community = RS_COMMUNITIES[0]
-    view = json.loads(demo("report", "community", community, "--json").output)
+    view = json.loads(demo("report", "community", community, "--json").stdout)
     member = view["members"][0]["member"]["member_id"]
     portfolio = json.loads(demo("report", "portfolio", member, "--viewer", member,
-                                "--json").output)
+                                "--json").stdout)
     assert portfolio["member"]["member_id"] == member and portfolio["timeline"]
-    assert "Portfolio of" in demo("report", "portfolio", member).output
+    assert "Portfolio of" in demo("report", "portfolio", member).stdout
     assert "members:" in demo("report", "community", community, "--as-of",
-                              "2023-06-30").output
+                              "2023-06-30").stdout
     stories = json.loads(demo("report", "evaluation", "--community", community, "--period",
-                              "2022-01-01..2026-01-01", "--json").output)
+                              "2022-01-01..2026-01-01", "--json").stdout)
     assert stories["columns"][0]["community_id"] == community
+
+
+HEAD_LINE = re.compile(r"^made from log head (\d+) ([0-9a-f]{64}) \(signed: (\S+)\)$", re.M)
+
+
+def test_every_report_and_csv_prints_the_signed_head_it_was_made_from(demo: Journey) -> None:
+    """DESIGN "Tamper evidence": reports and exports print the head they were made from,
+    signed, so anyone can check it offline (standard output stays the report alone)."""
+    community, member = RS_COMMUNITIES[0], None
+    public_key = json.loads(demo("verify", "--json").stdout)["signed_head"]["public_key"]
+    last = json.loads(demo("report", "leadership", "--community", community,
+                           "--json").stdout)["as_of_position"]
+    as_of = ("--as-of", "2023-01-01")
+    runs = {
+        "leadership": ["report", "leadership", "--community", community, *as_of, "--json"],
+        "leadership table": ["report", "leadership", "--network", RS_NETWORK, *as_of],
+        "compare": ["report", "compare", "--community", community, "--period",
+                    "2022-01-01..2023-01-01", *as_of, "--json"],
+        "community": ["report", "community", community, *as_of, "--json"],
+        "evaluation": ["report", "evaluation", "--community", community, *as_of, "--json"],
+        "csv": ["export-csv", "--report", "sessions", "--community", community, *as_of],
+    }
+    positions = {}
+    for name, args in runs.items():
+        result = demo(*args)
+        heads = HEAD_LINE.findall(result.stderr)
+        assert len(heads) == 1 and not HEAD_LINE.search(result.stdout), name
+        position, hash_, signature = heads[0]
+        assert check_signed_head({"position": int(position), "hash": hash_,
+                                  "signature": signature, "public_key": public_key}), name
+        positions[name] = int(position)
+        if args[-1] == "--json":
+            body = json.loads(result.stdout)
+            assert (body[0] if isinstance(body, list) else body)["as_of_position"] == \
+                int(position), name
+        if member is None and name == "community":
+            member = json.loads(result.stdout)["members"][0]["member"]["member_id"]
+    assert len(set(positions.values())) == 1 and 0 < positions["csv"] < last
+    portfolio = demo("report", "portfolio", member, "--json")
+    assert HEAD_LINE.findall(portfolio.stderr)[0][0] == str(last)
 
 
 def test_csv_exports(demo: Journey) -> None:
     community = RS_COMMUNITIES[0]
 
     def table(*args: str) -> list[list[str]]:
-        return list(csv.reader(io.StringIO(demo("export-csv", *args).output)))
+        return list(csv.reader(io.StringIO(demo("export-csv", *args).stdout)))
 
     # A community named twice is one community, as on the web's compare.csv.
     once = table("--report", "evaluation", "--community", community)
@@ -144,12 +185,12 @@ INAPPLICABLE = [
 def test_export_csv_refuses_an_option_its_report_does_not_read(demo: Journey, kind: str,
                                                                option: str) -> None:
     community = RS_COMMUNITIES[0]
-    member = json.loads(demo("report", "community", community, "--json").output)[
+    member = json.loads(demo("report", "community", community, "--json").stdout)[
         "members"][0]["member"]["member_id"]
     # A call that works, then the same with the option the report does not read.
     scope = ("--member", member) if kind == "portfolio" else ("--community", community)
     base = ("export-csv", "--report", kind, *scope)
-    assert demo(*base).output.count("\n") > 1
+    assert demo(*base).stdout.count("\n") > 1
     value = {"--member": member, "--viewer": member, "--network": RS_NETWORK,
              "--from": "2023-01-01", "--to": "2024-01-01"}[option]
     result = demo(*base, option, value, code=1)
@@ -171,19 +212,19 @@ def test_a_csv_written_with_out_is_private_even_over_a_readable_file(demo: Journ
 
     assert out.stat().st_mode & 0o777 == 0o600
     assert out.read_text(encoding="utf-8") == demo(
-        "export-csv", "--report", "resources", "--community", community).output
-    assert "0600" in demo("export-csv", "--help").output
+        "export-csv", "--report", "resources", "--community", community).stdout
+    assert "0600" in demo("export-csv", "--help").stdout
 
 
 def test_a_portfolio_csv_keeps_the_communities_asked_for(demo: Journey) -> None:
     """--community filters the portfolio's timeline, as `report portfolio --community`."""
     here, elsewhere = RS_COMMUNITIES[:2]
-    member = json.loads(demo("report", "community", here, "--json").output)[
+    member = json.loads(demo("report", "community", here, "--json").stdout)[
         "members"][0]["member"]["member_id"]
 
     def rows(*args: str) -> list[list[str]]:
         return list(csv.reader(io.StringIO(demo("export-csv", "--report", "portfolio",
-                                                "--member", member, *args).output)))
+                                                "--member", member, *args).stdout)))
 
     everything, kept = rows(), rows("--community", here)
     column = everything[0].index("community_id")
@@ -200,7 +241,7 @@ def _examples(demo: Journey) -> list[list[str]]:
         if isinstance(command, click.Group):
             commands += [((*path, name), sub) for name, sub in command.commands.items()]
         lines = [line.strip() for line in
-                 demo(*path, "--help").output.split("Example", 1)[-1].splitlines()]
+                 demo(*path, "--help").stdout.split("Example", 1)[-1].splitlines()]
         while lines:
             example = lines.pop(0)
             if not example.startswith("journey "):
@@ -221,7 +262,7 @@ def test_the_help_examples_run_against_the_demo(demo: Journey) -> None:
     and every member, community, network and account the others name is there."""
     examples = _examples(demo)
     assert len(examples) > 20
-    accounts = demo("user", "list").output.split()
+    accounts = demo("user", "list").stdout.split()
     for args in examples:
         text = " ".join(args)
         if args[0] in ("report", "export-csv"):
@@ -237,7 +278,7 @@ def test_the_help_examples_run_against_the_demo(demo: Journey) -> None:
             actor = args[args.index("--actor") + 1]
             data = json.loads(args[args.index("--data") + 1])
             view = json.loads(demo("report", "community", data["community_id"],
-                                   "--json").output)
+                                   "--json").stdout)
             assert actor in {m["member"]["member_id"] for m in view["members"]
                              if m["current_role"]}, text
         if args[:2] in (["user", "passwd"], ["user", "token"]):
@@ -263,7 +304,7 @@ def test_unknown_ids_and_bad_input_are_named(demo: Journey) -> None:
 def test_a_portfolio_window_that_ends_before_it_starts_is_refused(demo: Journey) -> None:
     # As leadership, compare and evaluation refuse it: an empty answer would read as "did
     # nothing then".
-    member = json.loads(demo("report", "community", RS_COMMUNITIES[0], "--json").output)[
+    member = json.loads(demo("report", "community", RS_COMMUNITIES[0], "--json").stdout)[
         "members"][0]["member"]["member_id"]
     reversed_window = ("--from", "2025-01-01", "--to", "2024-01-01")
 
@@ -277,7 +318,7 @@ def test_a_portfolio_window_that_ends_before_it_starts_is_refused(demo: Journey)
 
 def test_every_reader_refuses_an_unknown_id_it_is_given(demo: Journey) -> None:
     community = RS_COMMUNITIES[0]
-    member = json.loads(demo("report", "community", community, "--json").output)[
+    member = json.loads(demo("report", "community", community, "--json").stdout)[
         "members"][0]["member"]["member_id"]
     cases = [(("report", "portfolio", member, "--viewer", "nobody"), "unknown_member"),
              (("report", "portfolio", member, "--community", "nowhere"), "unknown_community"),
@@ -305,12 +346,12 @@ def test_every_reader_refuses_an_unknown_id_it_is_given(demo: Journey) -> None:
 
 
 def test_projections_status_and_rebuild(demo: Journey) -> None:
-    states = json.loads(demo("projections", "status", "--json").output)
+    states = json.loads(demo("projections", "status", "--json").stdout)
     assert {s["name"] for s in states} == {"leadership", "index"}
     assert all(s["lag"] == 0 and s["state"] == "ok" for s in states)
-    assert "leadership: folded" in demo("projections", "rebuild", "leadership").output
-    assert "lag" in demo("projections", "status").output
-    both = demo("projections", "rebuild", "--jobs", "2").output
+    assert "leadership: folded" in demo("projections", "rebuild", "leadership").stdout
+    assert "lag" in demo("projections", "status").stdout
+    both = demo("projections", "rebuild", "--jobs", "2").stdout
     assert "leadership: folded" in both and "index: folded" in both and "(ok)" in both
     assert demo("projections", "rebuild", "--jobs", "0", code=1).stderr.startswith(
         "error: usage: ")
@@ -363,7 +404,7 @@ def hostile(tmp_path_factory) -> Journey:
 ])
 def test_no_csv_cell_starts_like_a_formula(hostile: Journey, args, neutralised,
                                            numbers) -> None:
-    table = list(csv.reader(io.StringIO(hostile("export-csv", "--report", *args).output)))
+    table = list(csv.reader(io.StringIO(hostile("export-csv", "--report", *args).stdout)))
     header, rows = table[0], table[1:]
     cells = [dict(zip(header, row)) for row in rows]
     first = next(c for c in cells if all(c[k] == v for k, v in neutralised.items()))

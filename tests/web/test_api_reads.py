@@ -214,7 +214,7 @@ def test_leadership_is_the_same_json_as_the_cli(sqlite_site: Site) -> None:
     ]:
         cli = CliRunner().invoke(main, ["report", "leadership", *args, "--json"], env=env)
         assert cli.exit_code == 0, cli.output
-        assert sqlite_site.get("vera", path).json == json.loads(cli.output)
+        assert sqlite_site.get("vera", path).json == json.loads(cli.stdout)
 
 
 def test_as_of_replays_history(site: Site) -> None:
@@ -245,7 +245,7 @@ def test_evaluation_without_a_period_is_all_time_as_in_the_cli(sqlite_site: Site
 
     assert response.status_code == 200, response.json
     assert cli.exit_code == 0, cli.output
-    assert response.json == json.loads(cli.output)
+    assert response.json == json.loads(cli.stdout)
     assert response.json == sqlite_site.get(
         "vera", "/api/evaluation?community=vrsac-1&community=nis-2&period=..").json
     assert [(c["community_id"], c["from"], c["to"]) for c in response.json["columns"]] == [

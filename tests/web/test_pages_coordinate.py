@@ -231,7 +231,7 @@ def test_a_network_csv_as_of_a_past_moment_has_the_communities_founded_by_then(s
                 "JOURNEY_DATABASE_URL": config.database_url,
                 "JOURNEY_INSTANCE_DIR": str(config.instance_dir)})
             assert cli.exit_code == 0, cli.output
-            assert list(csv.reader(io.StringIO(cli.output))) == rows
+            assert list(csv.reader(io.StringIO(cli.stdout))) == rows
 
 
 def test_compare_puts_communities_and_periods_side_by_side(sqlite_site):
@@ -420,7 +420,7 @@ def test_a_download_link_carries_the_exact_moment_the_page_showed(sqlite_site, p
                                                                          "vrsac-1"]
         cli = _export_csv(sqlite_site, "--report", table, *scope, "--as-of", as_of)
         assert cli.exit_code == 0, cli.output
-        assert list(csv.reader(io.StringIO(cli.output))) == _rows(client.get(link))
+        assert list(csv.reader(io.StringIO(cli.stdout))) == _rows(client.get(link))
 
 
 def test_a_download_reads_a_bare_date_as_the_api_and_the_cli_do(sqlite_site):
