@@ -12,6 +12,7 @@ so the choice tells nobody anything new about who is registered.
 """
 from __future__ import annotations
 
+from collections import Counter
 from functools import partial
 from typing import Any
 
@@ -79,9 +80,9 @@ def _people_elsewhere(view: dict[str, Any]) -> list[tuple[str, str]]:
             if member_id not in current and member_id not in erased and name:
                 people[member_id] = name
     named = sorted(people.items(), key=lambda item: (item[1].casefold(), item[0]))
-    twins = {name for name in people.values() if list(people.values()).count(name) > 1}
+    counts = Counter(people.values())
     # Two people of one name are told apart by their ids.
-    return [(m, f"{name} ({m})" if name in twins else name) for m, name in named]
+    return [(m, f"{name} ({m})" if counts[name] > 1 else name) for m, name in named]
 
 
 def _to_members(community_id: str, message: str):
