@@ -70,15 +70,16 @@ def entry_summary(entry: dict[str, Any]) -> str | None:
     return summary
 
 
-def entry_type(entry: dict[str, Any], member_id: str) -> str:
-    """An entry's type in words, from the side of the member whose portfolio it is: feedback
-    they were given is received, a recognition they awarded someone else is given."""
+def entry_type(entry: dict[str, Any], member_id: str, labels: dict[str, str]) -> str:
+    """An entry's type in words (`labels`: type_labels(), made once per page), from the side
+    of the member whose portfolio it is: feedback they were given is received, a
+    recognition they awarded someone else is given."""
     data = entry.get("data") or {}
     if entry.get("type") == "FeedbackGiven" and data.get("to_member_id") == member_id:
         return _("Feedback received")
     if entry.get("type") == "RecognitionAwarded" and data.get("member_id") not in (None, member_id):
         return _("Recognition given")
-    return type_labels().get(entry.get("type"), entry.get("type"))
+    return labels.get(entry.get("type"), entry.get("type"))
 
 
 def tier_charts(view: dict[str, Any]) -> list[tuple[str, Markup]]:
