@@ -182,3 +182,23 @@ def test_a_teacher_starts_a_plan_and_completing_its_step_moves_the_progress_bar(
     assert "1 of 1 steps done" in plan.inner_text()
     accessible(page)
     snap(page, "community-plan-progress")
+
+
+def test_a_teacher_founds_a_community_and_facilitates_it(page, live) -> None:
+    name = f"CoP of the village schools {uuid.uuid4().hex[:6]}"
+    sign_in(page, "teacher2")
+    page.goto("/communities")
+    page.get_by_role("link", name="Found a community").click()
+    page.wait_for_load_state()
+    accessible(page)
+    snap(page, "community-found")
+    page.get_by_label("Name", exact=True).fill(name)
+    page.get_by_label("What it is about").fill("Teaching in combined classes")
+    page.get_by_label("Meets (optional)").select_option("virtual")
+    page.get_by_role("button", name="Found the community").click()
+    page.wait_for_load_state()
+    assert page.get_by_text(f"{name} is founded, and you are its facilitator.").is_visible()
+    assert page.get_by_role("heading", level=1).inner_text() == name
+    assert page.get_by_role("link", name="Add someone to the community").is_visible()
+    assert "Facilitator" in page.locator("#members").inner_text()
+    accessible(page)

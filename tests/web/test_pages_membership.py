@@ -1,5 +1,6 @@
 """Who belongs, from the community's members page: add someone, change a role, remove
-someone or leave (web/pages/membership.py), over HTTP on the real app."""
+someone or leave (web/pages/membership.py), and founding a community
+(web/pages/founding.py), over HTTP on the real app."""
 from __future__ import annotations
 
 import re
@@ -7,8 +8,9 @@ import re
 import pytest
 
 from journey.clock import format_time, utcnow
-from tests.web.conftest import Site
+from tests.web.conftest import Site, csrf_of
 from tests.web.test_pages_community import client_of, form_of, last_event, post_form
+from web.pages import founding
 
 MEMBERS = "/communities/vrsac-1"
 ADD = f"{MEMBERS}/members/add"
@@ -194,3 +196,104 @@ def test_someone_who_does_not_belong_now_has_no_form(sqlite_site: Site) -> None:
     for action in ("role", "leave"):
         assert client.get(f"{MEMBERS}/members/mila/{action}").status_code == 404
         assert client.get(f"{MEMBERS}/members/nobody/{action}").status_code == 404
+
+
+# -- founding ------------------------------------------------------------------------------
+
+FOUND = "/found-a-community"
+
+
+def test_a_member_founds_a_community_and_is_its_first_facilitator(sqlite_site: Site) -> None:
+    client = client_of(sqlite_site, "ivan")
+    assert f'href="{FOUND}"' in client.get("/communities").text
+    _, _, form = form_of(client, FOUND)
+    networks = re.findall(r'<option (?:selected )?value="([^"]*)"',
+                          form.split('name="network"')[1].split("</select>")[0])
+    assert networks == ["", "sel-serbia"]  # the networks of his communities
+    before = sqlite_site.log_length()
+
+    response = post_form(client, FOUND, {
+        "name": " CoP Pančevo ", "domain": "Formative assessment", "network": "sel-serbia",
+        "schools": "OŠ Pančevo, OŠ Pančevo, Gimnazija", "mode": "blended",
+        "cadence": "monthly"})
+
+    assert response.status_code == 302
+    founded, joined = sqlite_site.journey.views.reader.records(
+        [before + 1, before + 2])
+    assert (founded.event.type, founded.event.name, founded.event.network_id,
+            founded.event.schools, founded.event.mode) == \
+        ("CommunityFounded", "CoP Pančevo", "sel-serbia", ("OŠ Pančevo", "Gimnazija"),
+         "blended")
+    community_id = founded.event.community_id
+    assert (joined.event.type, joined.event.member_id, joined.event.role,
+            joined.event.invited_by) == ("MemberJoined", "ivan", "facilitator", None)
+    assert response.headers["Location"].endswith(f"/communities/{community_id}")
+    page = client.get(f"/communities/{community_id}").text
+    assert "CoP Pančevo is founded, and you are its facilitator." in page
+    assert f"/communities/{community_id}/members/add" in page
+    assert sqlite_site.log_length() == before + 2
+
+
+def test_a_double_post_founds_once(sqlite_site: Site) -> None:
+    client = client_of(sqlite_site, "ivan")
+    token, key, _ = form_of(client, FOUND)
+    body = {"csrf_token": token, "idempotency_key": key, "name": "CoP Zrenjanin",
+            "domain": "Inclusion"}
+    before = sqlite_site.log_length()
+    assert client.post(FOUND, data=body).status_code == 302
+    assert client.post(FOUND, data=body).status_code == 302
+    assert sqlite_site.log_length() == before + 2
+
+
+def test_a_founding_cut_short_before_the_join_is_completed_by_posting_again(
+        sqlite_site: Site, monkeypatch) -> None:
+    recorded = founding.record
+
+    def cut_short(event, *args, **kwargs):
+        if kwargs.get("key_suffix") == founding.FOUNDER_KEY:
+            raise ConnectionError("the process died between the two commands")
+        return recorded(event, *args, **kwargs)
+
+    client = client_of(sqlite_site, "ivan")
+    token, key, _ = form_of(client, FOUND)
+    body = {"csrf_token": token, "idempotency_key": key, "name": "CoP Kikinda",
+            "domain": "Inclusion"}
+    before = sqlite_site.log_length()
+    monkeypatch.setattr(founding, "record", cut_short)
+    with pytest.raises(ConnectionError):
+        client.post(FOUND, data=body)
+    assert sqlite_site.log_length() == before + 1  # founded, nobody joined
+    monkeypatch.setattr(founding, "record", recorded)
+
+    assert client.post(FOUND, data=body).status_code == 302
+    assert client.post(FOUND, data=body).status_code == 302
+    assert sqlite_site.log_length() == before + 2
+    assert last_event(sqlite_site).type == "MemberJoined"
+
+
+@pytest.mark.parametrize("fields, problem", [
+    ({"name": "", "domain": "Inclusion"}, 'id="name-errors"'),
+    ({"name": "CoP", "domain": ""}, 'id="domain-errors"'),
+    ({"name": "CoP", "domain": "Inclusion", "network": "mk-net"}, 'id="network-errors"'),
+    ({"name": "CoP", "domain": "Inclusion", "mode": "by_pigeon"}, 'id="mode-errors"'),
+])
+def test_a_refused_founding_is_explained_at_the_form_and_appends_nothing(
+        sqlite_site: Site, fields, problem) -> None:
+    client = client_of(sqlite_site, "ivan")
+    before = sqlite_site.log_length()
+    response = post_form(client, FOUND, fields)
+    assert response.status_code == 422 and problem in response.text
+    assert sqlite_site.log_length() == before
+
+
+def test_an_account_without_a_member_is_not_offered_founding(sqlite_site: Site) -> None:
+    # An admin account acts with the operator's trust, but a community founded by no
+    # member would have nobody to be its facilitator.
+    client = client_of(sqlite_site, "root")
+    assert FOUND not in client.get("/communities").text
+    assert client.get(FOUND).status_code == 403
+    before = sqlite_site.log_length()
+    token = csrf_of(client.get("/communities").text)  # the language picker's form
+    assert client.post(FOUND, data={"csrf_token": token, "name": "CoP",
+                                    "domain": "Inclusion"}).status_code == 403
+    assert sqlite_site.log_length() == before

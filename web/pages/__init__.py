@@ -9,4 +9,4 @@ bp = Blueprint("pages", __name__)
 
 from web.pages import errors, language, nav  # noqa: E402,F401  (routes register on import)
 from web.pages import community, coordinate, facilitate, portfolio, record, share  # noqa: E402,F401
-from web.pages import membership  # noqa: E402,F401
+from web.pages import founding, membership  # noqa: E402,F401

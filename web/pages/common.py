@@ -185,14 +185,18 @@ def minted_id(prefix: str, key: str | None) -> str:
     return f"{prefix}-{hashlib.sha256(seed.encode('utf-8')).hexdigest()[:20]}"
 
 
-def submit(command: Any, *, form: Any = None, digest: str | None = None) -> Outcome:
-    """Let the store decide `command`, under the idempotency key of the posted `form`; a
-    refusal comes back as a message and field errors.
+def submit(command: Any, *, form: Any = None, digest: str | None = None,
+           key_suffix: str = "") -> Outcome:
+    """Let the store decide `command`, under the idempotency key of the posted `form`
+    (with `key_suffix`, for a second command the same form sends); a refusal comes back
+    as a message and field errors.
 
     The form's digest is kept with the key, for `earlier_outcome` to tell a re-post from
     a changed one.
     """
     key = (form.idempotency_key.data if form is not None else None) or None
+    if key is not None:
+        key += key_suffix
     meta = {"client": "web"}
     if key is not None:
         meta["form_digest"] = form_digest(form)
@@ -209,7 +213,8 @@ def submit(command: Any, *, form: Any = None, digest: str | None = None) -> Outc
     return Outcome(result)
 
 
-def record(event: Any, occurred_at: datetime | None = None, *, form: Any = None) -> Outcome:
+def record(event: Any, occurred_at: datetime | None = None, *, form: Any = None,
+           key_suffix: str = "") -> Outcome:
     """Record `event` as the signed-in member (admins act with their privilege), under the
     idempotency key of the posted `form`.
 
@@ -229,7 +234,7 @@ def record(event: Any, occurred_at: datetime | None = None, *, form: Any = None)
     digest = asked_digest({"type": event.type, "data": event.to_data()}, occurred_at)
     command = RecordEvent(event, acting_member(), occurred_at or utcnow(),
                           privileged=who.is_admin)
-    return submit(command, form=form, digest=digest)
+    return submit(command, form=form, digest=digest, key_suffix=key_suffix)
 
 
 def form_digest(form: Any) -> str:
