@@ -37,8 +37,12 @@ def test_a_private_reflection_stays_with_its_author(page, browser, live) -> None
     snap(page, "teacher-record-reflect")
     page.get_by_role("button", name="Record reflection").click()
     page.wait_for_load_state()
-    assert "/portfolio" in page.url
+    assert "/portfolio" in page.url and "#entry-" in page.url
     assert page.get_by_text(secret).first.is_visible()
+    # The page opens at the new entry, and the confirmation is on the screen with it.
+    entry = page.locator(f"#{page.url.split('#')[1]}")
+    assert in_view(page.get_by_role("status").first) and in_view(entry)
+    assert page.evaluate("window.scrollY") > 0
     accessible(page)
     snap(page, "teacher-portfolio")
 
