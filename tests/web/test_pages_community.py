@@ -689,6 +689,11 @@ def test_a_revision_adds_and_drops_steps_and_changes_the_question(sqlite_site: S
     assert "Action plan revised." in plans
     assert "How do quiet students want to be heard?" in plans
     assert "Class council" in plans and "0 of 2 steps done" in plans and "1 dropped" in plans
+    # The plan's history says who revised it, what changed and why.
+    history = plans[plans.index('class="plan-revisions"'):].split("</details>")[0]
+    assert "1 revision</summary>" in history and "Ivan" in history
+    assert ("the question became “How do quiet students want to be heard?”; 1 step added; "
+            "1 step dropped. <q>Parents come in spring instead.</q>") in history
 
 
 def test_a_revision_that_leaves_the_plan_as_it_is_is_refused(sqlite_site: Site) -> None:
