@@ -91,6 +91,19 @@ def test_define_a_badge_appends_one_event(sqlite_site):
     assert "Parent workshop" in [b["name"] for b in badges]
 
 
+def test_a_second_badge_of_the_same_name_is_refused_in_place(sqlite_site):
+    # b-1 "First session" stands: the award form could not tell a namesake from it.
+    client = _client(sqlite_site, "ana")
+    before = sqlite_site.log_length()
+    response = _post(client, "/facilitate/vrsac-1/badges", "badge",
+                     {"name": "  first SESSION ", "description": "Again",
+                      "criteria": "Lead a session"})
+    assert response.status_code == 422
+    assert sqlite_site.log_length() == before
+    assert 'id="badge-name-errors"' in response.text
+    assert "already has a badge of that name" in response.text
+
+
 def test_a_badge_name_with_html_is_escaped(sqlite_site):
     client = _client(sqlite_site, "ana")
     response = _post(client, "/facilitate/vrsac-1/badges", "badge",

@@ -313,6 +313,11 @@ def facilitate_define_badge(community_id: str):
     _acting(community_id)
     if not form.validate():
         return _page(community_id, status=400, badge_form=form)
+    if _badge_named(community_id, form.name.data):
+        # The rules allow it, but the award form could not tell the two apart.
+        form.name.errors = [*form.name.errors, _(
+            "This community already has a badge of that name: choose another name.")]
+        return _page(community_id, status=422, badge_form=form)
     image = _badge_image(form)
     if form.image.errors:
         return _page(community_id, status=422, badge_form=form)
@@ -335,6 +340,13 @@ def facilitate_define_badge(community_id: str):
         if staged is not None:
             staged.keep()
     return _badge_defined(community_id, outcome)
+
+
+def _badge_named(community_id: str, name: str) -> bool:
+    """Whether the community defined a badge of this name already (case aside)."""
+    wanted = name.strip().casefold()
+    badges = journey().views.community(community_id, viewer=viewer())["badges"]
+    return any(b["name"].strip().casefold() == wanted for b in badges)
 
 
 def _badge_defined(community_id: str, outcome: Outcome):
