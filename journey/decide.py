@@ -233,12 +233,21 @@ def member_joined(ctx: Decision, ev) -> str:
                   f"{day(ctx.at)}"
         raise errors.NotYetExisting(message, fields=named("occurred_at", message))
     if not founder_join:
-        # The inviter records the join, or a facilitator or coordinator does.
-        if ctx.actor == ev.invited_by:
+        # The inviter records the join, or a facilitator or coordinator does. A member's
+        # own invitation brings a member: a facilitator (who may change roles) can only
+        # be made by a facilitator or coordinator, or a member could make a facilitator
+        # who then makes them one.
+        if ctx.actor == ev.invited_by and ev.role == "member":
             ctx.member(ev.community_id, ctx.actor)
         else:
             role = ctx.role_of(ev.community_id, ctx.actor)
             if role not in FACILITATOR_OR_COORDINATOR:
+                if ctx.actor == ev.invited_by:
+                    message = (f"{ctx.actor} is not a facilitator or coordinator of "
+                               f"{ev.community_id} on {day(ctx.at)}, so invites "
+                               f"{ev.member_id} as a member only")
+                    raise errors.RoleRequired(message, rule="not_facilitator_or_coordinator",
+                                              fields=named("role", message))
                 raise errors.RoleRequired(
                     f"{ctx.actor} is not a facilitator or coordinator of {ev.community_id} "
                     f"on {day(ctx.at)}, nor the one who invited {ev.member_id}",

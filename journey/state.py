@@ -251,7 +251,8 @@ class DomainState:
             self._pin_reach(rec, ev.community_id, ev.member_id, at)
         self._membership(ev.community_id, ev.member_id, Entry(at, rec.position, JOIN, ev.role))
         if rec.actor != ev.member_id:
-            needs = ANY_ROLE if rec.actor == ev.invited_by else FACILITATOR_OR_COORDINATOR
+            own_invitation = rec.actor == ev.invited_by and ev.role == "member"
+            needs = ANY_ROLE if own_invitation else FACILITATOR_OR_COORDINATOR
             self._pin(rec, ev.community_id, rec.actor, needs, at, "added a member")
 
     def _pin_reach(self, rec, community_id: str, person: str, at: int) -> None:

@@ -10,6 +10,8 @@ from dataclasses import replace
 
 import pytest
 
+from journey import errors
+
 from tests.unit.domain import make
 from tests.unit.domain.ledger import APRIL, FEB, FOUNDED, MARCH, Ledger
 
@@ -112,6 +114,18 @@ def test_a_plain_member_who_is_not_the_inviter_cannot_record_a_join(
         ledger: Ledger, invited_by: str | None) -> None:
     with ledger.refuses("not_facilitator_or_coordinator"):
         ledger.record(make.joined("zoran", invited_by=invited_by), "mila", MARCH)
+
+
+def test_a_plain_members_own_invitation_brings_a_member_not_a_facilitator(
+        ledger: Ledger) -> None:
+    # Else ivan could make zoran a facilitator, and zoran make ivan one.
+    with ledger.refuses("not_facilitator_or_coordinator"):
+        ledger.record(make.joined("zoran", role="facilitator", invited_by="ivan"), "ivan", MARCH)
+    with pytest.raises(errors.Refused) as refused:
+        ledger.record(make.joined("zoran", role="facilitator", invited_by="ivan"), "ivan", MARCH)
+    assert "as a member only" in refused.value.message
+    assert list(refused.value.fields) == ["role"]
+    ledger.record(make.joined("zoran", invited_by="ivan"), "ivan", MARCH)
 
 
 # -- RoleChanged: a facilitator or coordinator, or the person stepping down ----------------
