@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from journey import errors
-from journey.state import DomainState, status_at
+from journey.state import FACILITATOR_OR_COORDINATOR, DomainState, status_at
 
 READ_ROLES = frozenset({"facilitator", "coordinator"})
 
@@ -71,7 +71,7 @@ def may_agree_norms(who: Reader, community_id: str) -> bool:
 def may_manage_members(who: Reader, community_id: str) -> bool:
     """A facilitator or coordinator adds people to a community and changes their roles
     (journey/decide.py, MemberJoined and RoleChanged)."""
-    return who.roles.get(community_id) in READ_ROLES
+    return who.roles.get(community_id) in FACILITATOR_OR_COORDINATOR
 
 
 def may_remove_member(who: Reader, community_id: str, member_id: str) -> bool:

@@ -52,6 +52,12 @@ def involves_label(value: str | None) -> str:
     return labels.get(value or "", value or "")
 
 
+def mode_labels() -> dict[str, str]:
+    """How a community meets (CommunityFounded.mode), in words."""
+    return {"in_person": _("in person"), "virtual": _("online"),
+            "blended": _("in person and online")}
+
+
 def role_label(value: str | None) -> str:
     labels = {"member": _("Member"), "facilitator": _("Facilitator"),
               "coordinator": _("Coordinator")}
@@ -63,6 +69,7 @@ def _labels() -> dict[str, Any]:
     from web.charts import progress_bar
     return {"session_format_label": format_label, "resource_kind_label": kind_label,
             "community_role_label": role_label, "plan_involves_label": involves_label,
+            "community_mode_label": lambda mode: mode_labels().get(mode, mode),
             "progress_bar": progress_bar}
 
 
@@ -154,7 +161,9 @@ def communities():
 @login_required
 def community(community_id: str):
     """Overview: what the community is, and its members with their roles over time."""
-    return _render("pages/community/overview.html", community_id)
+    # Nothing more is recorded about an erased member: their row offers no change.
+    return _render("pages/community/overview.html", community_id,
+                   erased=journey().views.erased())
 
 
 @bp.get("/communities/<community_id>/norms")

@@ -40,8 +40,8 @@ from journey.clock import format_time
 from web.extensions import csrf
 from web.forms import LocalDateTimeField
 from web.pages import bp
-from web.pages.common import (Outcome, acting_member, fold_first, handle_form, judged,
-                              minted_id)
+from web.pages.common import (Outcome, acting_member, earlier_outcome, fold_first, handle_form,
+                              judged, minted_id)
 from web.pages.community import community_view, format_label, involves_label, kind_label
 from web.pages.forms import RecordForm
 from web.services import journey, stage_upload, uploads
@@ -373,6 +373,15 @@ def agree_norms(community_id: str):
 
 # -- action plans ------------------------------------------------------------------------
 
+def _members_only(community_id: str, form: Any) -> None:
+    """403 unless I belong to the community now (DESIGN: plans are its members'); a
+    re-post of a form already recorded is answered whatever changed since."""
+    earlier = earlier_outcome(form)
+    if (earlier is None or not earlier.ok) and judged(
+            lambda state, who, now: who.roles.get(community_id)) is None:
+        abort(403)
+
+
 def _offer_owners(rows: Any, members: list[tuple[str, str]]) -> None:
     for row in rows:
         row.owners.choices = members
@@ -414,6 +423,7 @@ def start_plan(community_id: str):
     """Start an action plan: an inquiry question, who it involves, and its first steps."""
     view = community_view(community_id)
     form = StartPlanForm()
+    _members_only(community_id, form)
     form.involves.choices = [(i, involves_label(i)) for i in ev.INVOLVES]
     _offer_owners(form.steps, _current_members(view))
     plan_id = minted_id("p", form.idempotency_key.data)
@@ -441,6 +451,7 @@ def revise_plan(community_id: str, plan_id: str):
     view = community_view(community_id)
     plan = _plan(view, plan_id)
     form = RevisePlanForm()
+    _members_only(community_id, form)
     _offer_owners(form.steps_added, _current_members(view))
     if plan is not None:
         form.steps_dropped.choices = [(s["step_id"], s["title"]) for s in plan["steps"]

@@ -4,14 +4,16 @@ facilitator.
 DESIGN's rules make founding two events: CommunityFounded (any registered member) and the
 founder's own first MemberJoined as facilitator. The form sends both, each under its own
 idempotency key (the form's, and the form's with ":founder"), so a re-post, or a second
-try after the first was cut short between the two, records each exactly once. Like every
-other form, bad input or a refusal draws it again with the problem in place (422) and
-appends nothing.
+try after the first was cut short between the two, records each exactly once. Before the
+first is sent, the form checks what could refuse the second: the founder's first join
+needs only the community and a key the store accepts. Like every other form, bad input
+or a refusal draws it again with the problem in place (422) and appends nothing.
+(One command appending both in one transaction, as the hand-over does, would need a
+command type of its own in the domain, the store's digest, the API and the exchange.)
 """
 from __future__ import annotations
 
 from functools import partial
-from typing import Any
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
@@ -20,10 +22,12 @@ from flask_login import login_required
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from events.schemas import idempotency_key_problem
 from journey import events as ev
 from web.pages import bp
 from web.pages.common import (Outcome, account, acting_member, handle_form, judged, minted_id,
                                record)
+from web.pages.community import mode_labels
 from web.pages.forms import RecordForm
 from web.pages.names import network_names
 
@@ -47,11 +51,6 @@ class FoundForm(RecordForm):
     def school_list(self) -> tuple[str, ...]:
         schools = [s.strip() for s in (self.schools.data or "").split(",")]
         return tuple(dict.fromkeys(s for s in schools if s))
-
-
-def mode_labels() -> dict[str, str]:
-    return {"in_person": _("in person"), "virtual": _("online"),
-            "blended": _("in person and online")}
 
 
 def _my_networks() -> list[tuple[str, str]]:
@@ -81,7 +80,13 @@ def found_community():
     form.mode.choices = [("", _("Not said"))] + list(mode_labels().items())
     community_id = minted_id("c", form.idempotency_key.data)
 
-    def founded() -> ev.CommunityFounded:
+    def founded() -> ev.CommunityFounded | None:
+        # The founder's join must not be refused once the community is recorded: its key
+        # is the one thing about it the rules could refuse that the founding's would not.
+        if idempotency_key_problem(f"{form.idempotency_key.data}{FOUNDER_KEY}") is not None:
+            form.name.errors = [*form.name.errors,
+                                _("The form expired. Please send it again.")]
+            return None
         return ev.CommunityFounded(
             community_id=community_id, name=form.name.data.strip(),
             domain=form.domain.data.strip(), network_id=form.network.data or None,

@@ -16,7 +16,7 @@ from collections import Counter
 from functools import partial
 from typing import Any
 
-from flask import flash, redirect, url_for
+from flask import abort, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
@@ -24,9 +24,10 @@ from wtforms import SelectField, StringField
 from wtforms.validators import InputRequired, Length, Optional
 
 from journey import events as ev
+from journey.access import may_manage_members, may_remove_member
+from journey.state import status_at
 from web.pages import bp
-from web.pages.common import (Outcome, acting_member, earlier_outcome, handle_form, judged,
-                               viewer)
+from web.pages.common import Outcome, acting_member, earlier_outcome, handle_form, judged
 from web.pages.community import community_view, role_label
 from web.pages.community_forms import form_page
 from web.pages.forms import RecordForm
@@ -61,28 +62,30 @@ def _name(person: dict[str, Any]) -> str:
     return person["member"]["name"] or person["member"]["member_id"]
 
 
-def _people_elsewhere(view: dict[str, Any]) -> list[tuple[str, str]]:
-    """The people of my other communities who do not belong to this one now, by name.
+def _people_elsewhere(community_id: str) -> list[tuple[str, str]]:
+    """The people of my other communities (now or before) who do not belong to this one
+    now, by name.
 
-    Only communities I hold a role in: a coordinator's whole network would be a long
-    list, and costly to draw on every visit of the form."""
-    here = view["community"]["community_id"]
-    mine = judged(lambda state, who, now: sorted(who.roles))
-    views = journey().views
-    erased = views.erased()
-    current = {m["member"]["member_id"] for m in view["members"] if m["current_role"]}
-    people: dict[str, str] = {}
-    for community_id in mine:
-        if community_id == here:
-            continue
-        for m in views.community(community_id, viewer=viewer())["members"]:
-            member_id, name = m["member"]["member_id"], m["member"]["name"]
-            if member_id not in current and member_id not in erased and name:
-                people[member_id] = name
-    named = sorted(people.items(), key=lambda item: (item[1].casefold(), item[0]))
-    counts = Counter(people.values())
+    Only communities I hold a role in: they are people I already see on those pages.
+    Who they are comes from the decision state and their names from their registrations
+    alone, so the form costs a few reads whatever those communities hold."""
+    def people(state, who, now) -> set[str]:
+        mine = {c for c in who.roles if c != community_id}
+        here = {p for (c, p), timeline in state.timelines.items()
+                if c == community_id and status_at(timeline, now) is not None}
+        return {p for (c, p) in state.timelines if c in mine} - here
+
+    names = journey().views.display_names(judged(people))
+    counts = Counter(names.values())
     # Two people of one name are told apart by their ids.
-    return [(m, f"{name} ({m})" if counts[name] > 1 else name) for m, name in named]
+    return [(m, f"{name} ({m})" if counts[name] > 1 else name)
+            for m, name in sorted(names.items(), key=lambda item: (item[1].casefold(), item[0]))]
+
+
+def _allowed(check) -> None:
+    """403 unless `check(reader)`: the forms are offered only to those the rules let act."""
+    if not judged(lambda state, who, now: check(who)):
+        abort(403)
 
 
 def _to_members(community_id: str, message: str):
@@ -96,7 +99,9 @@ def add_member(community_id: str):
     """Add someone to the community, with the role they take in it."""
     view = community_view(community_id)
     form = AddMemberForm()
-    form.person.choices = [("", _("Nobody from the list"))] + _people_elsewhere(view)
+    if (earlier := earlier_outcome(form)) is None or not earlier.ok:
+        _allowed(lambda who: may_manage_members(who, community_id))
+    form.person.choices = [("", _("Nobody from the list"))] + _people_elsewhere(community_id)
     form.role.choices = [(r, role_label(r)) for r in ev.ROLES]
 
     def joined() -> ev.MemberJoined | None:
@@ -110,11 +115,11 @@ def add_member(community_id: str):
 
     def done(outcome: Outcome):
         joined_event = outcome.result.records[0].event
-        person = _person(community_view(community_id), joined_event.member_id)
+        name = journey().views.display_names([joined_event.member_id]).get(
+            joined_event.member_id, joined_event.member_id)
         return _to_members(community_id, _(
             "%(name)s now belongs to the community, as %(role)s.",
-            name=_name(person) if person else joined_event.member_id,
-            role=role_labels().get(joined_event.role, joined_event.role)))
+            name=name, role=role_labels().get(joined_event.role, joined_event.role)))
 
     return handle_form(form, partial(form_page, "add_member.html", view, form), joined, done)
 
@@ -126,10 +131,14 @@ def change_role(community_id: str, member_id: str):
     view = community_view(community_id)
     person = _person(view, member_id)
     form = RoleForm()
+    if (earlier := earlier_outcome(form)) is None or not earlier.ok:
+        _allowed(lambda who: may_manage_members(who, community_id))
     current = person["current_role"] if person else None
     form.to_role.choices = [(r, role_label(r)) for r in ev.ROLES if r != current]
     return handle_form(
-        form, partial(form_page, "change_role.html", view, form, person=person),
+        form, partial(form_page, "change_role.html", view, form, member_id=member_id,
+                      name=_name(person) if person else member_id,
+                      role=person["current_role"] if person else None),
         lambda: ev.RoleChanged(community_id=community_id, member_id=member_id,
                                from_role=current, to_role=form.to_role.data),
         lambda outcome: _to_members(community_id, _("Role changed.")),
@@ -148,11 +157,14 @@ def leave_community(community_id: str, member_id: str):
     """Someone leaves the community: themselves, or removed by a facilitator."""
     form = LeaveForm()
     myself = member_id == acting_member()
-    if myself and (earlier := earlier_outcome(form)) is not None and earlier.ok:
+    earlier = earlier_outcome(form)
+    if myself and earlier is not None and earlier.ok:
         # A re-post after leaving: the community is no longer mine to read.
         return _left()
     view = community_view(community_id)
     person = _person(view, member_id)
+    if earlier is None or not earlier.ok:
+        _allowed(lambda who: may_remove_member(who, community_id, member_id))
 
     def done(outcome: Outcome):
         if myself:
@@ -161,6 +173,7 @@ def leave_community(community_id: str, member_id: str):
                                            name=_name(person) if person else member_id))
 
     return handle_form(
-        form, partial(form_page, "leave.html", view, form, person=person, myself=myself),
+        form, partial(form_page, "leave.html", view, form, member_id=member_id,
+                      name=_name(person) if person else member_id, myself=myself),
         lambda: ev.MemberLeft(community_id=community_id, member_id=member_id), done,
         exists=lambda: person is not None)
