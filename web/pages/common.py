@@ -295,7 +295,8 @@ def earlier_outcome(form: Any) -> Outcome | None:
 def handle_form(form: Any, page: Callable[..., Any], event_of: Callable[[], Any],
                 done: Callable[[Outcome], Any], *,
                 names: dict[str, str] | None = None,
-                exists: Callable[[], bool] | None = None) -> Any:
+                exists: Callable[[], bool] | None = None,
+                allowed: Callable[[Reader], bool] | None = None) -> Any:
     """The life of a form that records an event, the same on every page.
 
     A re-post of a form already recorded goes to `done` with the first result; one whose
@@ -306,13 +307,17 @@ def handle_form(form: Any, page: Callable[..., Any], event_of: Callable[[], Any]
     appends nothing; a recorded one goes on to `done(outcome)` (usually a redirect).
     `names` maps the event's field names to the form's, for the domain's field errors;
     `exists()` says whether what the form acts on is there (else 404), asked after a
-    re-post was answered, which its own first post may have made disappear.
+    re-post was answered, which its own first post may have made disappear; `allowed(who)`
+    whether the rules let the signed-in person use the form at all (else 403), asked then
+    too: the first post may have changed their rights (a facilitator who stepped down).
     """
     earlier = earlier_outcome(form)
     if earlier is not None:
         return done(earlier) if earlier.ok else page(outcome=earlier, status=422)
     if exists is not None and not exists():
         abort(404)
+    if allowed is not None and not judged(lambda state, who, now: allowed(who)):
+        abort(403)
     if not form.is_submitted():
         return page()
     event = event_of() if form.validate() else None

@@ -15,6 +15,7 @@ them is recorded, so a refused form leaves no file; a file over 20 MiB is refuse
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import ExitStack
 from functools import partial
 from typing import Any
@@ -40,8 +41,8 @@ from journey.clock import format_time
 from web.extensions import csrf
 from web.forms import LocalDateTimeField
 from web.pages import bp
-from web.pages.common import (Outcome, acting_member, earlier_outcome, fold_first, handle_form,
-                              judged, minted_id)
+from web.pages.common import (Outcome, acting_member, fold_first, handle_form, judged,
+                              minted_id)
 from web.pages.community import community_view, format_label, involves_label, kind_label
 from web.pages.forms import RecordForm
 from web.services import journey, stage_upload, uploads
@@ -373,13 +374,9 @@ def agree_norms(community_id: str):
 
 # -- action plans ------------------------------------------------------------------------
 
-def _members_only(community_id: str, form: Any) -> None:
-    """403 unless I belong to the community now (DESIGN: plans are its members'); a
-    re-post of a form already recorded is answered whatever changed since."""
-    earlier = earlier_outcome(form)
-    if (earlier is None or not earlier.ok) and judged(
-            lambda state, who, now: who.roles.get(community_id)) is None:
-        abort(403)
+def _belongs(community_id: str) -> Callable[[Any], bool]:
+    """Plans are the community's members' (DESIGN): who may use the plan forms."""
+    return lambda who: who.roles.get(community_id) is not None
 
 
 def _offer_owners(rows: Any, members: list[tuple[str, str]]) -> None:
@@ -423,7 +420,6 @@ def start_plan(community_id: str):
     """Start an action plan: an inquiry question, who it involves, and its first steps."""
     view = community_view(community_id)
     form = StartPlanForm()
-    _members_only(community_id, form)
     form.involves.choices = [(i, involves_label(i)) for i in ev.INVOLVES]
     _offer_owners(form.steps, _current_members(view))
     plan_id = minted_id("p", form.idempotency_key.data)
@@ -441,7 +437,7 @@ def start_plan(community_id: str):
     return handle_form(form, partial(form_page, "start_plan.html", view, form), started,
                        lambda outcome: _done(_("Action plan started."), "pages.community_plans",
                                              community_id, anchor=f"plan-{plan_id}"),
-                       names=_row_names(form.steps, "steps"))
+                       names=_row_names(form.steps, "steps"), allowed=_belongs(community_id))
 
 
 @bp.route("/communities/<community_id>/plans/<plan_id>/revise", methods=["GET", "POST"])
@@ -451,7 +447,6 @@ def revise_plan(community_id: str, plan_id: str):
     view = community_view(community_id)
     plan = _plan(view, plan_id)
     form = RevisePlanForm()
-    _members_only(community_id, form)
     _offer_owners(form.steps_added, _current_members(view))
     if plan is not None:
         form.steps_dropped.choices = [(s["step_id"], s["title"]) for s in plan["steps"]
@@ -473,7 +468,7 @@ def revise_plan(community_id: str, plan_id: str):
                        lambda outcome: _done(_("Action plan revised."), "pages.community_plans",
                                              community_id, anchor=f"plan-{plan_id}"),
                        names=_row_names(form.steps_added, "steps_added"),
-                       exists=lambda: plan is not None)
+                       exists=lambda: plan is not None, allowed=_belongs(community_id))
 
 
 # -- files -------------------------------------------------------------------------------

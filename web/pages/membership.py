@@ -16,7 +16,7 @@ from collections import Counter
 from functools import partial
 from typing import Any
 
-from flask import abort, flash, redirect, url_for
+from flask import flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
@@ -82,12 +82,6 @@ def _people_elsewhere(community_id: str) -> list[tuple[str, str]]:
             for m, name in sorted(names.items(), key=lambda item: (item[1].casefold(), item[0]))]
 
 
-def _allowed(check) -> None:
-    """403 unless `check(reader)`: the forms are offered only to those the rules let act."""
-    if not judged(lambda state, who, now: check(who)):
-        abort(403)
-
-
 def _to_members(community_id: str, message: str):
     flash(message, "success")
     return redirect(url_for("pages.community", community_id=community_id, _anchor="members"))
@@ -99,8 +93,6 @@ def add_member(community_id: str):
     """Add someone to the community, with the role they take in it."""
     view = community_view(community_id)
     form = AddMemberForm()
-    if (earlier := earlier_outcome(form)) is None or not earlier.ok:
-        _allowed(lambda who: may_manage_members(who, community_id))
     form.person.choices = [("", _("Nobody from the list"))] + _people_elsewhere(community_id)
     form.role.choices = [(r, role_label(r)) for r in ev.ROLES]
 
@@ -121,7 +113,8 @@ def add_member(community_id: str):
             "%(name)s now belongs to the community, as %(role)s.",
             name=name, role=role_labels().get(joined_event.role, joined_event.role)))
 
-    return handle_form(form, partial(form_page, "add_member.html", view, form), joined, done)
+    return handle_form(form, partial(form_page, "add_member.html", view, form), joined, done,
+                       allowed=lambda who: may_manage_members(who, community_id))
 
 
 @bp.route("/communities/<community_id>/members/<member_id>/role", methods=["GET", "POST"])
@@ -131,18 +124,16 @@ def change_role(community_id: str, member_id: str):
     view = community_view(community_id)
     person = _person(view, member_id)
     form = RoleForm()
-    if (earlier := earlier_outcome(form)) is None or not earlier.ok:
-        _allowed(lambda who: may_manage_members(who, community_id))
     current = person["current_role"] if person else None
     form.to_role.choices = [(r, role_label(r)) for r in ev.ROLES if r != current]
     return handle_form(
         form, partial(form_page, "change_role.html", view, form, member_id=member_id,
-                      name=_name(person) if person else member_id,
-                      role=person["current_role"] if person else None),
+                      name=_name(person) if person else member_id, role=current),
         lambda: ev.RoleChanged(community_id=community_id, member_id=member_id,
                                from_role=current, to_role=form.to_role.data),
         lambda outcome: _to_members(community_id, _("Role changed.")),
-        exists=lambda: person is not None)
+        exists=lambda: person is not None,
+        allowed=lambda who: may_manage_members(who, community_id))
 
 
 def _left(community: str | None = None):
@@ -157,14 +148,11 @@ def leave_community(community_id: str, member_id: str):
     """Someone leaves the community: themselves, or removed by a facilitator."""
     form = LeaveForm()
     myself = member_id == acting_member()
-    earlier = earlier_outcome(form)
-    if myself and earlier is not None and earlier.ok:
+    if myself and (earlier := earlier_outcome(form)) is not None and earlier.ok:
         # A re-post after leaving: the community is no longer mine to read.
         return _left()
     view = community_view(community_id)
     person = _person(view, member_id)
-    if earlier is None or not earlier.ok:
-        _allowed(lambda who: may_remove_member(who, community_id, member_id))
 
     def done(outcome: Outcome):
         if myself:
@@ -176,4 +164,5 @@ def leave_community(community_id: str, member_id: str):
         form, partial(form_page, "leave.html", view, form, member_id=member_id,
                       name=_name(person) if person else member_id, myself=myself),
         lambda: ev.MemberLeft(community_id=community_id, member_id=member_id), done,
-        exists=lambda: person is not None)
+        exists=lambda: person is not None,
+        allowed=lambda who: may_remove_member(who, community_id, member_id))
